@@ -1,0 +1,1 @@
+export { BrookError } from './brook-error.ts';
