@@ -1,0 +1,13 @@
+export { LogError, LogErrorCode } from './errors.ts';
+export { ManualClock, systemClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { DEFAULT_LOG_CONFIG, FlushPolicy, resolveLogConfig, TimestampTypeConfig } from './log-config.ts';
+export type { LogConfig } from './log-config.ts';
+export { PartitionLog } from './partition-log.ts';
+export type { AppendInfo, AppendOptions, PartitionLogOptions, ReadOptions, ReadResult, RetentionResult } from './partition-log.ts';
+export type { AppendOrigin } from './append-validator.ts';
+export type { CompactionResult } from './compactor.ts';
+export type { LogRecovery } from './log-recovery.ts';
+export { LogManager } from './log-manager.ts';
+export type { LogManagerEvent, LogManagerOptions, TopicPartition } from './log-manager.ts';
+export { DataDirLock } from './lock-file.ts';

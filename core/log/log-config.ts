@@ -1,0 +1,86 @@
+import { LogError, LogErrorCode } from './errors.ts';
+
+/**
+ * When appended data is forced to disk.
+ * - `every-append`: each append schedules an fdatasync; appends that arrive while one is
+ *   pending share it (group commit). `waitDurable` resolves after the sync.
+ * - `interval`: a timer syncs every `flushIntervalMs`; `waitDurable` waits for it.
+ * - `none`: the page cache decides (Kafka's default); `waitDurable` resolves at once.
+ * Segments are always synced when they roll and when the log closes.
+ */
+export const FlushPolicy = { EVERY_APPEND: 'every-append', INTERVAL: 'interval', NONE: 'none' } as const;
+export type FlushPolicy = (typeof FlushPolicy)[keyof typeof FlushPolicy];
+
+export const TimestampTypeConfig = { CREATE_TIME: 'CreateTime', LOG_APPEND_TIME: 'LogAppendTime' } as const;
+export type TimestampTypeConfig = (typeof TimestampTypeConfig)[keyof typeof TimestampTypeConfig];
+
+/** Per-partition log settings; names follow Kafka's topic configs. */
+export interface LogConfig {
+  /** segment.bytes */
+  segmentBytes: number;
+  /** segment.ms */
+  segmentMs: number;
+  /** retention.ms; -1 keeps data forever. */
+  retentionMs: number;
+  /** retention.bytes; -1 means no size limit. */
+  retentionBytes: number;
+  /** cleanup.policy */
+  cleanupPolicy: { delete: boolean; compact: boolean };
+  /** delete.retention.ms: how long tombstones survive compaction, from their timestamp. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms */
+  minCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio */
+  minCleanableDirtyRatio: number;
+  /** max.message.bytes: the largest batch accepted. */
+  maxMessageBytes: number;
+  /** index.interval.bytes */
+  indexIntervalBytes: number;
+  /** message.timestamp.type */
+  messageTimestampType: TimestampTypeConfig;
+  flushPolicy: FlushPolicy;
+  /** flush.ms, used by the interval policy. */
+  flushIntervalMs: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * DAY_MS,
+  retentionMs: 7 * DAY_MS,
+  retentionBytes: -1,
+  cleanupPolicy: Object.freeze({ delete: true, compact: false }),
+  deleteRetentionMs: DAY_MS,
+  minCompactionLagMs: 0,
+  minCleanableDirtyRatio: 0.5,
+  maxMessageBytes: 1_048_588,
+  indexIntervalBytes: 4096,
+  messageTimestampType: TimestampTypeConfig.CREATE_TIME,
+  flushPolicy: FlushPolicy.EVERY_APPEND,
+  flushIntervalMs: 1000,
+});
+
+/** Merges overrides onto the defaults and checks the ranges Kafka enforces. */
+export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig {
+  const config: LogConfig = { ...DEFAULT_LOG_CONFIG, ...overrides };
+  const rules: [keyof LogConfig, boolean, string][] = [
+    // Index entries hold int32 positions, so a segment stays below 2 GiB, as in Kafka.
+    ['segmentBytes', Number.isInteger(config.segmentBytes) && config.segmentBytes >= 14 && config.segmentBytes <= 0x7fffffff, 'an integer from 14 to 2147483647'],
+    ['segmentMs', config.segmentMs >= 1, 'at least 1'],
+    ['retentionMs', config.retentionMs >= -1, '-1 (forever) or more'],
+    ['retentionBytes', config.retentionBytes >= -1, '-1 (unlimited) or more'],
+    ['deleteRetentionMs', config.deleteRetentionMs >= 0, 'at least 0'],
+    ['minCompactionLagMs', config.minCompactionLagMs >= 0, 'at least 0'],
+    ['minCleanableDirtyRatio', config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1, 'between 0 and 1'],
+    ['maxMessageBytes', Number.isInteger(config.maxMessageBytes) && config.maxMessageBytes >= 61, 'an integer of at least 61'],
+    ['indexIntervalBytes', config.indexIntervalBytes >= 0, 'at least 0'],
+    ['flushIntervalMs', config.flushIntervalMs >= 1, 'at least 1'],
+  ];
+  for (const [field, ok, expected] of rules) {
+    if (!ok) {
+      throw new LogError(LogErrorCode.INVALID_CONFIG, `log config ${field} must be ${expected}, got ${JSON.stringify(config[field])}`);
+    }
+  }
+  return config;
+}

@@ -1,0 +1,111 @@
+import { IndexFile } from './index-file.ts';
+
+const ENTRY_SIZE = 8;
+
+/**
+ * Sparse offset index, Kafka's `.index` format: 8-byte entries of (int32 offset relative
+ * to the segment base, int32 byte position). Each entry maps a batch's last offset to
+ * the position where that batch starts.
+ */
+export class OffsetIndex {
+  private relOffsets = new Int32Array(64);
+  private positions = new Int32Array(64);
+  private count = 0;
+  private readonly file: IndexFile;
+
+  constructor(path: string) {
+    this.file = new IndexFile(path);
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+
+  /**
+   * Loads the file and checks it can be trusted against a log of `logSize` bytes whose
+   * offsets are below `relLimit`. Returns a reason when it cannot; the caller rebuilds.
+   */
+  load(logSize: number, relLimit: number): string | undefined {
+    const bytes = this.file.readAll();
+    if (bytes.length % ENTRY_SIZE !== 0) return `size ${bytes.length} is not a multiple of ${ENTRY_SIZE}`;
+    this.count = 0;
+    for (let pos = 0; pos < bytes.length; pos += ENTRY_SIZE) {
+      const rel = bytes.readInt32BE(pos);
+      const position = bytes.readInt32BE(pos + 4);
+      const prevRel = this.count > 0 ? this.relOffsets[this.count - 1]! : -1;
+      const prevPos = this.count > 0 ? this.positions[this.count - 1]! : -1;
+      if (rel <= prevRel || position <= prevPos || position >= logSize || rel >= relLimit) {
+        this.count = 0;
+        return `entry ${pos / ENTRY_SIZE} (offset +${rel} at byte ${position}) is out of order or beyond the log`;
+      }
+      this.push(rel, position);
+    }
+    return undefined;
+  }
+
+  append(relOffset: number, position: number): void {
+    this.push(relOffset, position);
+    const entry = Buffer.allocUnsafe(ENTRY_SIZE);
+    entry.writeInt32BE(relOffset, 0);
+    entry.writeInt32BE(position, 4);
+    this.file.add(entry);
+  }
+
+  /** Byte position from which to scan for `relOffset`: the last entry at or below it. */
+  lookup(relOffset: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.relOffsets[mid]! <= relOffset) {
+        found = this.positions[mid]!;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+
+  /** Writes the in-memory entries as the whole file. */
+  rewriteFile(): void {
+    const bytes = Buffer.allocUnsafe(this.count * ENTRY_SIZE);
+    for (let i = 0; i < this.count; i++) {
+      bytes.writeInt32BE(this.relOffsets[i]!, i * ENTRY_SIZE);
+      bytes.writeInt32BE(this.positions[i]!, i * ENTRY_SIZE + 4);
+    }
+    this.file.rewrite(bytes);
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  persist(): void {
+    this.file.persist();
+  }
+
+  sync(): void {
+    this.file.sync();
+  }
+
+  close(): void {
+    this.file.close();
+  }
+
+  private push(rel: number, position: number): void {
+    if (this.count === this.relOffsets.length) {
+      const rels = new Int32Array(this.count * 2);
+      rels.set(this.relOffsets);
+      this.relOffsets = rels;
+      const positions = new Int32Array(this.count * 2);
+      positions.set(this.positions);
+      this.positions = positions;
+    }
+    this.relOffsets[this.count] = rel;
+    this.positions[this.count] = position;
+    this.count++;
+  }
+}

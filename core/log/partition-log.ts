@@ -1,0 +1,479 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { Attributes, BatchLayout, checkBatch, computeBatchCrc, decodeRecordBatch, stampBatch } from '../records/index.ts';
+import { validateAppend } from './append-validator.ts';
+import type { AppendOrigin } from './append-validator.ts';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import { compactSegments } from './compactor.ts';
+import type { CompactionResult } from './compactor.ts';
+import { LogError, LogErrorCode } from './errors.ts';
+import { GroupCommit } from './group-commit.ts';
+import { FlushPolicy, resolveLogConfig } from './log-config.ts';
+import type { LogConfig } from './log-config.ts';
+import { recoverDirectory } from './log-recovery.ts';
+import type { LogRecovery } from './log-recovery.ts';
+import { segmentsToDelete } from './retention.ts';
+import type { RetentionReason } from './retention.ts';
+import { LogSegment } from './segment.ts';
+
+export interface AppendOptions {
+  /** Stamped into every batch's partitionLeaderEpoch; default 0. */
+  leaderEpoch?: number;
+  /** Default 'client'. */
+  origin?: AppendOrigin;
+}
+
+export interface AppendInfo {
+  firstOffset: bigint;
+  lastOffset: bigint;
+  recordCount: number;
+  maxTimestamp: bigint;
+  /** The broker time stamped into LogAppendTime batches; -1 for CreateTime topics. */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+}
+
+export interface ReadOptions {
+  /** Exclusive upper bound (a consumer passes the high watermark); default the log end offset. */
+  maxOffset?: bigint;
+  /** Return the first batch even if it is larger than maxBytes (Kafka's KIP-74); default true. */
+  minOneBatch?: boolean;
+}
+
+export interface ReadResult {
+  /** Whole batches, exactly as stored; empty when there is nothing at the offset yet. */
+  records: Buffer;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+  highWatermark: bigint;
+}
+
+export interface RetentionResult {
+  deletedSegments: number;
+  deletedBytes: number;
+  reason: RetentionReason | undefined;
+  logStartOffset: bigint;
+}
+
+export interface PartitionLogOptions {
+  config?: Partial<LogConfig>;
+  clock?: Clock;
+}
+
+const LOG_START_CHECKPOINT = 'log-start-offset';
+const MAX_RELATIVE_OFFSET = 0x7fffffffn;
+
+/**
+ * A partition: an ordered, append-only sequence of record batches in segment files.
+ * Offsets are assigned here, never reused, and never change, also not by compaction.
+ */
+export class PartitionLog {
+  readonly dir: string;
+  readonly recovery: LogRecovery;
+  private config: LogConfig;
+  private readonly clock: Clock;
+  private segments: LogSegment[];
+  private startOffset: bigint;
+  private endOffset: bigint;
+  private readonly commit: GroupCommit;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private maintenance: Promise<unknown> = Promise.resolve();
+  /** Offsets below this were compacted in this process's lifetime; drives dirtyRatio. */
+  private cleanedUpTo = 0n;
+  private closed = false;
+
+  private constructor(dir: string, config: LogConfig, clock: Clock, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
+    this.dir = dir;
+    this.config = config;
+    this.clock = clock;
+    this.segments = segments;
+    this.recovery = recovery;
+    this.endOffset = this.active.nextOffset;
+    this.startOffset = startOffset > this.endOffset ? this.endOffset : startOffset;
+    this.commit = new GroupCommit(() => this.syncActive(), this.endOffset);
+    this.applyFlushTimer();
+  }
+
+  /**
+   * Opens (or creates) the log in `dir`, recovering from whatever a crash left: torn
+   * tail batches are cut off, unfinished compactions resolved, bad indexes rebuilt.
+   */
+  static open(dir: string, options: PartitionLogOptions = {}): PartitionLog {
+    const config = resolveLogConfig(options.config);
+    fs.mkdirSync(dir, { recursive: true });
+    const checkpoint = readLogStartCheckpoint(dir);
+    const { segments, recovery } = recoverDirectory(dir, config.indexIntervalBytes, checkpoint ?? 0n);
+    const firstBase = segments[0]!.baseOffset;
+    const start = checkpoint !== undefined && checkpoint > firstBase ? checkpoint : firstBase;
+    return new PartitionLog(dir, config, options.clock ?? systemClock, segments, start, recovery);
+  }
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): bigint {
+    return this.endOffset;
+  }
+
+  /**
+   * The offset below which records are committed and visible to consumers. On a single
+   * node that means "as durable as the flush policy promises": with `every-append` or
+   * `interval` a consumer never sees a record that a crash could take back.
+   */
+  get highWatermark(): bigint {
+    const committed = this.config.flushPolicy === FlushPolicy.NONE ? this.endOffset : this.commit.durableOffset;
+    return committed < this.startOffset ? this.startOffset : committed;
+  }
+
+  /** Every offset below this is on disk (fdatasync'd). */
+  get durableOffset(): bigint {
+    return this.commit.durableOffset;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get size(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  get logConfig(): Readonly<LogConfig> {
+    return this.config;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): bigint[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  updateConfig(overrides: Partial<LogConfig>): void {
+    this.config = resolveLogConfig({ ...this.config, ...overrides });
+    this.applyFlushTimer();
+  }
+
+  /**
+   * Validates, assigns offsets to and appends one or more batches. The log takes
+   * ownership of `bytes`: offsets and the leader epoch are stamped in place. Returns as
+   * soon as the data is in the page cache; `waitDurable(lastOffset)` waits for the flush
+   * policy's promise.
+   */
+  append(bytes: Buffer, options: AppendOptions = {}): AppendInfo {
+    this.ensureOpen();
+    const batches = validateAppend(bytes, options.origin ?? 'client', this.config.maxMessageBytes);
+    const now = this.clock.now();
+    const recordCount = batches.reduce((n, b) => n + b.lastOffsetDelta + 1, 0);
+    this.maybeRoll(bytes.length, BigInt(recordCount), now);
+
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime' ? BigInt(now) : -1n;
+    let next = this.endOffset;
+    let maxTimestamp = -1n;
+    const placed = batches.map((b) => {
+      const baseOffset = next;
+      stampBatch(bytes, b.position, baseOffset, options.leaderEpoch ?? 0);
+      if (logAppendTime >= 0n) setLogAppendTime(bytes, b.position, b.size, logAppendTime);
+      const batchMax = logAppendTime >= 0n ? logAppendTime : b.maxTimestamp;
+      if (batchMax > maxTimestamp) maxTimestamp = batchMax;
+      next = baseOffset + BigInt(b.lastOffsetDelta) + 1n;
+      return { position: b.position, size: b.size, baseOffset, lastOffset: next - 1n, maxTimestamp: batchMax };
+    });
+    const active = this.active;
+    active.firstAppendAt ??= now;
+    active.append(bytes, placed);
+    const firstOffset = this.endOffset;
+    this.endOffset = next;
+    if (this.config.flushPolicy === FlushPolicy.EVERY_APPEND) this.commit.request();
+    return { firstOffset, lastOffset: next - 1n, recordCount, maxTimestamp, logAppendTime, logStartOffset: this.startOffset };
+  }
+
+  /** Resolves once `offset` is as durable as the flush policy promises. */
+  waitDurable(offset: bigint): Promise<void> {
+    if (this.config.flushPolicy === FlushPolicy.NONE) return Promise.resolve();
+    return this.commit.wait(offset);
+  }
+
+  /** Forces everything appended so far to disk. */
+  async flush(): Promise<void> {
+    this.ensureOpen();
+    await this.commit.wait(this.endOffset - 1n);
+  }
+
+  /**
+   * Reads whole batches starting with the one that contains `offset`, up to `maxBytes`
+   * (at least one batch unless minOneBatch is false). Each batch's CRC is verified, so a
+   * batch damaged on disk is never served: a damaged first batch throws CORRUPT_SEGMENT.
+   */
+  read(offset: bigint, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    this.ensureOpen();
+    if (offset < this.startOffset || offset > this.endOffset) {
+      throw new LogError(
+        LogErrorCode.OFFSET_OUT_OF_RANGE,
+        `offset ${offset} is outside the log's range [${this.startOffset}, ${this.endOffset}] in ${this.dir}`,
+      );
+    }
+    const limit = options.maxOffset ?? this.endOffset;
+    const result: ReadResult = { records: Buffer.alloc(0), logStartOffset: this.startOffset, logEndOffset: this.endOffset, highWatermark: this.highWatermark };
+    if (offset >= limit) return result;
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const found = segment.findBatch(offset);
+      if (found === undefined) continue;
+      if (found.baseOffset >= limit) return result;
+      const minOne = options.minOneBatch ?? true;
+      const length = Math.max(Math.min(maxBytes, segment.size - found.position), minOne ? found.size : 0);
+      const bytes = segment.read(found.position, length);
+      result.records = wholeVerifiedBatches(bytes, limit, segment.paths.log, found.position);
+      return result;
+    }
+    return result;
+  }
+
+  /**
+   * The first offset whose record timestamp is at least `timestamp` (ListOffsets by time),
+   * or undefined when every record is older.
+   */
+  offsetForTimestamp(timestamp: bigint): { offset: bigint; timestamp: bigint } | undefined {
+    this.ensureOpen();
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp || segment.nextOffset <= this.startOffset) continue;
+      const searchFrom = maxBigint(segment.timeLookup(timestamp), this.startOffset);
+      const start = segment.findBatch(searchFrom);
+      if (start === undefined) continue;
+      let hit: { position: number; size: number } | undefined;
+      segment.scanFrom(start.position, (batch) => {
+        if (batch.maxTimestamp >= timestamp) {
+          hit = batch;
+          return false;
+        }
+        return true;
+      });
+      if (hit === undefined) continue;
+      const decoded = decodeRecordBatch(segment.read(hit.position, hit.size));
+      for (const record of decoded.records) {
+        if (record.timestamp >= timestamp && record.offset >= this.startOffset) return { offset: record.offset, timestamp: record.timestamp };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Moves the log start offset forward (Kafka's DeleteRecords); whole segments below it
+   * are removed by the next retention pass. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: bigint): bigint {
+    this.ensureOpen();
+    if (offset > this.highWatermark || offset < 0n) {
+      throw new LogError(LogErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete records before ${offset}: it must be between 0 and the high watermark ${this.highWatermark}`);
+    }
+    if (offset > this.startOffset) {
+      this.startOffset = offset;
+      writeLogStartCheckpoint(this.dir, offset);
+    }
+    return this.startOffset;
+  }
+
+  /** Deletes whole segments past retention.ms / retention.bytes or below the log start offset. */
+  applyRetention(): Promise<RetentionResult> {
+    return this.serialize(() => {
+      const now = this.clock.now();
+      const active = this.active;
+      if (this.config.cleanupPolicy.delete && this.config.retentionMs >= 0 && active.size > 0 && active.maxTimestamp < BigInt(now - this.config.retentionMs)) {
+        // Everything has expired: roll so the old active segment can go too, as Kafka does.
+        this.roll();
+      }
+      const { count, reason } = segmentsToDelete(this.segments, this.config, now, this.startOffset);
+      const victims = this.segments.slice(0, count);
+      this.segments = this.segments.slice(count);
+      let deletedBytes = 0;
+      for (const segment of victims) {
+        deletedBytes += segment.size;
+        segment.delete();
+      }
+      const firstBase = this.segments[0]!.baseOffset;
+      if (firstBase > this.startOffset) this.startOffset = firstBase;
+      return Promise.resolve({ deletedSegments: count, deletedBytes, reason, logStartOffset: this.startOffset });
+    });
+  }
+
+  /** Share of the sealed bytes not yet compacted; the cleaner compares it to min.cleanable.dirty.ratio. */
+  dirtyRatio(): number {
+    const sealed = this.segments.slice(0, -1);
+    const total = sealed.reduce((sum, s) => sum + s.size, 0);
+    if (total === 0) return 0;
+    const dirty = sealed.filter((s) => s.baseOffset >= this.cleanedUpTo).reduce((sum, s) => sum + s.size, 0);
+    return dirty / total;
+  }
+
+  /**
+   * Compacts the sealed segments: keeps the latest record per key, drops tombstones
+   * older than delete.retention.ms, and never moves or renumbers an offset.
+   */
+  compact(): Promise<CompactionResult> {
+    return this.serialize(async () => {
+      const now = this.clock.now();
+      const lagCutoff = BigInt(now - this.config.minCompactionLagMs);
+      const sealed = this.segments.slice(0, -1);
+      const cleanable: LogSegment[] = [];
+      for (const s of sealed) {
+        if (s.maxTimestamp > lagCutoff) break;
+        cleanable.push(s);
+      }
+      const outcome = await compactSegments(this.dir, cleanable, {
+        now,
+        deleteRetentionMs: this.config.deleteRetentionMs,
+        indexIntervalBytes: this.config.indexIntervalBytes,
+        yieldBetweenSegments: () => yieldToEventLoop(),
+        install: (old, replacement) => {
+          const at = this.segments.indexOf(old);
+          if (at < 0 || this.closed) return false;
+          this.segments[at] = replacement;
+          old.close();
+          return true;
+        },
+      });
+      const last = cleanable[cleanable.length - 1];
+      if (last !== undefined) this.cleanedUpTo = last.nextOffset;
+      return outcome;
+    });
+  }
+
+  /** Flushes, syncs and closes every file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.maintenance.catch(() => undefined);
+    await this.commit.drain();
+    this.closed = true;
+    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    const active = this.active;
+    active.persistIndexes();
+    active.syncAll();
+    this.commit.markDurable(this.endOffset);
+    for (const segment of this.segments) segment.close();
+    this.commit.failAll(new LogError(LogErrorCode.LOG_CLOSED, `log ${this.dir} was closed`));
+  }
+
+  /** Closes the log and removes its directory. */
+  async delete(): Promise<void> {
+    await this.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private segmentIndexFor(offset: bigint): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  private maybeRoll(incomingBytes: number, incomingRecords: bigint, now: number): void {
+    const active = this.active;
+    if (active.size === 0) return;
+    const full = active.size + incomingBytes > this.config.segmentBytes;
+    const old = active.firstAppendAt !== undefined && now - active.firstAppendAt >= this.config.segmentMs;
+    const offsetsExhausted = this.endOffset + incomingRecords - active.baseOffset > MAX_RELATIVE_OFFSET;
+    if (full || old || offsetsExhausted) this.roll();
+  }
+
+  /** Seals the active segment (synced to disk) and starts a new one at the log end offset. */
+  private roll(): void {
+    const sealed = this.active;
+    sealed.persistIndexes();
+    sealed.syncAll();
+    this.commit.markDurable(this.endOffset);
+    this.segments.push(LogSegment.create(this.dir, this.endOffset, this.config.indexIntervalBytes));
+  }
+
+  private async syncActive(): Promise<bigint> {
+    const target = this.endOffset;
+    const active = this.active;
+    active.persistIndexes();
+    await active.syncLog();
+    return target;
+  }
+
+  private applyFlushTimer(): void {
+    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.config.flushPolicy !== FlushPolicy.INTERVAL) return;
+    this.flushTimer = setInterval(() => {
+      if (!this.closed && this.endOffset > this.commit.durableOffset) this.commit.request();
+    }, this.config.flushIntervalMs);
+    this.flushTimer.unref();
+  }
+
+  /** Retention and compaction never overlap: both replace segments. */
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    this.ensureOpen();
+    const run = this.maintenance.catch(() => undefined).then(() => {
+      this.ensureOpen();
+      return task();
+    });
+    this.maintenance = run;
+    return run;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `log ${this.dir} is closed`);
+  }
+}
+
+function setLogAppendTime(bytes: Buffer, pos: number, size: number, time: bigint): void {
+  const attributes = bytes.readInt16BE(pos + BatchLayout.ATTRIBUTES) | Attributes.LOG_APPEND_TIME;
+  bytes.writeInt16BE(attributes, pos + BatchLayout.ATTRIBUTES);
+  bytes.writeBigInt64BE(time, pos + BatchLayout.MAX_TIMESTAMP);
+  bytes.writeUInt32BE(computeBatchCrc(bytes, pos, size), pos + BatchLayout.CRC);
+}
+
+/** Cuts `bytes` to whole batches below `limit`, verifying each one's CRC. */
+function wholeVerifiedBatches(bytes: Buffer, limit: bigint, file: string, filePosition: number): Buffer {
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < BatchLayout.HEADER_SIZE) break;
+    if (bytes.readBigInt64BE(pos + BatchLayout.BASE_OFFSET) >= limit) break;
+    const check = checkBatch(bytes, pos, bytes.length);
+    if (!check.ok) {
+      if (check.problem === 'torn') break;
+      if (pos === 0) {
+        throw new LogError(LogErrorCode.CORRUPT_SEGMENT, `segment ${file} is damaged at byte ${filePosition}: ${check.reason}`);
+      }
+      break;
+    }
+    pos += check.size;
+  }
+  return bytes.subarray(0, pos);
+}
+
+function maxBigint(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function readLogStartCheckpoint(dir: string): bigint | undefined {
+  try {
+    const text = fs.readFileSync(path.join(dir, LOG_START_CHECKPOINT), 'utf8').trim();
+    return /^\d+$/.test(text) ? BigInt(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeLogStartCheckpoint(dir: string, offset: bigint): void {
+  const file = path.join(dir, LOG_START_CHECKPOINT);
+  fs.writeFileSync(`${file}.tmp`, `${offset}\n`);
+  fs.renameSync(`${file}.tmp`, file);
+}

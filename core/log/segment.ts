@@ -1,0 +1,275 @@
+import fs from 'node:fs';
+import { BatchLayout } from '../records/index.ts';
+import { LogError, LogErrorCode } from './errors.ts';
+import { OffsetIndex } from './offset-index.ts';
+import { segmentPaths } from './segment-files.ts';
+import { readAt, scanSegment } from './segment-scanner.ts';
+import type { ScannedBatch, ScanStop } from './segment-scanner.ts';
+import { TimeIndex } from './time-index.ts';
+
+/** What opening a segment found and repaired. */
+export interface SegmentRecovery {
+  truncatedBytes: number;
+  truncatedAt?: ScanStop;
+  rebuiltIndex?: string;
+}
+
+export interface BatchPlacement {
+  position: number;
+  size: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+}
+
+/**
+ * One segment: a `.log` file of batches exactly as stored, plus its sparse offset and
+ * time indexes. All file access is synchronous: appends and reads hit the page cache and
+ * take microseconds, and no other work can interleave with a read while a segment is
+ * swapped or deleted. Only fdatasync, which can take milliseconds, runs off-thread.
+ */
+export class LogSegment {
+  readonly baseOffset: bigint;
+  readonly paths: { log: string; index: string; timeIndex: string };
+  private readonly fd: number;
+  private readonly offsetIndex: OffsetIndex;
+  private readonly timeIndex: TimeIndex;
+  private readonly indexIntervalBytes: number;
+  private bytesSinceIndexEntry = 0;
+  private closed = false;
+  /** Bytes in the `.log` file. */
+  size = 0;
+  /** One past the last offset stored here (baseOffset when empty). */
+  nextOffset: bigint;
+  /** Largest batch maxTimestamp seen, and the offset where it was first reached. */
+  maxTimestamp = -1n;
+  offsetOfMaxTimestamp: bigint;
+  /** Clock time of the first append since this segment was created or opened. */
+  firstAppendAt: number | undefined;
+
+  private constructor(dir: string, baseOffset: bigint, indexIntervalBytes: number) {
+    this.baseOffset = baseOffset;
+    this.paths = segmentPaths(dir, baseOffset);
+    this.indexIntervalBytes = indexIntervalBytes;
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestamp = baseOffset;
+    this.fd = fs.openSync(this.paths.log, 'a+');
+    this.offsetIndex = new OffsetIndex(this.paths.index);
+    this.timeIndex = new TimeIndex(this.paths.timeIndex);
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  static create(dir: string, baseOffset: bigint, indexIntervalBytes: number): LogSegment {
+    const segment = new LogSegment(dir, baseOffset, indexIntervalBytes);
+    if (segment.size !== 0) {
+      segment.close();
+      throw new LogError(LogErrorCode.CORRUPT_SEGMENT, `cannot create segment ${segment.paths.log}: the file exists and is not empty`);
+    }
+    return segment;
+  }
+
+  /**
+   * Opens a sealed segment whose successor starts at `nextOffset`. Its indexes are
+   * trusted if they pass a consistency check against the file, and rebuilt otherwise.
+   */
+  static openSealed(dir: string, baseOffset: bigint, nextOffset: bigint, indexIntervalBytes: number): { segment: LogSegment; recovery: SegmentRecovery } {
+    const segment = new LogSegment(dir, baseOffset, indexIntervalBytes);
+    segment.nextOffset = nextOffset;
+    const relLimit = Number(nextOffset - baseOffset);
+    const problem = segment.offsetIndex.load(segment.size, Math.max(relLimit, 1)) ?? segment.timeIndex.load(Math.max(relLimit, 1));
+    const recovery: SegmentRecovery = { truncatedBytes: 0 };
+    if (problem !== undefined || (segment.size > 0 && segment.offsetIndex.entries === 0 && segment.size > indexIntervalBytes)) {
+      recovery.rebuiltIndex = problem ?? 'index is empty';
+      segment.rebuild(false);
+    } else {
+      segment.restoreMaxTimestamp();
+    }
+    return { segment, recovery };
+  }
+
+  /**
+   * Opens the active (last) segment: every batch is verified, the file is truncated at
+   * the first torn or corrupt batch, and both indexes are rebuilt from what remains.
+   */
+  static openActive(dir: string, baseOffset: bigint, indexIntervalBytes: number): { segment: LogSegment; recovery: SegmentRecovery } {
+    const segment = new LogSegment(dir, baseOffset, indexIntervalBytes);
+    const stop = segment.rebuild(true);
+    const recovery: SegmentRecovery = { truncatedBytes: 0 };
+    if (stop !== undefined) {
+      recovery.truncatedBytes = segment.size - stop.position;
+      recovery.truncatedAt = stop;
+      fs.ftruncateSync(segment.fd, stop.position);
+      fs.fdatasyncSync(segment.fd);
+      segment.size = stop.position;
+    }
+    return { segment, recovery };
+  }
+
+  /** Rescans the file and rebuilds both indexes; returns where a verified scan stopped. */
+  private rebuild(verify: boolean): ScanStop | undefined {
+    this.offsetIndex.clear();
+    this.timeIndex.clear();
+    this.maxTimestamp = -1n;
+    this.bytesSinceIndexEntry = 0;
+    let validEnd = 0;
+    let next = this.baseOffset;
+    const stop = scanSegment(this.fd, 0, this.size, verify, (batch) => {
+      this.indexBatch(batch.position, batch.size, batch.baseOffset, batch.lastOffset, batch.maxTimestamp);
+      validEnd = batch.position + batch.size;
+      next = batch.lastOffset + 1n;
+    });
+    if (verify) this.nextOffset = next;
+    if (stop !== undefined && !verify) {
+      throw new LogError(
+        LogErrorCode.CORRUPT_SEGMENT,
+        `segment ${this.paths.log} is corrupt at byte ${stop.position}: ${stop.reason}. Restore the file from a replica or backup, or delete it and the segments after it`,
+      );
+    }
+    this.offsetIndex.rewriteFile();
+    this.timeIndex.rewriteFile();
+    return stop ?? (validEnd < this.size ? { position: validEnd, problem: 'torn', reason: 'trailing bytes' } : undefined);
+  }
+
+  /** For a sealed segment with a trusted index: the largest timestamp is the time index's last entry or the tail batches'. */
+  private restoreMaxTimestamp(): void {
+    const last = this.timeIndex.lastTimestamp;
+    if (last !== undefined) this.maxTimestamp = last;
+    // Batches after the last index entry may raise it further; scanning from the last offset-index position covers them.
+    const from = this.offsetIndex.entries > 0 ? this.offsetIndex.lookup(Number(this.nextOffset - this.baseOffset)) : 0;
+    scanSegment(this.fd, from, this.size, false, (batch) => {
+      if (batch.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = batch.maxTimestamp;
+        this.offsetOfMaxTimestamp = batch.baseOffset;
+      }
+    });
+  }
+
+  private indexBatch(position: number, size: number, baseOffset: bigint, lastOffset: bigint, maxTimestamp: bigint): void {
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = baseOffset;
+    }
+    if (this.bytesSinceIndexEntry > this.indexIntervalBytes || position === 0) {
+      this.offsetIndex.append(Number(lastOffset - this.baseOffset), position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, Number(this.offsetOfMaxTimestamp - this.baseOffset));
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += size;
+  }
+
+  /**
+   * Appends already stamped and validated batches. `batches` describes each batch
+   * inside `bytes` (positions relative to `bytes`).
+   */
+  append(bytes: Buffer, batches: readonly { position: number; size: number; baseOffset: bigint; lastOffset: bigint; maxTimestamp: bigint }[]): void {
+    this.ensureOpen();
+    const start = this.size;
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(this.fd, bytes, written, bytes.length - written);
+    for (const b of batches) this.indexBatch(start + b.position, b.size, b.baseOffset, b.lastOffset, b.maxTimestamp);
+    this.size += bytes.length;
+    const last = batches[batches.length - 1];
+    if (last !== undefined) this.nextOffset = last.lastOffset + 1n;
+  }
+
+  /**
+   * Finds the first batch whose last offset is at least `offset`, scanning forward from
+   * the nearest index entry. Undefined when this segment holds nothing at or past it.
+   */
+  findBatch(offset: bigint): BatchPlacement | undefined {
+    this.ensureOpen();
+    if (offset >= this.nextOffset) return undefined;
+    const rel = offset - this.baseOffset;
+    const from = rel <= 0n ? 0 : this.offsetIndex.lookup(Number(rel));
+    const header = Buffer.allocUnsafe(BatchLayout.MAX_TIMESTAMP);
+    for (let position = from; position + BatchLayout.LOG_OVERHEAD <= this.size; ) {
+      const n = readAt(this.fd, header, header.length, position);
+      if (n < header.length) return undefined;
+      const size = header.readInt32BE(BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
+      if (size < BatchLayout.HEADER_SIZE || position + size > this.size) {
+        throw new LogError(LogErrorCode.CORRUPT_SEGMENT, `segment ${this.paths.log} has a bad batch length ${size} at byte ${position}`);
+      }
+      const baseOffset = header.readBigInt64BE(BatchLayout.BASE_OFFSET);
+      const lastOffset = baseOffset + BigInt(header.readInt32BE(BatchLayout.LAST_OFFSET_DELTA));
+      if (lastOffset >= offset) return { position, size, baseOffset, lastOffset };
+      position += size;
+    }
+    return undefined;
+  }
+
+  /** Offset from which to search for the first batch with maxTimestamp >= timestamp. */
+  timeLookup(timestamp: bigint): bigint {
+    return this.baseOffset + BigInt(this.timeIndex.lookup(timestamp));
+  }
+
+  /** Visits batch headers from `position` on, until `visit` returns false. */
+  scanFrom(position: number, visit: (batch: ScannedBatch) => unknown): void {
+    this.ensureOpen();
+    const stop = scanSegment(this.fd, position, this.size, false, visit);
+    if (stop !== undefined) {
+      throw new LogError(LogErrorCode.CORRUPT_SEGMENT, `segment ${this.paths.log} is corrupt at byte ${stop.position}: ${stop.reason}`);
+    }
+  }
+
+  read(position: number, length: number): Buffer {
+    this.ensureOpen();
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    const n = readAt(this.fd, buf, buf.length, position);
+    return n === buf.length ? buf : buf.subarray(0, n);
+  }
+
+  /** Removes every batch at or after `position` (which must be a batch boundary). */
+  truncateToPosition(position: number, nextOffset: bigint): void {
+    this.ensureOpen();
+    fs.ftruncateSync(this.fd, position);
+    this.size = position;
+    this.nextOffset = nextOffset;
+    this.rebuild(false);
+  }
+
+  /** Writes pending index entries; cheap, done before any sync. */
+  persistIndexes(): void {
+    this.offsetIndex.persist();
+    this.timeIndex.persist();
+  }
+
+  /** fdatasync of the log file on the thread pool, so the event loop keeps serving. */
+  syncLog(): Promise<void> {
+    this.ensureOpen();
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.fd, (err) => {
+        if (err) reject(new LogError(LogErrorCode.IO_FAILED, `fdatasync of ${this.paths.log} failed: ${err.message}`, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  /** Synchronous full sync of log and indexes: used when a segment is sealed or closed. */
+  syncAll(): void {
+    this.ensureOpen();
+    fs.fdatasyncSync(this.fd);
+    this.offsetIndex.sync();
+    this.timeIndex.sync();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.offsetIndex.close();
+    this.timeIndex.close();
+    fs.closeSync(this.fd);
+  }
+
+  /** Closes and removes the segment's files. */
+  delete(): void {
+    this.close();
+    for (const file of [this.paths.log, this.paths.index, this.paths.timeIndex]) fs.rmSync(file, { force: true });
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `segment ${this.paths.log} is closed`);
+  }
+}

@@ -1,0 +1,203 @@
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogErrorCode, ManualClock, PartitionLog } from '../../../../core/log/index.ts';
+import { BatchLayout, computeBatchCrc, CompressionCodec } from '../../../../core/records/index.ts';
+import { testBatch } from '../../../helpers/batches.ts';
+import { decodeAll, readEverything } from '../../../helpers/decode-all.ts';
+import { tempDir } from '../../../helpers/temp-dir.ts';
+import { throwsCode } from '../../../helpers/throws-code.ts';
+
+function openLog(dir: string, config = {}, clock = new ManualClock()): PartitionLog {
+  return PartitionLog.open(dir, { config: { flushPolicy: 'none', ...config }, clock });
+}
+
+test('append assigns consecutive offsets and read returns the records', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  const a = log.append(testBatch({ count: 3 }));
+  const b = log.append(testBatch({ count: 2, value: (i) => `second-${i}` }));
+  t.deepEqual([a.firstOffset, a.lastOffset, b.firstOffset, b.lastOffset], [0n, 2n, 3n, 4n]);
+  t.is(log.logEndOffset, 5n);
+  const records = decodeAll(log.read(0n, 1 << 20).records);
+  t.deepEqual(records.map((r) => r.offset), [0n, 1n, 2n, 3n, 4n]);
+  t.deepEqual(records.map((r) => r.value?.toString()), ['value-0', 'value-1', 'value-2', 'second-0', 'second-1']);
+});
+
+test('append stamps the leader epoch in place without breaking the CRC', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 2 }));
+  log.append(testBatch({ count: 2 }), { leaderEpoch: 7 });
+  const bytes = log.read(2n, 1 << 20).records;
+  t.is(bytes.readBigInt64BE(BatchLayout.BASE_OFFSET), 2n);
+  t.is(bytes.readInt32BE(BatchLayout.PARTITION_LEADER_EPOCH), 7);
+  t.is(bytes.readUInt32BE(BatchLayout.CRC), computeBatchCrc(bytes));
+});
+
+test('a read from an offset inside a batch returns that whole batch', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 10 }));
+  log.append(testBatch({ count: 10 }));
+  const records = decodeAll(log.read(15n, 1 << 20).records);
+  t.is(records[0]!.offset, 10n);
+  t.is(records.length, 10);
+});
+
+test('read honours maxBytes with whole batches, but returns at least one batch', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  const batch = testBatch({ count: 5, value: () => 'x'.repeat(100) });
+  const size = batch.length;
+  for (let i = 0; i < 4; i++) log.append(testBatch({ count: 5, value: () => 'x'.repeat(100) }));
+  t.is(log.read(0n, size * 2 + 10).records.length, size * 2);
+  t.is(log.read(0n, 10).records.length, size);
+  t.is(log.read(0n, 10, { minOneBatch: false }).records.length, 0);
+});
+
+test('read stops at maxOffset (the high watermark) and at the log end', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 2 }));
+  log.append(testBatch({ count: 2 }));
+  t.deepEqual(decodeAll(log.read(0n, 1 << 20, { maxOffset: 2n }).records).map((r) => r.offset), [0n, 1n]);
+  t.is(log.read(2n, 1 << 20, { maxOffset: 2n }).records.length, 0);
+  t.is(log.read(4n, 1 << 20).records.length, 0);
+});
+
+test('read outside [logStartOffset, logEndOffset] is OFFSET_OUT_OF_RANGE', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 2 }));
+  throwsCode(t, () => log.read(3n, 100), LogErrorCode.OFFSET_OUT_OF_RANGE);
+  throwsCode(t, () => log.read(-1n, 100), LogErrorCode.OFFSET_OUT_OF_RANGE);
+});
+
+test('segments roll by size and reads cross into the next segment', async (t) => {
+  const dir = tempDir(t);
+  const batchSize = testBatch({ count: 4 }).length;
+  const log = openLog(dir, { segmentBytes: batchSize * 3 });
+  t.teardown(() => log.close());
+  for (let i = 0; i < 10; i++) log.append(testBatch({ count: 4 }));
+  t.is(log.segmentCount, 4);
+  t.deepEqual(log.segmentBaseOffsets(), [0n, 12n, 24n, 36n]);
+  t.true(fs.existsSync(path.join(dir, '00000000000000000012.log')));
+  t.true(fs.existsSync(path.join(dir, '00000000000000000012.index')));
+  t.true(fs.existsSync(path.join(dir, '00000000000000000012.timeindex')));
+  const offsets = readEverything((o) => log.read(o, 1 << 20).records, 0n, log.logEndOffset).map((r) => r.offset);
+  t.deepEqual(offsets, Array.from({ length: 40 }, (_, i) => BigInt(i)));
+});
+
+test('segments roll by age (segment.ms) on virtual time', async (t) => {
+  const clock = new ManualClock();
+  const log = openLog(tempDir(t), { segmentMs: 1000 }, clock);
+  t.teardown(() => log.close());
+  log.append(testBatch());
+  clock.advance(999);
+  log.append(testBatch());
+  t.is(log.segmentCount, 1);
+  clock.advance(1);
+  log.append(testBatch());
+  t.is(log.segmentCount, 2);
+});
+
+test('a reopened log serves everything written before', async (t) => {
+  const dir = tempDir(t);
+  const batchSize = testBatch({ count: 4 }).length;
+  const first = openLog(dir, { segmentBytes: batchSize * 2 });
+  for (let i = 0; i < 7; i++) first.append(testBatch({ count: 4, value: (j) => `v${i}-${j}` }));
+  await first.close();
+  const log = openLog(dir, { segmentBytes: batchSize * 2 });
+  t.teardown(() => log.close());
+  t.is(log.logEndOffset, 28n);
+  t.is(log.recovery.truncatedBytes, 0);
+  t.deepEqual(log.recovery.rebuiltIndexes, []);
+  t.is(decodeAll(log.read(13n, 1 << 20).records)[1]!.value?.toString(), 'v3-1');
+  const next = log.append(testBatch());
+  t.is(next.firstOffset, 28n);
+});
+
+test('offsetForTimestamp finds the first record at or after a time, also inside a batch', async (t) => {
+  const log = openLog(tempDir(t), { indexIntervalBytes: 1 });
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 5, timestamp: (i) => 1000n + BigInt(i) * 10n })); // offsets 0-4: 1000..1040
+  log.append(testBatch({ count: 5, timestamp: (i) => 2000n + BigInt(i) * 10n })); // offsets 5-9: 2000..2040
+  t.deepEqual(log.offsetForTimestamp(0n), { offset: 0n, timestamp: 1000n });
+  t.deepEqual(log.offsetForTimestamp(1015n), { offset: 2n, timestamp: 1020n });
+  t.deepEqual(log.offsetForTimestamp(1041n), { offset: 5n, timestamp: 2000n });
+  t.deepEqual(log.offsetForTimestamp(2040n), { offset: 9n, timestamp: 2040n });
+  t.is(log.offsetForTimestamp(2041n), undefined);
+});
+
+test('offsetForTimestamp opens compressed batches', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 5, timestamp: (i) => 1000n + BigInt(i), options: { compression: CompressionCodec.gzip } }));
+  t.deepEqual(log.offsetForTimestamp(1003n), { offset: 3n, timestamp: 1003n });
+});
+
+test('LogAppendTime topics stamp the broker time into the batch', async (t) => {
+  const clock = new ManualClock(5_000_000);
+  const log = openLog(tempDir(t), { messageTimestampType: 'LogAppendTime' }, clock);
+  t.teardown(() => log.close());
+  const info = log.append(testBatch({ count: 3, timestamp: 1n }));
+  t.is(info.logAppendTime, 5_000_000n);
+  const records = decodeAll(log.read(0n, 1 << 20).records);
+  t.deepEqual(records.map((r) => r.timestamp), [5_000_000n, 5_000_000n, 5_000_000n]);
+});
+
+test('append rejects bad batches and writes nothing', async (t) => {
+  const log = openLog(tempDir(t), { maxMessageBytes: 500 });
+  t.teardown(() => log.close());
+  const flipped = testBatch({ count: 2 });
+  flipped[flipped.length - 1]! ^= 1;
+  throwsCode(t, () => log.append(flipped), LogErrorCode.CORRUPT_BATCH);
+
+  const nonZeroBase = testBatch({ options: { baseOffset: 5n } });
+  throwsCode(t, () => log.append(nonZeroBase), LogErrorCode.INVALID_BATCH);
+
+  const control = testBatch({ options: { control: true } });
+  throwsCode(t, () => log.append(control), LogErrorCode.INVALID_BATCH);
+  t.notThrows(() => log.append(testBatch({ options: { control: true } }), { origin: 'internal' }));
+
+  const big = testBatch({ value: () => 'x'.repeat(600) });
+  throwsCode(t, () => log.append(big), LogErrorCode.BATCH_TOO_LARGE);
+
+  const good = testBatch();
+  const partial = Buffer.concat([good, testBatch().subarray(0, 30)]);
+  throwsCode(t, () => log.append(partial), LogErrorCode.CORRUPT_BATCH);
+  t.is(log.logEndOffset, 1n, 'only the internal control batch went in');
+});
+
+test('an append with several batches lands all of them or none', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  const bad = testBatch();
+  bad[bad.length - 1]! ^= 0xff;
+  t.throws(() => log.append(Buffer.concat([testBatch(), bad])));
+  t.is(log.logEndOffset, 0n);
+  const info = log.append(Buffer.concat([testBatch({ count: 2 }), testBatch({ count: 3 })]));
+  t.deepEqual([info.firstOffset, info.lastOffset, info.recordCount], [0n, 4n, 5]);
+});
+
+test('deleteRecordsBefore moves the log start offset and survives a restart', async (t) => {
+  const dir = tempDir(t);
+  const first = openLog(dir);
+  for (let i = 0; i < 3; i++) first.append(testBatch({ count: 2 }));
+  t.is(first.deleteRecordsBefore(3n), 3n);
+  throwsCode(t, () => first.read(2n, 100), LogErrorCode.OFFSET_OUT_OF_RANGE);
+  t.is(decodeAll(first.read(3n, 1 << 20).records)[0]!.offset, 2n, 'the batch holding offset 3 starts at 2');
+  throwsCode(t, () => first.deleteRecordsBefore(7n), LogErrorCode.OFFSET_OUT_OF_RANGE);
+  await first.close();
+  const log = openLog(dir);
+  t.teardown(() => log.close());
+  t.is(log.logStartOffset, 3n);
+});
+
+test('a closed log refuses work with LOG_CLOSED and close is idempotent', async (t) => {
+  const log = openLog(tempDir(t));
+  await log.close();
+  await log.close();
+  throwsCode(t, () => log.append(testBatch()), LogErrorCode.LOG_CLOSED);
+});
