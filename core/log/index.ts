@@ -11,3 +11,5 @@ export type { LogRecovery } from './log-recovery.ts';
 export { LogManager } from './log-manager.ts';
 export type { LogManagerEvent, LogManagerOptions, TopicPartition } from './log-manager.ts';
 export { DataDirLock } from './lock-file.ts';
+export { dumpSegmentFile } from './segment-dump.ts';
+export type { DumpedBatch, SegmentDump } from './segment-dump.ts';

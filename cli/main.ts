@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { BrookError } from '../core/records/index.ts';
+import { registerDumpLog } from './commands/dump-log.ts';
+import { packageVersion } from './version.ts';
+
+const program = new Command('brook')
+  .description('Brook: an event streaming platform that speaks the Apache Kafka protocol')
+  .version(packageVersion());
+
+registerDumpLog(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // One line with the cause, never a stack trace, for anything the user can fix.
+  const message = err instanceof BrookError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
+  console.error(`brook: ${message}`);
+  process.exitCode = 1;
+}
