@@ -28,12 +28,12 @@ export class GroupCommit {
     return this.durable;
   }
 
-  /** Resolves once `offset` is durable. */
-  wait(offset: bigint): Promise<void> {
+  /** Resolves once `offset` is durable; `requestSync` false leaves the timing of the sync to others. */
+  wait(offset: bigint, requestSync = true): Promise<void> {
     if (offset < this.durable) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ offset, resolve, reject });
-      this.request();
+      if (requestSync) this.request();
     });
   }
 

@@ -55,6 +55,7 @@ export class LogManager {
   private readonly lock: DataDirLock;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(options: LogManagerOptions, lock: DataDirLock) {
     this.options = options;
@@ -110,7 +111,12 @@ export class LogManager {
 
   /** Closes the log and removes its directory. The rename first makes the delete atomic for a restart. */
   async delete(topic: string, partition: number): Promise<void> {
-    const entry = this.logs.get(key(topic, partition));
+    const name = key(topic, partition);
+    if (this.offlineLogs.delete(name)) {
+      fs.rmSync(path.join(this.dataDir, name), { recursive: true, force: true });
+      return;
+    }
+    const entry = this.logs.get(name);
     if (entry === undefined) return;
     this.logs.delete(key(topic, partition));
     await entry.log.close();
@@ -152,9 +158,13 @@ export class LogManager {
     }
   }
 
-  /** Flushes and closes every log, then releases the directory lock. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Flushes and closes every log, then releases the directory lock. Idempotent, also when called concurrently. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];

@@ -83,6 +83,7 @@ export class PartitionLog {
   /** Offsets below this were compacted in this process's lifetime; drives dirtyRatio. */
   private cleanedUpTo = 0n;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(dir: string, config: LogConfig, clock: Clock, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
     this.dir = dir;
@@ -191,8 +192,10 @@ export class PartitionLog {
 
   /** Resolves once `offset` is as durable as the flush policy promises. */
   waitDurable(offset: bigint): Promise<void> {
-    if (this.config.flushPolicy === FlushPolicy.NONE) return Promise.resolve();
-    return this.commit.wait(offset);
+    const policy = this.config.flushPolicy;
+    if (policy === FlushPolicy.NONE) return Promise.resolve();
+    // Under the interval policy the timer syncs; a waiter must not force an extra sync.
+    return this.commit.wait(offset, policy === FlushPolicy.EVERY_APPEND);
   }
 
   /** Forces everything appended so far to disk. */
@@ -340,9 +343,13 @@ export class PartitionLog {
     });
   }
 
-  /** Flushes, syncs and closes every file. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Flushes, syncs and closes every file. Idempotent, also when called concurrently. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     await this.maintenance.catch(() => undefined);
     await this.commit.drain();
     this.closed = true;
@@ -414,7 +421,6 @@ export class PartitionLog {
     this.flushTimer = setInterval(() => {
       if (!this.closed && this.endOffset > this.commit.durableOffset) this.commit.request();
     }, this.config.flushIntervalMs);
-    this.flushTimer.unref();
   }
 
   /** Retention and compaction never overlap: both replace segments. */

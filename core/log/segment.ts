@@ -73,17 +73,19 @@ export class LogSegment {
    */
   static openSealed(dir: string, baseOffset: bigint, nextOffset: bigint, indexIntervalBytes: number): { segment: LogSegment; recovery: SegmentRecovery } {
     const segment = new LogSegment(dir, baseOffset, indexIntervalBytes);
-    segment.nextOffset = nextOffset;
-    const relLimit = Number(nextOffset - baseOffset);
-    const problem = segment.offsetIndex.load(segment.size, Math.max(relLimit, 1)) ?? segment.timeIndex.load(Math.max(relLimit, 1));
-    const recovery: SegmentRecovery = { truncatedBytes: 0 };
-    if (problem !== undefined || (segment.size > 0 && segment.offsetIndex.entries === 0 && segment.size > indexIntervalBytes)) {
-      recovery.rebuiltIndex = problem ?? 'index is empty';
-      segment.rebuild(false);
-    } else {
-      segment.restoreMaxTimestamp();
-    }
-    return { segment, recovery };
+    return segment.closingOnError(() => {
+      segment.nextOffset = nextOffset;
+      const relLimit = Math.max(Number(nextOffset - baseOffset), 1);
+      const problem = segment.offsetIndex.load(segment.size, relLimit) ?? segment.timeIndex.load(relLimit);
+      const recovery: SegmentRecovery = { truncatedBytes: 0 };
+      if (problem !== undefined || (segment.offsetIndex.entries === 0 && segment.size > indexIntervalBytes)) {
+        recovery.rebuiltIndex = problem ?? 'index is empty';
+        segment.rebuild(false);
+      } else {
+        segment.restoreMaxTimestamp();
+      }
+      return { segment, recovery };
+    });
   }
 
   /**
@@ -92,16 +94,28 @@ export class LogSegment {
    */
   static openActive(dir: string, baseOffset: bigint, indexIntervalBytes: number): { segment: LogSegment; recovery: SegmentRecovery } {
     const segment = new LogSegment(dir, baseOffset, indexIntervalBytes);
-    const stop = segment.rebuild(true);
-    const recovery: SegmentRecovery = { truncatedBytes: 0 };
-    if (stop !== undefined) {
-      recovery.truncatedBytes = segment.size - stop.position;
-      recovery.truncatedAt = stop;
-      fs.ftruncateSync(segment.fd, stop.position);
-      fs.fdatasyncSync(segment.fd);
-      segment.size = stop.position;
+    return segment.closingOnError(() => {
+      const stop = segment.rebuild(true);
+      const recovery: SegmentRecovery = { truncatedBytes: 0 };
+      if (stop !== undefined) {
+        recovery.truncatedBytes = segment.size - stop.position;
+        recovery.truncatedAt = stop;
+        fs.ftruncateSync(segment.fd, stop.position);
+        fs.fdatasyncSync(segment.fd);
+        segment.size = stop.position;
+      }
+      return { segment, recovery };
+    });
+  }
+
+  /** Runs an opening step; if it throws, the segment's file handles are released first. */
+  private closingOnError<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (err) {
+      this.close();
+      throw err;
     }
-    return { segment, recovery };
   }
 
   /** Rescans the file and rebuilds both indexes; returns where a verified scan stopped. */
