@@ -224,9 +224,11 @@ export class LogSegment {
     }
   }
 
-  read(position: number, length: number): Buffer {
+  /** Reads up to `length` bytes at `position`, into `into` when it is large enough. */
+  read(position: number, length: number, into?: Buffer): Buffer {
     this.ensureOpen();
-    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    const wanted = Math.max(0, Math.min(length, this.size - position));
+    const buf = into !== undefined && into.length >= wanted ? into.subarray(0, wanted) : Buffer.allocUnsafe(wanted);
     const n = readAt(this.fd, buf, buf.length, position);
     return n === buf.length ? buf : buf.subarray(0, n);
   }

@@ -201,3 +201,18 @@ test('a closed log refuses work with LOG_CLOSED and close is idempotent', async 
   await log.close();
   throwsCode(t, () => log.append(testBatch()), LogErrorCode.LOG_CLOSED);
 });
+
+test('read into a caller-supplied buffer returns a view of it, and falls back when it is too small', async (t) => {
+  const log = openLog(tempDir(t));
+  t.teardown(() => log.close());
+  log.append(testBatch({ count: 3 }));
+  const expected = log.read(0n, 1 << 20).records;
+  const scratch = Buffer.alloc(1 << 16);
+  const viaScratch = log.read(0n, 1 << 20, { into: scratch }).records;
+  t.deepEqual(viaScratch, expected);
+  t.is(viaScratch.buffer, scratch.buffer, 'no new allocation');
+  const tiny = Buffer.alloc(8);
+  const viaTiny = log.read(0n, 1 << 20, { into: tiny }).records;
+  t.deepEqual(viaTiny, expected);
+  t.not(viaTiny.buffer, tiny.buffer);
+});
