@@ -7,6 +7,7 @@ import { checkBatch, iterateBatches } from '../../../../core/records/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { readEverything } from '../../../helpers/decode-all.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
+import { waitFor } from '../../../helpers/wait-for.ts';
 
 const PROJECT_ROOT = new URL('../../../../', import.meta.url).pathname;
 const CHILD = 'test/fixtures/append-child.ts';
@@ -52,13 +53,8 @@ function startChild(t: ExecutionContext, dir: string, segmentBytes?: number): Ch
   return { child, acks, stderr: () => stderr, closed };
 }
 
-/** Polls `condition` until it holds; fails with `what` at the deadline or if `gaveUp` says so. */
-async function waitUntil(condition: () => boolean, what: () => string, gaveUp: () => boolean = () => false): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!condition()) {
-    if (gaveUp() || Date.now() > deadline) throw new Error(`gave up waiting: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+function waitUntil(condition: () => boolean, describe: () => string, gaveUp?: () => boolean): Promise<void> {
+  return waitFor(condition, { timeoutMs: DEADLINE_MS, describe, ...(gaveUp === undefined ? {} : { gaveUp }) });
 }
 
 function openLog(dir: string, segmentBytes?: number): PartitionLog {

@@ -8,6 +8,7 @@ import type { LogConfig } from '../../../../core/log/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { decodeAll } from '../../../helpers/decode-all.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
+import { waitFor } from '../../../helpers/wait-for.ts';
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -399,11 +400,3 @@ test('two concurrent close() calls both resolve', async (t) => {
   );
 });
 
-/** Polls `condition` until it holds (an I/O completion the test cannot await directly). */
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
