@@ -233,15 +233,6 @@ export class LogSegment {
     return n === buf.length ? buf : buf.subarray(0, n);
   }
 
-  /** Removes every batch at or after `position` (which must be a batch boundary). */
-  truncateToPosition(position: number, nextOffset: bigint): void {
-    this.ensureOpen();
-    fs.ftruncateSync(this.fd, position);
-    this.size = position;
-    this.nextOffset = nextOffset;
-    this.rebuild(false);
-  }
-
   /** Writes pending index entries; cheap, done before any sync. */
   persistIndexes(): void {
     this.offsetIndex.persist();
