@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { BrookError } from '../core/records/index.ts';
+import { registerBroker } from './commands/broker.ts';
 import { registerDumpLog } from './commands/dump-log.ts';
 import { packageVersion } from './version.ts';
 
@@ -8,6 +9,7 @@ const program = new Command('brook')
   .description('Brook: an event streaming platform that speaks the Apache Kafka protocol')
   .version(packageVersion());
 
+registerBroker(program);
 registerDumpLog(program);
 
 try {

@@ -1,0 +1,17 @@
+import type { ProducerIdAllocator } from './producers/index.ts';
+import type { PartitionWatch } from './fetch/partition-watch.ts';
+import type { BrokerConfig } from './config/broker-config.ts';
+import type { Logger } from './logger.ts';
+import type { TopicManager } from './topics/topic-manager.ts';
+
+/** What handlers share: the broker's settings and services. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  readonly topics: TopicManager;
+  readonly watch: PartitionWatch;
+  readonly producerIds: ProducerIdAllocator;
+  readonly logger: Logger;
+  /** The port clients are told to connect to (known once the listener is bound). */
+  advertisedPort(): number;
+}

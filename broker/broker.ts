@@ -1,0 +1,175 @@
+import fs from 'node:fs';
+import { LogManager } from '../core/log/index.ts';
+import type { LogManagerEvent } from '../core/log/index.ts';
+import type { BrokerContext } from './broker-context.ts';
+import { loadOrCreateClusterId } from './cluster-meta.ts';
+import { logDefaults } from './config/broker-config.ts';
+import type { BrokerConfig } from './config/broker-config.ts';
+import { DelayedFetches } from './fetch/delayed-fetches.ts';
+import { PartitionWatch } from './fetch/partition-watch.ts';
+import { createHandlerRegistry } from './handlers/index.ts';
+import { createLogger } from './logger.ts';
+import type { Logger } from './logger.ts';
+import { Listener } from './net/listener.ts';
+import { RequestDispatcher } from './net/request-dispatcher.ts';
+import { ProducerIdAllocator } from './producers/index.ts';
+import { TopicManager } from './topics/topic-manager.ts';
+import { TopicStore } from './topics/topic-store.ts';
+
+export interface BrokerOptions {
+  readonly logger?: Logger;
+  /** How often producer state is snapshotted, so a restart after a crash scans little log; default 60 s. */
+  readonly producerSnapshotIntervalMs?: number;
+}
+
+/**
+ * A single-node Kafka broker: the data directory's logs behind a Kafka-protocol listener.
+ * `start` recovers the logs, loads topics and producer state, then listens; `close` stops
+ * listening, flushes and closes every file.
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  readonly topics: TopicManager;
+  private readonly logs: LogManager;
+  private readonly logger: Logger;
+  private readonly delayed: DelayedFetches;
+  private readonly listener: Listener;
+  private readonly snapshotTimer: NodeJS.Timeout;
+  private closing: Promise<void> | undefined;
+
+  private constructor(parts: {
+    config: BrokerConfig;
+    clusterId: string;
+    topics: TopicManager;
+    logs: LogManager;
+    logger: Logger;
+    delayed: DelayedFetches;
+    listener: Listener;
+    snapshotIntervalMs: number;
+  }) {
+    this.config = parts.config;
+    this.clusterId = parts.clusterId;
+    this.topics = parts.topics;
+    this.logs = parts.logs;
+    this.logger = parts.logger;
+    this.delayed = parts.delayed;
+    this.listener = parts.listener;
+    this.snapshotTimer = setInterval(() => {
+      this.snapshotProducers();
+    }, parts.snapshotIntervalMs);
+    this.snapshotTimer.unref();
+  }
+
+  static async start(config: BrokerConfig, options: BrokerOptions = {}): Promise<Broker> {
+    const logger = options.logger ?? createLogger({ level: config.logLevel });
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const clusterId = loadOrCreateClusterId(config.dataDir);
+    const store = new TopicStore(config.dataDir);
+    const catalogue = new Map(store.load().map((topic) => [topic.name, topic.configs]));
+    let topics: TopicManager | undefined;
+    const logs = LogManager.open({
+      dataDir: config.dataDir,
+      defaultConfig: logDefaults(config),
+      configFor: (topic) => TopicManager.logOverrides(topics?.get(topic)?.configs ?? catalogue.get(topic) ?? {}),
+      retentionCheckIntervalMs: config.log.retentionCheckIntervalMs,
+      cleanerIntervalMs: config.log.cleanerIntervalMs,
+      onEvent: (event) => {
+        logLogEvent(logger, event);
+      },
+    });
+    try {
+      topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions }, store);
+      const watch = new PartitionWatch();
+      const delayed = new DelayedFetches(watch);
+      let boundPort = config.port;
+      const context: BrokerContext = {
+        config,
+        clusterId,
+        topics,
+        watch,
+        producerIds: ProducerIdAllocator.open(config.dataDir),
+        logger,
+        advertisedPort: () => config.advertisedPort ?? boundPort,
+      };
+      const dispatcher = new RequestDispatcher(createHandlerRegistry(context, delayed));
+      const listener = await Listener.start(dispatcher, {
+        host: config.host,
+        port: config.port,
+        maxRequestBytes: config.socketRequestMaxBytes,
+        idleTimeoutMs: config.connectionsMaxIdleMs,
+        logger,
+      });
+      boundPort = listener.port;
+      logs.start();
+      const broker = new Broker({
+        config,
+        clusterId,
+        topics,
+        logs,
+        logger,
+        delayed,
+        listener,
+        snapshotIntervalMs: options.producerSnapshotIntervalMs ?? 60_000,
+      });
+      logger.info({ host: config.host, port: listener.port, dataDir: config.dataDir, topics: topics.list().length }, 'broker listening');
+      return broker;
+    } catch (error) {
+      await logs.close();
+      throw error;
+    }
+  }
+
+  /** The port the listener is bound to (useful with port 0). */
+  get port(): number {
+    return this.listener.port;
+  }
+
+  get connectionCount(): number {
+    return this.listener.connectionCount;
+  }
+
+  /** Stops listening, answers waiting fetches, snapshots producer state, flushes and closes the logs. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.snapshotTimer);
+    this.delayed.close();
+    await this.listener.close();
+    this.snapshotProducers();
+    await this.logs.close();
+    this.logger.info({ dataDir: this.config.dataDir }, 'broker stopped');
+  }
+
+  private snapshotProducers(): void {
+    try {
+      this.topics.writeProducerSnapshots();
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not snapshot producer state');
+    }
+  }
+}
+
+function logLogEvent(logger: Logger, event: LogManagerEvent): void {
+  const where = { topic: event.topic, partition: event.partition };
+  switch (event.type) {
+    case 'recovered':
+      logger.warn({ ...where, recovery: event.recovery }, 'partition log recovered after an unclean shutdown');
+      break;
+    case 'offline':
+      logger.error({ ...where, err: event.error }, 'partition log could not be opened; it is offline');
+      break;
+    case 'retention':
+      logger.info({ ...where, deletedSegments: event.result.deletedSegments, reason: event.result.reason }, 'retention deleted segments');
+      break;
+    case 'compaction':
+      logger.info({ ...where, result: event.result }, 'compacted partition');
+      break;
+    case 'maintenance-failed':
+      logger.error({ ...where, err: event.error }, 'log maintenance failed');
+      break;
+  }
+}

@@ -1,0 +1,36 @@
+import type { ApiKey, RequestBody, RequestHeader, ResponseInput } from '../../core/protocol/index.ts';
+
+/** Who sent a request, for handlers that care and for log lines. */
+export interface RequestContext {
+  readonly header: RequestHeader;
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+}
+
+/**
+ * What a handler may answer besides a response body: `noResponse` for requests Kafka
+ * never answers (Produce with acks=0), `closeConnection` when the only correct reaction is
+ * to drop the client (an acks=0 produce that failed: the client cannot learn otherwise).
+ */
+export type HandlerOutcome<K extends ApiKey> =
+  | ResponseInput<K>
+  | { readonly noResponse: true }
+  | { readonly closeConnection: string };
+
+export const NO_RESPONSE = { noResponse: true } as const;
+
+/** One API's handler and the version range the broker advertises for it (minimum 0). */
+export interface Handler<K extends ApiKey> {
+  readonly apiKey: K;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  handle(request: RequestBody<K>, version: number, context: RequestContext): HandlerOutcome<K> | Promise<HandlerOutcome<K>>;
+}
+
+export function isNoResponse(outcome: unknown): outcome is { readonly noResponse: true } {
+  return typeof outcome === 'object' && outcome !== null && 'noResponse' in outcome;
+}
+
+export function isCloseConnection(outcome: unknown): outcome is { readonly closeConnection: string } {
+  return typeof outcome === 'object' && outcome !== null && 'closeConnection' in outcome;
+}

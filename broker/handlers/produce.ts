@@ -1,0 +1,174 @@
+import { LogError, LogErrorCode } from '../../core/log/index.ts';
+import type { AppendInfo } from '../../core/log/index.ts';
+import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import type { ProduceResponse } from '../../core/protocol/index.ts';
+import { Attributes, BatchLayout } from '../../core/records/index.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import type { ProducerBatch } from '../producers/index.ts';
+import type { PartitionHandle } from '../topics/topic-manager.ts';
+import { autoCreateTopic } from './auto-create.ts';
+import { NO_RESPONSE } from './handler.ts';
+import type { Handler } from './handler.ts';
+
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+const ACKS_NONE = 0;
+const ACKS_LEADER = 1;
+const ACKS_ALL = -1;
+
+/**
+ * Produce: validate, append and acknowledge per partition. Appends happen synchronously as
+ * the request is handled, so pipelined requests land in arrival order and concurrent
+ * acks=all requests share one fsync.
+ */
+export function produceHandler(broker: BrokerContext): Handler<typeof ApiKey.PRODUCE> {
+  return {
+    apiKey: ApiKey.PRODUCE,
+    minVersion: 0,
+    maxVersion: 8,
+    handle(request) {
+      const { acks } = request;
+      const durable: Promise<void>[] = [];
+      let firstError: string | undefined;
+      const responses = request.topicData.map((topic) => ({
+        name: topic.name,
+        partitionResponses: topic.partitionData.map((data): PartitionResponse => {
+          const response = produceToPartition(broker, topic.name, data.index, data.records, acks, request.transactionalId, durable);
+          if (response.errorCode !== ErrorCode.NONE) firstError ??= `${topic.name}-${data.index}: ${response.errorMessage ?? `error ${response.errorCode}`}`;
+          return response;
+        }),
+      }));
+      if (acks === ACKS_NONE) {
+        // The client will never read a response, so an error can only be signalled by hanging up.
+        return firstError === undefined ? NO_RESPONSE : { closeConnection: `acks=0 produce failed: ${firstError}` };
+      }
+      const body = { responses, throttleTimeMs: 0 };
+      if (acks !== ACKS_ALL || durable.length === 0) return body;
+      return Promise.all(durable).then(() => body);
+    },
+  };
+}
+
+function produceToPartition(
+  broker: BrokerContext,
+  topic: string,
+  partition: number,
+  records: Buffer | null,
+  acks: number,
+  transactionalId: string | null,
+  durable: Promise<void>[],
+): PartitionResponse {
+  if (acks !== ACKS_NONE && acks !== ACKS_LEADER && acks !== ACKS_ALL) {
+    return failed(partition, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
+  }
+  if (transactionalId !== null) {
+    return failed(partition, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'this broker does not run a transaction coordinator; produce without a transactional.id');
+  }
+  const handle = findPartition(broker, topic, partition);
+  if (!('log' in handle)) return failed(partition, handle.errorCode, handle.message);
+  if (records === null || records.length === 0) return failed(partition, ErrorCode.INVALID_RECORD, 'the produce request carries no record batch');
+  if (acks === ACKS_ALL && broker.topics.minInsyncReplicas(topic) > 1) {
+    return failed(
+      partition,
+      ErrorCode.NOT_ENOUGH_REPLICAS,
+      `min.insync.replicas is ${broker.topics.minInsyncReplicas(topic)} but this single broker is the only in-sync replica`,
+    );
+  }
+  const batches = producerBatchesOf(records);
+  if (batches === 'transactional') {
+    return failed(partition, ErrorCode.INVALID_TXN_STATE, 'transactional batches need a transaction, which this broker does not coordinate');
+  }
+  const { log } = handle;
+  const check = batches.length === 0 ? undefined : handle.producers.state.prepare(batches, log.logEndOffset);
+  if (check?.kind === 'error') return failed(partition, check.errorCode, check.message);
+  if (check?.kind === 'duplicate') {
+    if (acks === ACKS_ALL) durable.push(log.waitDurable(check.lastOffset));
+    return succeeded(partition, check.firstOffset, -1n, log.logStartOffset);
+  }
+  let info: AppendInfo;
+  try {
+    info = log.append(records, { origin: 'client' });
+  } catch (error) {
+    return appendFailed(broker, topic, partition, error);
+  }
+  check?.commit();
+  const synced = log.waitDurable(info.lastOffset).then(() => {
+    broker.watch.notify(topic, partition);
+  });
+  if (acks === ACKS_ALL) durable.push(synced);
+  else {
+    synced.catch((error: unknown) => {
+      broker.logger.error({ err: error, topic, partition }, 'flush failed');
+    });
+  }
+  return succeeded(partition, info.firstOffset, info.logAppendTime, info.logStartOffset);
+}
+
+function findPartition(broker: BrokerContext, topic: string, partition: number): PartitionHandle | { errorCode: number; message: string } {
+  const existing = broker.topics.partition(topic, partition);
+  if (existing !== undefined) return existing;
+  if (broker.topics.isOffline(topic, partition)) {
+    return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `partition ${topic}-${partition} is offline: its log could not be opened` };
+  }
+  if (broker.topics.get(topic) === undefined && broker.config.autoCreateTopics) {
+    const created = autoCreateTopic(broker, topic);
+    if (!created.ok) return created;
+    const handle = broker.topics.partition(topic, partition);
+    if (handle !== undefined) return handle;
+  }
+  return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `This server does not host this topic-partition: ${topic}-${partition}` };
+}
+
+/**
+ * The producer identity of each batch, read from the headers before the log validates
+ * them. An empty list means no batch is idempotent (or the bytes are too broken to say:
+ * the log's own validation will reject them with the precise reason).
+ */
+function producerBatchesOf(records: Buffer): ProducerBatch[] | 'transactional' {
+  const out: ProducerBatch[] = [];
+  let pos = 0;
+  while (records.length - pos >= BatchLayout.HEADER_SIZE) {
+    const size = records.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
+    if (size < BatchLayout.HEADER_SIZE || size > records.length - pos) return [];
+    if ((records.readInt16BE(pos + BatchLayout.ATTRIBUTES) & Attributes.TRANSACTIONAL) !== 0) return 'transactional';
+    const producerId = records.readBigInt64BE(pos + BatchLayout.PRODUCER_ID);
+    if (producerId >= 0n) {
+      out.push({
+        producerId,
+        producerEpoch: records.readInt16BE(pos + BatchLayout.PRODUCER_EPOCH),
+        baseSequence: records.readInt32BE(pos + BatchLayout.BASE_SEQUENCE),
+        recordCount: records.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) + 1,
+      });
+    }
+    pos += size;
+  }
+  return out;
+}
+
+const LOG_ERROR_CODES: Readonly<Record<string, number>> = {
+  [LogErrorCode.CORRUPT_BATCH]: ErrorCode.CORRUPT_MESSAGE,
+  [LogErrorCode.INVALID_BATCH]: ErrorCode.INVALID_RECORD,
+  [LogErrorCode.BATCH_TOO_LARGE]: ErrorCode.MESSAGE_TOO_LARGE,
+  [LogErrorCode.LOG_CLOSED]: ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  [LogErrorCode.IO_FAILED]: ErrorCode.KAFKA_STORAGE_ERROR,
+};
+
+function appendFailed(broker: BrokerContext, topic: string, partition: number, error: unknown): PartitionResponse {
+  if (error instanceof LogError) {
+    const code = LOG_ERROR_CODES[error.code];
+    if (code !== undefined) {
+      if (code === ErrorCode.KAFKA_STORAGE_ERROR) broker.logger.error({ err: error, topic, partition }, 'append failed');
+      return failed(partition, code, error.message);
+    }
+  }
+  broker.logger.error({ err: error, topic, partition }, 'append failed');
+  return failed(partition, ErrorCode.UNKNOWN_SERVER_ERROR, error instanceof Error ? error.message : String(error));
+}
+
+function succeeded(index: number, baseOffset: bigint, logAppendTimeMs: bigint, logStartOffset: bigint): PartitionResponse {
+  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs, logStartOffset, recordErrors: [], errorMessage: null };
+}
+
+function failed(index: number, errorCode: number, errorMessage: string): PartitionResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}

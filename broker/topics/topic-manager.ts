@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { resolveLogConfig } from '../../core/log/index.ts';
+import type { LogConfig, LogManager, PartitionLog } from '../../core/log/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
+import { ProducerStateStore } from '../producers/index.ts';
+import { minInsyncReplicas, toLogConfig, validateTopicConfigs } from './topic-config.ts';
+import type { TopicConfigs } from './topic-config.ts';
+import { collidingTopic, topicNameProblem } from './topic-name.ts';
+import { TopicStore } from './topic-store.ts';
+import type { TopicInfo } from './topic-store.ts';
+
+/** A partition this broker leads: its log and its idempotent-producer state. */
+export interface PartitionHandle {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: PartitionLog;
+  readonly producers: ProducerStateStore;
+}
+
+/** A Kafka error as a value, for handlers to put in their responses. */
+export interface TopicFailure {
+  readonly ok: false;
+  readonly errorCode: number;
+  readonly message: string;
+}
+
+export type TopicResult = { readonly ok: true; readonly topic: TopicInfo } | TopicFailure;
+
+export interface TopicManagerOptions {
+  readonly dataDir: string;
+  readonly logs: LogManager;
+  /** The broker's log settings, under every topic's overrides. */
+  readonly logDefaults: Partial<LogConfig>;
+  readonly defaultPartitions: number;
+  readonly maxPartitions?: number;
+}
+
+/** Kafka allows at most this many partitions per request; one node's file handles say the same. */
+const DEFAULT_MAX_PARTITIONS = 10_000;
+
+/**
+ * Topics: the catalogue (names, ids, partition counts, config overrides) and the
+ * partition logs that hold their data. Every change is written to the catalogue before it
+ * is acknowledged, so a restart serves the same topics with the same settings.
+ */
+export class TopicManager {
+  private readonly topics = new Map<string, TopicInfo>();
+  private readonly handles = new Map<string, PartitionHandle>();
+  /** Partitions whose log could not be opened, with the reason; they answer KAFKA_STORAGE_ERROR. */
+  private readonly offlinePartitions = new Map<string, unknown>();
+  private readonly store: TopicStore;
+  private readonly options: TopicManagerOptions;
+  private readonly defaults: LogConfig;
+
+  private constructor(options: TopicManagerOptions, store: TopicStore) {
+    this.options = options;
+    this.store = store;
+    this.defaults = resolveLogConfig(options.logDefaults);
+  }
+
+  /** Loads the catalogue and opens every partition; partition directories without a catalogue entry are adopted. */
+  static open(options: TopicManagerOptions, store = new TopicStore(options.dataDir)): TopicManager {
+    const manager = new TopicManager(options, store);
+    for (const topic of store.load()) manager.topics.set(topic.name, topic);
+    manager.adoptOrphanPartitions();
+    for (const topic of manager.topics.values()) manager.openPartitions(topic, 0);
+    return manager;
+  }
+
+  /** Log overrides for a topic, as the LogManager asks for them when it opens a partition. */
+  static logOverrides(configs: TopicConfigs): Partial<LogConfig> {
+    return toLogConfig(configs);
+  }
+
+  list(): TopicInfo[] {
+    return [...this.topics.values()];
+  }
+
+  get(name: string): TopicInfo | undefined {
+    return this.topics.get(name);
+  }
+
+  partition(topic: string, partition: number): PartitionHandle | undefined {
+    return this.handles.get(handleKey(topic, partition));
+  }
+
+  isOffline(topic: string, partition: number): boolean {
+    return this.offlinePartitions.has(handleKey(topic, partition));
+  }
+
+  partitionsOf(topic: string): PartitionHandle[] {
+    const info = this.topics.get(topic);
+    if (info === undefined) return [];
+    const out: PartitionHandle[] = [];
+    for (let p = 0; p < info.partitions; p++) {
+      const handle = this.partition(topic, p);
+      if (handle !== undefined) out.push(handle);
+    }
+    return out;
+  }
+
+  allPartitions(): PartitionHandle[] {
+    return [...this.handles.values()];
+  }
+
+  minInsyncReplicas(topic: string): number {
+    const info = this.topics.get(topic);
+    return info === undefined ? 1 : minInsyncReplicas(info.configs);
+  }
+
+  get defaultPartitions(): number {
+    return this.options.defaultPartitions;
+  }
+
+  get logDefaults(): Readonly<LogConfig> {
+    return this.defaults;
+  }
+
+  /**
+   * Creates a topic. `partitions` -1 means the broker default; `configs` are Kafka topic
+   * configs as strings. With `validateOnly` nothing is written.
+   */
+  create(name: string, partitions: number, configs: Iterable<{ name: string; value: string | null }>, validateOnly = false): TopicResult {
+    const nameProblem = topicNameProblem(name);
+    if (nameProblem !== undefined) return failure(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    if (this.topics.has(name)) return failure(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const collision = collidingTopic(name, this.topics.keys());
+    if (collision !== undefined) {
+      return failure(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic '${name}' collides with existing topic '${collision}': '.' and '_' map to the same metric names, so use one or the other`,
+      );
+    }
+    const count = partitions === -1 ? this.options.defaultPartitions : partitions;
+    const limit = this.options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
+    if (!Number.isInteger(count) || count < 1 || count > limit) {
+      return failure(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${limit}, got ${partitions}.`);
+    }
+    const validated = validateTopicConfigs(configs);
+    if (!validated.ok) return failure(ErrorCode.INVALID_CONFIG, validated.message);
+    const topic: TopicInfo = { name, topicId: randomUUID(), partitions: count, configs: validated.configs };
+    if (validateOnly) return { ok: true, topic };
+    this.topics.set(name, topic);
+    this.persist();
+    this.openPartitions(topic, 0);
+    return { ok: true, topic };
+  }
+
+  async delete(name: string): Promise<TopicResult> {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    this.topics.delete(name);
+    this.persist();
+    for (let p = 0; p < topic.partitions; p++) {
+      this.handles.delete(handleKey(name, p));
+      this.offlinePartitions.delete(handleKey(name, p));
+      await this.options.logs.delete(name, p);
+    }
+    return { ok: true, topic };
+  }
+
+  /** Replaces the topic's overrides with `configs` (already validated) and applies them to its open logs. */
+  setConfigs(name: string, configs: TopicConfigs, validateOnly = false): TopicResult {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const updated: TopicInfo = { ...topic, configs };
+    if (validateOnly) return { ok: true, topic: updated };
+    this.topics.set(name, updated);
+    this.persist();
+    const effective = { ...this.defaults, ...toLogConfig(configs) };
+    for (const handle of this.partitionsOf(name)) handle.log.updateConfig(effective);
+    return { ok: true, topic: updated };
+  }
+
+  /** Grows a topic to `count` partitions (Kafka never shrinks one). */
+  addPartitions(name: string, count: number, validateOnly = false): TopicResult {
+    const topic = this.topics.get(name);
+    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const limit = this.options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
+    if (!Number.isInteger(count) || count <= topic.partitions || count > limit) {
+      return failure(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic '${name}' has ${topic.partitions} partitions; the new count must be larger and at most ${limit}, got ${count}.`,
+      );
+    }
+    const updated: TopicInfo = { ...topic, partitions: count };
+    if (validateOnly) return { ok: true, topic: updated };
+    this.topics.set(name, updated);
+    this.persist();
+    this.openPartitions(updated, topic.partitions);
+    return { ok: true, topic: updated };
+  }
+
+  /** Saves every partition's producer state so the next start need not scan the log for it. */
+  writeProducerSnapshots(): void {
+    for (const handle of this.handles.values()) handle.producers.writeSnapshot();
+  }
+
+  private openPartitions(topic: TopicInfo, from: number): void {
+    const config = toLogConfig(topic.configs);
+    const offline = new Set(this.options.logs.offline().map((tp) => handleKey(tp.topic, tp.partition)));
+    for (let p = from; p < topic.partitions; p++) {
+      const key = handleKey(topic.name, p);
+      if (offline.has(key)) {
+        this.offlinePartitions.set(key, 'the partition directory could not be opened');
+        continue;
+      }
+      try {
+        const log = this.options.logs.getOrCreate(topic.name, p, config);
+        this.handles.set(key, { topic: topic.name, partition: p, log, producers: ProducerStateStore.open(log) });
+      } catch (error) {
+        this.offlinePartitions.set(key, error);
+      }
+    }
+  }
+
+  /** Partition directories whose topic the catalogue lacks (it was lost or predates it) become topics again. */
+  private adoptOrphanPartitions(): void {
+    const counts = new Map<string, number>();
+    for (const { topic, partition } of this.options.logs.partitions()) {
+      if (this.topics.has(topic)) continue;
+      counts.set(topic, Math.max(counts.get(topic) ?? 0, partition + 1));
+    }
+    if (counts.size === 0) return;
+    for (const [name, partitions] of counts) this.topics.set(name, { name, topicId: randomUUID(), partitions, configs: {} });
+    this.persist();
+  }
+
+  private persist(): void {
+    this.store.save(this.topics.values());
+  }
+}
+
+function handleKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function failure(errorCode: number, message: string): TopicFailure {
+  return { ok: false, errorCode, message };
+}
