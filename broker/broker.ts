@@ -79,7 +79,7 @@ export class Broker {
       },
     });
     try {
-      topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions }, store);
+      topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions, logger }, store);
       const watch = new PartitionWatch();
       const delayed = new DelayedFetches(watch);
       let boundPort = config.port;

@@ -19,7 +19,7 @@ export function alterConfigsHandler(broker: BrokerContext): Handler<typeof ApiKe
         }
         if (resource.resourceType !== ResourceType.TOPIC) return { ...base, ...unknownResource(resource.resourceType) };
         const validated = validateTopicConfigs(resource.configs);
-        if (!validated.ok) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: validated.message };
+        if (!validated.ok) return { ...base, errorCode: validated.errorCode, errorMessage: validated.message };
         const result = broker.topics.setConfigs(resource.resourceName, validated.configs, request.validateOnly);
         if (!result.ok) return { ...base, errorCode: result.errorCode, errorMessage: result.message };
         if (!request.validateOnly) broker.logger.info({ topic: resource.resourceName, configs: validated.configs }, 'altered topic configs');

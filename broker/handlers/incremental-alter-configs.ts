@@ -23,8 +23,8 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext): Handler<t
           return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${resource.resourceName}' does not exist.` };
         }
         const ops = resource.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value }));
-        const applied = applyIncrementalAlter(topic.configs, ops);
-        if (!applied.ok) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: applied.message };
+        const applied = applyIncrementalAlter(topic.configs, ops, broker.topics.logDefaults);
+        if (!applied.ok) return { ...base, errorCode: applied.errorCode, errorMessage: applied.message };
         const result = broker.topics.setConfigs(resource.resourceName, applied.configs, request.validateOnly);
         if (!result.ok) return { ...base, errorCode: result.errorCode, errorMessage: result.message };
         if (!request.validateOnly) broker.logger.info({ topic: resource.resourceName, configs: applied.configs }, 'altered topic configs');

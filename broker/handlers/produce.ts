@@ -79,7 +79,8 @@ function produceToPartition(
     return failed(partition, ErrorCode.INVALID_TXN_STATE, 'transactional batches need a transaction, which this broker does not coordinate');
   }
   const { log } = handle;
-  const check = batches.length === 0 ? undefined : handle.producers.state.prepare(batches, log.logEndOffset);
+  const idempotent = batches.some((batch) => batch.producerId >= 0n);
+  const check = idempotent ? handle.producers.state.prepare(batches, log.logEndOffset) : undefined;
   if (check?.kind === 'error') return failed(partition, check.errorCode, check.message);
   if (check?.kind === 'duplicate') {
     if (acks === ACKS_ALL) durable.push(log.waitDurable(check.lastOffset));
@@ -120,9 +121,9 @@ function findPartition(broker: BrokerContext, topic: string, partition: number):
 }
 
 /**
- * The producer identity of each batch, read from the headers before the log validates
- * them. An empty list means no batch is idempotent (or the bytes are too broken to say:
- * the log's own validation will reject them with the precise reason).
+ * The producer identity of each batch (non-idempotent ones too: they take offsets), read
+ * from the headers before the log validates them. An empty list means the bytes are too
+ * broken to say; the log's own validation then rejects them with the precise reason.
  */
 function producerBatchesOf(records: Buffer): ProducerBatch[] | 'transactional' {
   const out: ProducerBatch[] = [];
@@ -131,15 +132,13 @@ function producerBatchesOf(records: Buffer): ProducerBatch[] | 'transactional' {
     const size = records.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
     if (size < BatchLayout.HEADER_SIZE || size > records.length - pos) return [];
     if ((records.readInt16BE(pos + BatchLayout.ATTRIBUTES) & Attributes.TRANSACTIONAL) !== 0) return 'transactional';
-    const producerId = records.readBigInt64BE(pos + BatchLayout.PRODUCER_ID);
-    if (producerId >= 0n) {
-      out.push({
-        producerId,
-        producerEpoch: records.readInt16BE(pos + BatchLayout.PRODUCER_EPOCH),
-        baseSequence: records.readInt32BE(pos + BatchLayout.BASE_SEQUENCE),
-        recordCount: records.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) + 1,
-      });
-    }
+    out.push({
+      producerId: records.readBigInt64BE(pos + BatchLayout.PRODUCER_ID),
+      producerEpoch: records.readInt16BE(pos + BatchLayout.PRODUCER_EPOCH),
+      baseSequence: records.readInt32BE(pos + BatchLayout.BASE_SEQUENCE),
+      recordCount: records.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) + 1,
+      maxTimestamp: records.readBigInt64BE(pos + BatchLayout.MAX_TIMESTAMP),
+    });
     pos += size;
   }
   return out;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolveLogConfig } from '../../core/log/index.ts';
 import type { LogConfig, LogManager, PartitionLog } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
+import type { Logger } from '../logger.ts';
 import { ProducerStateStore } from '../producers/index.ts';
 import { minInsyncReplicas, toLogConfig, validateTopicConfigs } from './topic-config.ts';
 import type { TopicConfigs } from './topic-config.ts';
@@ -33,6 +34,7 @@ export interface TopicManagerOptions {
   readonly logDefaults: Partial<LogConfig>;
   readonly defaultPartitions: number;
   readonly maxPartitions?: number;
+  readonly logger: Logger;
 }
 
 /** Kafka allows at most this many partitions per request; one node's file handles say the same. */
@@ -137,7 +139,7 @@ export class TopicManager {
       return failure(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${limit}, got ${partitions}.`);
     }
     const validated = validateTopicConfigs(configs);
-    if (!validated.ok) return failure(ErrorCode.INVALID_CONFIG, validated.message);
+    if (!validated.ok) return failure(validated.errorCode, validated.message);
     const topic: TopicInfo = { name, topicId: randomUUID(), partitions: count, configs: validated.configs };
     if (validateOnly) return { ok: true, topic };
     this.topics.set(name, topic);
@@ -207,8 +209,13 @@ export class TopicManager {
       }
       try {
         const log = this.options.logs.getOrCreate(topic.name, p, config);
-        this.handles.set(key, { topic: topic.name, partition: p, log, producers: ProducerStateStore.open(log) });
+        const producers = ProducerStateStore.open(log);
+        if (producers.snapshotProblem !== undefined) {
+          this.options.logger.warn({ topic: topic.name, partition: p, problem: producers.snapshotProblem }, 'producer state rebuilt from the log');
+        }
+        this.handles.set(key, { topic: topic.name, partition: p, log, producers });
       } catch (error) {
+        this.options.logger.error({ err: error, topic: topic.name, partition: p }, 'partition could not be opened; it is offline');
         this.offlinePartitions.set(key, error);
       }
     }

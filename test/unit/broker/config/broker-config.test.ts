@@ -102,7 +102,7 @@ const logBounds: [field: string, ok: unknown[], bad: unknown[]][] = [
   ['segmentMs', [1], [0]],
   ['retentionMs', [-1, 0], [-2]],
   ['retentionBytes', [-1, 0], [-2]],
-  ['maxMessageBytes', [0, 1_048_588], [-1, 1.5]],
+  ['maxMessageBytes', [61, 1_048_588], [60, 1.5]],
   ['retentionCheckIntervalMs', [1], [0]],
   ['cleanerIntervalMs', [1], [0]],
 ];

@@ -1,0 +1,14 @@
+export { ProducerStateError, ProducerStateErrorCode } from './errors.ts';
+export { MAX_CACHED_BATCHES, PartitionProducerState } from './producer-state.ts';
+export type {
+  BatchMetadata,
+  PrepareResult,
+  ProducerBatch,
+  ProducerEntry,
+  ProducerStateSnapshot,
+  SnapshotBatch,
+  SnapshotProducer,
+} from './producer-state.ts';
+export { PRODUCER_STATE_SNAPSHOT_FILE, ProducerStateStore } from './producer-state-store.ts';
+export type { ProducerStateSource } from './producer-state-store.ts';
+export { PRODUCER_ID_BLOCK_FILE, PRODUCER_ID_BLOCK_SIZE, ProducerIdAllocator } from './producer-id-allocator.ts';

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PartitionLog } from '../../core/log/index.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { PartitionProducerState } from './producer-state.ts';
+
+export const PRODUCER_STATE_SNAPSHOT_FILE = 'producer-state.snapshot';
+
+export type ProducerStateSource = 'snapshot' | 'log';
+
+/**
+ * Keeps a partition's producer state across restarts. The snapshot is only a shortcut:
+ * on open the log after the snapshot's offset is always replayed, so batches appended
+ * after the last snapshot (say, just before a kill -9) are known again, and a snapshot
+ * that is missing, damaged or does not fit the log is replaced by a replay of the whole log.
+ */
+export class ProducerStateStore {
+  readonly state: PartitionProducerState;
+  /** Where the state came from: a snapshot plus the log after it, or the log alone. */
+  readonly rebuiltFrom: ProducerStateSource;
+  /** Why an existing snapshot was not used, for the caller to log; undefined otherwise. */
+  readonly snapshotProblem: string | undefined;
+  readonly snapshotFile: string;
+  private readonly log: PartitionLog;
+
+  private constructor(log: PartitionLog, state: PartitionProducerState, rebuiltFrom: ProducerStateSource, snapshotProblem: string | undefined) {
+    this.log = log;
+    this.state = state;
+    this.rebuiltFrom = rebuiltFrom;
+    this.snapshotProblem = snapshotProblem;
+    this.snapshotFile = snapshotPath(log);
+  }
+
+  static open(log: PartitionLog): ProducerStateStore {
+    const file = snapshotPath(log);
+    const loaded = readSnapshot(file);
+    let problem = loaded.problem;
+    if (loaded.restored !== undefined) {
+      const { state, offset } = loaded.restored;
+      if (offset > log.logEndOffset) {
+        // The log lost its tail (power loss before a flush) after the snapshot was written.
+        problem = `snapshot ${file} was taken at offset ${offset}, beyond the log end offset ${log.logEndOffset}`;
+      } else if (offset < log.logStartOffset) {
+        problem = `snapshot ${file} was taken at offset ${offset}, below the log start offset ${log.logStartOffset}`;
+      } else {
+        state.removeProducersBefore(log.logStartOffset);
+        state.loadFromLog(log, offset);
+        return new ProducerStateStore(log, state, 'snapshot', undefined);
+      }
+    }
+    const state = new PartitionProducerState();
+    state.loadFromLog(log);
+    return new ProducerStateStore(log, state, 'log', problem);
+  }
+
+  /**
+   * Saves the state as of the log end offset (temporary file, fsync, rename). Call it
+   * between appends, never between prepare() and commit().
+   */
+  writeSnapshot(): void {
+    const snapshot = this.state.snapshot(this.log.logEndOffset);
+    writeFileAtomic(this.snapshotFile, `${JSON.stringify(snapshot)}\n`);
+  }
+}
+
+function snapshotPath(log: PartitionLog): string {
+  return path.join(log.dir, PRODUCER_STATE_SNAPSHOT_FILE);
+}
+
+interface LoadedSnapshot {
+  restored?: ReturnType<typeof PartitionProducerState.restore>;
+  problem?: string;
+}
+
+function readSnapshot(file: string): LoadedSnapshot {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    return { problem: `snapshot ${file} is unreadable: ${messageOf(error)}` };
+  }
+  try {
+    return { restored: PartitionProducerState.restore(JSON.parse(text)) };
+  } catch (error) {
+    return { problem: `snapshot ${file} is unusable: ${messageOf(error)}` };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
