@@ -64,14 +64,18 @@ export class Broker {
   static async start(config: BrokerConfig, options: BrokerOptions = {}): Promise<Broker> {
     const logger = options.logger ?? createLogger({ level: config.logLevel });
     fs.mkdirSync(config.dataDir, { recursive: true });
-    const clusterId = loadOrCreateClusterId(config.dataDir);
     const store = new TopicStore(config.dataDir);
-    const catalogue = new Map(store.load().map((topic) => [topic.name, topic.configs]));
     let topics: TopicManager | undefined;
+    // Read only once the log manager holds the data directory's lock (it asks while opening logs).
+    let catalogue: Map<string, Readonly<Record<string, string>>> | undefined;
+    const storedConfigs = (topic: string): Readonly<Record<string, string>> | undefined => {
+      catalogue ??= new Map(store.load().map((info) => [info.name, info.configs]));
+      return catalogue.get(topic);
+    };
     const logs = LogManager.open({
       dataDir: config.dataDir,
       defaultConfig: logDefaults(config),
-      configFor: (topic) => TopicManager.logOverrides(topics?.get(topic)?.configs ?? catalogue.get(topic) ?? {}),
+      configFor: (topic) => TopicManager.logOverrides(topics?.get(topic)?.configs ?? storedConfigs(topic) ?? {}),
       retentionCheckIntervalMs: config.log.retentionCheckIntervalMs,
       cleanerIntervalMs: config.log.cleanerIntervalMs,
       onEvent: (event) => {
@@ -79,6 +83,7 @@ export class Broker {
       },
     });
     try {
+      const clusterId = loadOrCreateClusterId(config.dataDir);
       topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions, logger }, store);
       const watch = new PartitionWatch();
       const delayed = new DelayedFetches(watch);

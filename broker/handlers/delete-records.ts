@@ -16,6 +16,10 @@ export function deleteRecordsHandler(broker: BrokerContext): Handler<typeof ApiK
         partitions: topic.partitions.map(({ partitionIndex, offset }) => {
           const handle = broker.topics.partition(topic.name, partitionIndex);
           if (handle === undefined) return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (!handle.log.logConfig.cleanupPolicy.delete) {
+            // Kafka refuses: on a compact-only topic deleting a prefix would defeat the compaction contract.
+            return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.POLICY_VIOLATION };
+          }
           const target = offset === TO_HIGH_WATERMARK ? handle.log.highWatermark : offset;
           if (target < 0n || target > handle.log.highWatermark) {
             return { partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };

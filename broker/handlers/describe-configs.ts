@@ -1,3 +1,4 @@
+import { DEFAULT_LOG_CONFIG } from '../../core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { DescribeConfigsResponse } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
@@ -20,14 +21,18 @@ export function describeConfigsHandler(broker: BrokerContext): Handler<typeof Ap
         if (resource.resourceType === ResourceType.TOPIC) {
           const topic = broker.topics.get(resource.resourceName);
           if (topic === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${resource.resourceName}' does not exist.`);
+          // A value that differs from Kafka's own default was set in the broker's config.
+          const kafkaDefaults = new Map(describeTopicConfigs({}, DEFAULT_LOG_CONFIG).map((entry) => [entry.name, entry.value]));
           const configs = describeTopicConfigs(topic.configs, broker.topics.logDefaults, resource.configurationKeys).map(
             (entry): ConfigEntry => {
-              const source = entry.source === 'topic' ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG;
+              const fromBroker = entry.source !== 'topic' && kafkaDefaults.get(entry.name) !== entry.value;
+              const source =
+                entry.source === 'topic' ? ConfigSource.DYNAMIC_TOPIC_CONFIG : fromBroker ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
               return {
                 name: entry.name,
                 value: entry.value,
                 readOnly: false,
-                isDefault: entry.isDefault,
+                isDefault: source === ConfigSource.DEFAULT_CONFIG,
                 configSource: source,
                 isSensitive: false,
                 synonyms: request.includeSynonyms ? [{ name: entry.name, value: entry.value, source }] : [],

@@ -8,6 +8,7 @@ import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { fetchHandler } from './fetch.ts';
+import { findCoordinatorHandler } from './find-coordinator.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
@@ -31,7 +32,8 @@ export function createHandlerRegistry(broker: BrokerContext, delayed: DelayedFet
     .register(describeConfigsHandler(broker))
     .register(alterConfigsHandler(broker))
     .register(incrementalAlterConfigsHandler(broker))
-    .register(initProducerIdHandler(broker));
+    .register(initProducerIdHandler(broker))
+    .register(findCoordinatorHandler(broker));
 }
 
 export { HandlerRegistry } from './registry.ts';

@@ -1,6 +1,7 @@
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { MetadataResponse } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { topicNameProblem } from '../topics/topic-name.ts';
 import { autoCreateTopic } from './auto-create.ts';
 import type { Handler } from './handler.ts';
 
@@ -25,7 +26,11 @@ export function metadataHandler(broker: BrokerContext): Handler<typeof ApiKey.ME
           if (!created.ok) return topicError(name, created.errorCode);
           info = created.topic;
         }
-        if (info === undefined) return topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (info === undefined) {
+          // Kafka names an illegal topic as such even when it would not have created it.
+          const illegal = topicNameProblem(name) !== undefined;
+          return topicError(name, illegal ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        }
         const partitions = [];
         for (let p = 0; p < info.partitions; p++) {
           const offline = broker.topics.isOffline(name, p);

@@ -1,4 +1,4 @@
-import { Attributes, BatchLayout, checkBatch } from '../records/index.ts';
+import { Attributes, BatchLayout, DEFAULT_MAX_DECOMPRESSED_BYTES, checkBatch, recordsProblem } from '../records/index.ts';
 import { LogError, LogErrorCode } from './errors.ts';
 
 /** Where each validated batch sits inside the appended buffer. */
@@ -25,24 +25,25 @@ export function validateAppend(bytes: Buffer, origin: AppendOrigin, maxMessageBy
   const batches: ValidatedBatch[] = [];
   let pos = 0;
   while (pos < bytes.length) {
-    if (bytes.length - pos >= BatchLayout.LOG_OVERHEAD) {
-      const size = bytes.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
-      if (size > maxMessageBytes) {
-        throw new LogError(
-          LogErrorCode.BATCH_TOO_LARGE,
-          `batch ${batches.length} is ${size} bytes, above max.message.bytes ${maxMessageBytes}; send smaller batches or raise the topic's max.message.bytes`,
-        );
-      }
-    }
     const check = checkBatch(bytes, pos, bytes.length);
     if (!check.ok) {
-      throw new LogError(LogErrorCode.CORRUPT_BATCH, `batch ${batches.length} at byte ${pos} is corrupt: ${check.reason}`);
+      // As Kafka: bytes that fail their checksum or are garbage are corrupt (a client may
+      // retry); a batch cut short or in an old format is an invalid request (it must not).
+      const invalid = check.problem === 'torn' || /^(magic [01],|negative )/.test(check.reason);
+      const code = invalid ? LogErrorCode.INVALID_BATCH : LogErrorCode.CORRUPT_BATCH;
+      throw new LogError(code, `batch ${batches.length} at byte ${pos} is ${invalid ? 'invalid' : 'corrupt'}: ${check.reason}`);
+    }
+    if (check.size > maxMessageBytes) {
+      throw new LogError(
+        LogErrorCode.BATCH_TOO_LARGE,
+        `batch ${batches.length} is ${check.size} bytes, above max.message.bytes ${maxMessageBytes}; send smaller batches or raise the topic's max.message.bytes`,
+      );
     }
     const attributes = bytes.readInt16BE(pos + BatchLayout.ATTRIBUTES);
     const recordCount = bytes.readInt32BE(pos + BatchLayout.RECORDS_COUNT);
     const lastOffsetDelta = bytes.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA);
     if (origin === 'client') {
-      const rule = clientRuleBroken(bytes, pos, attributes, recordCount, lastOffsetDelta);
+      const rule = clientRuleBroken(bytes, pos, attributes, recordCount, lastOffsetDelta) ?? recordsProblem(bytes, pos, DEFAULT_MAX_DECOMPRESSED_BYTES);
       if (rule !== undefined) throw new LogError(LogErrorCode.INVALID_BATCH, `batch ${batches.length}: ${rule}`);
     }
     batches.push({

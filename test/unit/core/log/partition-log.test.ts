@@ -166,7 +166,7 @@ test('append rejects bad batches and writes nothing', async (t) => {
 
   const good = testBatch();
   const partial = Buffer.concat([good, testBatch().subarray(0, 30)]);
-  throwsCode(t, () => log.append(partial), LogErrorCode.CORRUPT_BATCH);
+  throwsCode(t, () => log.append(partial), LogErrorCode.INVALID_BATCH);
   t.is(log.logEndOffset, 1n, 'only the internal control batch went in');
 });
 
@@ -215,4 +215,18 @@ test('read into a caller-supplied buffer returns a view of it, and falls back wh
   const viaTiny = log.read(0n, 1 << 20, { into: tiny }).records;
   t.deepEqual(viaTiny, expected);
   t.not(viaTiny.buffer, tiny.buffer);
+});
+
+test('append rejects a batch whose record count or offset deltas do not match its records', (t) => {
+  const log = PartitionLog.open(tempDir(t));
+  t.teardown(() => log.close());
+  const lying = testBatch();
+  // Claim one record more than present; the CRC covers the count, so recompute it.
+  lying.writeInt32BE(lying.readInt32BE(BatchLayout.RECORDS_COUNT) + 1, BatchLayout.RECORDS_COUNT);
+  lying.writeInt32BE(lying.readInt32BE(BatchLayout.LAST_OFFSET_DELTA) + 1, BatchLayout.LAST_OFFSET_DELTA);
+  lying.writeUInt32BE(computeBatchCrc(lying, 0, lying.length), BatchLayout.CRC);
+  const err = t.throws(() => log.append(lying));
+  t.is((err as { code?: string }).code, LogErrorCode.INVALID_BATCH);
+  t.regex(err.message, /recordsCount is \d+ but \d+ records are present/);
+  t.is(log.logEndOffset, 0n);
 });

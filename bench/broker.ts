@@ -1,0 +1,113 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { MB, printEnvironment, printTable } from './report.ts';
+
+/**
+ * Drives kcat (librdkafka 2.0.2) against a fresh Brook broker in its own process:
+ * produce N records of a fixed size with acks=1 and acks=all, then consume them all.
+ * Batching is librdkafka's own. Usage: npm run bench:broker -- [records] [recordSize]
+ */
+
+const RECORDS = Number(process.argv[2] ?? 2_000_000);
+const RECORD_SIZE = Number(process.argv[3] ?? 100);
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+interface RunningBroker {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startBroker(dataDir: string, flushPolicy: string): Promise<RunningBroker> {
+  const configFile = path.join(dataDir, '..', `broker-${flushPolicy}.json`);
+  fs.writeFileSync(configFile, JSON.stringify({ log: { flushPolicy } }));
+  const child = spawn(
+    process.execPath,
+    ['--import=tsx', path.join(ROOT, 'cli/main.ts'), 'broker', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', '--config', configFile, '--log-level', 'info'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = readline.createInterface({ input: child.stdout });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => {
+      reject(new Error(`broker exited with code ${code} before listening`));
+    });
+    lines.on('line', (line) => {
+      const match = /"port":(\d+)/.exec(line);
+      if (match !== null && line.includes('broker listening')) resolve(Number(match[1]));
+    });
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function kcat(args: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    execFile('kcat', args, { maxBuffer: 1024 * 1024 * 1024 }, (error) => {
+      if (error !== null) reject(new Error(`kcat ${args.join(' ')} failed: ${error.message}`, { cause: error }));
+      else resolve(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  });
+}
+
+function writeRecordsFile(file: string): void {
+  const line = `${'x'.repeat(RECORD_SIZE - 1)}\n`;
+  const chunk = line.repeat(10_000);
+  const fd = fs.openSync(file, 'w');
+  for (let written = 0; written < RECORDS; written += 10_000) fs.writeSync(fd, written + 10_000 <= RECORDS ? chunk : line.repeat(RECORDS - written));
+  fs.closeSync(fd);
+}
+
+async function main(): Promise<void> {
+  printEnvironment(`bench:broker: ${RECORDS.toLocaleString('en-US')} records of ${RECORD_SIZE} bytes, kcat (librdkafka) against a fresh broker`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-broker-'));
+  const recordsFile = path.join(work, 'records.txt');
+  writeRecordsFile(recordsFile);
+  const rows: string[][] = [];
+  const row = (what: string, seconds: number): void => {
+    rows.push([what, (RECORDS / seconds).toLocaleString('en-US', { maximumFractionDigits: 0 }), ((RECORDS * RECORD_SIZE) / seconds / MB).toFixed(1), seconds.toFixed(2)]);
+  };
+  try {
+    for (const [acks, flushPolicy] of [
+      ['1', 'every-append'],
+      ['all', 'every-append'],
+    ] as const) {
+      const dataDir = path.join(work, `data-acks-${acks}`);
+      const broker = await startBroker(dataDir, flushPolicy);
+      const bootstrap = `127.0.0.1:${broker.port}`;
+      try {
+        const produce = await kcat(['-P', '-b', bootstrap, '-t', 'bench', '-X', `acks=${acks}`, '-l', recordsFile]);
+        row(`produce acks=${acks}`, produce);
+        if (acks === '1') {
+          const consume = await kcat(['-C', '-b', bootstrap, '-t', 'bench', '-o', 'beginning', '-e', '-q', '-c', String(RECORDS), '-f', '%o\\n']);
+          row('consume', consume);
+        }
+      } finally {
+        await broker.stop();
+      }
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  printTable(
+    [
+      { header: 'workload', align: 'left' },
+      { header: 'records/s', align: 'right' },
+      { header: 'MB/s', align: 'right' },
+      { header: 'seconds', align: 'right' },
+    ],
+    rows,
+  );
+}
+
+await main();
