@@ -15,7 +15,8 @@ export interface RequestContext {
 export type HandlerOutcome<K extends ApiKey> =
   | ResponseInput<K>
   | { readonly noResponse: true }
-  | { readonly closeConnection: string };
+  | { readonly closeConnection: string }
+  | { readonly response: ResponseInput<K>; readonly afterSend: () => void };
 
 export const NO_RESPONSE = { noResponse: true } as const;
 
@@ -29,6 +30,20 @@ export interface Handler<K extends ApiKey> {
 
 export function isNoResponse(outcome: unknown): outcome is { readonly noResponse: true } {
   return typeof outcome === 'object' && outcome !== null && 'noResponse' in outcome;
+}
+
+/**
+ * A response that borrows resources (pooled read buffers) until it is on the socket:
+ * `afterSend` runs once the bytes are handed to the kernel, or when the connection is gone.
+ */
+export function withAfterSend<K extends ApiKey>(response: ResponseInput<K>, afterSend: () => void): HandlerOutcome<K> {
+  return { response, afterSend };
+}
+
+export function hasAfterSend<K extends ApiKey>(
+  outcome: HandlerOutcome<K>,
+): outcome is { readonly response: ResponseInput<K>; readonly afterSend: () => void } {
+  return typeof outcome === 'object' && 'afterSend' in outcome && 'response' in outcome;
 }
 
 export function isCloseConnection(outcome: unknown): outcome is { readonly closeConnection: string } {

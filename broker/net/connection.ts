@@ -137,9 +137,13 @@ export class Connection {
         this.socket.cork();
         corked = true;
       }
-      for (const chunk of outcome.chunks) {
-        if (!this.socket.write(chunk)) this.waitingForDrain = true;
-      }
+      const { chunks, afterSend } = outcome;
+      chunks.forEach((chunk, i) => {
+        const last = i === chunks.length - 1;
+        // The write callback runs once the bytes are in the kernel (or the socket died): only then may borrowed buffers be reused.
+        const written = last && afterSend !== undefined ? this.socket.write(chunk, () => { afterSend(); }) : this.socket.write(chunk);
+        if (!written) this.waitingForDrain = true;
+      });
     }
     if (corked) this.socket.uncork();
     this.updateFlow();

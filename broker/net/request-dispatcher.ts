@@ -1,12 +1,12 @@
 import { ApiKey, ErrorCode, decodeRequest, descriptorFor, encodeResponse } from '../../core/protocol/index.ts';
-import type { ApiKey as ApiKeyType, DecodedRequest } from '../../core/protocol/index.ts';
+import type { ApiKey as ApiKeyType, DecodedRequest, ResponseInput } from '../../core/protocol/index.ts';
 import type { HandlerOutcome, RequestContext } from '../handlers/handler.ts';
-import { isCloseConnection, isNoResponse } from '../handlers/handler.ts';
+import { hasAfterSend, isCloseConnection, isNoResponse } from '../handlers/handler.ts';
 import type { HandlerRegistry } from '../handlers/registry.ts';
 
 /** What the connection does with one request: write a response, stay silent, or hang up. */
 export type Dispatched =
-  | { readonly kind: 'respond'; readonly chunks: Buffer[] }
+  | { readonly kind: 'respond'; readonly chunks: Buffer[]; readonly afterSend?: () => void }
   | { readonly kind: 'silent' }
   | { readonly kind: 'close'; readonly reason: string; readonly fault?: unknown };
 
@@ -85,10 +85,19 @@ function finish(request: DecodedRequest, outcome: HandlerOutcome<ApiKeyType>): D
   if (isNoResponse(outcome)) return { kind: 'silent' };
   if (isCloseConnection(outcome)) return close(outcome.closeConnection);
   const { apiKey, apiVersion, correlationId } = request.header;
+  let body: ResponseInput<ApiKeyType>;
+  let afterSend: (() => void) | undefined;
+  if (hasAfterSend(outcome)) {
+    body = outcome.response;
+    afterSend = outcome.afterSend;
+  } else {
+    body = outcome;
+  }
   try {
-    const writer = encodeResponse(apiKey as ApiKeyType, apiVersion, correlationId, outcome);
-    return { kind: 'respond', chunks: writer.chunks() };
+    const writer = encodeResponse(apiKey as ApiKeyType, apiVersion, correlationId, body);
+    return afterSend === undefined ? { kind: 'respond', chunks: writer.chunks() } : { kind: 'respond', chunks: writer.chunks(), afterSend };
   } catch (error) {
+    afterSend?.();
     return handlerFailed(request, error);
   }
 }
