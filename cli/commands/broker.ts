@@ -40,8 +40,8 @@ export function registerBroker(program: Command): void {
         },
       });
       const logger = createLogger({ level: config.logLevel });
+      // The broker itself logs 'broker listening' and 'broker stopped'.
       const broker = await Broker.start(config, { logger });
-      logger.info({ host: config.host, port: broker.port, dataDir: config.dataDir }, 'broker listening');
 
       let closing = false;
       const onSignal = (signal: NodeJS.Signals): void => {
@@ -53,7 +53,6 @@ export function registerBroker(program: Command): void {
         logger.info({ signal }, 'shutting down');
         broker.close().then(
           () => {
-            logger.info('broker stopped');
             process.exit(0);
           },
           (err: unknown) => {
