@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import type { TopicConfigResult, TopicConfigs } from '../topics/topic-config.ts';
 
 /** Kafka's ConfigResource.Type codes. */
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
@@ -45,3 +46,36 @@ export const STATIC_BROKER_CONFIGS: ResourceProblem = {
   errorCode: ErrorCode.INVALID_REQUEST,
   errorMessage: 'broker configs cannot be altered while the broker runs; change the config file or flags and restart',
 };
+
+export interface AlterResult {
+  readonly errorCode: number;
+  readonly resourceType: number;
+  readonly resourceName: string;
+  readonly errorMessage: string | null;
+}
+
+/**
+ * The part AlterConfigs and IncrementalAlterConfigs share: broker resources are refused,
+ * a topic's new override set is computed from its current one by `change`, then stored
+ * and applied to its logs (unless `validateOnly`).
+ */
+export function alterResource(
+  broker: BrokerContext,
+  resource: { readonly resourceType: number; readonly resourceName: string },
+  validateOnly: boolean,
+  change: (current: TopicConfigs) => TopicConfigResult,
+): AlterResult {
+  const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+  if (resource.resourceType === ResourceType.BROKER) return { ...base, ...(brokerResourceProblem(broker, resource.resourceName) ?? STATIC_BROKER_CONFIGS) };
+  if (resource.resourceType !== ResourceType.TOPIC) return { ...base, ...unknownResource(resource.resourceType) };
+  const topic = broker.topics.get(resource.resourceName);
+  if (topic === undefined) {
+    return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${resource.resourceName}' does not exist.` };
+  }
+  const changed = change(topic.configs);
+  if (!changed.ok) return { ...base, errorCode: changed.errorCode, errorMessage: changed.message };
+  const result = broker.topics.setConfigs(resource.resourceName, changed.configs, validateOnly);
+  if (!result.ok) return { ...base, errorCode: result.errorCode, errorMessage: result.message };
+  if (!validateOnly) broker.logger.info({ topic: resource.resourceName, configs: changed.configs }, 'altered topic configs');
+  return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+}
