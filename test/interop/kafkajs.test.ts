@@ -8,14 +8,22 @@
 import { createRequire } from 'node:module';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { CompressionTypes, logLevel } from 'kafkajs';
 import type * as KafkajsModule from 'kafkajs';
-import type { Admin, IHeaders, Message, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
-import { CompressionCodec, codecFromAttributes, decodeRecordBatch, iterateBatches } from '../../core/records/index.ts';
-import type { BatchHeader } from '../../core/records/index.ts';
+import type { IHeaders, Message, RecordMetadata } from 'kafkajs';
+import { CompressionCodec, codecFromAttributes } from '../../core/records/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
-import { WireClient } from '../helpers/kafka-wire.ts';
+import {
+  READ_UNCOMMITTED,
+  byPartition,
+  connectedAdmin,
+  connectedProducer,
+  fromWire,
+  kafkaClient,
+  wireBatches,
+  wireClient,
+} from './kafkajs-helpers.ts';
+import type { ComparableRecord } from './kafkajs-helpers.ts';
 import { murmur2Partition } from './murmur2.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -89,7 +97,6 @@ const kjsLoggers = require('kafkajs/src/loggers') as {
 };
 const kjsConsoleLogger = require('kafkajs/src/loggers/console') as unknown;
 const kjsSocketFactory = require('kafkajs/src/network/socketFactory') as () => unknown;
-const READ_UNCOMMITTED = 0;
 
 async function kafkajsCluster(t: ExecutionContext, bootstrap: string): Promise<KjsCluster> {
   const cluster = new KjsClusterClass({
@@ -141,61 +148,7 @@ async function kafkajsRead(cluster: KjsCluster, topic: string, partition: number
 }
 
 // ---------------------------------------------------------------------------------------------
-// The project's own codec over a bare connection: Fetch v11, record batches decoded as stored.
-
-interface StoredBatch {
-  readonly header: BatchHeader;
-  readonly records: { offset: bigint; timestamp: bigint; key: Buffer | null; value: Buffer | null; headers: { key: string; value: Buffer | null }[] }[];
-}
-
-async function wireClient(t: ExecutionContext, port: number): Promise<WireClient> {
-  const client = await WireClient.connect(port);
-  t.teardown(() => {
-    client.close();
-  });
-  return client;
-}
-
-/** Every batch of a partition from offset 0 to the high watermark, decoded by core/records. */
-async function wireBatches(client: WireClient, topic: string, partition: number): Promise<StoredBatch[]> {
-  const out: StoredBatch[] = [];
-  for (let next = 0n; ; ) {
-    const response = await client.request(ApiKey.FETCH, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: READ_UNCOMMITTED,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const p = response.responses[0]?.partitions[0];
-    if (p === undefined) throw new Error(`no fetch response for ${topic}-${partition}`);
-    if (p.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition}@${next}: error ${p.errorCode}`);
-    const bytes = p.records ?? Buffer.alloc(0);
-    const before = next;
-    for (const { pos, size } of iterateBatches(bytes)) {
-      const batch = decodeRecordBatch(bytes.subarray(pos, pos + size));
-      out.push(batch);
-      next = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
-    }
-    if (next >= p.highWatermark) return out;
-    if (next === before) throw new Error(`fetch ${topic}-${partition}@${next} returned no batch below the high watermark ${p.highWatermark}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Comparable forms: hex strings give readable diffs and compare bytes exactly.
-
-interface Expected {
-  offset: string;
-  key: string | null;
-  value: string | null;
-  headers: { key: string; value: string | null }[];
-}
 
 const hex = (b: Buffer | null): string | null => (b === null ? null : b.toString('hex'));
 const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
@@ -210,7 +163,7 @@ function headerList(headers: IHeaders | undefined): { key: string; value: string
   return out;
 }
 
-function expectedRecord(message: Message, offset: number): Expected {
+function expectedRecord(message: Message, offset: number): ComparableRecord {
   const { key, value } = message;
   return {
     offset: String(offset),
@@ -220,19 +173,8 @@ function expectedRecord(message: Message, offset: number): Expected {
   };
 }
 
-function fromWire(batches: StoredBatch[]): Expected[] {
-  return batches.flatMap((b) =>
-    b.records.map((r) => ({
-      offset: r.offset.toString(),
-      key: hex(r.key),
-      value: hex(r.value),
-      headers: r.headers.map((h) => ({ key: h.key, value: hex(h.value) })),
-    })),
-  );
-}
-
 /** kafkajs decodes headers into an object (repeated keys become arrays); flatten it back. */
-function fromKafkajs(messages: KjsMessage[]): Expected[] {
+function fromKafkajs(messages: KjsMessage[]): ComparableRecord[] {
   return messages.map((m) => ({
     offset: m.offset,
     key: hex(m.key),
@@ -240,34 +182,6 @@ function fromKafkajs(messages: KjsMessage[]): Expected[] {
     headers: Object.entries(m.headers).flatMap(([key, v]) => (Array.isArray(v) ? v : [v]).map((b) => ({ key, value: hex(b) }))),
   }));
 }
-
-// ---------------------------------------------------------------------------------------------
-// kafkajs clients, each disconnected when the test ends.
-
-function kafkaClient(bootstrap: string, clientId = 'brook-interop'): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: [bootstrap],
-    logLevel: logLevel.NOTHING,
-    retry: { initialRetryTime: 50, maxRetryTime: 1000, retries: 5 },
-  });
-}
-
-async function connectedAdmin(t: ExecutionContext, kafka: Kafka): Promise<Admin> {
-  const admin = kafka.admin();
-  t.teardown(() => admin.disconnect());
-  await admin.connect();
-  return admin;
-}
-
-async function connectedProducer(t: ExecutionContext, kafka: Kafka, config: ProducerConfig = {}): Promise<Producer> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, ...config });
-  t.teardown(() => producer.disconnect());
-  await producer.connect();
-  return producer;
-}
-
-const byPartition = (a: { partition: number }, b: { partition: number }): number => a.partition - b.partition;
 
 /** The parts of a send result that do not depend on timing. */
 const sendResult = (metadata: RecordMetadata[]): unknown[] =>

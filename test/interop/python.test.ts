@@ -23,7 +23,8 @@ function runScript(client: Client, command: string, request: object): Promise<un
   return new Promise((resolve, reject) => {
     const child = execFile(
       PYTHON,
-      [script, command],
+      // -B: the scripts import brook_interop.py; no __pycache__ is left in the source tree.
+      ['-B', script, command],
       { encoding: 'utf8', timeout: PYTHON_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {

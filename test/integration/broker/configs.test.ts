@@ -39,6 +39,13 @@ async function createTopic(client: WireClient, name: string, configs: Record<str
   if (result?.errorCode !== ErrorCode.NONE) throw new Error(`creating ${name} failed: ${JSON.stringify(result)}`);
 }
 
+/** The first result of a request about one resource. */
+function firstResult<T>(results: readonly T[], what: string): T {
+  const result = results[0];
+  if (result === undefined) throw new Error(`${what} answered nothing`);
+  return result;
+}
+
 async function describe(
   client: WireClient,
   version: number,
@@ -51,9 +58,7 @@ async function describe(
     resources: [{ resourceType, resourceName, configurationKeys }],
     includeSynonyms,
   });
-  const result = response.results[0];
-  if (result === undefined) throw new Error(`DescribeConfigs answered nothing for ${resourceName}`);
-  return result;
+  return firstResult(response.results, `DescribeConfigs for ${resourceName}`);
 }
 
 function byName(result: ResourceResult): Map<string, ConfigEntry> {
@@ -74,6 +79,8 @@ function policySet(value: string | null | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).sort();
 }
 
+type AlterResult = { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string };
+
 async function alterConfigs(
   client: WireClient,
   version: number,
@@ -81,14 +88,12 @@ async function alterConfigs(
   resourceName: string,
   configs: Record<string, string | null>,
   validateOnly = false,
-): Promise<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }> {
+): Promise<AlterResult> {
   const response = await client.request(ApiKey.ALTER_CONFIGS, version, {
     resources: [{ resourceType, resourceName, configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
     validateOnly,
   });
-  const result = response.responses[0];
-  if (result === undefined) throw new Error(`AlterConfigs answered nothing for ${resourceName}`);
-  return result;
+  return firstResult(response.responses, `AlterConfigs for ${resourceName}`);
 }
 
 async function incrementalAlter(
@@ -98,14 +103,12 @@ async function incrementalAlter(
   resourceName: string,
   configs: readonly { name: string; configOperation: number; value: string | null }[],
   validateOnly = false,
-): Promise<{ errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }> {
+): Promise<AlterResult> {
   const response = await client.request(ApiKey.INCREMENTAL_ALTER_CONFIGS, version, {
     resources: [{ resourceType, resourceName, configs }],
     validateOnly,
   });
-  const result = response.responses[0];
-  if (result === undefined) throw new Error(`IncrementalAlterConfigs answered nothing for ${resourceName}`);
-  return result;
+  return firstResult(response.responses, `IncrementalAlterConfigs for ${resourceName}`);
 }
 
 async function produce(client: WireClient, topic: string, records: Buffer, acks: number): Promise<{ errorCode: number; errorMessage: string | null; baseOffset: bigint }> {

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
 import type { Record } from '../../../core/records/index.ts';
 import { testBatch } from '../../helpers/batches.ts';
-import { decodeAll } from '../../helpers/decode-all.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { createTopic, readPartition } from './records.ts';
 
 /*
  * The broker as a child process (the real CLI), killed with SIGKILL while acks=-1 produces are
@@ -20,7 +20,6 @@ import { waitFor } from '../../helpers/wait-for.ts';
 
 const PROJECT_ROOT = new URL('../../../', import.meta.url).pathname;
 const START_DEADLINE_MS = 30_000;
-const MIB = 1024 * 1024;
 
 interface ChildLine {
   readonly msg?: unknown;
@@ -112,16 +111,6 @@ async function startBroker(t: ExecutionContext, dataDir: string): Promise<{ run:
   return { run, client };
 }
 
-async function createTopic(client: WireClient, name: string, partitions: number): Promise<void> {
-  const response = await client.request(ApiKey.CREATE_TOPICS, 4, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  const code = response.topics[0]?.errorCode;
-  if (code !== ErrorCode.NONE) throw new Error(`CreateTopics ${name}: error ${code}`);
-}
-
 /** What a stored record must read back as: key, value and timestamp, byte for byte. */
 interface Expected {
   readonly key: string;
@@ -143,32 +132,6 @@ function batchOf(records: readonly Expected[], producer?: { producerId: bigint; 
     timestamp: (i) => records[i]!.timestamp,
     ...(producer === undefined ? {} : { options: producer }),
   });
-}
-
-/** Reads a whole partition (Fetch v11 from offset 0 to the high watermark). */
-async function readPartition(client: WireClient, topic: string, partition: number): Promise<{ records: Record[]; highWatermark: bigint; logStartOffset: bigint }> {
-  const records: Record[] = [];
-  let next = 0n;
-  for (;;) {
-    const response = await client.request(ApiKey.FETCH, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 8 * MIB,
-      isolationLevel: 0,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: 4 * MIB }] }],
-    });
-    const data = response.responses[0]?.partitions[0];
-    if (data?.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition} at ${next}: error ${data?.errorCode}`);
-    const floor = next;
-    const fresh = decodeAll(data.records ?? Buffer.alloc(0)).filter((r) => r.offset >= floor);
-    records.push(...fresh);
-    const last = fresh[fresh.length - 1];
-    if (last === undefined || last.offset + 1n >= data.highWatermark) {
-      return { records, highWatermark: data.highWatermark, logStartOffset: data.logStartOffset };
-    }
-    next = last.offset + 1n;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

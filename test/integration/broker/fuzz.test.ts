@@ -4,13 +4,13 @@ import net from 'node:net';
 import { ApiKey, ErrorCode, FrameDecoder, decodeRequest, decodeResponse, encodeRequest } from '../../../core/protocol/index.ts';
 import type { RequestInput } from '../../../core/protocol/index.ts';
 import { BatchLayout, crc32c } from '../../../core/records/index.ts';
-import type { Record } from '../../../core/records/index.ts';
 import { testBatch } from '../../helpers/batches.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import type { LogLine, TestBroker } from '../../helpers/broker.ts';
 import { decodeAll } from '../../helpers/decode-all.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { createTopic, readPartition } from './records.ts';
 
 /*
  * Bad input against one broker. A witness client produces (acks=-1) and fetches for the whole
@@ -325,30 +325,7 @@ function bigintJson(_key: string, value: unknown): unknown {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading a partition back in full
-
-async function readPartition(client: WireClient, topic: string, partition: number): Promise<{ records: Record[]; highWatermark: bigint }> {
-  const records: Record[] = [];
-  let next = 0n;
-  for (;;) {
-    const response = await client.request(ApiKey.FETCH, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 4 * MIB,
-      isolationLevel: 0,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: next, partitionMaxBytes: 4 * MIB }] }],
-    });
-    const data = response.responses[0]?.partitions[0];
-    if (data?.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition} at ${next}: error ${data?.errorCode}`);
-    const floor = next;
-    const fresh = decodeAll(data.records ?? Buffer.alloc(0)).filter((r) => r.offset >= floor);
-    records.push(...fresh);
-    const last = fresh[fresh.length - 1];
-    if (last === undefined || last.offset + 1n >= data.highWatermark) return { records, highWatermark: data.highWatermark };
-    next = last.offset + 1n;
-  }
-}
+// Where a partition ends
 
 async function latestOffset(client: WireClient, topic: string, partition: number): Promise<bigint> {
   const response = await client.request(ApiKey.LIST_OFFSETS, 1, {
@@ -358,16 +335,6 @@ async function latestOffset(client: WireClient, topic: string, partition: number
   const answer = response.topics[0]?.partitions[0];
   if (answer?.errorCode !== ErrorCode.NONE) throw new Error(`ListOffsets ${topic}-${partition}: error ${answer?.errorCode}`);
   return answer.offset;
-}
-
-async function createTopic(client: WireClient, name: string, partitions: number): Promise<void> {
-  const response = await client.request(ApiKey.CREATE_TOPICS, 4, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  const code = response.topics[0]?.errorCode;
-  if (code !== ErrorCode.NONE) throw new Error(`CreateTopics ${name}: error ${code}`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -202,23 +202,27 @@ test('partitionMaxBytes and maxBytes bound a fetch, but never below one whole ba
   t.deepEqual(whole, batches[0]!.slice(0, 2));
   t.true((some.records?.length ?? 0) <= limit);
 
+  // Both partitions from offset 0 in one request, under a response-wide maxBytes.
+  const fetchBoth = (maxBytes: number) =>
+    client.request(ApiKey.FETCH, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes,
+      isolationLevel: 0,
+      topics: [
+        {
+          topic: 'sizes',
+          partitions: [
+            { partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 },
+            { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 },
+          ],
+        },
+      ],
+    });
+
   // The response-wide maxBytes: the first partition gets its first batch, the budget is then spent.
-  const response = await client.request(ApiKey.FETCH, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: Math.floor(size * 1.5),
-    isolationLevel: 0,
-    topics: [
-      {
-        topic: 'sizes',
-        partitions: [
-          { partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 },
-          { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 },
-        ],
-      },
-    ],
-  });
+  const response = await fetchBoth(Math.floor(size * 1.5));
   const [p0, p1] = response.responses[0]?.partitions ?? [];
   t.is(p0?.errorCode, 0);
   t.deepEqual(splitBatches(p0?.records ?? Buffer.alloc(0)), [batches[0]![0]]);
@@ -228,22 +232,7 @@ test('partitionMaxBytes and maxBytes bound a fetch, but never below one whole ba
   t.is(splitBatches(p1?.records ?? Buffer.alloc(0)).length, 0);
 
   // With room for everything, both partitions come back whole.
-  const all = await client.request(ApiKey.FETCH, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: size * 10,
-    isolationLevel: 0,
-    topics: [
-      {
-        topic: 'sizes',
-        partitions: [
-          { partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 },
-          { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 },
-        ],
-      },
-    ],
-  });
+  const all = await fetchBoth(size * 10);
   t.deepEqual(
     all.responses[0]?.partitions.map((p) => p.records),
     [Buffer.concat(batches[0]!), Buffer.concat(batches[1]!)],

@@ -1,7 +1,8 @@
-import { ApiKey } from '../../../core/protocol/index.ts';
+import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
 import type { FetchResponse, ProduceResponse } from '../../../core/protocol/index.ts';
 import { BatchLayout, encodeRecordBatch, iterateBatches } from '../../../core/records/index.ts';
-import type { BatchOptions } from '../../../core/records/index.ts';
+import type { BatchOptions, Record as StoredRecord } from '../../../core/records/index.ts';
+import { decodeAll } from '../../helpers/decode-all.ts';
 import type { WireClient } from '../../helpers/kafka-wire.ts';
 
 export type ProducePartition = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -82,4 +83,27 @@ export async function fetchOne(client: WireClient, topic: string, partition: num
   const result = response.responses[0]?.partitions[0];
   if (response.responses.length !== 1 || result === undefined) throw new Error('unexpected fetch response shape');
   return result;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Reads a whole partition: Fetch v11 from offset 0 until the high watermark, each record once
+ * (a fetch from inside a batch returns the whole batch; the records before the offset are dropped).
+ */
+export async function readPartition(client: WireClient, topic: string, partition: number): Promise<{ records: StoredRecord[]; highWatermark: bigint; logStartOffset: bigint }> {
+  const records: StoredRecord[] = [];
+  let next = 0n;
+  for (;;) {
+    const data = await fetchOne(client, topic, partition, next, { maxBytes: 8 * MIB, partitionMaxBytes: 4 * MIB });
+    if (data.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition} at ${next}: error ${data.errorCode}`);
+    const floor = next;
+    const fresh = decodeAll(data.records ?? Buffer.alloc(0)).filter((r) => r.offset >= floor);
+    records.push(...fresh);
+    const last = fresh[fresh.length - 1];
+    if (last === undefined || last.offset + 1n >= data.highWatermark) {
+      return { records, highWatermark: data.highWatermark, logStartOffset: data.logStartOffset };
+    }
+    next = last.offset + 1n;
+  }
 }

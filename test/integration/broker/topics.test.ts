@@ -121,6 +121,16 @@ function partitionDirs(dataDir: string, topic: string): string[] {
     .sort();
 }
 
+/** No topic in Metadata and no directory in the data dir: a refused name left no trace. */
+async function assertNothingCreated(t: ExecutionContext, client: WireClient, dataDir: string): Promise<void> {
+  t.deepEqual((await metadata(client, 1, null)).topics, [], 'nothing was created');
+  t.deepEqual(
+    fs.readdirSync(dataDir).filter((entry) => fs.statSync(path.join(dataDir, entry)).isDirectory()),
+    [],
+    'no partition directory was made',
+  );
+}
+
 function describeName(name: string): string {
   return name.length > 20 ? `a ${name.length}-character name` : JSON.stringify(name);
 }
@@ -290,12 +300,7 @@ test('Metadata auto-creation refuses invalid topic names with INVALID_TOPIC_EXCE
       );
     }
   }
-  t.deepEqual((await metadata(client, 1, null)).topics, [], 'nothing was created');
-  t.deepEqual(
-    fs.readdirSync(dataDir).filter((entry) => fs.statSync(path.join(dataDir, entry)).isDirectory()),
-    [],
-    'no partition directory was made',
-  );
+  await assertNothingCreated(t, client, dataDir);
 });
 
 // Kafka validates the name even when it will not create the topic (KafkaApis.getTopicMetadata).
@@ -331,12 +336,7 @@ test('CreateTopics v0..v4 refuses invalid topic names with INVALID_TOPIC_EXCEPTI
       else t.is(result.errorMessage, null, 'v0 has no errorMessage');
     }
   }
-  t.deepEqual((await metadata(client, 1, null)).topics, [], 'nothing was created');
-  t.deepEqual(
-    fs.readdirSync(dataDir).filter((entry) => fs.statSync(path.join(dataDir, entry)).isDirectory()),
-    [],
-    'no partition directory was made',
-  );
+  await assertNothingCreated(t, client, dataDir);
 });
 
 test('a name that collides with an existing one once "." becomes "_" is refused, naming the existing topic', async (t) => {

@@ -2,28 +2,16 @@
 test/interop/python.test.ts.
 
 Usage: /usr/bin/python3 confluent_client.py create|produce|consume < request.json
-The request is one JSON object on stdin; the result is one JSON object on stdout.
-Bytes travel as base64 strings (null stays null). Any failure raises, so the exit code is
-non-zero and the traceback is on stderr.
+The request and result plumbing (JSON on stdin and stdout, bytes as base64) is in
+brook_interop.py.
 """
 
-import base64
-import json
-import sys
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-TIMEOUT_S = 15
-
-
-def b64(data):
-    return None if data is None else base64.b64encode(data).decode("ascii")
-
-
-def unb64(text):
-    return None if text is None else base64.b64decode(text)
+from brook_interop import TIMEOUT_S, consumed, record_headers, run, unb64
 
 
 def create(req):
@@ -75,12 +63,11 @@ def produce(req):
         return callback
 
     for index, record in enumerate(req["records"]):
-        headers = [(name, unb64(value)) for name, value in record["headers"]]
         producer.produce(
             req["topic"],
             key=unb64(record["key"]),
             value=unb64(record["value"]),
-            headers=headers,
+            headers=record_headers(record),
             on_delivery=delivered(index),
         )
         producer.poll(0)
@@ -117,13 +104,7 @@ def consume(req):
             if message.error() is not None:
                 raise KafkaException(message.error())
             records.append(
-                {
-                    "partition": message.partition(),
-                    "offset": message.offset(),
-                    "key": b64(message.key()),
-                    "value": b64(message.value()),
-                    "headers": [[name, b64(value)] for name, value in (message.headers() or [])],
-                }
+                consumed(message.partition(), message.offset(), message.key(), message.value(), message.headers() or [])
             )
         end_offsets = {}
         for p in partitions:
@@ -134,13 +115,5 @@ def consume(req):
         consumer.close()
 
 
-def main():
-    command = sys.argv[1]
-    request = json.load(sys.stdin)
-    result = {"create": create, "produce": produce, "consume": consume}[command](request)
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
-
-
 if __name__ == "__main__":
-    main()
+    run({"create": create, "produce": produce, "consume": consume})

@@ -1,29 +1,17 @@
 """Drives kafka-python 2.0.2 (Debian's python3-kafka) for test/interop/python.test.ts.
 
 Usage: /usr/bin/python3 kafka_python_client.py create|produce|consume < request.json
-The request is one JSON object on stdin; the result is one JSON object on stdout.
-Bytes travel as base64 strings (null stays null). Any failure raises, so the exit code is
-non-zero and the traceback is on stderr.
+The request and result plumbing (JSON on stdin and stdout, bytes as base64) is in
+brook_interop.py.
 """
 
-import base64
-import json
-import sys
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import BrokerResponseError
 
-TIMEOUT_S = 15
-
-
-def b64(data):
-    return None if data is None else base64.b64encode(data).decode("ascii")
-
-
-def unb64(text):
-    return None if text is None else base64.b64decode(text)
+from brook_interop import TIMEOUT_S, consumed, record_headers, run, unb64
 
 
 def create(req):
@@ -60,9 +48,10 @@ def produce(req):
     try:
         futures = []
         for record in req["records"]:
-            headers = [(name, unb64(value)) for name, value in record["headers"]]
             futures.append(
-                producer.send(req["topic"], key=unb64(record["key"]), value=unb64(record["value"]), headers=headers)
+                producer.send(
+                    req["topic"], key=unb64(record["key"]), value=unb64(record["value"]), headers=record_headers(record)
+                )
             )
         producer.flush(timeout=TIMEOUT_S)
         sent = []
@@ -102,13 +91,7 @@ def consume(req):
             for tp in sorted(batches, key=lambda tp: tp.partition):
                 for message in batches[tp]:
                     records.append(
-                        {
-                            "partition": message.partition,
-                            "offset": message.offset,
-                            "key": b64(message.key),
-                            "value": b64(message.value),
-                            "headers": [[name, b64(value)] for name, value in message.headers],
-                        }
+                        consumed(message.partition, message.offset, message.key, message.value, message.headers)
                     )
         end_offsets = consumer.end_offsets(assigned)
         return {
@@ -120,13 +103,5 @@ def consume(req):
         consumer.close(autocommit=False)
 
 
-def main():
-    command = sys.argv[1]
-    request = json.load(sys.stdin)
-    result = {"create": create, "produce": produce, "consume": consume}[command](request)
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
-
-
 if __name__ == "__main__":
-    main()
+    run({"create": create, "produce": produce, "consume": consume})
