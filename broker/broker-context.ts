@@ -1,3 +1,4 @@
+import type { GroupCoordinator, OffsetsTopic } from './groups/index.ts';
 import type { ProducerIdAllocator } from './producers/index.ts';
 import type { PartitionWatch } from './fetch/partition-watch.ts';
 import type { BrokerConfig } from './config/broker-config.ts';
@@ -11,6 +12,8 @@ export interface BrokerContext {
   readonly topics: TopicManager;
   readonly watch: PartitionWatch;
   readonly producerIds: ProducerIdAllocator;
+  readonly groups: GroupCoordinator;
+  readonly offsetsTopic: OffsetsTopic;
   readonly logger: Logger;
   /** The port clients are told to connect to (known once the listener is bound). */
   advertisedPort(): number;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { LogManager } from '../core/log/index.ts';
+import { LogManager, systemClock } from '../core/log/index.ts';
 import type { LogManagerEvent } from '../core/log/index.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { loadOrCreateClusterId } from './cluster-meta.ts';
@@ -7,6 +7,7 @@ import { logDefaults } from './config/broker-config.ts';
 import type { BrokerConfig } from './config/broker-config.ts';
 import { DelayedFetches } from './fetch/delayed-fetches.ts';
 import { PartitionWatch } from './fetch/partition-watch.ts';
+import { GroupCoordinator, OffsetsTopic } from './groups/index.ts';
 import { createHandlerRegistry } from './handlers/index.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
@@ -32,6 +33,7 @@ export class Broker {
   readonly clusterId: string;
   readonly topics: TopicManager;
   private readonly logs: LogManager;
+  private readonly groups: GroupCoordinator;
   private readonly logger: Logger;
   private readonly delayed: DelayedFetches;
   private readonly listener: Listener;
@@ -42,6 +44,7 @@ export class Broker {
     config: BrokerConfig;
     clusterId: string;
     topics: TopicManager;
+    groups: GroupCoordinator;
     logs: LogManager;
     logger: Logger;
     delayed: DelayedFetches;
@@ -52,6 +55,7 @@ export class Broker {
     this.clusterId = parts.clusterId;
     this.topics = parts.topics;
     this.logs = parts.logs;
+    this.groups = parts.groups;
     this.logger = parts.logger;
     this.delayed = parts.delayed;
     this.listener = parts.listener;
@@ -85,6 +89,20 @@ export class Broker {
     try {
       const clusterId = loadOrCreateClusterId(config.dataDir);
       topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions, logger }, store);
+      const offsetsTopic = new OffsetsTopic({
+        topics,
+        partitions: config.groups.offsetsTopicPartitions,
+        segmentBytes: config.groups.offsetsTopicSegmentBytes,
+      });
+      const existingTopics = topics;
+      const groups = new GroupCoordinator({
+        offsetsTopic,
+        settings: config.groups,
+        clock: systemClock,
+        logger,
+        partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
+      });
+      groups.start();
       const watch = new PartitionWatch();
       const delayed = new DelayedFetches(watch);
       let boundPort = config.port;
@@ -94,6 +112,8 @@ export class Broker {
         topics,
         watch,
         producerIds: ProducerIdAllocator.open(config.dataDir),
+        groups,
+        offsetsTopic,
         logger,
         advertisedPort: () => config.advertisedPort ?? boundPort,
       };
@@ -111,6 +131,7 @@ export class Broker {
         config,
         clusterId,
         topics,
+        groups,
         logs,
         logger,
         delayed,
@@ -144,6 +165,7 @@ export class Broker {
     clearInterval(this.snapshotTimer);
     this.delayed.close();
     await this.listener.close();
+    this.groups.close();
     this.snapshotProducers();
     await this.logs.close();
     this.logger.info({ dataDir: this.config.dataDir }, 'broker stopped');

@@ -50,6 +50,23 @@ export const BROKER_CONFIG_SCHEMA = {
         cleanerIntervalMs: { type: 'integer', minimum: 1, default: 15_000, description: 'How often compacted topics are cleaned.' },
       },
     },
+    groups: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The group coordinator (Kafka’s group.* and offsets.* broker settings).',
+      properties: {
+        initialRebalanceDelayMs: { type: 'integer', minimum: 0, default: 3000, description: 'How long the first rebalance of an empty group waits for more members.' },
+        minSessionTimeoutMs: { type: 'integer', minimum: 1, default: 6000, description: 'Smallest session timeout a member may ask for.' },
+        maxSessionTimeoutMs: { type: 'integer', minimum: 1, default: 1_800_000, description: 'Largest session timeout a member may ask for.' },
+        maxSize: { type: 'integer', minimum: 1, default: 1000, description: 'Most members (joined or asked to rejoin) one group may have.' },
+        offsetsTopicPartitions: { type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'Partitions of __consumer_offsets when it is created.' },
+        offsetsTopicSegmentBytes: { type: 'integer', minimum: 1024, maximum: INT32_MAX, default: 104_857_600, description: 'Segment size of __consumer_offsets.' },
+        offsetsRetentionMs: { type: 'integer', minimum: 1, default: 604_800_000, description: 'Offsets of a group that has been empty this long are deleted.' },
+        offsetsRetentionCheckIntervalMs: { type: 'integer', minimum: 1, default: 600_000, description: 'How often expired offsets are looked for.' },
+        offsetMetadataMaxBytes: { type: 'integer', minimum: 0, default: 4096, description: 'Largest metadata string accepted with a committed offset.' },
+      },
+    },
   },
 } as const satisfies JSONSchema;
 

@@ -26,6 +26,12 @@ export function findCoordinatorHandler(broker: BrokerContext): Handler<typeof Ap
           port: -1,
         };
       }
+      // Kafka creates __consumer_offsets when a coordinator is first looked up.
+      const offsets = broker.offsetsTopic.ensure();
+      if (!offsets.ok) {
+        broker.logger.error({ problem: offsets.message }, 'cannot create __consumer_offsets');
+        return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: offsets.message, nodeId: -1, host: '', port: -1 };
+      }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, ...self };
     },
   };

@@ -3,6 +3,15 @@ import type { DelayedFetches } from '../fetch/delayed-fetches.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
+import { deleteGroupsHandler } from './delete-groups.ts';
+import { describeGroupsHandler } from './describe-groups.ts';
+import { heartbeatHandler } from './heartbeat.ts';
+import { joinGroupHandler } from './join-group.ts';
+import { leaveGroupHandler } from './leave-group.ts';
+import { listGroupsHandler } from './list-groups.ts';
+import { offsetCommitHandler } from './offset-commit.ts';
+import { offsetFetchHandler } from './offset-fetch.ts';
+import { syncGroupHandler } from './sync-group.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
@@ -33,7 +42,16 @@ export function createHandlerRegistry(broker: BrokerContext, delayed: DelayedFet
     .register(alterConfigsHandler(broker))
     .register(incrementalAlterConfigsHandler(broker))
     .register(initProducerIdHandler(broker))
-    .register(findCoordinatorHandler(broker));
+    .register(findCoordinatorHandler(broker))
+    .register(joinGroupHandler(broker))
+    .register(syncGroupHandler(broker))
+    .register(heartbeatHandler(broker))
+    .register(leaveGroupHandler(broker))
+    .register(offsetCommitHandler(broker))
+    .register(offsetFetchHandler(broker))
+    .register(describeGroupsHandler(broker))
+    .register(listGroupsHandler(broker))
+    .register(deleteGroupsHandler(broker));
 }
 
 export { HandlerRegistry } from './registry.ts';

@@ -1,0 +1,701 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/log/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
+import type { Logger } from '../logger.ts';
+import { ClassicGroup, EMPTY_BYTES, GroupState } from './classic-group.ts';
+import type { JoinResult, Member, Protocol, SyncResult } from './classic-group.ts';
+import {
+  decodeGroupValue,
+  decodeKey,
+  decodeOffsetValue,
+  encodeGroupKey,
+  encodeGroupValue,
+  encodeOffsetKey,
+  encodeOffsetValue,
+} from './offsets-records.ts';
+import type { CommittedOffset } from './offsets-records.ts';
+import type { OffsetsTopic } from './offsets-topic.ts';
+
+export interface GroupSettings {
+  readonly initialRebalanceDelayMs: number;
+  readonly minSessionTimeoutMs: number;
+  readonly maxSessionTimeoutMs: number;
+  readonly maxSize: number;
+  readonly offsetsRetentionMs: number;
+  readonly offsetsRetentionCheckIntervalMs: number;
+  readonly offsetMetadataMaxBytes: number;
+}
+
+export interface JoinRequest {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly clientHost: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly protocolType: string;
+  readonly protocols: readonly Protocol[];
+  /** JoinGroup v4+: a member without an id is first given one (KIP-394). */
+  readonly requireKnownMemberId: boolean;
+}
+
+export interface MemberRef {
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+}
+
+export interface OffsetCommitPartition {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly leaderEpoch: number;
+  readonly metadata: string | null;
+}
+
+export interface GroupDescription {
+  readonly groupId: string;
+  readonly state: GroupState;
+  readonly protocolType: string;
+  readonly protocol: string;
+  readonly generation: number;
+  readonly members: readonly {
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    metadata: Buffer;
+    assignment: Buffer;
+  }[];
+}
+
+export interface GroupCoordinatorOptions {
+  readonly offsetsTopic: OffsetsTopic;
+  readonly settings: GroupSettings;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Whether a topic partition exists, for commit validation. */
+  readonly partitionExists: (topic: string, partition: number) => boolean;
+}
+
+/**
+ * Kafka's classic group coordinator on one broker: JoinGroup/SyncGroup/Heartbeat/
+ * LeaveGroup drive each group through Empty → PreparingRebalance → CompletingRebalance →
+ * Stable; committed offsets and group metadata go to `__consumer_offsets` and are
+ * rebuilt from it at start. After a restart a group comes back Empty with its generation
+ * and offsets: its members get UNKNOWN_MEMBER_ID and rejoin.
+ */
+export class GroupCoordinator {
+  private readonly groups = new Map<string, ClassicGroup>();
+  private readonly options: GroupCoordinatorOptions;
+  private readonly settings: GroupSettings;
+  private readonly logger: Logger;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.options = options;
+    this.settings = options.settings;
+    this.logger = options.logger.child({ component: 'groups' });
+  }
+
+  /** Rebuilds groups and offsets from `__consumer_offsets` (if it exists) and starts offset expiry. */
+  start(): void {
+    if (this.options.offsetsTopic.exists()) this.load();
+    this.retentionTimer = setInterval(() => {
+      void this.expireOffsets();
+    }, this.settings.offsetsRetentionCheckIntervalMs);
+    this.retentionTimer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.retentionTimer);
+    for (const group of this.groups.values()) {
+      clearTimeout(group.rebalanceTimer);
+      for (const timer of group.pendingMembers.values()) clearTimeout(timer);
+      for (const member of group.members.values()) clearTimeout(member.sessionTimer);
+    }
+  }
+
+  // ---- membership ----------------------------------------------------------------------
+
+  join(request: JoinRequest): Promise<JoinResult> | JoinResult {
+    const fail = (errorCode: number, memberId = request.memberId): JoinResult => joinError(errorCode, memberId);
+    if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    if (request.sessionTimeoutMs < this.settings.minSessionTimeoutMs || request.sessionTimeoutMs > this.settings.maxSessionTimeoutMs) {
+      return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
+    }
+    let group = this.groups.get(request.groupId);
+    if (group === undefined) {
+      if (request.memberId !== '') return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+      group = new ClassicGroup(request.groupId, this.options.clock.now());
+      this.groups.set(request.groupId, group);
+    }
+    if (group.state === GroupState.DEAD) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!group.supports(request.protocolType, request.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+
+    if (request.memberId === '') {
+      const staticId = request.groupInstanceId === null ? undefined : group.staticMembers.get(request.groupInstanceId);
+      if (staticId !== undefined) return this.replaceStaticMember(group, staticId, request);
+      if (group.members.size + group.pendingMembers.size >= this.settings.maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
+      const memberId = `${request.clientId}-${randomUUID()}`;
+      if (request.requireKnownMemberId && request.groupInstanceId === null) {
+        this.addPendingMember(group, memberId, request.sessionTimeoutMs);
+        return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
+      }
+      return this.addMemberAndRebalance(group, memberId, request);
+    }
+
+    if (group.pendingMembers.has(request.memberId)) {
+      clearTimeout(group.pendingMembers.get(request.memberId));
+      group.pendingMembers.delete(request.memberId);
+      return this.addMemberAndRebalance(group, request.memberId, request);
+    }
+    const member = group.members.get(request.memberId);
+    if (member === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (this.fenced(group, request.memberId, request.groupInstanceId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
+    const changed = !sameProtocols(member.protocols, request.protocols);
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    member.protocols = request.protocols;
+    if (group.state === GroupState.PREPARING_REBALANCE) return this.awaitJoin(group, member);
+    if (!changed && group.state === GroupState.COMPLETING_REBALANCE) return this.currentJoinResult(group, member);
+    if (!changed && group.state === GroupState.STABLE && group.leader !== member.memberId) return this.currentJoinResult(group, member);
+    const joined = this.awaitJoin(group, member);
+    this.prepareRebalance(group, `member ${member.memberId} rejoined${changed ? ' with new metadata' : ''}`);
+    return joined;
+  }
+
+  sync(ref: MemberRef, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<SyncResult> | SyncResult {
+    const fail = (errorCode: number): SyncResult => ({ errorCode, assignment: EMPTY_BYTES });
+    const group = this.groups.get(ref.groupId);
+    const member = group?.members.get(ref.memberId);
+    if (group === undefined || member === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (this.fenced(group, ref.memberId, ref.groupInstanceId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
+    if (ref.generationId !== group.generation) return fail(ErrorCode.ILLEGAL_GENERATION);
+    if (group.state === GroupState.PREPARING_REBALANCE) return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    this.touch(group, member);
+    if (group.state === GroupState.STABLE) return { errorCode: ErrorCode.NONE, assignment: member.assignment };
+    member.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY_BYTES });
+    const result = new Promise<SyncResult>((resolve) => {
+      member.awaitingSync = resolve;
+    });
+    if (ref.memberId === group.leader) void this.completeSync(group, assignments);
+    return result;
+  }
+
+  heartbeat(ref: MemberRef): number {
+    const group = this.groups.get(ref.groupId);
+    const member = group?.members.get(ref.memberId);
+    if (group === undefined || member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (this.fenced(group, ref.memberId, ref.groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (ref.generationId !== group.generation) return ErrorCode.ILLEGAL_GENERATION;
+    this.touch(group, member);
+    return group.state === GroupState.PREPARING_REBALANCE ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** Removes members (LeaveGroup); each gets its own error code, as in LeaveGroup v3+. */
+  leave(groupId: string, leaving: readonly { memberId: string; groupInstanceId: string | null }[]): { memberId: string; groupInstanceId: string | null; errorCode: number }[] {
+    const group = this.groups.get(groupId);
+    return leaving.map(({ memberId, groupInstanceId }) => {
+      // A static member may leave by instance id alone (LeaveGroup v3+ with an empty member id).
+      const id = memberId === '' && groupInstanceId !== null ? group?.staticMembers.get(groupInstanceId) ?? '' : memberId;
+      const member = group?.members.get(id);
+      if (group === undefined || member === undefined) return { memberId, groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      if (this.fenced(group, id, groupInstanceId)) return { memberId, groupInstanceId, errorCode: ErrorCode.FENCED_INSTANCE_ID };
+      this.removeMember(group, member, 'left the group');
+      return { memberId, groupInstanceId, errorCode: ErrorCode.NONE };
+    });
+  }
+
+  // ---- offsets -------------------------------------------------------------------------
+
+  /** Validates the committer, then stores the offsets durably; one error code per partition. */
+  async commitOffsets(
+    ref: MemberRef,
+    topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[],
+  ): Promise<{ topic: string; partitions: { partition: number; errorCode: number }[] }[]> {
+    const everywhere = (errorCode: number): { topic: string; partitions: { partition: number; errorCode: number }[] }[] =>
+      topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+    if (ref.groupId === '') return everywhere(ErrorCode.INVALID_GROUP_ID);
+    const memberError = this.commitMemberError(ref);
+    if (memberError !== ErrorCode.NONE) return everywhere(memberError);
+    const group = this.groupFor(ref.groupId);
+    const now = BigInt(this.options.clock.now());
+    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const results = topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        const metadata = p.metadata ?? '';
+        if (Buffer.byteLength(metadata) > this.settings.offsetMetadataMaxBytes) return { partition: p.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        if (!this.options.partitionExists(t.topic, p.partition)) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        accepted.push({ topic: t.topic, partition: p.partition, committed: { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestamp: now } });
+        return { partition: p.partition, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (accepted.length === 0) return results;
+    try {
+      await this.options.offsetsTopic.append(
+        ref.groupId,
+        accepted.map((a) => ({ key: encodeOffsetKey(ref.groupId, a.topic, a.partition), value: encodeOffsetValue(a.committed) })),
+        now,
+      );
+    } catch (error) {
+      this.logger.error({ err: error, group: ref.groupId }, 'offset commit could not be written');
+      return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+    for (const a of accepted) group.offsets.set(group.offsetKey(a.topic, a.partition), a);
+    return results;
+  }
+
+  /** Committed offsets of a group: the named partitions, or every one with `null`. */
+  fetchOffsets(
+    groupId: string,
+    topics: readonly { topic: string; partitions: readonly number[] }[] | null,
+  ): { topic: string; partitions: { partition: number; committed: CommittedOffset | undefined }[] }[] {
+    const group = this.groups.get(groupId);
+    if (topics !== null) {
+      return topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((partition) => ({ partition, committed: group?.offsets.get(group.offsetKey(t.topic, partition))?.committed })),
+      }));
+    }
+    const byTopic = new Map<string, { partition: number; committed: CommittedOffset | undefined }[]>();
+    for (const entry of group?.offsets.values() ?? []) {
+      let list = byTopic.get(entry.topic);
+      if (list === undefined) {
+        list = [];
+        byTopic.set(entry.topic, list);
+      }
+      list.push({ partition: entry.partition, committed: entry.committed });
+    }
+    return [...byTopic.entries()].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) }));
+  }
+
+  // ---- administration ------------------------------------------------------------------
+
+  describe(groupId: string): GroupDescription {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return { groupId, state: GroupState.DEAD, protocolType: '', protocol: '', generation: -1, members: [] };
+    const showMetadata = group.state !== GroupState.PREPARING_REBALANCE;
+    return {
+      groupId,
+      state: group.state,
+      protocolType: group.protocolType ?? '',
+      protocol: group.protocol ?? '',
+      generation: group.generation,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: showMetadata ? group.metadataFor(m) : EMPTY_BYTES,
+        assignment: group.state === GroupState.STABLE ? m.assignment : EMPTY_BYTES,
+      })),
+    };
+  }
+
+  list(): { groupId: string; protocolType: string; state: GroupState }[] {
+    return [...this.groups.values()]
+      .filter((g) => g.state !== GroupState.DEAD)
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+  }
+
+  /** Deletes empty groups and their offsets (tombstones in `__consumer_offsets`). */
+  async deleteGroup(groupId: string): Promise<number> {
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.state === GroupState.DEAD) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group.state !== GroupState.EMPTY) return ErrorCode.NON_EMPTY_GROUP;
+    group.state = GroupState.DEAD;
+    try {
+      await this.writeTombstones(group, [...group.offsets.values()], true);
+    } catch (error) {
+      group.state = GroupState.EMPTY;
+      this.logger.error({ err: error, group: groupId }, 'group deletion could not be written');
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    this.groups.delete(groupId);
+    this.logger.info({ group: groupId }, 'deleted group');
+    return ErrorCode.NONE;
+  }
+
+  /** Deletes the offsets of groups that have been empty longer than offsets.retention.ms. */
+  async expireOffsets(): Promise<void> {
+    const now = this.options.clock.now();
+    for (const group of [...this.groups.values()]) {
+      if (this.closed || group.state !== GroupState.EMPTY || now - group.emptySince < this.settings.offsetsRetentionMs) continue;
+      if (group.offsets.size === 0 && group.generation === 0) continue;
+      try {
+        await this.writeTombstones(group, [...group.offsets.values()], true);
+        group.state = GroupState.DEAD;
+        this.groups.delete(group.groupId);
+        this.logger.info({ group: group.groupId }, 'expired the offsets of a group empty since before the retention period');
+      } catch (error) {
+        this.logger.error({ err: error, group: group.groupId }, 'offset expiry could not be written');
+      }
+    }
+  }
+
+  // ---- the rebalance state machine -----------------------------------------------------
+
+  private addPendingMember(group: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
+    const timer = setTimeout(() => {
+      group.pendingMembers.delete(memberId);
+      if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
+    }, sessionTimeoutMs);
+    timer.unref();
+    group.pendingMembers.set(memberId, timer);
+  }
+
+  private addMemberAndRebalance(group: ClassicGroup, memberId: string, request: JoinRequest): Promise<JoinResult> {
+    const member: Member = {
+      memberId,
+      groupInstanceId: request.groupInstanceId,
+      clientId: request.clientId,
+      clientHost: request.clientHost,
+      sessionTimeoutMs: request.sessionTimeoutMs,
+      rebalanceTimeoutMs: request.rebalanceTimeoutMs,
+      protocols: request.protocols,
+      assignment: EMPTY_BYTES,
+      awaitingJoin: undefined,
+      awaitingSync: undefined,
+      sessionTimer: undefined,
+    };
+    if (group.members.size === 0) group.protocolType = request.protocolType;
+    group.members.set(memberId, member);
+    if (request.groupInstanceId !== null) group.staticMembers.set(request.groupInstanceId, memberId);
+    const joined = this.awaitJoin(group, member);
+    if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
+    else this.prepareRebalance(group, `member ${memberId} joined`);
+    return joined;
+  }
+
+  /** A static member rejoining under a new member id takes over the old one's place and assignment. */
+  private replaceStaticMember(group: ClassicGroup, oldId: string, request: JoinRequest): Promise<JoinResult> | JoinResult {
+    const old = group.members.get(oldId)!;
+    clearTimeout(old.sessionTimer);
+    old.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
+    old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: EMPTY_BYTES });
+    group.members.delete(oldId);
+    const memberId = `${request.clientId}-${randomUUID()}`;
+    const member: Member = { ...old, memberId, awaitingJoin: undefined, awaitingSync: undefined, sessionTimer: undefined };
+    member.protocols = request.protocols;
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    group.members.set(memberId, member);
+    group.staticMembers.set(request.groupInstanceId!, memberId);
+    if (group.leader === oldId) group.leader = memberId;
+    if (group.state === GroupState.STABLE && sameProtocols(old.protocols, request.protocols)) {
+      this.touch(group, member);
+      return this.currentJoinResult(group, member);
+    }
+    const joined = this.awaitJoin(group, member);
+    if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
+    else this.prepareRebalance(group, `static member ${request.groupInstanceId!} rejoined`);
+    return joined;
+  }
+
+  private awaitJoin(group: ClassicGroup, member: Member): Promise<JoinResult> {
+    // While a join is parked the rebalance timeout governs the member, not its session.
+    clearTimeout(member.sessionTimer);
+    member.sessionTimer = undefined;
+    // A client that re-sends JoinGroup (after its own timeout) must still get an answer to the first one.
+    member.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
+    return new Promise<JoinResult>((resolve) => {
+      member.awaitingJoin = resolve;
+      if (group.state === GroupState.PREPARING_REBALANCE) queueMicrotask(() => {
+        this.maybeCompleteJoin(group);
+      });
+    });
+  }
+
+  private prepareRebalance(group: ClassicGroup, reason: string): void {
+    if (group.state === GroupState.COMPLETING_REBALANCE) {
+      for (const member of group.members.values()) {
+        member.awaitingSync?.({ errorCode: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY_BYTES });
+        member.awaitingSync = undefined;
+      }
+    }
+    const wasEmpty = group.state === GroupState.EMPTY;
+    group.state = GroupState.PREPARING_REBALANCE;
+    clearTimeout(group.rebalanceTimer);
+    this.logger.debug({ group: group.groupId, generation: group.generation, reason }, 'preparing rebalance');
+    if (wasEmpty && this.settings.initialRebalanceDelayMs > 0) {
+      group.initialDelayRunning = true;
+      group.rebalanceTimer = setTimeout(() => {
+        group.initialDelayRunning = false;
+        group.rebalanceTimer = setTimeout(() => {
+          this.completeJoin(group);
+        }, group.rebalanceTimeoutMs());
+        this.maybeCompleteJoin(group);
+      }, this.settings.initialRebalanceDelayMs);
+      return;
+    }
+    group.rebalanceTimer = setTimeout(() => {
+      this.completeJoin(group);
+    }, group.rebalanceTimeoutMs());
+    this.maybeCompleteJoin(group);
+  }
+
+  private maybeCompleteJoin(group: ClassicGroup): void {
+    if (group.state !== GroupState.PREPARING_REBALANCE || group.initialDelayRunning) return;
+    if (group.members.size === 0 || group.allMembersJoined()) this.completeJoin(group);
+  }
+
+  /** Ends the join phase: members that did not rejoin are dropped, the generation moves on. */
+  private completeJoin(group: ClassicGroup): void {
+    if (group.state !== GroupState.PREPARING_REBALANCE) return;
+    clearTimeout(group.rebalanceTimer);
+    group.rebalanceTimer = undefined;
+    group.initialDelayRunning = false;
+    for (const member of [...group.members.values()]) {
+      if (member.awaitingJoin === undefined) this.dropMember(group, member);
+    }
+    group.generation++;
+    if (group.members.size === 0) {
+      this.becomeEmpty(group);
+      return;
+    }
+    group.protocol = group.selectProtocol();
+    if (group.leader === null || !group.members.has(group.leader)) group.leader = group.members.keys().next().value!;
+    group.state = GroupState.COMPLETING_REBALANCE;
+    const everyone = [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: group.metadataFor(m) }));
+    this.logger.debug({ group: group.groupId, generation: group.generation, members: everyone.length, leader: group.leader }, 'rebalance: members joined');
+    for (const member of group.members.values()) {
+      const resolve = member.awaitingJoin!;
+      member.awaitingJoin = undefined;
+      member.assignment = EMPTY_BYTES;
+      this.touch(group, member);
+      resolve({
+        errorCode: ErrorCode.NONE,
+        generationId: group.generation,
+        protocolName: group.protocol,
+        leader: group.leader,
+        memberId: member.memberId,
+        members: member.memberId === group.leader ? everyone : [],
+      });
+    }
+  }
+
+  private async completeSync(group: ClassicGroup, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<void> {
+    const generation = group.generation;
+    for (const member of group.members.values()) {
+      member.assignment = assignments.find((a) => a.memberId === member.memberId)?.assignment ?? EMPTY_BYTES;
+    }
+    let errorCode: number = ErrorCode.NONE;
+    try {
+      await this.writeGroup(group);
+    } catch (error) {
+      this.logger.error({ err: error, group: group.groupId }, 'group metadata could not be written');
+      errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    // A member may have left, or a new rebalance begun, while the write was in flight.
+    if (group.generation !== generation || group.state !== GroupState.COMPLETING_REBALANCE) return;
+    if (errorCode === ErrorCode.NONE) {
+      group.state = GroupState.STABLE;
+      this.logger.info(
+        { group: group.groupId, generation, protocol: group.protocol, assignments: assignmentSummary(group) },
+        'group stable',
+      );
+    }
+    for (const member of group.members.values()) {
+      member.awaitingSync?.({ errorCode, assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY_BYTES });
+      member.awaitingSync = undefined;
+    }
+    if (errorCode !== ErrorCode.NONE) this.prepareRebalance(group, 'group metadata write failed');
+  }
+
+  private removeMember(group: ClassicGroup, member: Member, reason: string): void {
+    member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
+    member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY_BYTES });
+    this.dropMember(group, member);
+    this.logger.debug({ group: group.groupId, member: member.memberId, reason }, 'member removed');
+    if (group.state === GroupState.STABLE || group.state === GroupState.COMPLETING_REBALANCE) this.prepareRebalance(group, `member ${member.memberId} ${reason}`);
+    else if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
+  }
+
+  private dropMember(group: ClassicGroup, member: Member): void {
+    clearTimeout(member.sessionTimer);
+    group.members.delete(member.memberId);
+    if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) {
+      group.staticMembers.delete(member.groupInstanceId);
+    }
+    if (group.leader === member.memberId) group.leader = null;
+  }
+
+  private becomeEmpty(group: ClassicGroup): void {
+    group.state = GroupState.EMPTY;
+    group.protocol = null;
+    group.leader = null;
+    group.emptySince = this.options.clock.now();
+    this.logger.info({ group: group.groupId, generation: group.generation }, 'group empty');
+    this.writeGroup(group).catch((error: unknown) => {
+      this.logger.error({ err: error, group: group.groupId }, 'group metadata could not be written');
+    });
+  }
+
+  /** Restarts the member's session: it must send another heartbeat (or join, sync, commit) within its session timeout. */
+  private touch(group: ClassicGroup, member: Member): void {
+    clearTimeout(member.sessionTimer);
+    if (member.awaitingJoin !== undefined || this.closed) return;
+    member.sessionTimer = setTimeout(() => {
+      if (group.members.get(member.memberId) === member) this.removeMember(group, member, `session timed out after ${member.sessionTimeoutMs} ms`);
+    }, member.sessionTimeoutMs);
+    member.sessionTimer.unref();
+  }
+
+  private fenced(group: ClassicGroup, memberId: string, groupInstanceId: string | null): boolean {
+    if (groupInstanceId === null) return false;
+    const holder = group.staticMembers.get(groupInstanceId);
+    return holder !== undefined && holder !== memberId;
+  }
+
+  private commitMemberError(ref: MemberRef): number {
+    const group = this.groups.get(ref.groupId);
+    // Commits from outside the group protocol (generation -1, no member): admin tools and assign() users.
+    if (ref.generationId < 0 && ref.memberId === '') {
+      return group === undefined || group.state === GroupState.EMPTY ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    if (group === undefined) return ErrorCode.ILLEGAL_GENERATION;
+    const member = group.members.get(ref.memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (this.fenced(group, ref.memberId, ref.groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (ref.generationId !== group.generation) return ErrorCode.ILLEGAL_GENERATION;
+    if (group.state === GroupState.COMPLETING_REBALANCE) return ErrorCode.REBALANCE_IN_PROGRESS;
+    this.touch(group, member);
+    return ErrorCode.NONE;
+  }
+
+  private currentJoinResult(group: ClassicGroup, member: Member): JoinResult {
+    this.touch(group, member);
+    const isLeader = member.memberId === group.leader;
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: group.generation,
+      protocolName: group.protocol ?? '',
+      leader: group.leader ?? '',
+      memberId: member.memberId,
+      members: isLeader
+        ? [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: group.metadataFor(m) }))
+        : [],
+    };
+  }
+
+  private groupFor(groupId: string): ClassicGroup {
+    let group = this.groups.get(groupId);
+    if (group === undefined) {
+      group = new ClassicGroup(groupId, this.options.clock.now());
+      this.groups.set(groupId, group);
+    }
+    return group;
+  }
+
+  // ---- persistence ---------------------------------------------------------------------
+
+  private writeGroup(group: ClassicGroup): Promise<void> {
+    const value = encodeGroupValue({
+      protocolType: group.protocolType ?? '',
+      generation: group.generation,
+      protocol: group.protocol,
+      leader: group.leader,
+      stateTimestamp: BigInt(this.options.clock.now()),
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        subscription: group.metadataFor(m),
+        assignment: m.assignment,
+      })),
+    });
+    return this.options.offsetsTopic.append(group.groupId, [{ key: encodeGroupKey(group.groupId), value }], BigInt(this.options.clock.now()));
+  }
+
+  private async writeTombstones(group: ClassicGroup, offsets: readonly { topic: string; partition: number }[], includeGroup: boolean): Promise<void> {
+    const records = offsets.map((o) => ({ key: encodeOffsetKey(group.groupId, o.topic, o.partition), value: null }));
+    if (includeGroup) records.push({ key: encodeGroupKey(group.groupId), value: null });
+    if (records.length === 0) return;
+    await this.options.offsetsTopic.append(group.groupId, records, BigInt(this.options.clock.now()));
+  }
+
+  private load(): void {
+    const now = this.options.clock.now();
+    let records = 0;
+    let damaged = 0;
+    this.options.offsetsTopic.replay((keyBytes, value) => {
+      records++;
+      try {
+        const key = decodeKey(keyBytes);
+        if (key.kind === 'offset') {
+          const group = this.groupFor(key.group);
+          const slot = group.offsetKey(key.topic, key.partition);
+          if (value === null) group.offsets.delete(slot);
+          else group.offsets.set(slot, { topic: key.topic, partition: key.partition, committed: decodeOffsetValue(value) });
+          return;
+        }
+        if (value === null) {
+          this.groups.delete(key.group);
+          return;
+        }
+        const stored = decodeGroupValue(value);
+        const group = this.groupFor(key.group);
+        group.generation = stored.generation;
+        group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
+        group.emptySince = stored.stateTimestamp > 0n ? Math.min(now, Number(stored.stateTimestamp)) : now;
+      } catch (error) {
+        damaged++;
+        if (damaged === 1) this.logger.warn({ err: error }, 'skipping an unreadable __consumer_offsets record');
+      }
+    });
+    // A group whose members were live before the restart counts as empty from now on.
+    for (const group of this.groups.values()) group.emptySince = Math.max(group.emptySince, now);
+    this.logger.info({ groups: this.groups.size, records, damaged }, 'loaded consumer groups from __consumer_offsets');
+  }
+}
+
+function joinError(errorCode: number, memberId: string): JoinResult {
+  return { errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
+}
+
+function sameProtocols(a: readonly Protocol[], b: readonly Protocol[]): boolean {
+  return a.length === b.length && a.every((p, i) => p.name === b[i]!.name && p.metadata.equals(b[i]!.metadata));
+}
+
+/** member id → the consumer-protocol assignment's partitions, for the log line of a stable group. */
+function assignmentSummary(group: ClassicGroup): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const member of group.members.values()) out[member.memberId] = describeConsumerAssignment(member.assignment);
+  return out;
+}
+
+/**
+ * Reads a ConsumerProtocolAssignment (INT16 version, [topic, [partition]], user data) into
+ * `topic-partition` names; anything else (another protocol type) is shown by size.
+ */
+export function describeConsumerAssignment(assignment: Buffer): string[] {
+  try {
+    let pos = 2;
+    const topics = assignment.readInt32BE(pos);
+    pos += 4;
+    const out: string[] = [];
+    for (let t = 0; t < topics; t++) {
+      const nameLength = assignment.readInt16BE(pos);
+      pos += 2;
+      const topic = assignment.toString('utf8', pos, pos + nameLength);
+      pos += nameLength;
+      const count = assignment.readInt32BE(pos);
+      pos += 4;
+      for (let p = 0; p < count; p++) {
+        out.push(`${topic}-${assignment.readInt32BE(pos)}`);
+        pos += 4;
+      }
+    }
+    return out;
+  } catch {
+    return assignment.length === 0 ? [] : [`(${assignment.length} bytes)`];
+  }
+}
