@@ -5,7 +5,7 @@
  */
 import type { ExecutionContext } from 'ava';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, Producer, ProducerConfig } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, Producer, ProducerConfig } from 'kafkajs';
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import { decodeRecordBatch, iterateBatches } from '../../core/records/index.ts';
 import type { BatchHeader, Record as StoredRecord } from '../../core/records/index.ts';
@@ -38,6 +38,14 @@ export async function connectedProducer(t: ExecutionContext, kafka: Kafka, confi
   t.teardown(() => producer.disconnect());
   await producer.connect();
   return producer;
+}
+
+/** A connected kafkajs consumer (not yet subscribed or running), disconnected when the test ends. */
+export async function connectedConsumer(t: ExecutionContext, kafka: Kafka, config: ConsumerConfig): Promise<Consumer> {
+  const consumer = kafka.consumer(config);
+  t.teardown(() => consumer.disconnect());
+  await consumer.connect();
+  return consumer;
 }
 
 export const byPartition = (a: { partition: number }, b: { partition: number }): number => a.partition - b.partition;
