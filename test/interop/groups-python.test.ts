@@ -1,0 +1,393 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import { startTestBroker } from '../helpers/broker.ts';
+import type { LogLine } from '../helpers/broker.ts';
+import { WireClient } from '../helpers/kafka-wire.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+// Consumer groups driven by the Python clients: confluent-kafka-python (librdkafka 2.0.2) and
+// kafka-python 2.0.2, each member a long-lived python/group_member.py process that subscribes,
+// and commits every batch synchronously after it has been handed over. The broker's
+// 'group stable' log lines say which member owned which partition in every generation.
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPTS = path.join(import.meta.dirname, 'python');
+const PARTITIONS = 6;
+const BROKER_CONFIG = {
+  numPartitions: PARTITIONS,
+  groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 },
+};
+const WAIT_MS = 25_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+type Client = 'kafka_python' | 'confluent';
+
+// ---------------------------------------------------------------------------------------------
+// Producing through the one-shot client scripts; their delivery reports give each record's offset.
+
+interface Rec {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string;
+  readonly value: string;
+}
+
+function runScript(client: Client, command: string, request: object): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      PYTHON,
+      ['-B', path.join(SCRIPTS, `${client}_client.py`), command],
+      { encoding: 'utf8', timeout: 40_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${client}_client.py ${command} failed: ${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout));
+      },
+    );
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(JSON.stringify(request));
+  });
+}
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+const unb64 = (text: string | null): string => (text === null ? '' : Buffer.from(text, 'base64').toString('utf8'));
+
+class TopicLog {
+  readonly records: Rec[] = [];
+
+  /** Log end offset of every partition, in partition order. */
+  endOffsets(): number[] {
+    const ends = Array.from({ length: PARTITIONS }, () => 0);
+    for (const r of this.records) ends[r.partition] = Math.max(ends[r.partition] ?? 0, r.offset + 1);
+    return ends;
+  }
+
+  async produce(client: Client, bootstrap: string, topic: string, prefix: string, count: number): Promise<Rec[]> {
+    const keys = Array.from({ length: count }, (_, i) => `${prefix}-key-${i}`);
+    const values = keys.map((_, i) => `${prefix}-value-${i}`);
+    const request = {
+      bootstrap,
+      topic,
+      records: keys.map((key, i) => ({ key: b64(key), value: b64(values[i] ?? ''), headers: [] })),
+      ...(client === 'confluent' ? { idempotence: false, partitioner: 'murmur2_random' } : {}),
+    };
+    const { sent } = (await runScript(client, 'produce', request)) as { sent: { partition: number; offset: number }[] };
+    const batch = sent.map((d, i) => ({ partition: d.partition, offset: d.offset, key: keys[i] ?? '', value: values[i] ?? '' }));
+    this.records.push(...batch);
+    return batch;
+  }
+}
+
+const sortRecs = (records: readonly Rec[]): Rec[] => [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+const recId = (r: { partition: number; offset: number }): string => `${r.partition}/${r.offset}`;
+
+// ---------------------------------------------------------------------------------------------
+// group_member.py processes.
+
+interface MemberEvent {
+  readonly event: string;
+  readonly partitions?: number[];
+  readonly records?: { partition: number; offset: number; key: string | null; value: string | null }[];
+  readonly offsets?: Record<string, number>;
+  readonly error?: string;
+}
+
+interface Member {
+  readonly clientId: string;
+  readonly events: MemberEvent[];
+  /** Every record handed to the application, in order. */
+  readonly records: Rec[];
+  /** Partitions of the last rebalance-listener assignment, or null after a revoke. */
+  assignment(): number[] | null;
+  describe(): string;
+  /** Asks the consumer to close (LeaveGroup) and waits for the process to end. */
+  close(): Promise<void>;
+}
+
+function startMember(t: ExecutionContext, client: Client, bootstrap: string, group: string, topic: string, clientId: string): Member {
+  const config = { bootstrap, topic, group, clientId, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, maxPollIntervalMs: 10_000 };
+  const child = spawn(PYTHON, ['-B', path.join(SCRIPTS, 'group_member.py'), client, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const events: MemberEvent[] = [];
+  const records: Rec[] = [];
+  let assignment: number[] | null = null;
+  let stdoutRest = '';
+  let stderr = '';
+  let exitCode: number | null | undefined;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve();
+    });
+  });
+  child.stdin.on('error', () => undefined);
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const lines = (stdoutRest + chunk).split('\n');
+    stdoutRest = lines.pop() ?? '';
+    for (const line of lines) {
+      let event: MemberEvent;
+      try {
+        event = JSON.parse(line) as MemberEvent;
+      } catch {
+        event = { event: 'unparsed', error: line };
+      }
+      events.push(event);
+      if (event.event === 'assigned') assignment = event.partitions ?? [];
+      if (event.event === 'revoked') assignment = null;
+      for (const r of event.records ?? []) records.push({ partition: r.partition, offset: r.offset, key: unb64(r.key), value: unb64(r.value) });
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-10_000);
+  });
+  t.teardown(async () => {
+    if (exitCode === undefined) child.kill('SIGKILL');
+    await exit;
+  });
+  const describe = (): string => {
+    const notable = events.filter((e) => e.event !== 'records' && e.event !== 'committed').map((e) => JSON.stringify(e));
+    return `--- ${clientId} (${client}): ${records.length} records, assignment ${JSON.stringify(assignment)}, exit ${String(exitCode)}\nevents: ${notable.join(' ')}\nstderr: ${stderr.slice(-3000)}`;
+  };
+  return {
+    clientId,
+    events,
+    records,
+    assignment: () => assignment,
+    describe,
+    async close() {
+      child.stdin.end('close\n');
+      await waitFor(() => exitCode !== undefined, { timeoutMs: WAIT_MS, describe });
+      if (exitCode !== 0 || !events.some((e) => e.event === 'closed')) throw new Error(`${clientId} did not close cleanly\n${describe()}`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The broker's view: 'group stable' lines and committed offsets.
+
+interface StableGeneration {
+  readonly generation: number;
+  readonly protocol: string;
+  readonly assignments: Record<string, string[]>;
+}
+
+function stableGenerations(logs: readonly LogLine[], group: string): StableGeneration[] {
+  return logs.filter((line) => line.msg === 'group stable' && line['group'] === group) as unknown as StableGeneration[];
+}
+
+function latestStable(logs: readonly LogLine[], group: string): StableGeneration | undefined {
+  return stableGenerations(logs, group).at(-1);
+}
+
+/** The member id the broker gave `clientId` in this generation (`client.id-UUID`). */
+function memberOf(generation: StableGeneration, clientId: string): string | undefined {
+  return Object.keys(generation.assignments).find((id) => id.startsWith(`${clientId}-`) && UUID.test(id.slice(clientId.length + 1)));
+}
+
+function partitionsOf(generation: StableGeneration | undefined, clientId: string, topic: string): number[] | undefined {
+  if (generation === undefined) return undefined;
+  const member = memberOf(generation, clientId);
+  if (member === undefined) return undefined;
+  return (generation.assignments[member] ?? []).map((name) => (name.startsWith(`${topic}-`) ? Number(name.slice(topic.length + 1)) : -1)).sort((a, b) => a - b);
+}
+
+/** Whether the latest stable generation has exactly these members, each already told its partitions by its client. */
+function settledOn(logs: readonly LogLine[], group: string, topic: string, members: readonly Member[]): boolean {
+  const latest = latestStable(logs, group);
+  if (latest === undefined || Object.keys(latest.assignments).length !== members.length) return false;
+  return members.every((m) => {
+    const owned = partitionsOf(latest, m.clientId, topic);
+    return owned !== undefined && JSON.stringify(owned) === JSON.stringify(m.assignment());
+  });
+}
+
+function describeState(logs: readonly LogLine[], group: string, members: readonly Member[]): string {
+  return [`latest stable generation: ${JSON.stringify(latestStable(logs, group))}`, ...members.map((m) => m.describe())].join('\n');
+}
+
+/** Every partition in exactly one member's assignment, in every generation the broker made stable. */
+function assertEveryGenerationPartitioned(t: ExecutionContext, logs: readonly LogLine[], group: string, topic: string): void {
+  const generations = stableGenerations(logs, group);
+  t.true(generations.length > 0, 'at least one stable generation');
+  const all = Array.from({ length: PARTITIONS }, (_, p) => `${topic}-${p}`).sort();
+  let previous = 0;
+  for (const generation of generations) {
+    t.true(generation.generation > previous, `generations increase: ${generation.generation} after ${previous}`);
+    previous = generation.generation;
+    t.deepEqual(Object.values(generation.assignments).flat().sort(), all, `generation ${generation.generation}: ${JSON.stringify(generation.assignments)}`);
+  }
+}
+
+async function committedOffsets(wire: WireClient, group: string, topic: string): Promise<number[]> {
+  const response = await wire.request(ApiKey.OFFSET_FETCH, 5, {
+    groupId: group,
+    topics: [{ name: topic, partitionIndexes: Array.from({ length: PARTITIONS }, (_, p) => p) }],
+  });
+  if (response.errorCode !== ErrorCode.NONE) throw new Error(`OffsetFetch v5 error ${response.errorCode}`);
+  const partitions = response.topics.find((entry) => entry.name === topic)?.partitions ?? [];
+  for (const p of partitions) if (p.errorCode !== ErrorCode.NONE) throw new Error(`OffsetFetch v5 partition ${p.partitionIndex} error ${p.errorCode}`);
+  return [...partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => Number(p.committedOffset));
+}
+
+/** Polls OffsetFetch until the group's committed offsets are `want`. */
+async function waitForCommitted(wire: WireClient, group: string, topic: string, want: readonly number[], describe: () => string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  let last: number[] = [];
+  for (;;) {
+    last = await committedOffsets(wire, group, topic);
+    if (JSON.stringify(last) === JSON.stringify(want)) return;
+    if (Date.now() > deadline) throw new Error(`committed offsets stayed ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}\n${describe()}`);
+    await delay(20);
+  }
+}
+
+/** The offsets each member last reported committed, merged: what the clients believe is committed. */
+function reportedCommits(members: readonly Member[]): number[] {
+  const out = Array.from({ length: PARTITIONS }, () => 0);
+  for (const m of members) {
+    for (const e of m.events) {
+      if (e.event !== 'committed') continue;
+      for (const [p, offset] of Object.entries(e.offsets ?? {})) out[Number(p)] = Math.max(out[Number(p)] ?? 0, offset);
+    }
+  }
+  return out;
+}
+
+function seenBy(members: readonly Member[]): Set<string> {
+  return new Set(members.flatMap((m) => m.records.map(recId)));
+}
+
+async function wire(t: ExecutionContext, port: number): Promise<WireClient> {
+  const client = await WireClient.connect(port);
+  t.teardown(() => {
+    client.close();
+  });
+  return client;
+}
+
+/** Everything a member printed is a record that was produced, at the offset its producer was told. */
+function assertGenuine(t: ExecutionContext, log: TopicLog, members: readonly Member[]): void {
+  const produced = new Map(log.records.map((r) => [recId(r), r]));
+  for (const m of members) for (const r of m.records) t.deepEqual(r, produced.get(recId(r)), `${m.clientId} read ${recId(r)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('confluent-kafka: two subscribed Consumers split a 6-partition topic and commit; close() moves partitions; a third member resumes at the commits', async (t) => {
+  const { bootstrap, port, logs } = await startTestBroker(t, BROKER_CONFIG);
+  const group = 'ck-group';
+  const topic = 'ck-group-topic';
+  const log = new TopicLog();
+  const first = await log.produce('confluent', bootstrap, topic, 'first', 120);
+  t.deepEqual(
+    log.endOffsets().map((end) => end > 0),
+    Array.from({ length: PARTITIONS }, () => true),
+    'the keys cover every partition',
+  );
+  const client = await wire(t, port);
+
+  const one = startMember(t, 'confluent', bootstrap, group, topic, 'ck-one');
+  const two = startMember(t, 'confluent', bootstrap, group, topic, 'ck-two');
+  let members = [one, two];
+  const everyone = [one, two];
+  const describe = (): string => describeState(logs, group, everyone);
+
+  await waitFor(() => seenBy(members).size === first.length && settledOn(logs, group, topic, members), { timeoutMs: WAIT_MS, describe });
+  const shared = latestStable(logs, group);
+  t.is(shared?.protocol, 'range', 'librdkafka lists range first');
+  t.is(partitionsOf(shared, one.clientId, topic)?.length, 3);
+  t.is(partitionsOf(shared, two.clientId, topic)?.length, 3);
+  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  t.deepEqual(reportedCommits(members), log.endOffsets(), 'every synchronous commit the clients saw succeed is what the broker returns');
+
+  // close() leaves the group at once (LeaveGroup): the next generation gives everything to two.
+  const generationBefore = shared?.generation ?? 0;
+  await one.close();
+  members = [two];
+  await waitFor(() => (latestStable(logs, group)?.generation ?? 0) > generationBefore && settledOn(logs, group, topic, members), { timeoutMs: WAIT_MS, describe });
+  t.deepEqual(partitionsOf(latestStable(logs, group), two.clientId, topic), [0, 1, 2, 3, 4, 5]);
+
+  // two resumes one's partitions at one's commits: only the new records arrive, once each.
+  let mark = two.records.length;
+  const second = await log.produce('confluent', bootstrap, topic, 'second', 60);
+  await waitFor(() => two.records.length - mark >= second.length, { timeoutMs: WAIT_MS, describe });
+  t.deepEqual(sortRecs(two.records.slice(mark)), sortRecs(second));
+  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+
+  // A third member joins later: the two split the topic, each starting at the committed offsets.
+  const three = startMember(t, 'confluent', bootstrap, group, topic, 'ck-three');
+  everyone.push(three);
+  members = [two, three];
+  await waitFor(() => settledOn(logs, group, topic, members), { timeoutMs: WAIT_MS, describe });
+  const split = latestStable(logs, group);
+  const ownedByThree = partitionsOf(split, three.clientId, topic) ?? [];
+  const ownedByTwo = partitionsOf(split, two.clientId, topic) ?? [];
+  t.is(ownedByThree.length, 3);
+  mark = two.records.length;
+  const third = await log.produce('confluent', bootstrap, topic, 'third', 60);
+  await waitFor(() => two.records.length - mark + three.records.length >= third.length, { timeoutMs: WAIT_MS, describe });
+  t.deepEqual(sortRecs(three.records), sortRecs(third.filter((r) => ownedByThree.includes(r.partition))), 'the late member reads only records produced after the commits');
+  t.deepEqual(sortRecs(two.records.slice(mark)), sortRecs(third.filter((r) => ownedByTwo.includes(r.partition))));
+  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+
+  await two.close();
+  await three.close();
+  assertGenuine(t, log, everyone);
+  t.deepEqual(
+    everyone.flatMap((m) => m.events.filter((e) => e.event === 'consumerError' || e.event === 'unparsed')),
+    [],
+  );
+  assertEveryGenerationPartitioned(t, logs, group, topic);
+});
+
+test('kafka-python: two KafkaConsumers (group_id, subscribe, commit()) split a topic; after they close, a new consumer in the group starts after the committed offsets', async (t) => {
+  const { bootstrap, port, logs } = await startTestBroker(t, BROKER_CONFIG);
+  const group = 'kp-group';
+  const topic = 'kp-group-topic';
+  const log = new TopicLog();
+  const first = await log.produce('kafka_python', bootstrap, topic, 'first', 120);
+  t.deepEqual(
+    log.endOffsets().map((end) => end > 0),
+    Array.from({ length: PARTITIONS }, () => true),
+    'the keys cover every partition',
+  );
+  const client = await wire(t, port);
+
+  const one = startMember(t, 'kafka_python', bootstrap, group, topic, 'kp-one');
+  const two = startMember(t, 'kafka_python', bootstrap, group, topic, 'kp-two');
+  const members = [one, two];
+  const everyone = [one, two];
+  const describe = (): string => describeState(logs, group, everyone);
+
+  await waitFor(() => seenBy(members).size === first.length && settledOn(logs, group, topic, members), { timeoutMs: WAIT_MS, describe });
+  const shared = latestStable(logs, group);
+  t.is(shared?.protocol, 'range', 'kafka-python lists range first');
+  t.is(partitionsOf(shared, one.clientId, topic)?.length, 3);
+  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  t.deepEqual(reportedCommits(members), log.endOffsets(), 'every commit() that returned is what the broker returns');
+
+  await one.close();
+  await two.close();
+  await waitFor(() => logs.some((line) => line.msg === 'group empty' && line['group'] === group), { timeoutMs: WAIT_MS, describe });
+
+  // Records produced while nobody is in the group; a new member reads exactly those.
+  const second = await log.produce('kafka_python', bootstrap, topic, 'second', 60);
+  const three = startMember(t, 'kafka_python', bootstrap, group, topic, 'kp-three');
+  everyone.push(three);
+  await waitFor(() => three.records.length >= second.length && settledOn(logs, group, topic, [three]), { timeoutMs: WAIT_MS, describe });
+  t.deepEqual(partitionsOf(latestStable(logs, group), three.clientId, topic), [0, 1, 2, 3, 4, 5]);
+  t.deepEqual(sortRecs(three.records), sortRecs(second), 'the new consumer starts at the committed offsets');
+  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await three.close();
+
+  assertGenuine(t, log, everyone);
+  t.deepEqual(
+    everyone.flatMap((m) => m.events.filter((e) => e.event === 'unparsed')),
+    [],
+  );
+  assertEveryGenerationPartitioned(t, logs, group, topic);
+});
