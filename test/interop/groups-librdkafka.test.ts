@@ -1,12 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
-import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import { ApiKey } from '../../core/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
-import type { LogLine } from '../helpers/broker.ts';
-import { WireClient } from '../helpers/kafka-wire.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { assertEveryGenerationPartitioned, assertGenuine, describeState, latestStable, memberOf, partitionsOf, seenBy, settledOn, sortRecs, stableGenerations, waitForCommitted } from './groups-helpers.ts';
+import type { Rec } from './groups-helpers.ts';
+import { wireClient } from './kafkajs-helpers.ts';
 import { murmur2Partition } from './murmur2.ts';
 
 // Consumer groups driven by librdkafka 2.0.2's own group client: `kcat -G` processes (balanced
@@ -30,17 +30,9 @@ const BROKER_CONFIG = {
 const SESSION_TIMEOUT_MS = 2000;
 const WAIT_MS = 25_000;
 const FORMAT = '%p|%o|%k|%s\n';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // ---------------------------------------------------------------------------------------------
 // Producing, with the offsets each record must get (kcat's murmur2_random is Kafka's partitioner).
-
-interface Rec {
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: string;
-  readonly value: string;
-}
 
 class TopicLog {
   readonly records: Rec[] = [];
@@ -77,9 +69,6 @@ function runKcat(args: readonly string[], input: string): Promise<void> {
   });
 }
 
-const sortRecs = (records: readonly Rec[]): Rec[] => [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-const recId = (r: { partition: number; offset: number }): string => `${r.partition}/${r.offset}`;
-
 // ---------------------------------------------------------------------------------------------
 // kcat -G members.
 
@@ -91,8 +80,8 @@ interface KcatMember {
   assignment(): number[] | null;
   /** How many "assigned:" callbacks it has had. */
   assignedCount(): number;
-  stderrTail(): string;
-  exited(): boolean;
+  /** Its records, assignment, whether it exited, and its stderr's tail, for failure messages. */
+  describe(): string;
   kill(): Promise<void>;
 }
 
@@ -166,106 +155,10 @@ function startKcat(t: ExecutionContext, bootstrap: string, group: string, topic:
     records,
     assignment: () => assignment,
     assignedCount: () => assignedCount,
-    stderrTail: () => stderr.slice(-3000),
-    exited: () => exited,
+    describe: () =>
+      `--- ${clientId}: ${records.length} records, assignment ${JSON.stringify(assignment)}, exited ${String(exited)}; stderr tail:\n${stderr.slice(-3000)}`,
     kill,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The broker's view: 'group stable' lines, committed offsets, group descriptions.
-
-interface StableGeneration {
-  readonly generation: number;
-  readonly protocol: string;
-  readonly assignments: Record<string, string[]>;
-}
-
-function stableGenerations(logs: readonly LogLine[], group: string): StableGeneration[] {
-  return logs.filter((line) => line.msg === 'group stable' && line['group'] === group) as unknown as StableGeneration[];
-}
-
-function latestStable(logs: readonly LogLine[], group: string): StableGeneration | undefined {
-  return stableGenerations(logs, group).at(-1);
-}
-
-/** The member id kcat `clientId` holds in this generation (librdkafka's member ids are `client.id-UUID`). */
-function memberOf(generation: StableGeneration, clientId: string): string | undefined {
-  return Object.keys(generation.assignments).find((id) => id.startsWith(`${clientId}-`) && UUID.test(id.slice(clientId.length + 1)));
-}
-
-function partitionsOf(generation: StableGeneration | undefined, clientId: string, topic: string): number[] | undefined {
-  if (generation === undefined) return undefined;
-  const member = memberOf(generation, clientId);
-  if (member === undefined) return undefined;
-  return (generation.assignments[member] ?? []).map((name) => (name.startsWith(`${topic}-`) ? Number(name.slice(topic.length + 1)) : -1)).sort((a, b) => a - b);
-}
-
-/** Whether the latest stable generation has exactly these members, each of them already told its partitions. */
-function settledOn(logs: readonly LogLine[], group: string, topic: string, members: readonly KcatMember[]): boolean {
-  const latest = latestStable(logs, group);
-  if (latest === undefined || Object.keys(latest.assignments).length !== members.length) return false;
-  return members.every((m) => {
-    const owned = partitionsOf(latest, m.clientId, topic);
-    return owned !== undefined && JSON.stringify(owned) === JSON.stringify(m.assignment());
-  });
-}
-
-function describeState(logs: readonly LogLine[], group: string, members: readonly KcatMember[]): string {
-  const lines = [`latest stable generation: ${JSON.stringify(latestStable(logs, group))}`];
-  for (const m of members) {
-    lines.push(`--- ${m.clientId}: ${m.records.length} records, assignment ${JSON.stringify(m.assignment())}, exited ${String(m.exited())}; stderr tail:\n${m.stderrTail()}`);
-  }
-  return lines.join('\n');
-}
-
-/** Every partition in exactly one member's assignment, in every generation the broker made stable. */
-function assertEveryGenerationPartitioned(t: ExecutionContext, logs: readonly LogLine[], group: string, topic: string): void {
-  const generations = stableGenerations(logs, group);
-  t.true(generations.length > 0, 'at least one stable generation');
-  const all = Array.from({ length: PARTITIONS }, (_, p) => `${topic}-${p}`).sort();
-  let previous = 0;
-  for (const generation of generations) {
-    t.true(generation.generation > previous, `generations increase: ${generation.generation} after ${previous}`);
-    previous = generation.generation;
-    const owned = Object.values(generation.assignments).flat().sort();
-    t.deepEqual(owned, all, `generation ${generation.generation}: ${JSON.stringify(generation.assignments)}`);
-  }
-}
-
-async function committedOffsets(wire: WireClient, group: string, topic: string): Promise<number[]> {
-  const response = await wire.request(ApiKey.OFFSET_FETCH, 5, {
-    groupId: group,
-    topics: [{ name: topic, partitionIndexes: Array.from({ length: PARTITIONS }, (_, p) => p) }],
-  });
-  if (response.errorCode !== ErrorCode.NONE) throw new Error(`OffsetFetch v5 error ${response.errorCode}`);
-  const partitions = response.topics.find((entry) => entry.name === topic)?.partitions ?? [];
-  for (const p of partitions) if (p.errorCode !== ErrorCode.NONE) throw new Error(`OffsetFetch v5 partition ${p.partitionIndex} error ${p.errorCode}`);
-  return [...partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => Number(p.committedOffset));
-}
-
-/** Polls OffsetFetch until the group's committed offsets are `want`. */
-async function waitForCommitted(wire: WireClient, group: string, topic: string, want: readonly number[], describe: () => string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: number[] = [];
-  for (;;) {
-    last = await committedOffsets(wire, group, topic);
-    if (JSON.stringify(last) === JSON.stringify(want)) return;
-    if (Date.now() > deadline) throw new Error(`committed offsets stayed ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}\n${describe()}`);
-    await delay(20);
-  }
-}
-
-function seenBy(members: readonly KcatMember[]): Set<string> {
-  return new Set(members.flatMap((m) => m.records.map(recId)));
-}
-
-async function wire(t: ExecutionContext, port: number): Promise<WireClient> {
-  const client = await WireClient.connect(port);
-  t.teardown(() => {
-    client.close();
-  });
-  return client;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,7 +174,7 @@ test('three kcat -G members share a 6-partition topic; a SIGKILLed member’s pa
     Array.from({ length: PARTITIONS }, () => true),
     'the keys cover every partition',
   );
-  const client = await wire(t, port);
+  const client = await wireClient(t, port);
 
   const members = ['kcat-one', 'kcat-two', 'kcat-three'].map((id) => startKcat(t, bootstrap, group, topic, id));
   const [one, two, three] = members as [KcatMember, KcatMember, KcatMember];
@@ -293,11 +186,10 @@ test('three kcat -G members share a 6-partition topic; a SIGKILLed member’s pa
   t.is(full?.protocol, 'range', 'librdkafka lists range first');
   for (const m of members) t.is(partitionsOf(full, m.clientId, topic)?.length, 2, `${m.clientId} owns two of six partitions`);
   // Everything printed is a record that was produced, at its offset.
-  const produced = new Map(log.records.map((r) => [recId(r), r]));
-  for (const m of members) for (const r of m.records) t.deepEqual(r, produced.get(recId(r)), `${m.clientId} read ${recId(r)}`);
+  assertGenuine(t, log.records, members);
 
   // Auto-commit catches up with the log end on every partition.
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
 
   // SIGKILL sends no LeaveGroup: the broker notices only when the session times out.
   const lost = partitionsOf(full, three.clientId, topic) ?? [];
@@ -328,9 +220,9 @@ test('three kcat -G members share a 6-partition topic; a SIGKILLed member’s pa
     const owned = partitionsOf(after, m.clientId, topic) ?? [];
     t.deepEqual(sortRecs(m.records.slice(marks.get(m.clientId))), sortRecs(second.filter((r) => owned.includes(r.partition))), `${m.clientId} read its partitions`);
   }
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
 
-  assertEveryGenerationPartitioned(t, logs, group, topic);
+  assertEveryGenerationPartitioned(t, stableGenerations(logs, group), topic, PARTITIONS);
 });
 
 test('a static kcat -G member (group.instance.id) SIGKILLed and restarted gets its partitions back without a rebalance and continues from its commits', async (t) => {
@@ -340,7 +232,7 @@ test('a static kcat -G member (group.instance.id) SIGKILLed and restarted gets i
   const instanceId = 'kcat-static-instance';
   const log = new TopicLog();
   const first = await log.produce(bootstrap, topic, 'first', 90);
-  const client = await wire(t, port);
+  const client = await wireClient(t, port);
 
   // The static member's session outlasts its restart by far; the broker keeps its place meanwhile.
   const staticOptions: MemberOptions = { sessionTimeoutMs: 10_000, extra: ['-X', `group.instance.id=${instanceId}`] };
@@ -350,7 +242,7 @@ test('a static kcat -G member (group.instance.id) SIGKILLed and restarted gets i
   const describe = (): string => describeState(logs, group, members);
 
   await waitFor(() => seenBy(members).size === first.length && settledOn(logs, group, topic, members), { timeoutMs: WAIT_MS, describe });
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
   const before = latestStable(logs, group);
   const fixedPartitions = partitionsOf(before, fixed.clientId, topic) ?? [];
   const dynamicPartitions = partitionsOf(before, dynamic.clientId, topic) ?? [];
@@ -387,7 +279,7 @@ test('a static kcat -G member (group.instance.id) SIGKILLed and restarted gets i
   await waitFor(() => fresh().length >= second.length, { timeoutMs: WAIT_MS, describe });
   t.deepEqual(sortRecs(restarted.records), sortRecs(second.filter((r) => fixedPartitions.includes(r.partition))), 'the restarted member reads only new records, on its partitions');
   t.deepEqual(sortRecs(dynamic.records.slice(mark)), sortRecs(second.filter((r) => dynamicPartitions.includes(r.partition))));
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
 
   // Kafka does not rebalance a Stable group when a static member rejoins with unchanged
   // metadata (KIP-345): the generation stays, the instance id now maps to a new member id.
@@ -404,5 +296,5 @@ test('a static kcat -G member (group.instance.id) SIGKILLed and restarted gets i
   t.true(newMemberId !== undefined && newMemberId !== oldMemberId && newMemberId.startsWith('kcat-fixed-'), `member id ${String(newMemberId)} replaced ${String(oldMemberId)}`);
   t.is(describedAfter.members.length, 2);
 
-  assertEveryGenerationPartitioned(t, logs, group, topic);
+  assertEveryGenerationPartitioned(t, stableGenerations(logs, group), topic, PARTITIONS);
 });

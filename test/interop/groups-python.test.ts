@@ -1,13 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
-import type { LogLine } from '../helpers/broker.ts';
-import { WireClient } from '../helpers/kafka-wire.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { assertEveryGenerationPartitioned, assertGenuine, describeState, latestStable, partitionsOf, seenBy, settledOn, sortRecs, stableGenerations, waitForCommitted } from './groups-helpers.ts';
+import type { Rec } from './groups-helpers.ts';
+import { wireClient } from './kafkajs-helpers.ts';
 
 // Consumer groups driven by the Python clients: confluent-kafka-python (librdkafka 2.0.2) and
 // kafka-python 2.0.2, each member a long-lived python/group_member.py process that subscribes,
@@ -22,19 +21,11 @@ const BROKER_CONFIG = {
   groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 },
 };
 const WAIT_MS = 25_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Client = 'kafka_python' | 'confluent';
 
 // ---------------------------------------------------------------------------------------------
 // Producing through the one-shot client scripts; their delivery reports give each record's offset.
-
-interface Rec {
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: string;
-  readonly value: string;
-}
 
 function runScript(client: Client, command: string, request: object): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -80,9 +71,6 @@ class TopicLog {
     return batch;
   }
 }
-
-const sortRecs = (records: readonly Rec[]): Rec[] => [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-const recId = (r: { partition: number; offset: number }): string => `${r.partition}/${r.offset}`;
 
 // ---------------------------------------------------------------------------------------------
 // group_member.py processes.
@@ -167,83 +155,7 @@ function startMember(t: ExecutionContext, client: Client, bootstrap: string, gro
 }
 
 // ---------------------------------------------------------------------------------------------
-// The broker's view: 'group stable' lines and committed offsets.
-
-interface StableGeneration {
-  readonly generation: number;
-  readonly protocol: string;
-  readonly assignments: Record<string, string[]>;
-}
-
-function stableGenerations(logs: readonly LogLine[], group: string): StableGeneration[] {
-  return logs.filter((line) => line.msg === 'group stable' && line['group'] === group) as unknown as StableGeneration[];
-}
-
-function latestStable(logs: readonly LogLine[], group: string): StableGeneration | undefined {
-  return stableGenerations(logs, group).at(-1);
-}
-
-/** The member id the broker gave `clientId` in this generation (`client.id-UUID`). */
-function memberOf(generation: StableGeneration, clientId: string): string | undefined {
-  return Object.keys(generation.assignments).find((id) => id.startsWith(`${clientId}-`) && UUID.test(id.slice(clientId.length + 1)));
-}
-
-function partitionsOf(generation: StableGeneration | undefined, clientId: string, topic: string): number[] | undefined {
-  if (generation === undefined) return undefined;
-  const member = memberOf(generation, clientId);
-  if (member === undefined) return undefined;
-  return (generation.assignments[member] ?? []).map((name) => (name.startsWith(`${topic}-`) ? Number(name.slice(topic.length + 1)) : -1)).sort((a, b) => a - b);
-}
-
-/** Whether the latest stable generation has exactly these members, each already told its partitions by its client. */
-function settledOn(logs: readonly LogLine[], group: string, topic: string, members: readonly Member[]): boolean {
-  const latest = latestStable(logs, group);
-  if (latest === undefined || Object.keys(latest.assignments).length !== members.length) return false;
-  return members.every((m) => {
-    const owned = partitionsOf(latest, m.clientId, topic);
-    return owned !== undefined && JSON.stringify(owned) === JSON.stringify(m.assignment());
-  });
-}
-
-function describeState(logs: readonly LogLine[], group: string, members: readonly Member[]): string {
-  return [`latest stable generation: ${JSON.stringify(latestStable(logs, group))}`, ...members.map((m) => m.describe())].join('\n');
-}
-
-/** Every partition in exactly one member's assignment, in every generation the broker made stable. */
-function assertEveryGenerationPartitioned(t: ExecutionContext, logs: readonly LogLine[], group: string, topic: string): void {
-  const generations = stableGenerations(logs, group);
-  t.true(generations.length > 0, 'at least one stable generation');
-  const all = Array.from({ length: PARTITIONS }, (_, p) => `${topic}-${p}`).sort();
-  let previous = 0;
-  for (const generation of generations) {
-    t.true(generation.generation > previous, `generations increase: ${generation.generation} after ${previous}`);
-    previous = generation.generation;
-    t.deepEqual(Object.values(generation.assignments).flat().sort(), all, `generation ${generation.generation}: ${JSON.stringify(generation.assignments)}`);
-  }
-}
-
-async function committedOffsets(wire: WireClient, group: string, topic: string): Promise<number[]> {
-  const response = await wire.request(ApiKey.OFFSET_FETCH, 5, {
-    groupId: group,
-    topics: [{ name: topic, partitionIndexes: Array.from({ length: PARTITIONS }, (_, p) => p) }],
-  });
-  if (response.errorCode !== ErrorCode.NONE) throw new Error(`OffsetFetch v5 error ${response.errorCode}`);
-  const partitions = response.topics.find((entry) => entry.name === topic)?.partitions ?? [];
-  for (const p of partitions) if (p.errorCode !== ErrorCode.NONE) throw new Error(`OffsetFetch v5 partition ${p.partitionIndex} error ${p.errorCode}`);
-  return [...partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => Number(p.committedOffset));
-}
-
-/** Polls OffsetFetch until the group's committed offsets are `want`. */
-async function waitForCommitted(wire: WireClient, group: string, topic: string, want: readonly number[], describe: () => string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  let last: number[] = [];
-  for (;;) {
-    last = await committedOffsets(wire, group, topic);
-    if (JSON.stringify(last) === JSON.stringify(want)) return;
-    if (Date.now() > deadline) throw new Error(`committed offsets stayed ${JSON.stringify(last)}, wanted ${JSON.stringify(want)}\n${describe()}`);
-    await delay(20);
-  }
-}
+// What the clients say they committed.
 
 /** The offsets each member last reported committed, merged: what the clients believe is committed. */
 function reportedCommits(members: readonly Member[]): number[] {
@@ -255,24 +167,6 @@ function reportedCommits(members: readonly Member[]): number[] {
     }
   }
   return out;
-}
-
-function seenBy(members: readonly Member[]): Set<string> {
-  return new Set(members.flatMap((m) => m.records.map(recId)));
-}
-
-async function wire(t: ExecutionContext, port: number): Promise<WireClient> {
-  const client = await WireClient.connect(port);
-  t.teardown(() => {
-    client.close();
-  });
-  return client;
-}
-
-/** Everything a member printed is a record that was produced, at the offset its producer was told. */
-function assertGenuine(t: ExecutionContext, log: TopicLog, members: readonly Member[]): void {
-  const produced = new Map(log.records.map((r) => [recId(r), r]));
-  for (const m of members) for (const r of m.records) t.deepEqual(r, produced.get(recId(r)), `${m.clientId} read ${recId(r)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +182,7 @@ test('confluent-kafka: two subscribed Consumers split a 6-partition topic and co
     Array.from({ length: PARTITIONS }, () => true),
     'the keys cover every partition',
   );
-  const client = await wire(t, port);
+  const client = await wireClient(t, port);
 
   const one = startMember(t, 'confluent', bootstrap, group, topic, 'ck-one');
   const two = startMember(t, 'confluent', bootstrap, group, topic, 'ck-two');
@@ -301,7 +195,7 @@ test('confluent-kafka: two subscribed Consumers split a 6-partition topic and co
   t.is(shared?.protocol, 'range', 'librdkafka lists range first');
   t.is(partitionsOf(shared, one.clientId, topic)?.length, 3);
   t.is(partitionsOf(shared, two.clientId, topic)?.length, 3);
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
   t.deepEqual(reportedCommits(members), log.endOffsets(), 'every synchronous commit the clients saw succeed is what the broker returns');
 
   // close() leaves the group at once (LeaveGroup): the next generation gives everything to two.
@@ -316,7 +210,7 @@ test('confluent-kafka: two subscribed Consumers split a 6-partition topic and co
   const second = await log.produce('confluent', bootstrap, topic, 'second', 60);
   await waitFor(() => two.records.length - mark >= second.length, { timeoutMs: WAIT_MS, describe });
   t.deepEqual(sortRecs(two.records.slice(mark)), sortRecs(second));
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
 
   // A third member joins later: the two split the topic, each starting at the committed offsets.
   const three = startMember(t, 'confluent', bootstrap, group, topic, 'ck-three');
@@ -332,16 +226,16 @@ test('confluent-kafka: two subscribed Consumers split a 6-partition topic and co
   await waitFor(() => two.records.length - mark + three.records.length >= third.length, { timeoutMs: WAIT_MS, describe });
   t.deepEqual(sortRecs(three.records), sortRecs(third.filter((r) => ownedByThree.includes(r.partition))), 'the late member reads only records produced after the commits');
   t.deepEqual(sortRecs(two.records.slice(mark)), sortRecs(third.filter((r) => ownedByTwo.includes(r.partition))));
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
 
   await two.close();
   await three.close();
-  assertGenuine(t, log, everyone);
+  assertGenuine(t, log.records, everyone);
   t.deepEqual(
     everyone.flatMap((m) => m.events.filter((e) => e.event === 'consumerError' || e.event === 'unparsed')),
     [],
   );
-  assertEveryGenerationPartitioned(t, logs, group, topic);
+  assertEveryGenerationPartitioned(t, stableGenerations(logs, group), topic, PARTITIONS);
 });
 
 test('kafka-python: two KafkaConsumers (group_id, subscribe, commit()) split a topic; after they close, a new consumer in the group starts after the committed offsets', async (t) => {
@@ -355,7 +249,7 @@ test('kafka-python: two KafkaConsumers (group_id, subscribe, commit()) split a t
     Array.from({ length: PARTITIONS }, () => true),
     'the keys cover every partition',
   );
-  const client = await wire(t, port);
+  const client = await wireClient(t, port);
 
   const one = startMember(t, 'kafka_python', bootstrap, group, topic, 'kp-one');
   const two = startMember(t, 'kafka_python', bootstrap, group, topic, 'kp-two');
@@ -367,7 +261,7 @@ test('kafka-python: two KafkaConsumers (group_id, subscribe, commit()) split a t
   const shared = latestStable(logs, group);
   t.is(shared?.protocol, 'range', 'kafka-python lists range first');
   t.is(partitionsOf(shared, one.clientId, topic)?.length, 3);
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
   t.deepEqual(reportedCommits(members), log.endOffsets(), 'every commit() that returned is what the broker returns');
 
   await one.close();
@@ -381,13 +275,13 @@ test('kafka-python: two KafkaConsumers (group_id, subscribe, commit()) split a t
   await waitFor(() => three.records.length >= second.length && settledOn(logs, group, topic, [three]), { timeoutMs: WAIT_MS, describe });
   t.deepEqual(partitionsOf(latestStable(logs, group), three.clientId, topic), [0, 1, 2, 3, 4, 5]);
   t.deepEqual(sortRecs(three.records), sortRecs(second), 'the new consumer starts at the committed offsets');
-  await waitForCommitted(client, group, topic, log.endOffsets(), describe);
+  await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
   await three.close();
 
-  assertGenuine(t, log, everyone);
+  assertGenuine(t, log.records, everyone);
   t.deepEqual(
     everyone.flatMap((m) => m.events.filter((e) => e.event === 'unparsed')),
     [],
   );
-  assertEveryGenerationPartitioned(t, logs, group, topic);
+  assertEveryGenerationPartitioned(t, stableGenerations(logs, group), topic, PARTITIONS);
 });

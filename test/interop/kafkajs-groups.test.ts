@@ -13,6 +13,8 @@ import type { Admin, Consumer, Kafka, Message, Producer } from 'kafkajs';
 import { startTestBroker } from '../helpers/broker.ts';
 import type { LogLine } from '../helpers/broker.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { assertEveryGenerationPartitioned, latestStable, ownedPartitions, partitionNumbers, stableGenerations, topicPartitions } from './groups-helpers.ts';
+import type { StableGeneration } from './groups-helpers.ts';
 import { byPartition, connectedAdmin, connectedConsumer, connectedProducer, kafkaClient } from './kafkajs-helpers.ts';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
@@ -20,7 +22,6 @@ const MEMBER_CHILD = 'test/fixtures/kafkajs-group-member.ts';
 
 const TOPIC = 'orders';
 const PARTITIONS = 6;
-const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, p) => `${TOPIC}-${p}`);
 
 /** In-process members: roomy, so a busy machine does not expire them by accident. */
 const SESSION_TIMEOUT_MS = 6000;
@@ -193,32 +194,11 @@ function spawnMember(t: ExecutionContext, bootstrap: string, run: GroupRun, grou
 // ---------------------------------------------------------------------------------------------
 // The broker's 'group stable' log lines.
 
-interface StableLine {
-  readonly generation: number;
-  /** member id → `topic-partition` names. */
-  readonly assignments: Readonly<Record<string, readonly string[]>>;
-}
-
-function stableLines(logs: readonly LogLine[], group: string): StableLine[] {
-  return logs
-    .filter((line) => line.msg === 'group stable' && line['group'] === group)
-    .map((line) => {
-      const { generation, assignments } = line;
-      if (typeof generation !== 'number' || typeof assignments !== 'object' || assignments === null) {
-        throw new Error(`malformed 'group stable' log line: ${JSON.stringify(line)}`);
-      }
-      return { generation, assignments: assignments as Record<string, string[]> };
-    });
-}
-
-const sortedMembers = (line: StableLine): string[] => Object.keys(line.assignments).sort();
-const coversAll = (line: StableLine): boolean => {
-  const owned = Object.values(line.assignments).flat().sort();
-  return JSON.stringify(owned) === JSON.stringify(ALL_PARTITIONS);
-};
+const sortedMembers = (line: StableGeneration): string[] => Object.keys(line.assignments).sort();
+const coversAll = (line: StableGeneration): boolean => JSON.stringify(ownedPartitions(line)) === JSON.stringify(topicPartitions(TOPIC, PARTITIONS));
 
 /** The name of the member that `line` assigns the partition to. */
-function ownerName(line: StableLine, partition: number, members: readonly { readonly name: string; readonly memberId: string | undefined }[]): string | undefined {
+function ownerName(line: StableGeneration, partition: number, members: readonly { readonly name: string; readonly memberId: string | undefined }[]): string | undefined {
   const owner = Object.entries(line.assignments).find(([, partitions]) => partitions.includes(`${TOPIC}-${partition}`))?.[0];
   return members.find((m) => m.memberId === owner)?.name;
 }
@@ -232,10 +212,10 @@ async function waitForStable(
   group: string,
   members: readonly { readonly memberId: string | undefined }[],
   after: number,
-): Promise<StableLine> {
-  const latest = (): StableLine | undefined => stableLines(logs(), group).at(-1);
+): Promise<StableGeneration> {
+  const latest = (): StableGeneration | undefined => latestStable(logs(), group);
   const wanted = (): string[] => members.map((m) => m.memberId ?? '(not joined)').sort();
-  const ready = (line: StableLine | undefined): line is StableLine =>
+  const ready = (line: StableGeneration | undefined): line is StableGeneration =>
     line !== undefined && line.generation > after && JSON.stringify(sortedMembers(line)) === JSON.stringify(wanted()) && coversAll(line);
   await waitFor(() => ready(latest()), {
     timeoutMs: STABLE_WITHIN_MS,
@@ -244,29 +224,6 @@ async function waitForStable(
   const line = latest();
   if (!ready(line)) throw new Error('unreachable: the stable line changed under us');
   return line;
-}
-
-/**
- * The invariant of every stable generation: no partition has two owners, every partition of
- * the topic has one (when the group has members), and generations only grow.
- */
-function assertAssignmentInvariant(t: ExecutionContext, lines: readonly StableLine[]): void {
-  t.true(lines.length > 0, 'the group was never stable');
-  const report = lines.map(({ generation, assignments }) => {
-    const owned = Object.values(assignments).flat();
-    return {
-      generation,
-      ownedTwice: owned.filter((tp, i) => owned.indexOf(tp) !== i),
-      unowned: Object.keys(assignments).length === 0 ? [] : ALL_PARTITIONS.filter((tp) => !owned.includes(tp)),
-      foreign: owned.filter((tp) => !ALL_PARTITIONS.includes(tp)),
-    };
-  });
-  t.deepEqual(
-    report,
-    lines.map(({ generation }) => ({ generation, ownedTwice: [], unowned: [], foreign: [] })),
-  );
-  const generations = lines.map((l) => l.generation);
-  t.deepEqual(generations, [...new Set(generations)].sort((a, b) => a - b), 'stable generations only grow');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,11 +281,11 @@ function partitionsByMember(deliveries: readonly Delivery[]): Record<string, num
 }
 
 /** Partitions each member owns in `line`, by member name. */
-function assignedByMember(line: StableLine, members: readonly { readonly name: string; readonly memberId: string | undefined }[]): Record<string, number[]> {
+function assignedByMember(line: StableGeneration, members: readonly { readonly name: string; readonly memberId: string | undefined }[]): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const m of members) {
     const owned = line.assignments[m.memberId ?? ''] ?? [];
-    out[m.name] = owned.map((tp) => Number(tp.slice(TOPIC.length + 1))).sort((a, b) => a - b);
+    out[m.name] = partitionNumbers(owned, TOPIC);
   }
   return out;
 }
@@ -350,7 +307,7 @@ test('three kafkajs consumers share 30,000 keyed records: each delivered once, a
     [2, 2, 2],
     'round robin gives each of three members two partitions',
   );
-  const stableBefore = stableLines(broker.logs, group).length;
+  const stableBefore = stableGenerations(broker.logs, group).length;
 
   const producer = await connectedProducer(t, kafka);
   const records = keyedRecords('once', 30_000);
@@ -362,7 +319,7 @@ test('three kafkajs consumers share 30,000 keyed records: each delivered once, a
   await waitForCommits(run, ends, 'stable group');
 
   // No membership change happened, so every record was delivered exactly once, to its partition's owner.
-  t.is(stableLines(broker.logs, group).length, stableBefore, 'the group rebalanced while consuming');
+  t.is(stableGenerations(broker.logs, group).length, stableBefore, 'the group rebalanced while consuming');
   t.deepEqual(run.duplicates, []);
   t.is(run.deliveries.length, 30_000);
   t.deepEqual(partitionsByMember(run.deliveries), assignedByMember(formed, members));
@@ -370,7 +327,7 @@ test('three kafkajs consumers share 30,000 keyed records: each delivered once, a
 
   // Everyone leaves; a new member of the same group starts at the committed offsets.
   await Promise.all(members.map((m) => m.consumer.disconnect()));
-  const lastGeneration = stableLines(broker.logs, group).at(-1)?.generation ?? 0;
+  const lastGeneration = latestStable(broker.logs, group)?.generation ?? 0;
   const fresh = new GroupRun();
   const newcomer = await startMember(t, kafka, fresh, group, 'd', 'batch');
   await waitForStable(() => broker.logs, group, [newcomer], lastGeneration);
@@ -383,7 +340,7 @@ test('three kafkajs consumers share 30,000 keyed records: each delivered once, a
   );
   await newcomer.consumer.disconnect();
 
-  assertAssignmentInvariant(t, stableLines(broker.logs, group));
+  assertEveryGenerationPartitioned(t, stableGenerations(broker.logs, group), TOPIC, PARTITIONS);
 });
 
 test('a kafkajs member that leaves hands its partitions to the other two, which consume what follows', async (t) => {
@@ -424,7 +381,7 @@ test('a kafkajs member that leaves hands its partitions to the other two, which 
   t.deepEqual(await committedOffsets(admin, group), ends);
   await Promise.all([a.consumer.disconnect(), b.consumer.disconnect()]);
 
-  assertAssignmentInvariant(t, stableLines(broker.logs, group));
+  assertEveryGenerationPartitioned(t, stableGenerations(broker.logs, group), TOPIC, PARTITIONS);
 });
 
 test('a SIGKILLed kafkajs member is dropped after its session times out, and the others take over its partitions', async (t) => {
@@ -466,7 +423,7 @@ test('a SIGKILLed kafkajs member is dropped after its session times out, and the
   t.deepEqual(await committedOffsets(admin, group), ends);
   await Promise.all([a.consumer.disconnect(), b.consumer.disconnect()]);
 
-  assertAssignmentInvariant(t, stableLines(broker.logs, group));
+  assertEveryGenerationPartitioned(t, stableGenerations(broker.logs, group), TOPIC, PARTITIONS);
 });
 
 test('a kafkajs group resumes from its committed offsets after a broker restart', async (t) => {
@@ -488,7 +445,7 @@ test('a kafkajs group resumes from its committed offsets after a broker restart'
   await waitForDelivery(run, firstHalf, 'before the restart');
   await waitForCommits(run, endsAtRestart, 'before the restart');
   t.deepEqual(await committedOffsets(admin, group), endsAtRestart);
-  const lastGenerationBefore = stableLines(first.logs, group).at(-1)?.generation ?? formed.generation;
+  const lastGenerationBefore = latestStable(first.logs, group)?.generation ?? formed.generation;
   const deliveredBefore = run.deliveries.length;
 
   const second = await first.restart();
@@ -512,5 +469,5 @@ test('a kafkajs group resumes from its committed offsets after a broker restart'
 
   // Close the members while the restarted broker is up (teardown would close it first).
   await Promise.all(members.map((m) => m.consumer.disconnect()));
-  assertAssignmentInvariant(t, [...stableLines(first.logs, group), ...stableLines(second.logs, group)]);
+  assertEveryGenerationPartitioned(t, [...stableGenerations(first.logs, group), ...stableGenerations(second.logs, group)], TOPIC, PARTITIONS);
 });
