@@ -41,6 +41,17 @@ test('fills every default and leaves advertisedPort unset', (t) => {
       retentionCheckIntervalMs: 300_000,
       cleanerIntervalMs: 15_000,
     },
+    groups: {
+      initialRebalanceDelayMs: 3000,
+      minSessionTimeoutMs: 6000,
+      maxSessionTimeoutMs: 1_800_000,
+      maxSize: 1000,
+      offsetsTopicPartitions: 50,
+      offsetsTopicSegmentBytes: 104_857_600,
+      offsetsRetentionMs: 604_800_000,
+      offsetsRetentionCheckIntervalMs: 600_000,
+      offsetMetadataMaxBytes: 4096,
+    },
   });
   t.false('advertisedPort' in config);
 });
