@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LogError, LogErrorCode } from '../../core/log/index.ts';
 import type { Clock } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
 import type { Logger } from '../logger.ts';
@@ -153,9 +154,9 @@ export class GroupCoordinator {
       group.pendingMembers.delete(request.memberId);
       return this.addMemberAndRebalance(group, request.memberId, request);
     }
-    const member = group.members.get(request.memberId);
-    if (member === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (this.fenced(group, request.memberId, request.groupInstanceId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
+    const memberError = this.memberError(group, request.memberId, request.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return fail(memberError);
+    const member = group.members.get(request.memberId)!;
     const changed = !sameProtocols(member.protocols, request.protocols);
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
@@ -170,10 +171,12 @@ export class GroupCoordinator {
 
   sync(ref: MemberRef, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<SyncResult> | SyncResult {
     const fail = (errorCode: number): SyncResult => ({ errorCode, assignment: EMPTY_BYTES });
+    if (ref.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     const group = this.groups.get(ref.groupId);
-    const member = group?.members.get(ref.memberId);
-    if (group === undefined || member === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
-    if (this.fenced(group, ref.memberId, ref.groupInstanceId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
+    if (group === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return fail(memberError);
+    const member = group.members.get(ref.memberId)!;
     if (ref.generationId !== group.generation) return fail(ErrorCode.ILLEGAL_GENERATION);
     if (group.state === GroupState.PREPARING_REBALANCE) return fail(ErrorCode.REBALANCE_IN_PROGRESS);
     this.touch(group, member);
@@ -187,10 +190,12 @@ export class GroupCoordinator {
   }
 
   heartbeat(ref: MemberRef): number {
+    if (ref.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(ref.groupId);
-    const member = group?.members.get(ref.memberId);
-    if (group === undefined || member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (this.fenced(group, ref.memberId, ref.groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return memberError;
+    const member = group.members.get(ref.memberId)!;
     if (ref.generationId !== group.generation) return ErrorCode.ILLEGAL_GENERATION;
     this.touch(group, member);
     return group.state === GroupState.PREPARING_REBALANCE ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
@@ -202,9 +207,10 @@ export class GroupCoordinator {
     return leaving.map(({ memberId, groupInstanceId }) => {
       // A static member may leave by instance id alone (LeaveGroup v3+ with an empty member id).
       const id = memberId === '' && groupInstanceId !== null ? group?.staticMembers.get(groupInstanceId) ?? '' : memberId;
-      const member = group?.members.get(id);
-      if (group === undefined || member === undefined) return { memberId, groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
-      if (this.fenced(group, id, groupInstanceId)) return { memberId, groupInstanceId, errorCode: ErrorCode.FENCED_INSTANCE_ID };
+      if (group === undefined) return { memberId, groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      const errorCode = this.memberError(group, id, groupInstanceId);
+      if (errorCode !== ErrorCode.NONE) return { memberId, groupInstanceId, errorCode };
+      const member = group.members.get(id)!;
       this.removeMember(group, member, 'left the group');
       return { memberId, groupInstanceId, errorCode: ErrorCode.NONE };
     });
@@ -219,7 +225,6 @@ export class GroupCoordinator {
   ): Promise<{ topic: string; partitions: { partition: number; errorCode: number }[] }[]> {
     const everywhere = (errorCode: number): { topic: string; partitions: { partition: number; errorCode: number }[] }[] =>
       topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
-    if (ref.groupId === '') return everywhere(ErrorCode.INVALID_GROUP_ID);
     const memberError = this.commitMemberError(ref);
     if (memberError !== ErrorCode.NONE) return everywhere(memberError);
     const group = this.groupFor(ref.groupId);
@@ -279,20 +284,21 @@ export class GroupCoordinator {
   describe(groupId: string): GroupDescription {
     const group = this.groups.get(groupId);
     if (group === undefined) return { groupId, state: GroupState.DEAD, protocolType: '', protocol: '', generation: -1, members: [] };
-    const showMetadata = group.state !== GroupState.PREPARING_REBALANCE;
+    // As Kafka: the protocol and each member's metadata and assignment only once the group is stable.
+    const stable = group.state === GroupState.STABLE;
     return {
       groupId,
       state: group.state,
       protocolType: group.protocolType ?? '',
-      protocol: group.protocol ?? '',
+      protocol: stable ? group.protocol ?? '' : '',
       generation: group.generation,
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        metadata: showMetadata ? group.metadataFor(m) : EMPTY_BYTES,
-        assignment: group.state === GroupState.STABLE ? m.assignment : EMPTY_BYTES,
+        metadata: stable ? group.metadataFor(m) : EMPTY_BYTES,
+        assignment: stable ? m.assignment : EMPTY_BYTES,
       })),
     };
   }
@@ -489,7 +495,9 @@ export class GroupCoordinator {
       await this.writeGroup(group);
     } catch (error) {
       this.logger.error({ err: error, group: group.groupId }, 'group metadata could not be written');
-      errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      // Too large will never fit, so it must not look retriable (Kafka answers UNKNOWN_SERVER_ERROR).
+      const tooLarge = error instanceof LogError && error.code === LogErrorCode.BATCH_TOO_LARGE;
+      errorCode = tooLarge ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     // A member may have left, or a new rebalance begun, while the write was in flight.
     if (group.generation !== generation || group.state !== GroupState.COMPLETING_REBALANCE) return;
@@ -546,10 +554,17 @@ export class GroupCoordinator {
     member.sessionTimer.unref();
   }
 
-  private fenced(group: ClassicGroup, memberId: string, groupInstanceId: string | null): boolean {
-    if (groupInstanceId === null) return false;
-    const holder = group.staticMembers.get(groupInstanceId);
-    return holder !== undefined && holder !== memberId;
+  /**
+   * Kafka's member validation: a static member is judged by its instance id first (held by
+   * no one: unknown; held by another member id: fenced), any other member by its member id.
+   */
+  private memberError(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
+    if (groupInstanceId !== null) {
+      const holder = group.staticMembers.get(groupInstanceId);
+      if (holder === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (holder !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return group.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   private commitMemberError(ref: MemberRef): number {
@@ -559,9 +574,9 @@ export class GroupCoordinator {
       return group === undefined || group.state === GroupState.EMPTY ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
     }
     if (group === undefined) return ErrorCode.ILLEGAL_GENERATION;
-    const member = group.members.get(ref.memberId);
-    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (this.fenced(group, ref.memberId, ref.groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
+    const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return memberError;
+    const member = group.members.get(ref.memberId)!;
     if (ref.generationId !== group.generation) return ErrorCode.ILLEGAL_GENERATION;
     if (group.state === GroupState.COMPLETING_REBALANCE) return ErrorCode.REBALANCE_IN_PROGRESS;
     this.touch(group, member);

@@ -11,6 +11,7 @@ export function leaveGroupHandler(broker: BrokerContext): Handler<typeof ApiKey.
     minVersion: 0,
     maxVersion: 3,
     handle(request, version) {
+      if (request.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
       if (version < BATCH_FROM) {
         const [result] = broker.groups.leave(request.groupId, [{ memberId: request.memberId, groupInstanceId: null }]);
         return { throttleTimeMs: 0, errorCode: result!.errorCode, members: [] };
