@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { BrookError } from '../core/records/index.ts';
 import { registerBroker } from './commands/broker.ts';
 import { registerDumpLog } from './commands/dump-log.ts';
+import { registerGroups } from './commands/groups.ts';
 import { packageVersion } from './version.ts';
 
 const program = new Command('brook')
@@ -11,6 +12,7 @@ const program = new Command('brook')
 
 registerBroker(program);
 registerDumpLog(program);
+registerGroups(program);
 
 try {
   await program.parseAsync(process.argv);
