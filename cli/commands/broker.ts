@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Broker, createLogger, loadBrokerConfig } from '../../broker/index.ts';
 
 interface BrokerFlags {
   dataDir?: string;
@@ -28,6 +27,8 @@ export function registerBroker(program: Command): void {
     .option('--config <file>', 'JSON config file (camelCase fields, see broker/config/broker-config.ts)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .action(async (flags: BrokerFlags) => {
+      // Loaded here so other commands do not pay for starting up the whole broker module.
+      const { Broker, createLogger, loadBrokerConfig } = await import('../../broker/index.ts');
       const config = loadBrokerConfig({
         ...(flags.config === undefined ? {} : { file: flags.config }),
         overrides: {
