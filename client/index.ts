@@ -5,3 +5,5 @@ export type { AdvertisedVersions, ConnectionOptions, RequestOptions } from './co
 export { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, encodeConsumerAssignment } from './consumer-protocol.ts';
 export type { ConsumerAssignment } from './consumer-protocol.ts';
 export { ClientError, ClientErrorCode, KafkaError, kafkaError, throwIfKafkaError } from './errors.ts';
+export { Cluster } from './cluster.ts';
+export type { BrokerInfo, ClusterOptions, PartitionInfo, TopicMetadata } from './cluster.ts';

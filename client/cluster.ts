@@ -1,0 +1,335 @@
+import { ApiKey, ErrorCode, errorCodeInfo } from '../core/protocol/index.ts';
+import type { RequestInput, ResponseBody } from '../core/protocol/index.ts';
+import { parseBootstrap } from './bootstrap.ts';
+import type { BrokerAddress } from './bootstrap.ts';
+import { KafkaConnection } from './connection.ts';
+import type { ConnectionOptions } from './connection.ts';
+import { ClientError, ClientErrorCode, kafkaError, throwIfKafkaError } from './errors.ts';
+
+export interface ClusterOptions {
+  /** `host:port[,host:port]` or a list of such strings. */
+  readonly bootstrapServers: string | readonly string[];
+  readonly clientId?: string;
+  /** Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Metadata older than this is refreshed before use (metadata.max.age.ms); default 5 min. */
+  readonly metadataMaxAgeMs?: number;
+  /** First wait before a retry (retry.backoff.ms), doubled per attempt up to 1 s; default 100 ms. */
+  readonly retryBackoffMs?: number;
+}
+
+export interface BrokerInfo {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface PartitionInfo {
+  readonly topic: string;
+  readonly partition: number;
+  /** -1 while the partition has no leader. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly errorCode: number;
+}
+
+export interface TopicMetadata {
+  readonly name: string;
+  readonly isInternal: boolean;
+  readonly errorCode: number;
+  readonly partitions: readonly PartitionInfo[];
+}
+
+/** Metadata v4+ carries allowAutoTopicCreation, so the client decides whether asking creates. */
+const METADATA_MIN_VERSION = 4;
+const MAX_BACKOFF_MS = 1000;
+
+/**
+ * What a client knows of a Kafka cluster: its brokers, topics and partition leaders, and
+ * one pooled connection per broker. Any Kafka-protocol cluster works (Brook, Apache Kafka,
+ * Redpanda): requests go where Kafka clients send them (the partition leader, the group
+ * coordinator, the controller), each at the highest version both sides speak.
+ */
+export class Cluster {
+  readonly clientId: string;
+  private readonly options: ClusterOptions;
+  private readonly bootstrap: BrokerAddress[];
+  private readonly brokers = new Map<number, BrokerInfo>();
+  private readonly topics = new Map<string, TopicMetadata>();
+  private readonly connections = new Map<number, Promise<KafkaConnection>>();
+  private bootstrapConnection: Promise<KafkaConnection> | undefined;
+  private controllerId = -1;
+  private clusterIdValue: string | null = null;
+  private metadataAt = 0;
+  private refreshing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(options: ClusterOptions) {
+    this.options = options;
+    this.clientId = options.clientId ?? 'brook';
+    const servers = typeof options.bootstrapServers === 'string' ? [options.bootstrapServers] : options.bootstrapServers;
+    this.bootstrap = servers.flatMap((s) => parseBootstrap(s));
+    if (this.bootstrap.length === 0) throw new ClientError(ClientErrorCode.INVALID_BOOTSTRAP, 'no bootstrap servers given');
+  }
+
+  get clusterId(): string | null {
+    return this.clusterIdValue;
+  }
+
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** Connects to a bootstrap server and loads the broker list. */
+  async connect(): Promise<void> {
+    await this.refreshMetadata([]);
+  }
+
+  brokerList(): BrokerInfo[] {
+    return [...this.brokers.values()];
+  }
+
+  knownTopic(name: string): TopicMetadata | undefined {
+    return this.topics.get(name);
+  }
+
+  /**
+   * Refreshes metadata for `topics` (null: every topic; []: only brokers). Concurrent
+   * callers share one refresh. With `allowAutoCreate`, asking for an unknown topic may
+   * create it on brokers configured to (as producers do).
+   */
+  refreshMetadata(topics: readonly string[] | null, options: { allowAutoCreate?: boolean } = {}): Promise<void> {
+    const refresh = this.fetchMetadata(topics, options.allowAutoCreate ?? false);
+    // Concurrent refreshes for the broker list alone collapse into one.
+    if (topics !== null && topics.length === 0) {
+      this.refreshing ??= refresh.finally(() => {
+        this.refreshing = undefined;
+      });
+      return this.refreshing;
+    }
+    return refresh;
+  }
+
+  /** The topic's partitions, from fresh enough metadata; throws a KafkaError for an unknown or broken topic. */
+  async partitionsFor(topic: string, options: { allowAutoCreate?: boolean } = {}): Promise<readonly PartitionInfo[]> {
+    let known = this.topics.get(topic);
+    if (known === undefined || known.errorCode !== ErrorCode.NONE || this.stale()) {
+      await this.refreshMetadata([topic], options);
+      known = this.topics.get(topic);
+    }
+    if (known === undefined) throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `metadata for topic ${topic}`);
+    throwIfKafkaError(known.errorCode, `metadata for topic ${topic}`);
+    return known.partitions;
+  }
+
+  /** The node id leading a partition, refreshing metadata once if it is unknown. */
+  async leaderFor(topic: string, partition: number): Promise<number> {
+    const find = (): number | undefined => this.topics.get(topic)?.partitions.find((p) => p.partition === partition)?.leader;
+    let leader = find();
+    if (leader === undefined || leader < 0) {
+      await this.refreshMetadata([topic]);
+      leader = find();
+    }
+    if (leader === undefined) throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `leader of ${topic}-${partition}`);
+    if (leader < 0) throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `leader of ${topic}-${partition}`);
+    return leader;
+  }
+
+  /** The pooled connection to a broker; a closed one is replaced on the next call. */
+  async connectionTo(nodeId: number): Promise<KafkaConnection> {
+    this.ensureOpen();
+    const existing = this.connections.get(nodeId);
+    if (existing !== undefined) {
+      const connection = await existing.catch(() => undefined);
+      if (connection !== undefined && !connection.isClosed) return connection;
+      this.connections.delete(nodeId);
+    }
+    let broker = this.brokers.get(nodeId);
+    if (broker === undefined) {
+      await this.refreshMetadata([]);
+      broker = this.brokers.get(nodeId);
+    }
+    if (broker === undefined) throw new ClientError(ClientErrorCode.CONNECT, `broker ${nodeId} is not in the cluster's metadata`, { retriable: true });
+    const connecting = KafkaConnection.connect(broker.host, broker.port, this.connectionOptions());
+    this.connections.set(nodeId, connecting);
+    connecting.catch(() => {
+      if (this.connections.get(nodeId) === connecting) this.connections.delete(nodeId);
+    });
+    return connecting;
+  }
+
+  /** A connection to any live broker (the first known one, else a bootstrap server). */
+  async anyConnection(): Promise<KafkaConnection> {
+    for (const nodeId of this.brokers.keys()) {
+      try {
+        return await this.connectionTo(nodeId);
+      } catch {
+        // Try the next broker.
+      }
+    }
+    return this.bootstrapConnectionOpen();
+  }
+
+  /** The controller, where admin requests (CreateTopics, DeleteTopics, CreatePartitions) go. */
+  async controller(): Promise<KafkaConnection> {
+    if (this.controllerId < 0) await this.refreshMetadata([]);
+    if (this.controllerId < 0) return this.anyConnection();
+    return this.connectionTo(this.controllerId);
+  }
+
+  /** The coordinator of a consumer group (keyType 0) or transactional id (1), found with FindCoordinator. */
+  async coordinator(key: string, keyType = 0): Promise<{ nodeId: number; connection: KafkaConnection }> {
+    return this.retrying(async () => {
+      const connection = await this.anyConnection();
+      const version = await connection.highestVersion(ApiKey.FIND_COORDINATOR);
+      const response = await connection.request(ApiKey.FIND_COORDINATOR, version, { key, keyType });
+      throwIfKafkaError(response.errorCode, `FindCoordinator for ${key}`, response.errorMessage);
+      if (!this.brokers.has(response.nodeId)) {
+        this.brokers.set(response.nodeId, { nodeId: response.nodeId, host: response.host, port: response.port, rack: null });
+      }
+      return { nodeId: response.nodeId, connection: await this.connectionTo(response.nodeId) };
+    });
+  }
+
+  /**
+   * Sends a request to a broker at the highest version both sides speak (at least
+   * `minVersion`); `body` may depend on the version chosen.
+   */
+  async send<K extends ApiKey>(
+    connection: KafkaConnection,
+    apiKey: K,
+    body: RequestInput<K> | ((version: number) => RequestInput<K>),
+    options: { minVersion?: number; maxVersion?: number; timeoutMs?: number } = {},
+  ): Promise<{ version: number; response: ResponseBody<K> }> {
+    let version = await connection.highestVersion(apiKey, options.minVersion ?? 0);
+    if (options.maxVersion !== undefined) version = Math.min(version, options.maxVersion);
+    const input = typeof body === 'function' ? body(version) : body;
+    const response = await connection.request(apiKey, version, input, options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
+    return { version, response };
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, retrying retriable errors (with backoff, fresh
+   * metadata and a fresh connection) until the request timeout has passed.
+   */
+  async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    let backoff = this.options.retryBackoffMs ?? 100;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const retriable = error instanceof ClientError && error.retriable;
+        if (!retriable || this.closed || Date.now() + backoff > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        await this.refreshMetadata([]).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Closes every connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.connections.values()];
+    if (this.bootstrapConnection !== undefined) all.push(this.bootstrapConnection);
+    this.connections.clear();
+    await Promise.all(all.map((c) => c.then((conn) => conn.close()).catch(() => undefined)));
+  }
+
+  private stale(): boolean {
+    return Date.now() - this.metadataAt > (this.options.metadataMaxAgeMs ?? 300_000);
+  }
+
+  private async fetchMetadata(topics: readonly string[] | null, allowAutoCreate: boolean): Promise<void> {
+    const connection = await this.anyConnection();
+    const { response } = await this.send(
+      connection,
+      ApiKey.METADATA,
+      {
+        topics: topics === null ? null : topics.map((name) => ({ name })),
+        allowAutoTopicCreation: allowAutoCreate,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      },
+      { minVersion: METADATA_MIN_VERSION },
+    );
+    this.brokers.clear();
+    for (const b of response.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
+    this.controllerId = response.controllerId;
+    this.clusterIdValue = response.clusterId;
+    for (const t of response.topics) {
+      // A retriable error (LEADER_NOT_AVAILABLE while a topic is being created) keeps what was known.
+      if (t.errorCode !== ErrorCode.NONE && errorCodeInfo(t.errorCode).retriable && this.topics.has(t.name)) continue;
+      this.topics.set(t.name, {
+        name: t.name,
+        isInternal: t.isInternal,
+        errorCode: t.errorCode,
+        partitions: t.partitions
+          .map((p) => ({
+            topic: t.name,
+            partition: p.partitionIndex,
+            leader: p.leaderId,
+            leaderEpoch: p.leaderEpoch,
+            replicas: p.replicaNodes,
+            isr: p.isrNodes,
+            errorCode: p.errorCode,
+          }))
+          .sort((a, b) => a.partition - b.partition),
+      });
+    }
+    if (topics === null) {
+      const present = new Set(response.topics.map((t) => t.name));
+      for (const name of [...this.topics.keys()]) if (!present.has(name)) this.topics.delete(name);
+    }
+    this.metadataAt = Date.now();
+  }
+
+  private bootstrapConnectionOpen(): Promise<KafkaConnection> {
+    const current = this.bootstrapConnection;
+    if (current !== undefined) {
+      return current.then(
+        (connection) => {
+          if (!connection.isClosed) return connection;
+          this.bootstrapConnection = undefined;
+          return this.bootstrapConnectionOpen();
+        },
+        () => {
+          this.bootstrapConnection = undefined;
+          return this.bootstrapConnectionOpen();
+        },
+      );
+    }
+    const opened = (async () => {
+      const failures: string[] = [];
+      for (const address of this.bootstrap) {
+        try {
+          return await KafkaConnection.connect(address.host, address.port, this.connectionOptions());
+        } catch (error) {
+          failures.push(error instanceof Error ? error.message : String(error));
+        }
+      }
+      throw new ClientError(ClientErrorCode.CONNECT, `no bootstrap server could be reached: ${failures.join('; ')}`, { retriable: true });
+    })();
+    this.bootstrapConnection = opened;
+    return opened;
+  }
+
+  private connectionOptions(): ConnectionOptions {
+    return {
+      clientId: this.clientId,
+      requestTimeoutMs: this.requestTimeoutMs,
+      ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
+    };
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ClientError(ClientErrorCode.CLOSED, 'the client is closed');
+  }
+}
