@@ -68,6 +68,8 @@ export class ClassicGroup {
   rebalanceTimer: NodeJS.Timeout | undefined;
   /** True while the first rebalance of an empty group waits group.initial.rebalance.delay.ms. */
   initialDelayRunning = false;
+  /** A member joined during the current initial-delay period, so the delay starts over. */
+  joinedDuringDelay = false;
   /** When the group last became empty (ms), for offset retention. */
   emptySince: number;
 

@@ -373,6 +373,7 @@ export class GroupCoordinator {
     group.members.set(memberId, member);
     if (request.groupInstanceId !== null) group.staticMembers.set(request.groupInstanceId, memberId);
     const joined = this.awaitJoin(group, member);
+    if (group.initialDelayRunning) group.joinedDuringDelay = true;
     if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
     else this.prepareRebalance(group, `member ${memberId} joined`);
     return joined;
@@ -429,14 +430,28 @@ export class GroupCoordinator {
     clearTimeout(group.rebalanceTimer);
     this.logger.debug({ group: group.groupId, generation: group.generation, reason }, 'preparing rebalance');
     if (wasEmpty && this.settings.initialRebalanceDelayMs > 0) {
+      // Kafka's InitialDelayedJoin: wait the delay, and again each time a member arrived
+      // meanwhile, but never past the rebalance timeout, so a starting fleet joins as one.
+      const delay = this.settings.initialRebalanceDelayMs;
+      const deadline = this.options.clock.now() + group.rebalanceTimeoutMs();
       group.initialDelayRunning = true;
-      group.rebalanceTimer = setTimeout(() => {
-        group.initialDelayRunning = false;
+      group.joinedDuringDelay = false;
+      const arm = (wait: number): void => {
         group.rebalanceTimer = setTimeout(() => {
-          this.completeJoin(group);
-        }, group.rebalanceTimeoutMs());
-        this.maybeCompleteJoin(group);
-      }, this.settings.initialRebalanceDelayMs);
+          const remaining = deadline - this.options.clock.now();
+          if (group.joinedDuringDelay && remaining > 0) {
+            group.joinedDuringDelay = false;
+            arm(Math.min(delay, remaining));
+            return;
+          }
+          group.initialDelayRunning = false;
+          group.rebalanceTimer = setTimeout(() => {
+            this.completeJoin(group);
+          }, Math.max(0, remaining));
+          this.maybeCompleteJoin(group);
+        }, wait);
+      };
+      arm(Math.min(delay, group.rebalanceTimeoutMs()));
       return;
     }
     group.rebalanceTimer = setTimeout(() => {

@@ -18,3 +18,19 @@ export async function waitFor(condition: () => boolean, options: WaitForOptions 
     await delay(2);
   }
 }
+
+/**
+ * Polls an asynchronous `probe` until `accept` holds for its result, and returns that
+ * result; throws at the deadline with the last value seen. For states a test can only ask about.
+ */
+export async function pollUntil<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`gave up waiting for ${what}; last: ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+    }
+    await delay(10);
+  }
+}

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
@@ -7,6 +6,7 @@ import { decodeKey, decodeOffsetValue, encodeOffsetKey } from '../../../broker/g
 import { startTestBroker } from '../../helpers/broker.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
 import { createTopic, readPartition } from './records.ts';
+import { pollUntil } from '../../helpers/wait-for.ts';
 
 /*
  * Committed offsets over the wire: OffsetCommit v0-7 and OffsetFetch v0-5 round trips, the
@@ -113,15 +113,6 @@ async function committedOffset(client: WireClient, groupId: string, topic: strin
   return p.committedOffset;
 }
 
-async function pollUntil<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last: ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
-    await delay(20);
-  }
-}
 
 function joinGroup(client: WireClient, groupId: string, memberId: string, groupInstanceId: string | null = null): Promise<JoinGroupResponse> {
   return client.request(ApiKey.JOIN_GROUP, 5, {

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { ApiKey, ErrorCode, encodeRequest } from '../../../core/protocol/index.ts';
@@ -6,6 +5,7 @@ import type { DescribeGroupsResponse, JoinGroupResponse, SyncGroupResponse } fro
 import { startTestBroker } from '../../helpers/broker.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
 import { createTopic } from './records.ts';
+import { pollUntil } from '../../helpers/wait-for.ts';
 
 /*
  * The classic consumer-group state machine over the wire, answered as Kafka answers it:
@@ -95,16 +95,6 @@ async function describeGroup(client: WireClient, groupId: string, version = 4): 
   return group;
 }
 
-/** Polls `probe` until `accept` holds for its result; throws at the deadline. */
-async function pollUntil<T>(probe: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last: ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
-    await delay(10);
-  }
-}
 
 function waitForState(admin: WireClient, groupId: string, state: string): Promise<DescribedGroup> {
   return pollUntil(
