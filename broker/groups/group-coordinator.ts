@@ -14,7 +14,7 @@ import {
   encodeOffsetKey,
   encodeOffsetValue,
 } from './offsets-records.ts';
-import type { CommittedOffset } from './offsets-records.ts';
+import type { CommittedOffset, StoredGroup } from './offsets-records.ts';
 import type { OffsetsTopic } from './offsets-topic.ts';
 
 export interface GroupSettings {
@@ -84,8 +84,8 @@ export interface GroupCoordinatorOptions {
  * Kafka's classic group coordinator on one broker: JoinGroup/SyncGroup/Heartbeat/
  * LeaveGroup drive each group through Empty → PreparingRebalance → CompletingRebalance →
  * Stable; committed offsets and group metadata go to `__consumer_offsets` and are
- * rebuilt from it at start. After a restart a group comes back Empty with its generation
- * and offsets: its members get UNKNOWN_MEMBER_ID and rejoin.
+ * rebuilt from it at start. After a restart a group comes back as last written, stable
+ * with its members and assignments, whose sessions start over.
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
@@ -652,10 +652,16 @@ export class GroupCoordinator {
     await this.options.offsetsTopic.append(group.groupId, records, BigInt(this.options.clock.now()));
   }
 
+  private restore(group: ClassicGroup, stored: StoredGroup, now: number): void {
+    restoreInto(group, stored, now);
+    for (const member of group.members.values()) this.touch(group, member);
+  }
+
   private load(): void {
     const now = this.options.clock.now();
     let records = 0;
     let damaged = 0;
+    const storedGroups = new Map<string, StoredGroup>();
     this.options.offsetsTopic.replay((keyBytes, value) => {
       records++;
       try {
@@ -669,22 +675,54 @@ export class GroupCoordinator {
         }
         if (value === null) {
           this.groups.delete(key.group);
+          storedGroups.delete(key.group);
           return;
         }
-        const stored = decodeGroupValue(value);
-        const group = this.groupFor(key.group);
-        group.generation = stored.generation;
-        group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
-        group.emptySince = stored.stateTimestamp > 0n ? Math.min(now, Number(stored.stateTimestamp)) : now;
+        storedGroups.set(key.group, decodeGroupValue(value));
+        this.groupFor(key.group);
       } catch (error) {
         damaged++;
         if (damaged === 1) this.logger.warn({ err: error }, 'skipping an unreadable __consumer_offsets record');
       }
     });
-    // A group whose members were live before the restart counts as empty from now on.
-    for (const group of this.groups.values()) group.emptySince = Math.max(group.emptySince, now);
+    for (const [groupId, stored] of storedGroups) {
+      const group = this.groups.get(groupId);
+      if (group !== undefined) this.restore(group, stored, now);
+    }
     this.logger.info({ groups: this.groups.size, records, damaged }, 'loaded consumer groups from __consumer_offsets');
   }
+}
+
+/**
+ * Brings a group back as it was last written: a stable generation with its members and
+ * their assignments (as Kafka reloads groups), whose session timers start now, so members
+ * that keep heartbeating carry on without a rebalance and the others expire as usual.
+ */
+function restoreInto(group: ClassicGroup, stored: StoredGroup, now: number): void {
+  group.generation = stored.generation;
+  group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
+  group.emptySince = now;
+  if (stored.members.length === 0 || stored.protocol === null) return;
+  group.protocol = stored.protocol;
+  group.leader = stored.leader;
+  for (const m of stored.members) {
+    group.members.set(m.memberId, {
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      protocols: [{ name: stored.protocol, metadata: m.subscription }],
+      assignment: m.assignment,
+      awaitingJoin: undefined,
+      awaitingSync: undefined,
+      sessionTimer: undefined,
+    });
+    if (m.groupInstanceId !== null) group.staticMembers.set(m.groupInstanceId, m.memberId);
+  }
+  if (group.leader === null || !group.members.has(group.leader)) group.leader = stored.members[0]!.memberId;
+  group.state = GroupState.STABLE;
 }
 
 function joinError(errorCode: number, memberId: string): JoinResult {

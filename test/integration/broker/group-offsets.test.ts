@@ -425,7 +425,7 @@ test('the empty group id may commit and fetch offsets (Kafka allows it for Offse
 // ---------------------------------------------------------------------------------------------
 // Durability and housekeeping
 
-test('offsets and the group generation survive a restart; the old member must rejoin and gets the next generation', async (t) => {
+test('offsets and the stable group survive a restart: the member keeps heartbeating, a newcomer starts the next generation', async (t) => {
   // Kafka's 50 partitions: the two groups' records land in different ones.
   const first = await startTestBroker(t, { groups: { ...GROUPS, offsetsTopicPartitions: 50 } });
   const admin = await connect(t, first.port);
@@ -469,10 +469,26 @@ test('offsets and the group generation survive a restart; the old member must re
     'durable:1': { offset: 77n, leaderEpoch: -1, metadata: 'simple', errorCode: 0 },
   });
 
-  t.is(await heartbeat(after, 'durable-g', 2, m.memberId), ErrorCode.UNKNOWN_MEMBER_ID);
-  const firstJoin = await joinGroup(after, 'durable-g', '');
+  // As Kafka reloads groups: the member and its assignment are back, in the same generation.
+  t.is(await heartbeat(after, 'durable-g', 2, m.memberId), ErrorCode.NONE);
+  const resynced = await after.request(ApiKey.SYNC_GROUP, 3, {
+    groupId: 'durable-g',
+    generationId: 2,
+    memberId: m.memberId,
+    groupInstanceId: null,
+    assignments: [],
+  });
+  t.is(resynced.errorCode, ErrorCode.NONE);
+  t.deepEqual(resynced.assignment, Buffer.from('asg'));
+  // A parked JoinGroup holds back later answers on its connection, so the newcomer has its own.
+  const newcomer = await connect(t, second.port);
+  const firstJoin = await joinGroup(newcomer, 'durable-g', '');
   t.is(firstJoin.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
-  const joined = await joinGroup(after, 'durable-g', firstJoin.memberId);
+  const joinedLater = joinGroup(newcomer, 'durable-g', firstJoin.memberId);
+  // The old member learns of the rebalance from its heartbeat and rejoins; both land in generation 3.
+  t.is(await heartbeat(after, 'durable-g', 2, m.memberId), ErrorCode.REBALANCE_IN_PROGRESS);
+  const [oldRejoined, joined] = await Promise.all([joinGroup(after, 'durable-g', m.memberId), joinedLater]);
+  t.is(oldRejoined.errorCode, ErrorCode.NONE);
   t.is(joined.errorCode, ErrorCode.NONE);
   t.is(joined.generationId, 3);
 });
