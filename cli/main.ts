@@ -4,6 +4,7 @@ import { BrookError } from '../core/records/index.ts';
 import { registerBroker } from './commands/broker.ts';
 import { registerDumpLog } from './commands/dump-log.ts';
 import { registerGroups } from './commands/groups.ts';
+import { registerTopics } from './commands/topics.ts';
 import { packageVersion } from './version.ts';
 
 const program = new Command('brook')
@@ -13,6 +14,7 @@ const program = new Command('brook')
 registerBroker(program);
 registerDumpLog(program);
 registerGroups(program);
+registerTopics(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -165,6 +165,7 @@ export class Cluster {
 
   /** A connection to any live broker (the first known one, else a bootstrap server). */
   async anyConnection(): Promise<KafkaConnection> {
+    this.ensureOpen();
     for (const nodeId of this.brokers.keys()) {
       try {
         return await this.connectionTo(nodeId);

@@ -7,3 +7,32 @@ export type { ConsumerAssignment } from './consumer-protocol.ts';
 export { ClientError, ClientErrorCode, KafkaError, kafkaError, throwIfKafkaError } from './errors.ts';
 export { Cluster } from './cluster.ts';
 export type { BrokerInfo, ClusterOptions, PartitionInfo, TopicMetadata } from './cluster.ts';
+export { Admin, ConfigSource } from './admin.ts';
+export type {
+  AlterConfigOp,
+  AlterConfigOpName,
+  AlterConfigsResource,
+  CommittedOffset,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceEntries,
+  ConfigResourceType,
+  ConfigSourceName,
+  DeleteRecordsRequest,
+  DeletedRecords,
+  DescribeConfigsResource,
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  ListOffsetsRequest,
+  ListedOffset,
+  MutationOptions,
+  NewTopic,
+  OffsetSpec,
+  OffsetToCommit,
+  PartitionDescription,
+  TopicDescription,
+  TopicPartition,
+} from './admin.ts';
+export { SerdeError, SerdeErrorCode, bytesSerde, checkedJsonSerde, describeSerdeContext, jsonSerde, serde, stringSerde } from './serdes.ts';
+export type { Deserializer, Serde, SerdeContext, Serializer } from './serdes.ts';
