@@ -5,6 +5,8 @@ import { registerBroker } from './commands/broker.ts';
 import { registerDumpLog } from './commands/dump-log.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerTopics } from './commands/topics.ts';
+import { registerConsume } from './commands/consume.ts';
+import { registerPerfConsume } from './commands/perf-consume.ts';
 import { packageVersion } from './version.ts';
 
 const program = new Command('brook')
@@ -15,6 +17,9 @@ registerBroker(program);
 registerDumpLog(program);
 registerGroups(program);
 registerTopics(program);
+registerConsume(program);
+// Finds or creates `perf`, so `perf produce` and `perf consume` share one command.
+registerPerfConsume(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -36,3 +36,4 @@ export type {
 } from './admin.ts';
 export { SerdeError, SerdeErrorCode, bytesSerde, checkedJsonSerde, describeSerdeContext, jsonSerde, serde, stringSerde } from './serdes.ts';
 export type { Deserializer, Serde, SerdeContext, Serializer } from './serdes.ts';
+export * from './consumer/index.ts';

@@ -1,0 +1,146 @@
+import { Reader, Writer } from '../../core/protocol/index.ts';
+
+/** A member's ConsumerProtocolSubscription, as JoinGroup carries it in a protocol's metadata. */
+export interface ConsumerSubscription {
+  readonly version: number;
+  readonly topics: readonly string[];
+  readonly userData: Buffer | null;
+  /** v1+: what the member owned before this rebalance (cooperative protocols). */
+  readonly ownedPartitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
+}
+
+/** One group member as the leader sees it in the JoinGroup response. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly subscription: ConsumerSubscription;
+}
+
+/** memberId → topic → partitions (ascending). */
+export type GroupAssignment = Map<string, Map<string, number[]>>;
+
+/**
+ * A partition assignment strategy. `name` is the protocol name sent in JoinGroup: every member of
+ * a group must offer one name in common, and the group leader runs that name's `assign`.
+ */
+export interface Assignor {
+  readonly name: string;
+  /** The user data this member puts in its subscription; null by default. */
+  userData?(): Buffer | null;
+  assign(members: readonly GroupMember[], partitionsPerTopic: ReadonlyMap<string, number>): GroupAssignment;
+}
+
+/** Writes a ConsumerProtocolSubscription v0 (topics, user data): what every Kafka client reads. */
+export function encodeConsumerSubscription(topics: readonly string[], userData: Buffer | null = null): Buffer {
+  const w = new Writer();
+  w.int16(0).arrayLength(topics.length);
+  for (const topic of topics) w.string(topic);
+  w.nullableBytes(userData);
+  return w.finish();
+}
+
+/** Reads a ConsumerProtocolSubscription of any version; fields newer than v1 are ignored. */
+export function decodeConsumerSubscription(bytes: Buffer): ConsumerSubscription {
+  const r = new Reader(bytes);
+  const version = r.int16();
+  const count = r.arrayLength(2);
+  const topics: string[] = [];
+  for (let i = 0; i < count; i++) topics.push(r.string());
+  // Some clients end the subscription after the topics.
+  const userData = r.remaining() >= 4 ? r.nullableBytes() : null;
+  const ownedPartitions: { topic: string; partitions: number[] }[] = [];
+  if (version >= 1 && r.remaining() >= 4) {
+    const owned = r.arrayLength(6);
+    for (let i = 0; i < owned; i++) {
+      const topic = r.string();
+      const n = r.arrayLength(4);
+      const partitions: number[] = [];
+      for (let p = 0; p < n; p++) partitions.push(r.int32());
+      ownedPartitions.push({ topic, partitions });
+    }
+  }
+  return { version, topics, userData, ownedPartitions };
+}
+
+/** Kafka's member order (AbstractPartitionAssignor.MemberInfo): static members by instance id first, then by member id. */
+function compareMembers(a: GroupMember, b: GroupMember): number {
+  if (a.groupInstanceId !== null && b.groupInstanceId !== null) return compareStrings(a.groupInstanceId, b.groupInstanceId);
+  if (a.groupInstanceId !== null) return -1;
+  if (b.groupInstanceId !== null) return 1;
+  return compareStrings(a.memberId, b.memberId);
+}
+
+/** Java's String.compareTo: UTF-16 code units, as JavaScript's `<` compares. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function emptyAssignment(members: readonly GroupMember[]): GroupAssignment {
+  return new Map(members.map((m) => [m.memberId, new Map<string, number[]>()]));
+}
+
+function give(assignment: GroupAssignment, memberId: string, topic: string, partition: number): void {
+  const topics = assignment.get(memberId);
+  if (topics === undefined) return;
+  const list = topics.get(topic);
+  if (list === undefined) topics.set(topic, [partition]);
+  else list.push(partition);
+}
+
+/**
+ * Kafka's RangeAssignor ("range"): per topic, the members subscribed to it in Kafka's member
+ * order each get a contiguous range; the first `partitions % members` get one extra.
+ */
+export function rangeAssignor(options: { name?: string } = {}): Assignor {
+  return {
+    name: options.name ?? 'range',
+    assign(members, partitionsPerTopic) {
+      const assignment = emptyAssignment(members);
+      const topics = [...new Set(members.flatMap((m) => m.subscription.topics))].sort(compareStrings);
+      for (const topic of topics) {
+        const count = partitionsPerTopic.get(topic);
+        if (count === undefined) continue;
+        const consumers = members.filter((m) => m.subscription.topics.includes(topic)).sort(compareMembers);
+        const perConsumer = Math.floor(count / consumers.length);
+        const withExtra = count % consumers.length;
+        consumers.forEach((member, i) => {
+          const start = perConsumer * i + Math.min(i, withExtra);
+          const length = perConsumer + (i + 1 > withExtra ? 0 : 1);
+          for (let p = start; p < start + length; p++) give(assignment, member.memberId, topic, p);
+        });
+      }
+      return assignment;
+    },
+  };
+}
+
+/**
+ * Kafka's RoundRobinAssignor ("roundrobin"): every partition of every subscribed topic, sorted
+ * by topic then partition, dealt in turn to the members in Kafka's order, skipping members not
+ * subscribed to the partition's topic. kafkajs's default assigner deals the same way under the
+ * name "RoundRobinAssigner": pass `{ name: 'RoundRobinAssigner' }` to join a group with kafkajs
+ * consumers.
+ */
+export function roundRobinAssignor(options: { name?: string } = {}): Assignor {
+  return {
+    name: options.name ?? 'roundrobin',
+    assign(members, partitionsPerTopic) {
+      const assignment = emptyAssignment(members);
+      const sorted = [...members].sort(compareMembers);
+      if (sorted.length === 0) return assignment;
+      const topics = [...new Set(members.flatMap((m) => m.subscription.topics))].sort(compareStrings);
+      let next = 0;
+      for (const topic of topics) {
+        const count = partitionsPerTopic.get(topic);
+        if (count === undefined) continue;
+        for (let p = 0; p < count; p++) {
+          // Some member is subscribed to every topic in the list, so this ends.
+          while (!sorted[next % sorted.length]!.subscription.topics.includes(topic)) next++;
+          give(assignment, sorted[next % sorted.length]!.memberId, topic, p);
+          next++;
+        }
+      }
+      return assignment;
+    },
+  };
+}

@@ -1,0 +1,537 @@
+import { Observable } from 'rxjs';
+import { ApiKey } from '../../core/protocol/index.ts';
+import type { RecordHeader } from '../../core/records/index.ts';
+import { Cluster } from '../cluster.ts';
+import { ClientError, ClientErrorCode } from '../errors.ts';
+import { rangeAssignor, roundRobinAssignor } from './assignors.ts';
+import type { Assignor } from './assignors.ts';
+import { Fetcher } from './fetcher.ts';
+import type { FetchedBatch, PartitionState } from './fetcher.ts';
+import { GroupMembership } from './group-membership.ts';
+import { commitOffsets, fetchCommittedOffsets, resetOffsets, tpKey } from './offsets.ts';
+import type { IsolationLevel, OffsetResetPolicy, TopicPartition, TopicPartitionOffset } from './offsets.ts';
+
+export interface ConsumerRecord {
+  readonly offset: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly RecordHeader[];
+  readonly timestamp: bigint;
+}
+
+/** What the async iterator yields: records of one partition, in offset order. */
+export interface ConsumerBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumerRecord[];
+  /** The partition's high watermark when the records were fetched. */
+  readonly highWatermark: bigint;
+}
+
+/** What the Observable emits: one record with its topic and partition. */
+export interface TopicRecord extends ConsumerRecord {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export type PartitionsListener = (partitions: TopicPartition[]) => void | Promise<void>;
+
+export interface ConsumerOptions {
+  readonly bootstrapServers: string | readonly string[];
+  /** Required for subscribe() and for commits. */
+  readonly groupId?: string;
+  readonly clientId?: string;
+  /** Default 10 000 ms. */
+  readonly sessionTimeoutMs?: number;
+  /** Default 3000 ms. */
+  readonly heartbeatIntervalMs?: number;
+  /** How long the coordinator waits for every member to rejoin; default 30 000 ms. */
+  readonly rebalanceTimeoutMs?: number;
+  /** Commit processed offsets every autoCommitIntervalMs and on close; default true. */
+  readonly autoCommit?: boolean;
+  /** Default 5000 ms. */
+  readonly autoCommitIntervalMs?: number;
+  /** Where to start without a committed offset, or when the offset is out of range; default 'latest'. */
+  readonly autoOffsetReset?: OffsetResetPolicy;
+  /** Default 'read_uncommitted'. */
+  readonly isolationLevel?: IsolationLevel;
+  /** Fetch response limit (fetch.max.bytes); default 50 MiB. */
+  readonly maxBytes?: number;
+  /** Per partition (max.partition.fetch.bytes); default 1 MiB. */
+  readonly maxPartitionBytes?: number;
+  /** Long-poll wait (fetch.max.wait.ms); default 500 ms. */
+  readonly maxWaitMs?: number;
+  /** Default 1. */
+  readonly minBytes?: number;
+  /** No new fetch while fetched, unread data holds this many bytes; default 32 MiB. */
+  readonly maxPrefetchBytes?: number;
+  /** Partition assignors in preference order; default [range, roundrobin]. */
+  readonly assignors?: readonly Assignor[];
+  /** Default 30 000 ms. */
+  readonly requestTimeoutMs?: number;
+  readonly onAssigned?: PartitionsListener;
+  readonly onRevoked?: PartitionsListener;
+}
+
+interface ConsumerPartition extends PartitionState {
+  /** The position after the last batch handed to the application. */
+  delivered: bigint | undefined;
+  /** The offset after the last processed record: what a commit sends. */
+  processed: bigint | undefined;
+  committed: bigint | undefined;
+  /** Bumped by seek, so a batch delivered before a seek does not move `processed`. */
+  seeks: number;
+}
+
+type Mode = 'none' | 'subscribe' | 'assign';
+
+const TOPIC_REFRESH_MS = 5000;
+
+/**
+ * Brook's consumer: a member of a consumer group (subscribe) or a reader of chosen partitions
+ * (assign). Records come out of `for await (const batch of consumer)` or `observable()`; a
+ * batch counts as processed when the iterator moves past it (or the loop exits), and only
+ * processed offsets are committed.
+ */
+export class Consumer {
+  private readonly options: ConsumerOptions;
+  private readonly cluster: Cluster;
+  private readonly fetcher: Fetcher;
+  private readonly partitions = new Map<string, ConsumerPartition>();
+  private readonly listeners = { assigned: new Set<PartitionsListener>(), revoked: new Set<PartitionsListener>() };
+  private readonly waiters = new Set<() => void>();
+  private membership: GroupMembership | undefined;
+  private subscription: readonly (string | RegExp)[] = [];
+  private subscribedTopics: string[] = [];
+  private topicsCheckedAt = 0;
+  private mode: Mode = 'none';
+  private connected = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private autoCommitTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: ConsumerOptions) {
+    this.options = options;
+    this.cluster = new Cluster({
+      bootstrapServers: options.bootstrapServers,
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    });
+    if (options.onAssigned !== undefined) this.listeners.assigned.add(options.onAssigned);
+    if (options.onRevoked !== undefined) this.listeners.revoked.add(options.onRevoked);
+    this.fetcher = new Fetcher(
+      this.cluster,
+      {
+        clientId: this.cluster.clientId,
+        requestTimeoutMs: this.cluster.requestTimeoutMs,
+        isolationLevel: options.isolationLevel ?? 'read_uncommitted',
+        maxBytes: options.maxBytes ?? 50 * 1024 * 1024,
+        maxPartitionBytes: options.maxPartitionBytes ?? 1024 * 1024,
+        maxWaitMs: options.maxWaitMs ?? 500,
+        minBytes: options.minBytes ?? 1,
+        maxPrefetchBytes: options.maxPrefetchBytes ?? 32 * 1024 * 1024,
+      },
+      {
+        partitions: () => this.partitions.values(),
+        outOfRange: (state) => {
+          const own = this.partitions.get(state.key);
+          if (own === state) void this.initPositions([own], false);
+        },
+        ready: () => {
+          this.wakeAll();
+        },
+        fail: (error) => {
+          this.fail(error);
+        },
+      },
+    );
+  }
+
+  /** Connects to the cluster; starts the group membership if subscribe() came first. */
+  async connect(): Promise<void> {
+    this.ensureOpen();
+    await this.cluster.connect();
+    this.connected = true;
+    const interval = this.options.autoCommitIntervalMs ?? 5000;
+    if (this.autoCommitEnabled()) {
+      this.autoCommitTimer = setInterval(() => {
+        void this.commitProcessed().catch(() => undefined);
+      }, interval);
+      this.autoCommitTimer.unref();
+    }
+    if (this.mode === 'subscribe') this.startMembership();
+  }
+
+  on(event: 'assigned' | 'revoked', listener: PartitionsListener): this {
+    this.listeners[event].add(listener);
+    return this;
+  }
+
+  off(event: 'assigned' | 'revoked', listener: PartitionsListener): this {
+    this.listeners[event].delete(listener);
+    return this;
+  }
+
+  /** Joins the group for these topics (names or patterns matched against the cluster's topics). */
+  subscribe(topics: readonly (string | RegExp)[]): void {
+    this.ensureOpen();
+    if (this.options.groupId === undefined) throw new ClientError(ClientErrorCode.KAFKA, 'subscribe() needs a groupId in the consumer options; use assign() without a group');
+    if (this.mode === 'assign') throw new ClientError(ClientErrorCode.KAFKA, 'this consumer uses assign(); it cannot also subscribe()');
+    this.mode = 'subscribe';
+    this.subscription = [...topics];
+    if (this.membership !== undefined) this.membership.requestRejoin();
+    else if (this.connected) this.startMembership();
+  }
+
+  /** Reads these partitions without a group; `offset` or else the committed offset (with a groupId) or the reset policy. */
+  async assign(partitions: readonly { topic: string; partition: number; offset?: bigint }[]): Promise<void> {
+    this.ensureOpen();
+    if (this.mode === 'subscribe') throw new ClientError(ClientErrorCode.KAFKA, 'this consumer uses subscribe(); it cannot also assign()');
+    this.mode = 'assign';
+    for (const state of this.partitions.values()) state.epoch++;
+    this.partitions.clear();
+    const fresh: ConsumerPartition[] = [];
+    for (const tp of partitions) {
+      const state = this.newPartition(tp.topic, tp.partition);
+      if (tp.offset !== undefined) this.setPosition(state, tp.offset);
+      else fresh.push(state);
+    }
+    await this.initPositions(fresh, true);
+    this.fetcher.kick();
+  }
+
+  /** This member's id in its group ('' before it joined or without a group). */
+  get memberId(): string {
+    return this.membership?.memberId ?? '';
+  }
+
+  /** The partition numbers of a topic, from the cluster's metadata; a KafkaError for an unknown topic. */
+  async partitionsFor(topic: string): Promise<number[]> {
+    return (await this.cluster.partitionsFor(topic)).map((p) => p.partition);
+  }
+
+  /** The partitions this consumer reads now. */
+  assignment(): TopicPartition[] {
+    return [...this.partitions.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Reads `topic`-`partition` from `offset` next; data fetched before is dropped. */
+  seek(topic: string, partition: number, offset: bigint): void {
+    const state = this.partitions.get(tpKey(topic, partition));
+    if (state === undefined) throw new ClientError(ClientErrorCode.KAFKA, `cannot seek ${topic}-${partition}: it is not assigned to this consumer`);
+    state.seeks++;
+    this.setPosition(state, offset);
+    this.fetcher.kick();
+  }
+
+  /** Stops fetching these partitions; what was fetched and not yet delivered is fetched again on resume. */
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const state = this.partitions.get(tpKey(tp.topic, tp.partition));
+      if (state === undefined || state.paused) continue;
+      state.paused = true;
+      state.epoch++;
+      if (state.delivered !== undefined) state.position = state.delivered;
+    }
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const state = this.partitions.get(tpKey(tp.topic, tp.partition));
+      if (state !== undefined) state.paused = false;
+    }
+    this.fetcher.kick();
+  }
+
+  paused(): TopicPartition[] {
+    return [...this.partitions.values()].filter((s) => s.paused).map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** The next offset to be delivered for a partition, if known. */
+  position(topic: string, partition: number): bigint | undefined {
+    return this.partitions.get(tpKey(topic, partition))?.delivered;
+  }
+
+  /**
+   * Commits `offsets` (the next offset to read, per partition), or else the processed offsets
+   * of every assigned partition that moved since the last commit.
+   */
+  async commit(offsets?: readonly TopicPartitionOffset[]): Promise<void> {
+    const groupId = this.options.groupId;
+    if (groupId === undefined) throw new ClientError(ClientErrorCode.KAFKA, 'commit() needs a groupId in the consumer options');
+    if (offsets === undefined) {
+      await this.commitProcessed();
+      return;
+    }
+    await this.sendCommit(groupId, offsets);
+  }
+
+  /** The group's committed offsets for these partitions (absent: none committed). */
+  async committed(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+    const groupId = this.options.groupId;
+    if (groupId === undefined) throw new ClientError(ClientErrorCode.KAFKA, 'committed() needs a groupId in the consumer options');
+    return fetchCommittedOffsets(this.cluster, groupId, partitions);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerBatch, undefined> {
+    let current: { batch: FetchedBatch; state: ConsumerPartition; seeks: number } | undefined;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const markProcessed = (): void => {
+      if (current === undefined) return;
+      const { batch, state, seeks } = current;
+      current = undefined;
+      if (this.partitions.get(state.key) === state && state.seeks === seeks) state.processed = batch.nextOffset;
+    };
+    return {
+      next: async () => {
+        markProcessed();
+        for (;;) {
+          if (this.failure !== undefined) throw this.failure;
+          if (stopped || this.closed) return { done: true, value: undefined };
+          const batch = this.fetcher.take((b) => this.isCurrent(b));
+          if (batch !== undefined) {
+            const state = this.partitions.get(tpKey(batch.topic, batch.partition))!;
+            state.delivered = batch.nextOffset;
+            current = { batch, state, seeks: state.seeks };
+            return {
+              done: false,
+              value: { topic: batch.topic, partition: batch.partition, records: batch.records, highWatermark: batch.highWatermark },
+            };
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            this.waiters.add(resolve);
+          });
+          if (wake !== undefined) this.waiters.delete(wake);
+          wake = undefined;
+        }
+      },
+      return: () => {
+        // Leaving the loop (break) ends processing of the batch in hand.
+        markProcessed();
+        stopped = true;
+        wake?.();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  /**
+   * Every record as an RxJS Observable. A record counts as processed once emitted (RxJS
+   * subscribers run synchronously); unsubscribing stops consuming.
+   */
+  observable(): Observable<TopicRecord> {
+    return new Observable<TopicRecord>((subscriber) => {
+      const iterator = this[Symbol.asyncIterator]();
+      const state = { stopped: false };
+      // Unsubscribing may happen inside subscriber.next(): read the flag through a call.
+      const isStopped = (): boolean => state.stopped;
+      void (async () => {
+        try {
+          for (;;) {
+            const step = await iterator.next();
+            if (step.done === true || isStopped()) break;
+            const { topic, partition, records } = step.value;
+            const owned = this.partitions.get(tpKey(topic, partition));
+            for (const record of records) {
+              subscriber.next({ ...record, topic, partition });
+              if (owned !== undefined) owned.processed = record.offset + 1n;
+              if (isStopped()) return;
+            }
+          }
+          subscriber.complete();
+        } catch (error) {
+          subscriber.error(error);
+        }
+      })();
+      return () => {
+        state.stopped = true;
+        void iterator.return?.();
+      };
+    });
+  }
+
+  /** Commits processed offsets (with autoCommit), leaves the group, closes every connection. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.autoCommitTimer);
+    if (this.connected && this.autoCommitEnabled()) await this.commitProcessed().catch(() => undefined);
+    this.closed = true;
+    this.wakeAll();
+    if (this.membership !== undefined) {
+      await this.membership.close();
+      const revoked = this.assignment();
+      if (revoked.length > 0) await this.emit('revoked', revoked).catch(() => undefined);
+    }
+    for (const state of this.partitions.values()) state.epoch++;
+    this.partitions.clear();
+    await this.fetcher.close();
+    await this.cluster.close();
+  }
+
+  private autoCommitEnabled(): boolean {
+    return (this.options.autoCommit ?? true) && this.options.groupId !== undefined;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed || this.closing !== undefined) throw new ClientError(ClientErrorCode.CLOSED, 'the consumer is closed');
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  private isCurrent(batch: { topic: string; partition: number; epoch: number }): boolean {
+    const state = this.partitions.get(tpKey(batch.topic, batch.partition));
+    return state !== undefined && state.epoch === batch.epoch && !state.paused;
+  }
+
+  private newPartition(topic: string, partition: number): ConsumerPartition {
+    const state: ConsumerPartition = {
+      topic,
+      partition,
+      key: tpKey(topic, partition),
+      position: undefined,
+      paused: false,
+      epoch: 0,
+      highWatermark: -1n,
+      delivered: undefined,
+      processed: undefined,
+      committed: undefined,
+      seeks: 0,
+    };
+    this.partitions.set(state.key, state);
+    return state;
+  }
+
+  private setPosition(state: ConsumerPartition, offset: bigint): void {
+    state.epoch++;
+    state.position = offset;
+    state.delivered = offset;
+    state.processed = offset;
+  }
+
+  /** Positions from the group's committed offsets (when `useCommitted`), else from the reset policy. */
+  private async initPositions(states: readonly ConsumerPartition[], useCommitted: boolean): Promise<void> {
+    if (states.length === 0) return;
+    try {
+      const groupId = this.options.groupId;
+      const committed = useCommitted && groupId !== undefined ? await fetchCommittedOffsets(this.cluster, groupId, states) : new Map<string, bigint>();
+      const rest = states.filter((s) => !committed.has(s.key));
+      const reset = await resetOffsets(this.cluster, rest, this.options.autoOffsetReset ?? 'latest', this.options.isolationLevel ?? 'read_uncommitted');
+      for (const state of states) {
+        // Seeked (or revoked) meanwhile: the caller's choice stands.
+        if (this.partitions.get(state.key) !== state || state.position !== undefined) continue;
+        const offset = committed.get(state.key) ?? reset.get(state.key);
+        if (offset === undefined) continue;
+        this.setPosition(state, offset);
+        if (committed.has(state.key)) state.committed = offset;
+      }
+      this.fetcher.kick();
+    } catch (error) {
+      if (!this.closed) this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private async commitProcessed(): Promise<void> {
+    const groupId = this.options.groupId;
+    if (groupId === undefined || this.closed) return;
+    if (this.mode === 'subscribe' && this.membership?.isStable !== true) return;
+    const offsets: TopicPartitionOffset[] = [];
+    const states: [ConsumerPartition, bigint][] = [];
+    for (const state of this.partitions.values()) {
+      if (state.processed === undefined || state.processed === state.committed) continue;
+      offsets.push({ topic: state.topic, partition: state.partition, offset: state.processed });
+      states.push([state, state.processed]);
+    }
+    if (offsets.length === 0) return;
+    await this.sendCommit(groupId, offsets);
+    for (const [state, offset] of states) state.committed = offset;
+  }
+
+  private async sendCommit(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const inGroup = this.mode === 'subscribe' && this.membership !== undefined;
+    await commitOffsets(this.cluster, groupId, inGroup ? this.membership!.generationId : -1, inGroup ? this.membership!.memberId : '', offsets);
+  }
+
+  private async emit(event: 'assigned' | 'revoked', partitions: TopicPartition[]): Promise<void> {
+    for (const listener of this.listeners[event]) await listener(partitions);
+  }
+
+  private startMembership(): void {
+    const groupId = this.options.groupId!;
+    this.membership = new GroupMembership(
+      this.cluster,
+      {
+        groupId,
+        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? 30_000,
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3000,
+        assignors: this.options.assignors ?? [rangeAssignor(), roundRobinAssignor()],
+      },
+      {
+        topics: () => this.resolveTopics(),
+        subscriptionChanged: async () => {
+          if (!this.subscription.some((s) => s instanceof RegExp) || Date.now() - this.topicsCheckedAt < TOPIC_REFRESH_MS) return false;
+          const before = this.subscribedTopics.join('\u0000');
+          const after = (await this.resolveTopics()).join('\u0000');
+          return before !== after;
+        },
+        revoke: async () => {
+          if (this.autoCommitEnabled()) await this.commitProcessed().catch(() => undefined);
+          const revoked = this.assignment();
+          for (const state of this.partitions.values()) state.epoch++;
+          this.partitions.clear();
+          await this.emit('revoked', revoked);
+        },
+        assign: async (partitions) => {
+          const states = partitions.map((tp) => this.newPartition(tp.topic, tp.partition));
+          await this.emit('assigned', partitions);
+          await this.initPositions(
+            states.filter((s) => s.position === undefined),
+            true,
+          );
+        },
+        fail: (error) => {
+          this.fail(error);
+        },
+      },
+    );
+    this.membership.start();
+  }
+
+  /** The subscription as topic names: names as given, patterns matched against the cluster's non-internal topics. */
+  private async resolveTopics(): Promise<string[]> {
+    const names = new Set(this.subscription.filter((s): s is string => typeof s === 'string'));
+    const patterns = this.subscription.filter((s): s is RegExp => s instanceof RegExp);
+    if (patterns.length > 0) {
+      const connection = await this.cluster.anyConnection();
+      const { response } = await this.cluster.send(
+        connection,
+        ApiKey.METADATA,
+        { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+        { minVersion: 4 },
+      );
+      for (const topic of response.topics) {
+        if (topic.isInternal || topic.errorCode !== 0) continue;
+        if (patterns.some((p) => new RegExp(p.source, p.flags.replace('g', '').replace('y', '')).test(topic.name))) names.add(topic.name);
+      }
+      this.topicsCheckedAt = Date.now();
+    }
+    this.subscribedTopics = [...names].sort();
+    return this.subscribedTopics;
+  }
+}

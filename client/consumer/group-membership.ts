@@ -1,0 +1,253 @@
+import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import type { Cluster } from '../cluster.ts';
+import type { KafkaConnection } from '../connection.ts';
+import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, encodeConsumerAssignment } from '../consumer-protocol.ts';
+import { ClientError, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
+import { decodeConsumerSubscription, encodeConsumerSubscription } from './assignors.ts';
+import type { Assignor, GroupMember } from './assignors.ts';
+import type { TopicPartition } from './offsets.ts';
+
+export interface MembershipOptions {
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** In preference order; the first is this member's favourite. */
+  readonly assignors: readonly Assignor[];
+}
+
+export interface MembershipHooks {
+  /** The topics this member subscribes to now (a regex subscription resolved against metadata). */
+  topics(): Promise<string[]>;
+  /** Called before every rejoin while partitions are assigned (eager protocol: everything is revoked). */
+  revoke(): Promise<void>;
+  /** Called with the partitions of a new generation. */
+  assign(partitions: TopicPartition[]): Promise<void>;
+  /** A fatal error: the member stops. */
+  fail(error: Error): void;
+  /** Called after each heartbeat: resolves true when the subscription changed (new topics matched). */
+  subscriptionChanged(): Promise<boolean>;
+}
+
+const MAX_BACKOFF_MS = 1000;
+/** Errors after which the member rejoins; UNKNOWN_MEMBER_ID also forgets the member id. */
+const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
+const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+]);
+
+/**
+ * A consumer's life in a group (Kafka's classic, eager protocol): JoinGroup (retrying with the
+ * id a MEMBER_ID_REQUIRED answer hands out), the leader computing the assignment, SyncGroup, a
+ * heartbeat every heartbeatIntervalMs, a rejoin when the coordinator says the group rebalances
+ * or forgot this generation or member, and LeaveGroup on close.
+ */
+export class GroupMembership {
+  memberId = '';
+  generationId = -1;
+  protocolName: string | null = null;
+  private readonly cluster: Cluster;
+  private readonly options: MembershipOptions;
+  private readonly hooks: MembershipHooks;
+  private coordinatorConnection: KafkaConnection | undefined;
+  private rejoinNeeded = true;
+  private assigned = false;
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(cluster: Cluster, options: MembershipOptions, hooks: MembershipHooks) {
+    this.cluster = cluster;
+    this.options = options;
+    this.hooks = hooks;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Asks for a rejoin at the next opportunity (a new subscription). */
+  requestRejoin(): void {
+    this.rejoinNeeded = true;
+    this.wake?.();
+  }
+
+  /** Whether the member holds the assignment of a live generation. */
+  get isStable(): boolean {
+    return this.assigned && !this.rejoinNeeded;
+  }
+
+  /** Stops heartbeating and leaves the group. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake?.();
+    await this.running;
+    if (this.memberId !== '' && this.coordinatorConnection !== undefined && !this.coordinatorConnection.isClosed) {
+      const memberId = this.memberId;
+      await this.cluster
+        .send(this.coordinatorConnection, ApiKey.LEAVE_GROUP, (version) =>
+          version >= 3 ? { groupId: this.options.groupId, members: [{ memberId, groupInstanceId: null }] } : { groupId: this.options.groupId, memberId },
+        )
+        .catch(() => undefined);
+    }
+    this.memberId = '';
+    this.generationId = -1;
+  }
+
+  /** Read through a call: the flag changes while awaits are pending, which flow analysis cannot see. */
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
+  private needsRejoin(): boolean {
+    return this.rejoinNeeded;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.closed) {
+      try {
+        if (this.rejoinNeeded) {
+          await this.joinAndSync();
+        } else {
+          await this.pause(this.options.heartbeatIntervalMs);
+          if (this.isClosed() || this.needsRejoin()) continue;
+          await this.heartbeat();
+          if (await this.hooks.subscriptionChanged()) this.rejoinNeeded = true;
+        }
+        backoff = 100;
+      } catch (error) {
+        if (this.isClosed()) break;
+        if (error instanceof KafkaError && REJOIN_ERRORS.has(error.errorCode)) {
+          if (error.errorCode !== ErrorCode.REBALANCE_IN_PROGRESS) this.generationId = -1;
+          if (error.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
+          this.rejoinNeeded = true;
+          continue;
+        }
+        if (error instanceof KafkaError && COORDINATOR_ERRORS.has(error.errorCode)) {
+          this.coordinatorConnection = undefined;
+        } else if (error instanceof ClientError && error.retriable) {
+          this.coordinatorConnection = undefined;
+        } else {
+          this.hooks.fail(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        await this.pause(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /** Waits `ms`, or less if woken (close, rejoin request). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(this.timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      this.timer = setTimeout(done, ms);
+    });
+  }
+
+  private async coordinator(): Promise<KafkaConnection> {
+    if (this.coordinatorConnection === undefined || this.coordinatorConnection.isClosed) {
+      this.coordinatorConnection = (await this.cluster.coordinator(this.options.groupId)).connection;
+    }
+    return this.coordinatorConnection;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const connection = await this.coordinator();
+    const { response } = await this.cluster.send(connection, ApiKey.HEARTBEAT, {
+      groupId: this.options.groupId,
+      generationId: this.generationId,
+      memberId: this.memberId,
+      groupInstanceId: null,
+    });
+    throwIfKafkaError(response.errorCode, `Heartbeat for group '${this.options.groupId}'`);
+  }
+
+  private async joinAndSync(): Promise<void> {
+    if (this.assigned) {
+      this.assigned = false;
+      await this.hooks.revoke();
+    }
+    const { groupId, assignors } = this.options;
+    const topics = await this.hooks.topics();
+    const connection = await this.coordinator();
+    const protocols = assignors.map((a) => ({ name: a.name, metadata: encodeConsumerSubscription(topics, a.userData?.() ?? null) }));
+    // The coordinator holds JoinGroup until every member has rejoined: up to the rebalance timeout.
+    const timeoutMs = this.options.rebalanceTimeoutMs + 5000;
+    let join;
+    for (;;) {
+      const { response } = await this.cluster.send(
+        connection,
+        ApiKey.JOIN_GROUP,
+        {
+          groupId,
+          sessionTimeoutMs: this.options.sessionTimeoutMs,
+          rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+          memberId: this.memberId,
+          groupInstanceId: null,
+          protocolType: CONSUMER_PROTOCOL_TYPE,
+          protocols,
+        },
+        { minVersion: 1, timeoutMs },
+      );
+      if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+        // KIP-394: the coordinator hands out an id and expects the same member to come back with it.
+        this.memberId = response.memberId;
+        continue;
+      }
+      throwIfKafkaError(response.errorCode, `JoinGroup for group '${groupId}'`);
+      join = response;
+      break;
+    }
+    if (this.isClosed()) return;
+    this.memberId = join.memberId;
+    this.generationId = join.generationId;
+    this.protocolName = join.protocolName;
+    let assignments: { memberId: string; assignment: Buffer }[] = [];
+    if (join.leader === join.memberId) {
+      const assignor = assignors.find((a) => a.name === join.protocolName);
+      if (assignor === undefined) throw kafkaError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `the coordinator chose assignor '${join.protocolName}', which this member does not offer`);
+      const members: GroupMember[] = join.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        subscription: decodeConsumerSubscription(m.metadata),
+      }));
+      const partitionsPerTopic = new Map<string, number>();
+      for (const topic of new Set(members.flatMap((m) => m.subscription.topics))) {
+        const partitions = await this.cluster.partitionsFor(topic).catch(() => undefined);
+        if (partitions !== undefined && partitions.length > 0) partitionsPerTopic.set(topic, partitions.length);
+      }
+      const plan = assignor.assign(members, partitionsPerTopic);
+      assignments = members.map((m) => ({
+        memberId: m.memberId,
+        assignment: encodeConsumerAssignment({
+          topics: [...(plan.get(m.memberId) ?? new Map<string, number[]>())]
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })),
+        }),
+      }));
+    }
+    const { response: sync } = await this.cluster.send(
+      connection,
+      ApiKey.SYNC_GROUP,
+      { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null, assignments },
+      { timeoutMs },
+    );
+    throwIfKafkaError(sync.errorCode, `SyncGroup for group '${groupId}'`);
+    if (this.isClosed()) return;
+    const assignment = decodeConsumerAssignment(sync.assignment);
+    this.rejoinNeeded = false;
+    this.assigned = true;
+    await this.hooks.assign(assignment.topics.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition }))));
+  }
+}

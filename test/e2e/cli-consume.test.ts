@@ -1,0 +1,105 @@
+/**
+ * `brook consume` and `brook perf consume` as a user runs them: child processes against a real
+ * broker holding known records. Printed lines, exit codes and committed offsets are checked exactly.
+ */
+import { execFile } from 'node:child_process';
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { Consumer } from '../../client/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
+import { startTestBroker } from '../helpers/broker.ts';
+import { WireClient } from '../helpers/kafka-wire.ts';
+import { createTopic, produce, valuesBatch } from '../integration/broker/records.ts';
+
+const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
+const BROKER_CONFIG = { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 3 } };
+const T0 = 1_700_000_000_000;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function brook(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import=tsx', 'cli/main.ts', ...args], { cwd: PROJECT_ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+function lines(t: ExecutionContext, run: Run): string[] {
+  t.is(run.code, 0, run.stderr);
+  return run.stdout.replace(/\n$/, '').split('\n');
+}
+
+/** A broker with `events`: partition 0 holds a0..a4, partition 1 holds b0..b2. */
+async function fixture(t: ExecutionContext): Promise<{ bootstrap: string }> {
+  const { port, bootstrap } = await startTestBroker(t, BROKER_CONFIG);
+  const wire = await WireClient.connect(port);
+  t.teardown(() => {
+    wire.close();
+  });
+  await createTopic(wire, 'events', 2);
+  const p0 = await produce(wire, 'events', 0, valuesBatch(['a0', 'a1', 'a2', 'a3', 'a4'], { firstTimestamp: BigInt(T0) }));
+  const p1 = await produce(wire, 'events', 1, valuesBatch(['b0', 'b1', 'b2'], { firstTimestamp: BigInt(T0 + 10) }));
+  t.deepEqual([p0.errorCode, p1.errorCode], [ErrorCode.NONE, ErrorCode.NONE]);
+  return { bootstrap };
+}
+
+test('consume --from-beginning --max-messages prints values, one per line', async (t) => {
+  const { bootstrap } = await fixture(t);
+  const run = await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--from-beginning', '--max-messages', '8']);
+  t.deepEqual(lines(t, run).sort(), ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2']);
+});
+
+test('consume --partition --offset --format json prints whole records from that offset', async (t) => {
+  const { bootstrap } = await fixture(t);
+  const run = await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--partition', '0', '--offset', '3', '--max-messages', '2', '--format', 'json']);
+  t.deepEqual(
+    lines(t, run).map((l) => JSON.parse(l) as unknown),
+    [3, 4].map((i) => ({ topic: 'events', partition: 0, offset: String(i), timestamp: T0 + i, key: `k-a${i}`, value: `a${i}`, headers: {} })),
+  );
+});
+
+test('consume --group commits exactly what it printed, and the next run goes on from there', async (t) => {
+  const { bootstrap } = await fixture(t);
+  const first = await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--group', 'cli', '--from-beginning', '--partition', '0', '--max-messages', '1']);
+  t.is(first.code, 1);
+  t.is(first.stderr, 'brook: --partition reads without a group; leave out --group (ERR_CONSUME_USAGE)\n');
+
+  const run1 = lines(t, await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--group', 'cli', '--from-beginning', '--max-messages', '6']));
+  t.is(run1.length, 6);
+  const consumer = new Consumer({ bootstrapServers: bootstrap, groupId: 'cli' });
+  t.teardown(() => consumer.close());
+  await consumer.connect();
+  const committed = await consumer.committed([
+    { topic: 'events', partition: 0 },
+    { topic: 'events', partition: 1 },
+  ]);
+  t.is([...committed.values()].reduce((sum, o) => sum + o, 0n), 6n);
+  const run2 = lines(t, await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--group', 'cli', '--max-messages', '2']));
+  t.deepEqual([...run1, ...run2].sort(), ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2']);
+});
+
+test('consume fails with one line for an unknown topic or a bad flag', async (t) => {
+  const { bootstrap } = await fixture(t);
+  const unknown = await brook(['consume', 'nope', '--bootstrap-server', bootstrap, '--max-messages', '1']);
+  t.is(unknown.code, 1);
+  t.is(unknown.stdout, '');
+  t.regex(unknown.stderr, /^brook: metadata for topic nope: UNKNOWN_TOPIC_OR_PARTITION \(Kafka error 3\).*\n$/);
+  const badFormat = await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--format', 'xml']);
+  t.is(badFormat.stderr, "brook: --format must be text or json, not 'xml' (ERR_CONSUME_USAGE)\n");
+  t.is(badFormat.code, 1);
+});
+
+test('perf consume reads the asked number of records and prints the rate', async (t) => {
+  const { bootstrap } = await fixture(t);
+  const text = lines(t, await brook(['perf', 'consume', '--bootstrap-server', bootstrap, '--topic', 'events', '--messages', '8']));
+  t.is(text.length, 1);
+  t.regex(text[0]!, /^8 records \(0 MB\) consumed in [0-9.]+ s: [0-9]+ records\/s, [0-9.]+ MB\/s$/);
+  const json = lines(t, await brook(['perf', 'consume', '--bootstrap-server', bootstrap, '--topic', 'events', '--messages', '8', '--group', 'perf', '--format', 'json']));
+  const result = JSON.parse(json[0]!) as { records: number; mb: number };
+  t.deepEqual([result.records, result.mb], [8, 0]);
+});
