@@ -49,19 +49,21 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, options: DecodeOptions =
     );
   }
   const cursor = new ByteCursor(body);
+  const inner = new ByteCursor(body);
   const records = new Array<Record>(header.recordsCount);
   for (let i = 0; i < header.recordsCount; i++) {
-    records[i] = readRecord(cursor, header);
+    records[i] = readRecord(cursor, inner, header);
   }
   if (cursor.remaining() !== 0) cursor.fail(`${cursor.remaining()} bytes left after the last record`);
   return { header, records };
 }
 
-function readRecord(cursor: ByteCursor, header: BatchHeader): Record {
+function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader): Record {
   const length = cursor.varint();
   if (length < MIN_RECORD_SIZE - 1 || length > cursor.remaining()) cursor.fail(`record length ${length}`);
   const recordEnd = cursor.pos + length;
-  const inner: ByteCursor = new ByteCursor(cursor.buf, cursor.pos, recordEnd);
+  inner.pos = cursor.pos;
+  inner.end = recordEnd;
   inner.int8(); // record attributes: unused in v2
   const timestampDelta = inner.varlong();
   const offsetDelta = inner.varint();

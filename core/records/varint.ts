@@ -64,7 +64,8 @@ export function writeVarlong(buf: Uint8Array, pos: number, value: bigint): numbe
 export class ByteCursor {
   pos: number;
   readonly buf: Buffer;
-  readonly end: number;
+  /** Mutable so one cursor can be narrowed to each record in turn instead of allocating one per record. */
+  end: number;
 
   constructor(buf: Buffer, pos = 0, end = buf.length) {
     this.buf = buf;
