@@ -7,6 +7,8 @@ import { registerGroups } from './commands/groups.ts';
 import { registerTopics } from './commands/topics.ts';
 import { registerConsume } from './commands/consume.ts';
 import { registerPerfConsume } from './commands/perf-consume.ts';
+import { registerPerf } from './commands/perf.ts';
+import { registerProduce } from './commands/produce.ts';
 import { packageVersion } from './version.ts';
 
 const program = new Command('brook')
@@ -18,8 +20,10 @@ registerDumpLog(program);
 registerGroups(program);
 registerTopics(program);
 registerConsume(program);
-// Finds or creates `perf`, so `perf produce` and `perf consume` share one command.
+// Both find or create `perf`, so `perf produce` and `perf consume` share one command.
 registerPerfConsume(program);
+registerProduce(program);
+registerPerf(program);
 
 try {
   await program.parseAsync(process.argv);

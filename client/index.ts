@@ -37,3 +37,4 @@ export type {
 export { SerdeError, SerdeErrorCode, bytesSerde, checkedJsonSerde, describeSerdeContext, jsonSerde, serde, stringSerde } from './serdes.ts';
 export type { Deserializer, Serde, SerdeContext, Serializer } from './serdes.ts';
 export * from './consumer/index.ts';
+export * from './producer/index.ts';

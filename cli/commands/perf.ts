@@ -1,0 +1,136 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { Producer } from '../../client/producer/index.ts';
+import { DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseCount, usage } from './produce.ts';
+
+interface PerfProduceFlags {
+  topic?: string;
+  numRecords?: string;
+  recordSize?: string;
+  throughput: string;
+  acks: string;
+  batchSize: string;
+  lingerMs: string;
+  compression: string;
+  bootstrapServer: string;
+}
+
+const MB = 1024 * 1024;
+const PROGRESS_INTERVAL_MS = 500;
+/** Records per sendBatch call when sending as fast as possible. */
+const CHUNK = 100;
+
+/** The latency at quantile `q` of sorted samples, in whole ms as kafka-producer-perf-test prints it. */
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return Math.trunc(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+}
+
+/** kafka-producer-perf-test's summary line. */
+export function summaryLine(records: number, seconds: number, recordSize: number, latencies: Float64Array): string {
+  const sorted = latencies.slice().sort();
+  let total = 0;
+  let max = 0;
+  for (const l of sorted) {
+    total += l;
+    if (l > max) max = l;
+  }
+  const rate = records / seconds;
+  const avg = sorted.length === 0 ? 0 : total / sorted.length;
+  return (
+    `${records} records sent, ${rate.toFixed(1)} records/sec (${((rate * recordSize) / MB).toFixed(2)} MB/sec), ` +
+    `${avg.toFixed(2)} ms avg latency, ${max.toFixed(2)} ms max latency, ` +
+    `${percentile(sorted, 0.5)} ms 50th, ${percentile(sorted, 0.95)} ms 95th, ${percentile(sorted, 0.99)} ms 99th, ${percentile(sorted, 0.999)} ms 99.9th.`
+  );
+}
+
+async function perfProduce(flags: PerfProduceFlags): Promise<void> {
+  if (flags.topic === undefined) throw usage('brook perf produce needs --topic');
+  if (flags.numRecords === undefined) throw usage('brook perf produce needs --num-records');
+  if (flags.recordSize === undefined) throw usage('brook perf produce needs --record-size');
+  const numRecords = parseCount('--num-records', flags.numRecords, 1);
+  const recordSize = parseCount('--record-size', flags.recordSize, 0);
+  const throughput = parseCount('--throughput', flags.throughput, -1);
+  const topic = flags.topic;
+  const producer = new Producer({
+    bootstrapServers: flags.bootstrapServer,
+    clientId: 'brook-perf',
+    acks: parseAcks(flags.acks),
+    batchSize: parseCount('--batch-size', flags.batchSize, 1),
+    lingerMs: parseCount('--linger-ms', flags.lingerMs, 0),
+    compression: parseCompression(flags.compression),
+  });
+  // Like kafka-producer-perf-test: one payload of random uppercase letters, sent N times.
+  const payload = Buffer.alloc(recordSize);
+  for (let i = 0; i < recordSize; i++) payload[i] = 65 + Math.floor(Math.random() * 26);
+  const latencies = new Float64Array(numRecords);
+  let acked = 0;
+  let firstError: Error | undefined;
+  const progress = process.stderr.isTTY;
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    await producer.connect();
+    const started = performance.now();
+    if (progress) {
+      ticker = setInterval(() => {
+        const seconds = (performance.now() - started) / 1000;
+        process.stderr.write(`\r${acked} of ${numRecords} records acknowledged, ${(acked / seconds).toFixed(0)} records/sec`);
+      }, PROGRESS_INTERVAL_MS);
+    }
+    // Records go to the producer in small arrays (sendBatch): per record this keeps nothing but
+    // its bytes alive until acknowledged, where a promise per record would keep several objects
+    // (and the garbage collector busy). A record's latency is its array's: from the call to
+    // the acknowledgement of its last record, which rarely leaves the producer's batch.
+    const chunkSize = throughput > 0 ? Math.max(1, Math.min(CHUNK, Math.floor(throughput / 1000))) : CHUNK;
+    const chunk = Array.from({ length: chunkSize }, () => ({ topic, value: payload }));
+    for (let i = 0; i < numRecords && firstError === undefined; ) {
+      const records = i + chunkSize <= numRecords ? chunk : chunk.slice(0, numRecords - i);
+      const sentAt = performance.now();
+      producer.sendBatch(records).then(
+        () => {
+          const latency = performance.now() - sentAt;
+          for (let r = 0; r < records.length; r++) latencies[acked++] = latency;
+        },
+        (error: unknown) => {
+          firstError ??= error instanceof Error ? error : new Error(String(error));
+        },
+      );
+      i += records.length;
+      if (producer.waitingRecords > 0) await producer.waitForRoom();
+      if (throughput > 0) {
+        // Throttle to the target rate: sleep whenever ahead of schedule.
+        const aheadMs = (i / throughput) * 1000 - (performance.now() - started);
+        if (aheadMs > 1) await delay(aheadMs);
+      }
+    }
+    await producer.flush();
+    const seconds = (performance.now() - started) / 1000;
+    if (ticker !== undefined) {
+      clearInterval(ticker);
+      process.stderr.write('\n');
+    }
+    if (firstError !== undefined) throw firstError;
+    console.log(summaryLine(acked, seconds, recordSize, latencies.subarray(0, acked)));
+  } finally {
+    clearInterval(ticker);
+    await producer.close();
+  }
+}
+
+export function registerPerf(program: Command): void {
+  // `perf consume` (cli/commands/perf-consume.ts) shares the `perf` command, whichever registers first.
+  const perf = program.commands.find((c) => c.name() === 'perf') ?? program.command('perf').description('measure producer and consumer throughput and latency');
+  perf
+    .command('produce')
+    .description('send N records of a fixed size and print records/s, MB/s and latencies, like kafka-producer-perf-test')
+    .option('--topic <topic>', 'topic to produce to')
+    .option('--num-records <n>', 'how many records to send')
+    .option('--record-size <bytes>', 'value size of each record')
+    .option('--throughput <n>', 'records/s to aim for; -1 for as fast as possible', '-1')
+    .option('--acks <acks>', '0, 1 or all', '1')
+    .option('--batch-size <bytes>', 'largest batch per partition in bytes', '16384')
+    .option('--linger-ms <ms>', 'how long a batch waits for more records', '5')
+    .option('--compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
+    .option('--bootstrap-server <servers>', 'host:port[,host:port] of the cluster', DEFAULT_BOOTSTRAP)
+    .action((flags: PerfProduceFlags) => perfProduce(flags));
+}

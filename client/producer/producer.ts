@@ -1,0 +1,467 @@
+import { BrookError, ErrorCode } from '../../core/protocol/index.ts';
+import { CompressionCodec } from '../../core/records/index.ts';
+import type { CompressionName } from '../../core/records/index.ts';
+import { Cluster } from '../cluster.ts';
+import { ClientError, ClientErrorCode, KafkaError, kafkaError } from '../errors.ts';
+import { DefaultPartitioner } from './partitioner.ts';
+import { BATCH_OVERHEAD, HEADER_OVERHEAD, RECORD_OVERHEAD, RecordAccumulator } from './record-accumulator.ts';
+import type { RecordHeaderBytes, RecordSink } from './record-accumulator.ts';
+import { Sender } from './sender.ts';
+
+export const ProducerErrorCode = {
+  /** A producer option is invalid or options contradict each other. */
+  CONFIG: 'ERR_PRODUCER_CONFIG',
+  /** A record is malformed: a key, value or header of the wrong type, a bad timestamp or partition. */
+  INVALID_RECORD: 'ERR_PRODUCER_INVALID_RECORD',
+} as const;
+export type ProducerErrorCode = (typeof ProducerErrorCode)[keyof typeof ProducerErrorCode];
+
+/** A misuse of the producer: bad options or a malformed record. Never retriable. */
+export class ProducerError extends BrookError {
+  declare readonly code: ProducerErrorCode;
+}
+
+export type Acks = 0 | 1 | -1 | 'all';
+/** Keys, values and header values: bytes, or a string sent as UTF-8. Serdes turn objects into these. */
+export type RecordBytes = Buffer | Uint8Array | string | null;
+
+export interface ProducerOptions {
+  /** `host:port[,host:port]` or a list of such strings. */
+  readonly bootstrapServers: string | readonly string[];
+  readonly clientId?: string;
+  /** 0: no answer awaited; 1: the leader wrote it; -1 / 'all': every in-sync replica has it (default). */
+  readonly acks?: Acks;
+  /**
+   * Exactly-once per partition across retries (KIP-98): a producer id, and a sequence number
+   * per batch the broker checks. Default true when acks is 'all'; requires acks 'all'.
+   */
+  readonly idempotent?: boolean;
+  /** Codec of every batch (Kafka's compression.type). Default 'none'. */
+  readonly compression?: CompressionName;
+  /** Largest batch per partition in bytes, before compression (batch.size). Default 16 384. */
+  readonly batchSize?: number;
+  /** How long a batch may wait for more records before it is sent (linger.ms). Default 5 ms. */
+  readonly lingerMs?: number;
+  /** Bytes of records waiting or in flight; send() awaits while they would exceed it (buffer.memory). Default 32 MiB. */
+  readonly bufferMemory?: number;
+  /** Retries of a batch after a retriable error. Default: unlimited within deliveryTimeoutMs. */
+  readonly retries?: number;
+  /** First backoff before a retry, doubled per attempt up to 1 s (retry.backoff.ms). Default 100 ms. */
+  readonly retryBackoffMs?: number;
+  /** How long a request waits for its answer (request.timeout.ms). Default 30 000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** How long a record may take from send() to its acknowledgement, retries included (delivery.timeout.ms). Default 120 000 ms. */
+  readonly deliveryTimeoutMs?: number;
+  /** Produce requests in flight per broker connection (max.in.flight.requests.per.connection). Default 5; at most 5 with idempotence. */
+  readonly maxInFlight?: number;
+  /** Largest Produce request, and so largest record (max.request.size). Default 1 MiB. */
+  readonly maxRequestSize?: number;
+}
+
+export interface ProducerRecord {
+  readonly topic: string;
+  readonly key?: RecordBytes;
+  readonly value: RecordBytes;
+  /** Header keys are strings; a list keeps order and allows repeated keys. */
+  readonly headers?: Readonly<Record<string, RecordBytes>> | readonly { readonly key: string; readonly value: RecordBytes }[];
+  /** Milliseconds since the epoch; default now. */
+  readonly timestamp?: number | bigint | Date;
+  /** A partition of the producer's choice; default: murmur2 of the key, or sticky for null keys. */
+  readonly partition?: number;
+}
+
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record's offset; -1 with acks=0 (the broker does not say). */
+  readonly offset: bigint;
+  /** The record's timestamp: its create time, or the broker's append time for LogAppendTime topics. */
+  readonly timestamp: bigint;
+}
+
+interface Prepared {
+  readonly topic: string;
+  readonly partition: number | undefined;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: RecordHeaderBytes[] | undefined;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  readonly size: number;
+  readonly sink: RecordSink;
+  readonly slot: number;
+}
+
+interface ResolvedConfig {
+  readonly acks: 0 | 1 | -1;
+  readonly idempotent: boolean;
+  readonly compression: CompressionCodec;
+  readonly batchSize: number;
+  readonly lingerMs: number;
+  readonly bufferMemory: number;
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  readonly requestTimeoutMs: number;
+  readonly deliveryTimeoutMs: number;
+  readonly maxInFlight: number;
+  readonly maxRequestSize: number;
+}
+
+const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+
+function configError(message: string): ProducerError {
+  return new ProducerError(ProducerErrorCode.CONFIG, message);
+}
+
+function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw configError(`${name} must be an integer >= ${min}, not ${String(value)}`);
+  return value;
+}
+
+function resolveConfig(options: ProducerOptions): ResolvedConfig {
+  const acksOption: unknown = options.acks ?? 'all';
+  let acks: 0 | 1 | -1;
+  if (acksOption === 'all' || acksOption === -1) acks = -1;
+  else if (acksOption === 0 || acksOption === 1) acks = acksOption;
+  else throw configError(`acks must be 0, 1, -1 or 'all', not ${JSON.stringify(acksOption)}`);
+  const retries = integerOption('retries', options.retries, Number.MAX_SAFE_INTEGER, 0);
+  const maxInFlight = integerOption('maxInFlight', options.maxInFlight, 5, 1);
+  // As in Kafka: idempotence is on unless it was not asked for and other options rule it out.
+  let idempotent = options.idempotent ?? (acks === -1 && retries > 0 && maxInFlight <= MAX_IDEMPOTENT_IN_FLIGHT);
+  if (options.idempotent === true) {
+    if (acks !== -1) throw configError(`idempotent: true needs acks 'all' (got acks ${acks}); set acks: 'all' or idempotent: false`);
+    if (retries === 0) throw configError('idempotent: true needs retries > 0; set idempotent: false to disable retries');
+    if (maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) throw configError(`idempotent: true allows at most ${MAX_IDEMPOTENT_IN_FLIGHT} requests in flight (maxInFlight ${maxInFlight})`);
+  }
+  if (options.idempotent === false) idempotent = false;
+  const compressionName = options.compression ?? 'none';
+  if (!Object.hasOwn(CompressionCodec, compressionName)) {
+    throw configError(`compression must be one of ${Object.keys(CompressionCodec).join(', ')}, not ${JSON.stringify(compressionName)}`);
+  }
+  const requestTimeoutMs = integerOption('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1);
+  return {
+    acks,
+    idempotent,
+    compression: CompressionCodec[compressionName],
+    batchSize: integerOption('batchSize', options.batchSize, 16_384, 1),
+    lingerMs: integerOption('lingerMs', options.lingerMs, 5, 0),
+    bufferMemory: integerOption('bufferMemory', options.bufferMemory, 32 * 1024 * 1024, 1024),
+    retries,
+    retryBackoffMs: integerOption('retryBackoffMs', options.retryBackoffMs, 100, 0),
+    requestTimeoutMs,
+    deliveryTimeoutMs: integerOption('deliveryTimeoutMs', options.deliveryTimeoutMs, Math.max(120_000, requestTimeoutMs), 1),
+    maxInFlight,
+    maxRequestSize: integerOption('maxRequestSize', options.maxRequestSize, 1024 * 1024, 1024),
+  };
+}
+
+function toBytes(value: unknown, what: string): Buffer | null {
+  if (value === null) return null;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `${what} must be a Buffer, a string or null, not ${value === undefined ? 'undefined' : typeof value}`);
+}
+
+function toTimestamp(value: number | bigint | Date | undefined): number {
+  if (value === undefined) return Date.now();
+  const ms = value instanceof Date ? value.getTime() : Number(value);
+  if (!Number.isSafeInteger(ms)) throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `timestamp must be an integer number of milliseconds, not ${String(value)}`);
+  return ms;
+}
+
+/** The sink of one send(): a class, so a record in flight holds one small object, not two closures. */
+class SingleSink implements RecordSink {
+  private readonly resolve: (metadata: RecordMetadata) => void;
+  private readonly reject: (error: Error) => void;
+
+  constructor(resolve: (metadata: RecordMetadata) => void, reject: (error: Error) => void) {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  done(_slot: number, topic: string, partition: number, offset: bigint, timestamp: bigint): void {
+    this.resolve({ topic, partition, offset, timestamp });
+  }
+
+  fail(_slot: number, error: Error): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * Brook's Kafka producer. `send` puts a record into a per-partition batch and resolves when
+ * the broker acknowledged it (per `acks`); batches go out when full or after `lingerMs`, to
+ * each partition's leader, with retries that keep per-partition order and, with idempotence
+ * (the default), never write a record twice.
+ */
+export class Producer {
+  private readonly config: ResolvedConfig;
+  private readonly cluster: Cluster;
+  private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly partitioner = new DefaultPartitioner();
+  /** Records waiting for metadata or buffer memory, in send order; while any wait, later ones queue behind. */
+  private readonly waiting: Prepared[] = [];
+  private pumping = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private memoryWaiter: (() => void) | undefined;
+  private connecting: Promise<void> | undefined;
+  private connected = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ProducerOptions) {
+    this.config = resolveConfig(options);
+    this.cluster = new Cluster({
+      bootstrapServers: options.bootstrapServers,
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+      requestTimeoutMs: this.config.requestTimeoutMs,
+      retryBackoffMs: this.config.retryBackoffMs,
+    });
+    this.accumulator = new RecordAccumulator(this.config.batchSize, (batch) => {
+      const partitions = this.cluster.knownTopic(batch.topic)?.partitions.length ?? 0;
+      this.partitioner.batchClosed(batch.topic, batch.partition, partitions);
+    });
+    this.sender = new Sender(this.cluster, this.accumulator, this.config, () => {
+      const wake = this.memoryWaiter;
+      if (wake !== undefined) {
+        this.memoryWaiter = undefined;
+        wake();
+      }
+    });
+  }
+
+  /** Whether idempotence is on (after defaults and options). */
+  get idempotent(): boolean {
+    return this.config.idempotent;
+  }
+
+  /** The producer id and epoch from InitProducerId; -1 without idempotence or before connect(). */
+  get producerIdentity(): { readonly producerId: bigint; readonly producerEpoch: number } {
+    return { producerId: this.sender.producerId, producerEpoch: this.sender.producerEpoch };
+  }
+
+  /** Bytes of records buffered or in flight, counted against bufferMemory. */
+  get bufferedBytes(): number {
+    return this.accumulator.bufferUsed;
+  }
+
+  /** Records whose send() waits for metadata or buffer memory. */
+  get waitingRecords(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Resolves when a send() would go straight into a batch, not queue behind records waiting
+   * for metadata or buffer memory. A loop producing faster than the broker takes records
+   * awaits this now and then (like a stream's 'drain'), so its own memory stays bounded.
+   */
+  waitForRoom(): Promise<void> {
+    if (this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Loads cluster metadata and, with idempotence, a producer id. Safe to call more than once. */
+  connect(): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(this.closedError());
+    return this.ensureConnected();
+  }
+
+  private ensureConnected(): Promise<void> {
+    if (this.connecting === undefined) {
+      const attempt = (async () => {
+        await this.cluster.connect();
+        if (this.config.idempotent) await this.sender.initProducerId();
+        this.connected = true;
+      })();
+      this.connecting = attempt;
+      attempt.catch(() => {
+        if (this.connecting === attempt) this.connecting = undefined;
+      });
+    }
+    return this.connecting;
+  }
+
+  /** Sends one record; resolves with where it was written once acknowledged. */
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(record, new SingleSink(resolve, reject), 0);
+    });
+  }
+
+  /**
+   * Sends records in order; resolves with their metadata, in the same order, once all are
+   * acknowledged, or rejects with the first failure.
+   */
+  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const results = new Array<RecordMetadata>(records.length);
+      let remaining = records.length;
+      let failed = false;
+      const sink: RecordSink = {
+        done(slot, topic, partition, offset, timestamp) {
+          results[slot] = { topic, partition, offset, timestamp };
+          if (--remaining === 0 && !failed) resolve(results);
+        },
+        fail(_slot, error) {
+          remaining--;
+          if (failed) return;
+          failed = true;
+          reject(error);
+        },
+      };
+      for (let i = 0; i < records.length; i++) this.enqueue(records[i]!, sink, i);
+    });
+  }
+
+  /** Sends everything buffered now, without waiting for linger, and resolves once all of it is answered. */
+  async flush(): Promise<void> {
+    this.sender.flushing++;
+    this.sender.wake();
+    try {
+      await this.waitForRoom();
+      await this.sender.waitFor(this.accumulator.open);
+    } finally {
+      this.sender.flushing--;
+    }
+  }
+
+  /** Flushes, then closes every connection. Later sends reject with ERR_CLIENT_CLOSED. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        if (this.connecting !== undefined || this.waiting.length > 0) await this.flush();
+      } finally {
+        this.sender.close(this.closedError());
+        await this.cluster.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  private closedError(): ClientError {
+    return new ClientError(ClientErrorCode.CLOSED, 'the producer is closed');
+  }
+
+  private enqueue(input: ProducerRecord, sink: RecordSink, slot: number): void {
+    if (this.closing !== undefined) {
+      sink.fail(slot, this.closedError());
+      return;
+    }
+    let prepared: Prepared;
+    try {
+      prepared = this.prepare(input, sink, slot);
+    } catch (error) {
+      sink.fail(slot, error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (this.waiting.length === 0 && this.connected) {
+      const partitions = this.cluster.knownTopic(prepared.topic);
+      if (partitions !== undefined && partitions.errorCode === ErrorCode.NONE && partitions.partitions.length > 0 && this.hasRoom(prepared.size)) {
+        this.append(prepared, partitions.partitions.length);
+        return;
+      }
+    }
+    this.waiting.push(prepared);
+    void this.pump();
+  }
+
+  private prepare(input: ProducerRecord, sink: RecordSink, slot: number): Prepared {
+    if (typeof input.topic !== 'string' || input.topic === '') throw new ProducerError(ProducerErrorCode.INVALID_RECORD, 'a record needs a topic (a non-empty string)');
+    const key = toBytes(input.key ?? null, 'key');
+    const value = toBytes(input.value, 'value');
+    let size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
+    let headers: { key: string; value: Buffer | null }[] | undefined;
+    if (input.headers !== undefined) {
+      const entries = Array.isArray(input.headers)
+        ? (input.headers as readonly { readonly key: string; readonly value: RecordBytes }[]).map((h) => [h.key, h.value] as const)
+        : Object.entries(input.headers as Readonly<Record<string, RecordBytes>>);
+      headers = entries.map(([k, v]) => {
+        if (typeof k !== 'string') throw new ProducerError(ProducerErrorCode.INVALID_RECORD, 'header keys must be strings');
+        const bytes = toBytes(v, `header ${JSON.stringify(k)}`);
+        size += Buffer.byteLength(k) + (bytes?.length ?? 0) + HEADER_OVERHEAD;
+        return { key: k, value: bytes };
+      });
+    }
+    const partition = input.partition;
+    if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0)) {
+      throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `partition must be an integer >= 0, not ${String(partition)}`);
+    }
+    if (size + BATCH_OVERHEAD > this.config.maxRequestSize || size + BATCH_OVERHEAD > this.config.bufferMemory) {
+      const limit = Math.min(this.config.maxRequestSize, this.config.bufferMemory);
+      throw kafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of about ${size + BATCH_OVERHEAD} bytes for topic ${input.topic} is larger than the producer allows (${limit} bytes: maxRequestSize / bufferMemory)`);
+    }
+    return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp), size, sink, slot };
+  }
+
+  private hasRoom(size: number): boolean {
+    const used = this.accumulator.bufferUsed;
+    return used === 0 || used + size + BATCH_OVERHEAD <= this.config.bufferMemory;
+  }
+
+  private append(prepared: Prepared, partitions: number): void {
+    let partition = prepared.partition;
+    if (partition === undefined) partition = this.partitioner.partition(prepared.topic, prepared.key, partitions);
+    else if (partition >= partitions) {
+      prepared.sink.fail(prepared.slot, kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${partition} of topic ${prepared.topic}, which has ${partitions} partition(s)`));
+      return;
+    }
+    const p = prepared;
+    this.accumulator.append(p.topic, partition, p.key, p.value, p.headers, p.timestamp, p.size, p.sink, p.slot);
+    this.sender.wake();
+  }
+
+  /** Works through records that wait for a connection, metadata or memory, strictly in order. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiting.length > 0) {
+        const head = this.waiting[0]!;
+        try {
+          await this.ensureConnected();
+          const partitions = await this.partitionCount(head.topic);
+          while (!this.hasRoom(head.size)) {
+            if (this.closing !== undefined && this.sender.flushing === 0) throw this.closedError();
+            await new Promise<void>((resolve) => {
+              this.memoryWaiter = resolve;
+            });
+          }
+          this.append(head, partitions);
+        } catch (error) {
+          head.sink.fail(head.slot, error instanceof Error ? error : new Error(String(error)));
+        }
+        this.waiting.shift();
+      }
+    } finally {
+      this.pumping = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * The topic's partition count, creating the topic where the broker auto-creates. An unknown
+   * topic fails at once (a KafkaError naming it); a topic still being created is waited for.
+   */
+  private async partitionCount(topic: string): Promise<number> {
+    const known = this.cluster.knownTopic(topic);
+    if (known !== undefined && known.errorCode === ErrorCode.NONE && known.partitions.length > 0) return known.partitions.length;
+    const deadline = Date.now() + this.config.requestTimeoutMs;
+    let backoff = this.config.retryBackoffMs;
+    for (;;) {
+      try {
+        const partitions = await this.cluster.partitionsFor(topic, { allowAutoCreate: true });
+        if (partitions.length > 0) return partitions.length;
+        throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `metadata for topic ${topic}`);
+      } catch (error) {
+        const unknownTopic = error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        const retriable = error instanceof ClientError && error.retriable && !unknownTopic;
+        if (!retriable || Date.now() + backoff > deadline || this.closing !== undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+        backoff = Math.min(backoff * 2, 1000);
+      }
+    }
+  }
+}

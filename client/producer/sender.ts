@@ -1,0 +1,547 @@
+import net from 'node:net';
+import { ApiKey, ErrorCode, encodeRequest, errorCodeInfo } from '../../core/protocol/index.ts';
+import type { ProduceResponse, RequestInput } from '../../core/protocol/index.ts';
+import type { CompressionCodec } from '../../core/records/index.ts';
+import type { Cluster } from '../cluster.ts';
+import type { KafkaConnection } from '../connection.ts';
+import { ClientError, ClientErrorCode, KafkaError, throwIfKafkaError } from '../errors.ts';
+import { addSequence } from './record-accumulator.ts';
+import type { PartitionQueue, ProducerBatch, RecordAccumulator } from './record-accumulator.ts';
+
+export interface SenderConfig {
+  readonly acks: 0 | 1 | -1;
+  readonly idempotent: boolean;
+  readonly compression: CompressionCodec;
+  readonly lingerMs: number;
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  readonly deliveryTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Produce requests in flight per broker connection. */
+  readonly maxInFlight: number;
+  readonly maxRequestSize: number;
+}
+
+/** Produce v3 is the first to carry record batch v2 (and so producer ids and sequences). */
+const PRODUCE_MIN_VERSION = 3;
+const MAX_BACKOFF_MS = 1000;
+/** Errors after which the partition's leader may have moved or the topic changed. */
+const METADATA_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+]);
+
+/** Writes requests whose answer never comes (acks=0) on a socket of its own. */
+class OneWaySocket {
+  private readonly socket: net.Socket;
+  private readonly clientId: string;
+  private correlationId = 0;
+  private failed = false;
+
+  private constructor(socket: net.Socket, clientId: string) {
+    this.socket = socket;
+    this.clientId = clientId;
+    socket.on('error', () => {
+      this.failed = true;
+    });
+    socket.on('close', () => {
+      this.failed = true;
+    });
+    // The broker answers nothing; anything it sends is read and dropped.
+    socket.resume();
+  }
+
+  static connect(host: string, port: number, clientId: string, timeoutMs: number): Promise<OneWaySocket> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port} within ${timeoutMs} ms`, { retriable: true }));
+      }, timeoutMs);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port}: ${error.message}`, { retriable: true, cause: error }));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new OneWaySocket(socket, clientId));
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.failed || this.socket.destroyed;
+  }
+
+  write(apiVersion: number, body: RequestInput<typeof ApiKey.PRODUCE>, done: (error: Error | undefined) => void): void {
+    const correlationId = this.correlationId;
+    this.correlationId = (correlationId + 1) & 0x7fffffff;
+    const frame = encodeRequest({ apiKey: ApiKey.PRODUCE, apiVersion, correlationId, clientId: this.clientId }, body).finish();
+    this.socket.write(frame, (error) => {
+      done(error === undefined || error === null ? undefined : new ClientError(ClientErrorCode.CLOSED, `acks=0 produce write failed: ${error.message}`, { retriable: true, cause: error }));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** One broker the sender talks to: the pooled connection (and, for acks=0, a one-way socket). */
+interface Link {
+  readonly nodeId: number;
+  connection: KafkaConnection | undefined;
+  oneWay: OneWaySocket | undefined;
+  version: number;
+  connecting: boolean;
+  inFlight: number;
+}
+
+interface FlushWaiter {
+  readonly remaining: Set<ProducerBatch>;
+  readonly resolve: () => void;
+}
+
+/**
+ * Takes ready batches from the accumulator and sends them to partition leaders: one Produce
+ * request per broker carries at most one batch per partition, with up to `maxInFlight`
+ * requests pipelined per connection. Per partition, batches are sent in order and at most
+ * `perPartitionLimit` are in flight (1 when retries without idempotence could reorder).
+ * A retried batch goes back to the front of its partition's queue, and nothing more of that
+ * partition is sent until everything in flight is answered, so order holds across retries.
+ */
+export class Sender {
+  /** Set by the producer after InitProducerId. */
+  producerId = -1n;
+  producerEpoch = -1;
+  /** flush() in progress: every batch is ready regardless of linger. */
+  flushing = 0;
+  private readonly cluster: Cluster;
+  private readonly accumulator: RecordAccumulator;
+  private readonly config: SenderConfig;
+  private readonly perPartitionLimit: number;
+  private readonly links = new Map<number, Link>();
+  private readonly flushWaiters = new Set<FlushWaiter>();
+  private readonly onSettled: () => void;
+  private drainScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private refreshing = false;
+  private refreshAgain = false;
+  /** A sequenced batch failed for good: sequences restart under a new producer id once nothing is in flight. */
+  private resetPending = false;
+  private resetting = false;
+  private totalInFlight = 0;
+  private closed = false;
+
+  constructor(cluster: Cluster, accumulator: RecordAccumulator, config: SenderConfig, onSettled: () => void) {
+    this.cluster = cluster;
+    this.accumulator = accumulator;
+    this.config = config;
+    this.onSettled = onSettled;
+    this.perPartitionLimit = config.idempotent || config.retries === 0 ? config.maxInFlight : 1;
+  }
+
+  /** Asks InitProducerId for a producer id and epoch (idempotence without transactions). */
+  async initProducerId(): Promise<void> {
+    await this.cluster.retrying(async () => {
+      const connection = await this.cluster.anyConnection();
+      const { response } = await this.cluster.send(connection, ApiKey.INIT_PRODUCER_ID, { transactionalId: null, transactionTimeoutMs: 60_000 }, { maxVersion: 1 });
+      throwIfKafkaError(response.errorCode, 'InitProducerId', null);
+      this.producerId = response.producerId;
+      this.producerEpoch = response.producerEpoch;
+    });
+  }
+
+  /** Drains soon (once per turn of the event loop, however many callers ask). */
+  wake(): void {
+    if (this.drainScheduled || this.closed) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Resolves once every batch open now is answered or given up. */
+  waitFor(batches: Iterable<ProducerBatch>): Promise<void> {
+    const remaining = new Set<ProducerBatch>();
+    for (const batch of batches) if (!batch.settled) remaining.add(batch);
+    if (remaining.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.flushWaiters.add({ remaining, resolve });
+    });
+  }
+
+  /** Stops sending; every unfinished batch fails with `error`; sockets of acks=0 are closed. */
+  close(error: Error): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const queue of this.accumulator.partitions.values()) {
+      for (const batch of [...queue.queue, ...queue.inFlight]) this.finish(queue, batch, error);
+      queue.queue.length = 0;
+      queue.inFlight.length = 0;
+    }
+    for (const link of this.links.values()) link.oneWay?.close();
+    this.links.clear();
+  }
+
+  private drain(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    let wakeAt = Number.POSITIVE_INFINITY;
+    let needMetadata = false;
+    const byLeader = new Map<number, PartitionQueue[]>();
+    for (const queue of this.accumulator.partitions.values()) {
+      this.expire(queue, now);
+      const head = queue.queue[0];
+      if (head === undefined) continue;
+      if (!this.mayGo(queue, now)) {
+        if (head.retryAt > now) wakeAt = Math.min(wakeAt, head.retryAt);
+        continue;
+      }
+      if (!this.isReady(queue, head, now)) {
+        wakeAt = Math.min(wakeAt, head.createdAt + this.config.lingerMs);
+        continue;
+      }
+      const leader = this.leaderOf(queue);
+      if (leader < 0) {
+        needMetadata = true;
+        wakeAt = Math.min(wakeAt, now + this.config.retryBackoffMs);
+        continue;
+      }
+      let group = byLeader.get(leader);
+      if (group === undefined) byLeader.set(leader, (group = []));
+      group.push(queue);
+    }
+    if (this.resetPending && this.totalInFlight === 0) void this.resetSequences();
+    for (const [nodeId, queues] of byLeader) this.sendTo(nodeId, queues, now);
+    if (needMetadata) this.refreshMetadata();
+    if (wakeAt !== Number.POSITIVE_INFINITY) this.wakeAt(wakeAt);
+  }
+
+  /** Gives up batches waiting longer than deliveryTimeoutMs (a broker down for good). */
+  private expire(queue: PartitionQueue, now: number): void {
+    while (queue.queue.length > 0) {
+      const head = queue.queue[0]!;
+      if (now - head.createdAt < this.config.deliveryTimeoutMs) return;
+      queue.queue.shift();
+      const error = new ClientError(
+        ClientErrorCode.TIMEOUT,
+        `${head.count} record(s) for ${head.topic}-${head.partition} expired: not acknowledged within deliveryTimeoutMs (${this.config.deliveryTimeoutMs} ms)`,
+        { retriable: true },
+      );
+      // Unknown whether an earlier attempt was written: sequences restart.
+      if (head.baseSequence >= 0) this.resetPending = true;
+      this.finish(queue, head, error);
+    }
+  }
+
+  /** Whether the partition may send its head batch now (ordering, in-flight limits, backoff). */
+  private mayGo(queue: PartitionQueue, now: number): boolean {
+    if (this.resetPending || this.resetting) return false;
+    if (queue.retrying) {
+      if (queue.inFlight.length > 0) return false;
+      queue.retrying = false;
+    }
+    if (queue.inFlight.length >= this.perPartitionLimit) return false;
+    const head = queue.queue[0];
+    return head !== undefined && head.retryAt <= now;
+  }
+
+  private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
+    return head.closed || queue.queue.length > 1 || this.flushing > 0 || now - head.createdAt >= this.config.lingerMs;
+  }
+
+  private leaderOf(queue: PartitionQueue): number {
+    const partitions = this.cluster.knownTopic(queue.topic)?.partitions;
+    const info = partitions?.[queue.partition];
+    if (info?.partition === queue.partition) return info.leader;
+    return partitions?.find((p) => p.partition === queue.partition)?.leader ?? -1;
+  }
+
+  private wakeAt(at: number): void {
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.drain();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  private link(nodeId: number): Link {
+    let link = this.links.get(nodeId);
+    if (link === undefined) {
+      link = { nodeId, connection: undefined, oneWay: undefined, version: -1, connecting: false, inFlight: 0 };
+      this.links.set(nodeId, link);
+    }
+    return link;
+  }
+
+  private usable(link: Link): boolean {
+    if (link.connection === undefined || link.connection.isClosed) return false;
+    return this.config.acks !== 0 || (link.oneWay !== undefined && !link.oneWay.isClosed);
+  }
+
+  private connect(link: Link): void {
+    if (link.connecting) return;
+    link.connecting = true;
+    void (async () => {
+      try {
+        const connection = await this.cluster.connectionTo(link.nodeId);
+        link.version = await connection.highestVersion(ApiKey.PRODUCE, PRODUCE_MIN_VERSION);
+        if (this.config.acks === 0 && (link.oneWay === undefined || link.oneWay.isClosed)) {
+          link.oneWay = await OneWaySocket.connect(connection.host, connection.port, connection.clientId, this.config.requestTimeoutMs);
+        }
+        link.connection = connection;
+        link.connecting = false;
+        this.wake();
+      } catch {
+        // Retried on a later drain, after a backoff and a metadata refresh (the broker may have moved).
+        this.refreshMetadata();
+        setTimeout(() => {
+          link.connecting = false;
+          this.wake();
+        }, this.config.retryBackoffMs).unref();
+      }
+    })();
+  }
+
+  private sendTo(nodeId: number, queues: PartitionQueue[], now: number): void {
+    const link = this.link(nodeId);
+    if (!this.usable(link)) {
+      this.connect(link);
+      return;
+    }
+    while (link.inFlight < this.config.maxInFlight) {
+      const batches: ProducerBatch[] = [];
+      const encoded: Buffer[] = [];
+      let size = 0;
+      for (const queue of queues) {
+        if (!this.mayGo(queue, now)) continue;
+        const head = queue.queue[0]!;
+        if (!this.isReady(queue, head, now)) continue;
+        const bytes = this.encode(queue, head);
+        if (batches.length > 0 && size + bytes.length > this.config.maxRequestSize) break;
+        queue.queue.shift();
+        queue.inFlight.push(head);
+        batches.push(head);
+        encoded.push(bytes);
+        size += bytes.length;
+      }
+      if (batches.length === 0) return;
+      this.produce(link, batches, encoded);
+    }
+  }
+
+  /** Closes the batch, gives it its sequence on first send, and encodes it (once per sequence). */
+  private encode(queue: PartitionQueue, batch: ProducerBatch): Buffer {
+    this.accumulator.close(batch);
+    if (batch.sentOrder < 0) batch.sentOrder = queue.sent++;
+    if (this.config.idempotent && batch.baseSequence < 0) {
+      batch.baseSequence = queue.nextSequence;
+      queue.nextSequence = addSequence(queue.nextSequence, batch.count);
+      batch.encoded = undefined;
+    }
+    batch.encoded ??= this.config.idempotent
+      ? batch.encode(this.config.compression, this.producerId, this.producerEpoch, batch.baseSequence)
+      : batch.encode(this.config.compression, -1n, -1, -1);
+    return batch.encoded;
+  }
+
+  private produce(link: Link, batches: ProducerBatch[], encoded: Buffer[]): void {
+    const topics = new Map<string, { index: number; records: Buffer }[]>();
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      let partitions = topics.get(batch.topic);
+      if (partitions === undefined) topics.set(batch.topic, (partitions = []));
+      partitions.push({ index: batch.partition, records: encoded[i]! });
+    }
+    const body: RequestInput<typeof ApiKey.PRODUCE> = {
+      transactionalId: null,
+      acks: this.config.acks,
+      timeoutMs: this.config.requestTimeoutMs,
+      topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })),
+    };
+    link.inFlight++;
+    this.totalInFlight++;
+    const settle = (): void => {
+      link.inFlight--;
+      this.totalInFlight--;
+    };
+    if (this.config.acks === 0) {
+      link.oneWay!.write(link.version, body, (error) => {
+        settle();
+        if (error === undefined) for (const batch of batches) this.succeed(batch, -1n, -1n);
+        else this.requestFailed(batches, error);
+        this.wake();
+      });
+      return;
+    }
+    link.connection!.request(ApiKey.PRODUCE, link.version, body).then(
+      (response) => {
+        settle();
+        this.answered(batches, response);
+        this.wake();
+      },
+      (error: unknown) => {
+        settle();
+        this.requestFailed(batches, error instanceof Error ? error : new Error(String(error)));
+        this.wake();
+      },
+    );
+  }
+
+  private answered(batches: ProducerBatch[], response: ProduceResponse): void {
+    const results = new Map<string, ProduceResponse['responses'][number]['partitionResponses'][number]>();
+    for (const topic of response.responses) for (const p of topic.partitionResponses) results.set(`${topic.name}\u0000${p.index}`, p);
+    for (const batch of batches) {
+      const result = results.get(`${batch.topic}\u0000${batch.partition}`);
+      if (result === undefined) {
+        this.failed(batch, new ClientError(ClientErrorCode.PROTOCOL, `the Produce response has no answer for ${batch.topic}-${batch.partition}`, { retriable: true }));
+        continue;
+      }
+      if (result.errorCode === ErrorCode.NONE || result.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+        this.succeed(batch, result.baseOffset, result.logAppendTimeMs);
+        continue;
+      }
+      const error = new KafkaError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`, result.errorMessage);
+      if (METADATA_ERRORS.has(result.errorCode)) this.refreshMetadata();
+      this.failed(batch, error, result.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.outOfOrderExpected(batch));
+    }
+  }
+
+  /** The broker saw a gap because an earlier batch of this partition failed or is being retried. */
+  private outOfOrderExpected(batch: ProducerBatch): boolean {
+    if (batch.resequenced || this.resetPending) return true;
+    const queue = this.accumulator.queueFor(batch.topic, batch.partition);
+    return queue.retrying || queue.inFlight.some((b) => b !== batch && b.sentOrder < batch.sentOrder) || queue.queue.some((b) => b.baseSequence >= 0);
+  }
+
+  private requestFailed(batches: ProducerBatch[], error: Error): void {
+    this.refreshMetadata();
+    for (const batch of batches) this.failed(batch, error);
+  }
+
+  private succeed(batch: ProducerBatch, baseOffset: bigint, logAppendTime: bigint): void {
+    const queue = this.accumulator.queueFor(batch.topic, batch.partition);
+    removeFrom(queue.inFlight, batch);
+    batch.succeed(baseOffset, logAppendTime);
+    this.released(batch);
+  }
+
+  /** Retries a failed attempt when the error allows and time remains; otherwise fails its records. */
+  private failed(batch: ProducerBatch, error: Error, forceRetriable = false): void {
+    const queue = this.accumulator.queueFor(batch.topic, batch.partition);
+    removeFrom(queue.inFlight, batch);
+    if (batch.settled) return;
+    const retriable = forceRetriable || (error instanceof ClientError && error.retriable) || (error instanceof KafkaError && errorCodeInfo(error.errorCode).retriable);
+    const now = Date.now();
+    if (!this.closed && retriable && batch.attempts < this.config.retries && now - batch.createdAt < this.config.deliveryTimeoutMs) {
+      batch.attempts++;
+      batch.resequenced = false;
+      batch.retryAt = now + Math.min(this.config.retryBackoffMs * 2 ** (batch.attempts - 1), MAX_BACKOFF_MS);
+      // Back in front of everything sent after it; the partition waits for its in-flight batches.
+      let at = 0;
+      while (at < queue.queue.length && queue.queue[at]!.sentOrder >= 0 && queue.queue[at]!.sentOrder < batch.sentOrder) at++;
+      queue.queue.splice(at, 0, batch);
+      queue.retrying = true;
+      this.wakeAt(batch.retryAt);
+      return;
+    }
+    // The broker did not take this batch (or may have): the next batches' sequences would leave a gap.
+    if (this.config.idempotent && batch.baseSequence >= 0) this.resetPending = true;
+    this.finish(queue, batch, error);
+  }
+
+  private finish(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
+    removeFrom(queue.inFlight, batch);
+    batch.fail(error);
+    this.released(batch);
+  }
+
+  private released(batch: ProducerBatch): void {
+    this.accumulator.release(batch);
+    if (this.flushWaiters.size > 0) {
+      for (const waiter of this.flushWaiters) {
+        waiter.remaining.delete(batch);
+        if (waiter.remaining.size === 0) {
+          this.flushWaiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
+    }
+    this.onSettled();
+  }
+
+  /**
+   * After a sequenced batch failed for good, the broker's next expected sequence is unknown
+   * to us: take a new producer id (sequences restart at 0) and renumber waiting batches.
+   */
+  private async resetSequences(): Promise<void> {
+    if (this.resetting) return;
+    this.resetting = true;
+    this.resetPending = false;
+    try {
+      await this.initProducerId();
+      for (const queue of this.accumulator.partitions.values()) {
+        queue.nextSequence = 0;
+        queue.retrying = false;
+        for (const batch of queue.queue) {
+          if (batch.baseSequence < 0) continue;
+          batch.baseSequence = queue.nextSequence;
+          queue.nextSequence = addSequence(queue.nextSequence, batch.count);
+          batch.encoded = undefined;
+        }
+      }
+    } catch (error) {
+      // Without a producer id nothing can be sent: fail what waits.
+      const cause = error instanceof Error ? error : new Error(String(error));
+      for (const queue of this.accumulator.partitions.values()) {
+        for (const batch of queue.queue.splice(0)) this.finish(queue, batch, cause);
+      }
+    } finally {
+      this.resetting = false;
+      this.wake();
+    }
+  }
+
+  /** Refreshes metadata of every topic the producer writes to; concurrent asks collapse. */
+  private refreshMetadata(): void {
+    if (this.closed) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    const topics = [...new Set([...this.accumulator.partitions.values()].map((q) => q.topic))];
+    this.cluster
+      .refreshMetadata(topics)
+      .catch(() => undefined)
+      .finally(() => {
+        setTimeout(() => {
+          this.refreshing = false;
+          if (this.refreshAgain) {
+            this.refreshAgain = false;
+            this.refreshMetadata();
+          }
+          this.wake();
+        }, this.config.retryBackoffMs).unref();
+      });
+  }
+}
+
+function removeFrom(list: ProducerBatch[], batch: ProducerBatch): void {
+  const at = list.indexOf(batch);
+  if (at >= 0) list.splice(at, 1);
+}
