@@ -1,9 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { MB, printEnvironment, printTable } from './report.ts';
+import { startBrokerProcess } from './broker-process.ts';
 
 /**
  * Drives kcat (librdkafka 2.0.2) against a fresh Brook broker in its own process:
@@ -16,43 +16,7 @@ import { MB, printEnvironment, printTable } from './report.ts';
 
 const RECORDS = Number(process.argv[2] ?? 2_000_000);
 const RECORD_SIZE = Number(process.argv[3] ?? 100);
-const ROOT = path.resolve(import.meta.dirname, '..');
 const ROUNDS = 3;
-
-interface RunningBroker {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function startBroker(dataDir: string, flushPolicy: string): Promise<RunningBroker> {
-  const configFile = path.join(dataDir, '..', `broker-${flushPolicy}.json`);
-  fs.writeFileSync(configFile, JSON.stringify({ log: { flushPolicy } }));
-  const child = spawn(
-    process.execPath,
-    ['--import=tsx', path.join(ROOT, 'cli/main.ts'), 'broker', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', '--config', configFile, '--log-level', 'info'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = readline.createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`broker exited with code ${code} before listening`));
-    });
-    lines.on('line', (line) => {
-      const match = /"port":(\d+)/.exec(line);
-      if (match !== null && line.includes('broker listening')) resolve(Number(match[1]));
-    });
-  });
-  return {
-    port,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => {
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 function kcat(args: string[]): Promise<number> {
   const started = process.hrtime.bigint();
@@ -89,7 +53,9 @@ async function main(): Promise<void> {
       ['all', 'every-append'],
     ] as const) {
       const dataDir = path.join(work, `data-acks-${acks}`);
-      const broker = await startBroker(dataDir, flushPolicy);
+      const configFile = path.join(work, `broker-${flushPolicy}.json`);
+      fs.writeFileSync(configFile, JSON.stringify({ log: { flushPolicy } }));
+      const broker = await startBrokerProcess(dataDir, ['--config', configFile]);
       const bootstrap = `127.0.0.1:${broker.port}`;
       try {
         const produced: number[] = [];

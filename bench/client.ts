@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
 import { Producer } from '../client/producer/index.ts';
 import { MB, printEnvironment, printTable } from './report.ts';
+import { startBrokerProcess } from './broker-process.ts';
 
 /**
  * Brook's producer against kafkajs 2.2.4's on the same workload: N records of a fixed size,
@@ -24,40 +23,7 @@ const KAFKAJS_RECORDS = Number(process.argv[3] ?? 300_000);
 const RECORD_SIZE = Number(process.argv[4] ?? 100);
 const KAFKAJS_BATCH = 5_000;
 const ROUNDS = 3;
-const ROOT = path.resolve(import.meta.dirname, '..');
 
-interface RunningBroker {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function startBroker(dataDir: string): Promise<RunningBroker> {
-  const child = spawn(
-    process.execPath,
-    ['--import=tsx', path.join(ROOT, 'cli/main.ts'), 'broker', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', '--log-level', 'info'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = readline.createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => {
-      reject(new Error(`broker exited with code ${code} before listening`));
-    });
-    lines.on('line', (line) => {
-      const match = /"port":(\d+)/.exec(line);
-      if (match !== null && line.includes('broker listening')) resolve(Number(match[1]));
-    });
-  });
-  return {
-    port,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => {
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 const BROOK_CHUNK = 1000;
 
@@ -116,7 +82,7 @@ async function main(): Promise<void> {
     `bench:client: ${RECORD_SIZE}-byte records, acks=1, one partition; Brook ${BROOK_RECORDS.toLocaleString('en-US')} records, kafkajs 2.2.4 ${KAFKAJS_RECORDS.toLocaleString('en-US')} records (send of ${KAFKAJS_BATCH.toLocaleString('en-US')}-message arrays)`,
   );
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-client-'));
-  const broker = await startBroker(path.join(work, 'data'));
+  const broker = await startBrokerProcess(path.join(work, 'data'));
   const bootstrap = `127.0.0.1:${broker.port}`;
   const runs = { send: [] as number[], sendBatch: [] as number[], kafkajs: [] as number[] };
   try {
