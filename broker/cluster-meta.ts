@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrookError } from '../core/protocol/index.ts';
-import { writeFileAtomic } from './producers/atomic-write.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 
 const FILE_NAME = 'meta.properties';
 

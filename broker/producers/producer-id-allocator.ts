@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { ProducerStateError, ProducerStateErrorCode } from './errors.ts';
 
 export const PRODUCER_ID_BLOCK_FILE = 'producer-id-block';

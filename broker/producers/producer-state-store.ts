@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PartitionLog } from '../../core/log/index.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 import { PartitionProducerState } from './producer-state.ts';
 
 export const PRODUCER_STATE_SNAPSHOT_FILE = 'producer-state.snapshot';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrookError } from '../../core/protocol/index.ts';
-import { writeFileAtomic } from '../producers/atomic-write.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
 import type { TopicConfigs } from './topic-config.ts';
 
 /** What the broker knows about a topic besides its data. */

@@ -1,4 +1,4 @@
-import { BatchLayout, CompressionCodec, NO_PARTITION_LEADER_EPOCH, compress, crc32c } from '../../core/records/index.ts';
+import { BatchLayout, CompressionCodec, NO_PARTITION_LEADER_EPOCH, compress, crc32c, varintSize, writeVarint } from '../../core/records/index.ts';
 
 /** Bytes of a record batch v2 header (61), counted once per batch against batchSize and bufferMemory. */
 export const BATCH_OVERHEAD = BatchLayout.HEADER_SIZE;
@@ -21,16 +21,6 @@ export interface RecordHeaderBytes {
   readonly value: Buffer | null;
 }
 
-function varintSize(value: number): number {
-  let zz = ((value << 1) ^ (value >> 31)) >>> 0;
-  let size = 1;
-  while (zz >= 0x80) {
-    zz >>>= 7;
-    size++;
-  }
-  return size;
-}
-
 /** Zigzag of a safe integer as a non-negative double (exact below 2^52). */
 function zigzag64(value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1;
@@ -44,16 +34,6 @@ function varlongSize(value: number): number {
     size++;
   }
   return size;
-}
-
-function writeVarint(buf: Buffer, pos: number, value: number): number {
-  let zz = ((value << 1) ^ (value >> 31)) >>> 0;
-  while (zz >= 0x80) {
-    buf[pos++] = (zz & 0x7f) | 0x80;
-    zz >>>= 7;
-  }
-  buf[pos++] = zz;
-  return pos;
 }
 
 function writeVarlong(buf: Buffer, pos: number, value: number): number {

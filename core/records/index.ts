@@ -19,6 +19,7 @@ export {
 } from './batch-header.ts';
 export type { BatchHeader } from './batch-header.ts';
 export { checkBatch } from './batch-check.ts';
+export { varintSize, writeVarint } from './varint.ts';
 export { recordsProblem } from './record-check.ts';
 export type { BatchCheck, BatchCheckOptions, BatchProblem } from './batch-check.ts';
 export { encodeRecordBatch } from './record-batch-encoder.ts';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProducerStateError, ProducerStateErrorCode } from './errors.ts';
+import { BrookError } from '../core/protocol/index.ts';
 
 /**
  * Replaces `file` with `contents` so that a crash at any point leaves either the old or
@@ -21,7 +21,7 @@ export function writeFileAtomic(file: string, contents: string): void {
     syncDirectory(path.dirname(file));
   } catch (error) {
     fs.rmSync(tmp, { force: true });
-    throw new ProducerStateError(ProducerStateErrorCode.IO_FAILED, `could not write ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BrookError('ERR_BROKER_IO_FAILED', `could not write ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
