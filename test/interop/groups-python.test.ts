@@ -158,6 +158,10 @@ function startMember(t: ExecutionContext, client: Client, bootstrap: string, gro
 // What the clients say they committed.
 
 /** The offsets each member last reported committed, merged: what the clients believe is committed. */
+function sameOffsets(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((offset, i) => offset === b[i]);
+}
+
 function reportedCommits(members: readonly Member[]): number[] {
   const out = Array.from({ length: PARTITIONS }, () => 0);
   for (const m of members) {
@@ -196,6 +200,8 @@ test('confluent-kafka: two subscribed Consumers split a 6-partition topic and co
   t.is(partitionsOf(shared, one.clientId, topic)?.length, 3);
   t.is(partitionsOf(shared, two.clientId, topic)?.length, 3);
   await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
+  // The broker answers a commit before the client prints that it returned: wait for the report.
+  await waitFor(() => sameOffsets(reportedCommits(members), log.endOffsets()), { timeoutMs: WAIT_MS, describe });
   t.deepEqual(reportedCommits(members), log.endOffsets(), 'every synchronous commit the clients saw succeed is what the broker returns');
 
   // close() leaves the group at once (LeaveGroup): the next generation gives everything to two.
@@ -262,6 +268,7 @@ test('kafka-python: two KafkaConsumers (group_id, subscribe, commit()) split a t
   t.is(shared?.protocol, 'range', 'kafka-python lists range first');
   t.is(partitionsOf(shared, one.clientId, topic)?.length, 3);
   await waitForCommitted(client, group, topic, log.endOffsets(), { timeoutMs: WAIT_MS, describe });
+  await waitFor(() => sameOffsets(reportedCommits(members), log.endOffsets()), { timeoutMs: WAIT_MS, describe });
   t.deepEqual(reportedCommits(members), log.endOffsets(), 'every commit() that returned is what the broker returns');
 
   await one.close();
