@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LogError, LogErrorCode } from '../../core/log/index.ts';
 import type { Clock } from '../../core/log/index.ts';
-import { ErrorCode } from '../../core/protocol/index.ts';
+import { ErrorCode, decodeConsumerAssignment } from '../../core/protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupState } from './classic-group.ts';
 import type { JoinResult, Member, Protocol, SyncResult } from './classic-group.ts';
@@ -741,29 +741,13 @@ function assignmentSummary(group: ClassicGroup): Record<string, string[]> {
 }
 
 /**
- * Reads a ConsumerProtocolAssignment (INT16 version, [topic, [partition]], user data) into
- * `topic-partition` names; anything else (another protocol type) is shown by size.
+ * A consumer-protocol assignment as `topic-partition` names; anything else (another protocol
+ * type's bytes) is shown by size.
  */
 export function describeConsumerAssignment(assignment: Buffer): string[] {
   try {
-    let pos = 2;
-    const topics = assignment.readInt32BE(pos);
-    pos += 4;
-    const out: string[] = [];
-    for (let t = 0; t < topics; t++) {
-      const nameLength = assignment.readInt16BE(pos);
-      pos += 2;
-      const topic = assignment.toString('utf8', pos, pos + nameLength);
-      pos += nameLength;
-      const count = assignment.readInt32BE(pos);
-      pos += 4;
-      for (let p = 0; p < count; p++) {
-        out.push(`${topic}-${assignment.readInt32BE(pos)}`);
-        pos += 4;
-      }
-    }
-    return out;
+    return decodeConsumerAssignment(assignment).topics.flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}-${p}`));
   } catch {
-    return assignment.length === 0 ? [] : [`(${assignment.length} bytes)`];
+    return [`(${assignment.length} bytes)`];
   }
 }

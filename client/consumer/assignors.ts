@@ -1,13 +1,4 @@
-import { Reader, Writer } from '../../core/protocol/index.ts';
-
-/** A member's ConsumerProtocolSubscription, as JoinGroup carries it in a protocol's metadata. */
-export interface ConsumerSubscription {
-  readonly version: number;
-  readonly topics: readonly string[];
-  readonly userData: Buffer | null;
-  /** v1+: what the member owned before this rebalance (cooperative protocols). */
-  readonly ownedPartitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
-}
+import type { ConsumerSubscription } from '../../core/protocol/index.ts';
 
 /** One group member as the leader sees it in the JoinGroup response. */
 export interface GroupMember {
@@ -30,40 +21,8 @@ export interface Assignor {
   assign(members: readonly GroupMember[], partitionsPerTopic: ReadonlyMap<string, number>): GroupAssignment;
 }
 
-/** Writes a ConsumerProtocolSubscription v0 (topics, user data): what every Kafka client reads. */
-export function encodeConsumerSubscription(topics: readonly string[], userData: Buffer | null = null): Buffer {
-  const w = new Writer();
-  w.int16(0).arrayLength(topics.length);
-  for (const topic of topics) w.string(topic);
-  w.nullableBytes(userData);
-  return w.finish();
-}
-
-/** Reads a ConsumerProtocolSubscription of any version; fields newer than v1 are ignored. */
-export function decodeConsumerSubscription(bytes: Buffer): ConsumerSubscription {
-  const r = new Reader(bytes);
-  const version = r.int16();
-  const count = r.arrayLength(2);
-  const topics: string[] = [];
-  for (let i = 0; i < count; i++) topics.push(r.string());
-  // Some clients end the subscription after the topics.
-  const userData = r.remaining() >= 4 ? r.nullableBytes() : null;
-  const ownedPartitions: { topic: string; partitions: number[] }[] = [];
-  if (version >= 1 && r.remaining() >= 4) {
-    const owned = r.arrayLength(6);
-    for (let i = 0; i < owned; i++) {
-      const topic = r.string();
-      const n = r.arrayLength(4);
-      const partitions: number[] = [];
-      for (let p = 0; p < n; p++) partitions.push(r.int32());
-      ownedPartitions.push({ topic, partitions });
-    }
-  }
-  return { version, topics, userData, ownedPartitions };
-}
-
 /** Kafka's member order (AbstractPartitionAssignor.MemberInfo): static members by instance id first, then by member id. */
-function compareMembers(a: GroupMember, b: GroupMember): number {
+export function compareMembers(a: GroupMember, b: GroupMember): number {
   if (a.groupInstanceId !== null && b.groupInstanceId !== null) return compareStrings(a.groupInstanceId, b.groupInstanceId);
   if (a.groupInstanceId !== null) return -1;
   if (b.groupInstanceId !== null) return 1;
@@ -71,7 +30,7 @@ function compareMembers(a: GroupMember, b: GroupMember): number {
 }
 
 /** Java's String.compareTo: UTF-16 code units, as JavaScript's `<` compares. */
-function compareStrings(a: string, b: string): number {
+export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -1,9 +1,15 @@
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import {
+  ApiKey,
+  CONSUMER_PROTOCOL_TYPE,
+  ErrorCode,
+  decodeConsumerAssignment,
+  decodeConsumerSubscription,
+  encodeConsumerAssignment,
+  encodeConsumerSubscription,
+} from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { KafkaConnection } from '../connection.ts';
-import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, encodeConsumerAssignment } from '../consumer-protocol.ts';
 import { ClientError, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
-import { decodeConsumerSubscription, encodeConsumerSubscription } from './assignors.ts';
 import type { Assignor, GroupMember } from './assignors.ts';
 import type { TopicPartition } from './offsets.ts';
 
@@ -181,7 +187,7 @@ export class GroupMembership {
     const { groupId, assignors } = this.options;
     const topics = await this.hooks.topics();
     const connection = await this.coordinator();
-    const protocols = assignors.map((a) => ({ name: a.name, metadata: encodeConsumerSubscription(topics, a.userData?.() ?? null) }));
+    const protocols = assignors.map((a) => ({ name: a.name, metadata: encodeConsumerSubscription({ topics, userData: a.userData?.() ?? null }) }));
     // The coordinator holds JoinGroup until every member has rejoined: up to the rebalance timeout.
     const timeoutMs = this.options.rebalanceTimeoutMs + 5000;
     let join;

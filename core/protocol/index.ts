@@ -23,6 +23,20 @@ export type { ParsedRange } from './version-range.ts';
 export { defaultFactory } from './field-default.ts';
 export { decodeMessage, encodeMessage } from './codec.ts';
 export {
+  CONSUMER_PROTOCOL_TYPE,
+  decodeConsumerAssignment,
+  decodeConsumerSubscription,
+  encodeConsumerAssignment,
+  encodeConsumerSubscription,
+} from './consumer-protocol.ts';
+export type {
+  ConsumerAssignment,
+  ConsumerAssignmentInput,
+  ConsumerSubscription,
+  ConsumerSubscriptionInput,
+  TopicPartitions,
+} from './consumer-protocol.ts';
+export {
   decodeRequestHeader,
   decodeResponseHeader,
   encodeRequestHeader,
