@@ -50,15 +50,29 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, options: DecodeOptions =
   }
   const cursor = new ByteCursor(body);
   const inner = new ByteCursor(body);
+  const timestamps = { delta: -1n, value: header.baseTimestamp - 1n };
   const records = new Array<Record>(header.recordsCount);
   for (let i = 0; i < header.recordsCount; i++) {
-    records[i] = readRecord(cursor, inner, header);
+    records[i] = readRecord(cursor, inner, header, timestamps);
   }
   if (cursor.remaining() !== 0) cursor.fail(`${cursor.remaining()} bytes left after the last record`);
   return { header, records };
 }
 
-function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader): Record {
+/** Shared by every record without headers, most of them: one array fewer for the GC per record. */
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/**
+ * The last timestamp delta read in a batch and its timestamp. Records of one batch mostly
+ * share their millisecond, so consecutive equal deltas share one bigint instead of each
+ * allocating its own: fewer objects for the GC to move while a fetch is being consumed.
+ */
+interface TimestampMemo {
+  delta: bigint;
+  value: bigint;
+}
+
+function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader, timestamps: TimestampMemo): Record {
   const length = cursor.varint();
   if (length < MIN_RECORD_SIZE - 1 || length > cursor.remaining()) cursor.fail(`record length ${length}`);
   const recordEnd = cursor.pos + length;
@@ -71,18 +85,26 @@ function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader):
   const value = inner.bytes(inner.varint());
   const headerCount = inner.varint();
   if (headerCount < 0 || headerCount > inner.remaining() / MIN_HEADER_SIZE) inner.fail(`header count ${headerCount}`);
-  const headers = new Array<RecordHeader>(headerCount);
-  for (let h = 0; h < headerCount; h++) {
-    const keyBytes = inner.bytes(inner.varint());
-    if (keyBytes === null) inner.fail('null header key');
-    headers[h] = { key: keyBytes.toString('utf8'), value: inner.bytes(inner.varint()) };
+  let headers = NO_HEADERS;
+  if (headerCount > 0) {
+    const list = new Array<RecordHeader>(headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const keyBytes = inner.bytes(inner.varint());
+      if (keyBytes === null) inner.fail('null header key');
+      list[h] = { key: keyBytes.toString('utf8'), value: inner.bytes(inner.varint()) };
+    }
+    headers = list;
   }
   if (inner.pos !== recordEnd) inner.fail(`record has ${recordEnd - inner.pos} trailing bytes`);
   cursor.pos = recordEnd;
+  if (timestampDelta !== timestamps.delta) {
+    timestamps.delta = timestampDelta;
+    timestamps.value = header.baseTimestamp + timestampDelta;
+  }
   return {
     offset: header.baseOffset + BigInt(offsetDelta),
     // LogAppendTime batches carry the broker's time in maxTimestamp for every record.
-    timestamp: (header.attributes & Attributes.LOG_APPEND_TIME) !== 0 ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+    timestamp: (header.attributes & Attributes.LOG_APPEND_TIME) !== 0 ? header.maxTimestamp : timestamps.value,
     key,
     value,
     headers,

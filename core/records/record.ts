@@ -9,7 +9,8 @@ export interface Record {
   timestamp: bigint;
   key: Buffer | null;
   value: Buffer | null;
-  headers: RecordHeader[];
+  /** Records without headers share one frozen empty list. */
+  headers: readonly RecordHeader[];
 }
 
 /** A record to encode. offsetDelta defaults to its index in the batch. */

@@ -20,7 +20,7 @@ import {
   readBatchHeader,
   stampBatch,
 } from '../../../../core/records/index.ts';
-import type { BatchOptions, Record as BrookRecord, RecordInput } from '../../../../core/records/index.ts';
+import type { BatchOptions, Record as BrookRecord, RecordHeader, RecordInput } from '../../../../core/records/index.ts';
 import { CORRUPT, batchAround, fields, rawRecord, recordBody, reseal } from './batch-fixtures.ts';
 import { KafkajsCompression, kafkajsDecodeBatch, kafkajsEncodeBatch } from './kafkajs-reference.ts';
 import type { KafkajsDecodedBatch, ReferenceRecord } from './kafkajs-reference.ts';
@@ -384,6 +384,25 @@ test('timestamps round-trip, including negative deltas and pre-1970 values', (t)
   );
   t.is(header.baseTimestamp, T0);
   t.is(header.maxTimestamp, T0 + 10n);
+});
+
+test('runs of equal timestamps decode right, whatever the first delta is', (t) => {
+  // The decoder reuses a timestamp across records with equal deltas; a first delta of -1 must not be mistaken for a repeat.
+  const timestamps = [T0 - 1n, T0 - 1n, T0, T0, T0, T0 - 1n, T0 + 5n, T0 + 5n];
+  const inputs: RecordInput[] = timestamps.map((timestamp, i) => ({ timestamp, value: buf(String(i)) }));
+  const { records } = decodeRecordBatch(encodeRecordBatch(inputs, { baseTimestamp: T0 }));
+  t.deepEqual(
+    records.map((r) => r.timestamp),
+    timestamps,
+  );
+});
+
+test('records without headers share one list that cannot be changed', (t) => {
+  const { records } = decodeRecordBatch(encodeRecordBatch([{ timestamp: T0, value: buf('a') }, { timestamp: T0, value: buf('b') }]));
+  t.deepEqual(records[0]!.headers, []);
+  t.true(Object.isFrozen(records[0]!.headers));
+  t.throws(() => (records[0]!.headers as RecordHeader[]).push({ key: 'k', value: null }), { instanceOf: TypeError });
+  t.deepEqual(records[1]!.headers, []);
 });
 
 test('LogAppendTime: the attribute is set and every record reports maxTimestamp', (t) => {
