@@ -1,4 +1,4 @@
-import type { ConsumerSubscription } from '../../core/protocol/index.ts';
+import type { ConsumerSubscription, ConsumerSubscriptionInput, TopicPartitions } from '../../core/protocol/index.ts';
 
 /** One group member as the leader sees it in the JoinGroup response. */
 export interface GroupMember {
@@ -11,13 +11,36 @@ export interface GroupMember {
 export type GroupAssignment = Map<string, Map<string, number[]>>;
 
 /**
+ * Kafka's rebalance protocols (ConsumerPartitionAssignor.RebalanceProtocol). Eager: a member
+ * gives up every partition before it rejoins. Cooperative (KIP-429): a member keeps its
+ * partitions through the rebalance and gives up only those the new assignment takes away.
+ */
+export type RebalanceProtocol = 'eager' | 'cooperative';
+
+/** What a member knows when it writes its subscription for a JoinGroup. */
+export interface SubscriptionState {
+  readonly topics: readonly string[];
+  /** The partitions it owns going into the rebalance (none under the eager protocol). */
+  readonly ownedPartitions: readonly TopicPartitions[];
+  /** The generation it owns them in; -1 when it owns none or lost its generation. */
+  readonly generationId: number;
+}
+
+/**
  * A partition assignment strategy. `name` is the protocol name sent in JoinGroup: every member of
  * a group must offer one name in common, and the group leader runs that name's `assign`.
  */
 export interface Assignor {
   readonly name: string;
+  /**
+   * The rebalance protocols it supports; default `['eager']`. A consumer runs the cooperative
+   * protocol only when every assignor it offers supports it, as Kafka's consumer does.
+   */
+  readonly rebalanceProtocols?: readonly RebalanceProtocol[];
   /** The user data this member puts in its subscription; null by default. */
   userData?(): Buffer | null;
+  /** The whole subscription this member sends; by default v0 with `userData()`. */
+  subscription?(state: SubscriptionState): ConsumerSubscriptionInput;
   assign(members: readonly GroupMember[], partitionsPerTopic: ReadonlyMap<string, number>): GroupAssignment;
 }
 

@@ -81,6 +81,8 @@ interface ConsumerPartition extends PartitionState {
   committed: bigint | undefined;
   /** Bumped by seek, so a batch delivered before a seek does not move `processed`. */
   seeks: number;
+  /** Being revoked: nothing more is delivered from it. */
+  revoking: boolean;
 }
 
 type Mode = 'none' | 'subscribe' | 'assign';
@@ -100,6 +102,8 @@ export class Consumer {
   private readonly partitions = new Map<string, ConsumerPartition>();
   private readonly listeners = { assigned: new Set<PartitionsListener>(), revoked: new Set<PartitionsListener>() };
   private readonly waiters = new Set<() => void>();
+  /** Partition key → batches handed to the application and not yet processed. */
+  private readonly inHand = new Map<string, number>();
   private membership: GroupMembership | undefined;
   private subscription: readonly (string | RegExp)[] = [];
   private subscribedTopics: string[] = [];
@@ -283,6 +287,7 @@ export class Consumer {
       const { batch, state, seeks } = current;
       current = undefined;
       if (this.partitions.get(state.key) === state && state.seeks === seeks) state.processed = batch.nextOffset;
+      this.release(state.key);
     };
     return {
       next: async () => {
@@ -295,6 +300,7 @@ export class Consumer {
             const state = this.partitions.get(tpKey(batch.topic, batch.partition))!;
             state.delivered = batch.nextOffset;
             current = { batch, state, seeks: state.seeks };
+            this.inHand.set(state.key, (this.inHand.get(state.key) ?? 0) + 1);
             return {
               done: false,
               value: { topic: batch.topic, partition: batch.partition, records: batch.records, highWatermark: batch.highWatermark },
@@ -394,9 +400,26 @@ export class Consumer {
     for (const wake of waiters) wake();
   }
 
+  private release(key: string): void {
+    const held = (this.inHand.get(key) ?? 1) - 1;
+    if (held > 0) this.inHand.set(key, held);
+    else this.inHand.delete(key);
+    this.wakeAll();
+  }
+
+  /**
+   * Resolves once the application holds no batch of these partitions (it moved past them or
+   * left its loop), so a partition is never processed here after it is revoked; or at close.
+   */
+  private async whenReleased(keys: readonly string[]): Promise<void> {
+    while (!this.closed && keys.some((key) => this.inHand.has(key))) {
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
+    }
+  }
+
   private isCurrent(batch: { topic: string; partition: number; epoch: number }): boolean {
     const state = this.partitions.get(tpKey(batch.topic, batch.partition));
-    return state !== undefined && state.epoch === batch.epoch && !state.paused;
+    return state !== undefined && state.epoch === batch.epoch && !state.paused && !state.revoking;
   }
 
   private newPartition(topic: string, partition: number): ConsumerPartition {
@@ -412,6 +435,7 @@ export class Consumer {
       processed: undefined,
       committed: undefined,
       seeks: 0,
+      revoking: false,
     };
     this.partitions.set(state.key, state);
     return state;
@@ -446,13 +470,18 @@ export class Consumer {
     }
   }
 
-  private async commitProcessed(): Promise<void> {
+  /**
+   * Commits the processed offsets that moved since the last commit, of every partition or of
+   * `only`. In a group, only while the member holds a live generation, unless `duringRebalance`
+   * (partitions being revoked, whose generation is still current).
+   */
+  private async commitProcessed(only?: readonly ConsumerPartition[], duringRebalance = false): Promise<void> {
     const groupId = this.options.groupId;
     if (groupId === undefined || this.closed) return;
-    if (this.mode === 'subscribe' && this.membership?.isStable !== true) return;
+    if (!duringRebalance && this.mode === 'subscribe' && this.membership?.isStable !== true) return;
     const offsets: TopicPartitionOffset[] = [];
     const states: [ConsumerPartition, bigint][] = [];
-    for (const state of this.partitions.values()) {
+    for (const state of only ?? this.partitions.values()) {
       if (state.processed === undefined || state.processed === state.committed) continue;
       offsets.push({ topic: state.topic, partition: state.partition, offset: state.processed });
       states.push([state, state.processed]);
@@ -490,15 +519,19 @@ export class Consumer {
           const after = (await this.resolveTopics()).join('\u0000');
           return before !== after;
         },
-        revoke: async () => {
-          if (this.autoCommitEnabled()) await this.commitProcessed().catch(() => undefined);
-          const revoked = this.assignment();
-          for (const state of this.partitions.values()) state.epoch++;
-          this.partitions.clear();
-          await this.emit('revoked', revoked);
+        revoke: async (partitions, lost) => {
+          const states = partitions.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition))).filter((s) => s !== undefined);
+          for (const state of states) state.revoking = true;
+          await this.whenReleased(states.map((s) => s.key));
+          if (!lost && this.autoCommitEnabled()) await this.commitProcessed(states, true).catch(() => undefined);
+          for (const state of states) {
+            state.epoch++;
+            if (this.partitions.get(state.key) === state) this.partitions.delete(state.key);
+          }
+          await this.emit('revoked', partitions);
         },
         assign: async (partitions) => {
-          const states = partitions.map((tp) => this.newPartition(tp.topic, tp.partition));
+          const states = partitions.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition)) ?? this.newPartition(tp.topic, tp.partition));
           await this.emit('assigned', partitions);
           await this.initPositions(
             states.filter((s) => s.position === undefined),

@@ -7,10 +7,12 @@ import {
   encodeConsumerAssignment,
   encodeConsumerSubscription,
 } from '../../core/protocol/index.ts';
+import type { TopicPartitions } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { KafkaConnection } from '../connection.ts';
 import { ClientError, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
-import type { Assignor, GroupMember } from './assignors.ts';
+import type { Assignor, GroupMember, RebalanceProtocol } from './assignors.ts';
+import { tpKey } from './offsets.ts';
 import type { TopicPartition } from './offsets.ts';
 
 export interface MembershipOptions {
@@ -25,9 +27,12 @@ export interface MembershipOptions {
 export interface MembershipHooks {
   /** The topics this member subscribes to now (a regex subscription resolved against metadata). */
   topics(): Promise<string[]>;
-  /** Called before every rejoin while partitions are assigned (eager protocol: everything is revoked). */
-  revoke(): Promise<void>;
-  /** Called with the partitions of a new generation. */
+  /**
+   * This member gives these partitions up. `lost`: its generation is gone (another member may
+   * already own them), so nothing is committed for them.
+   */
+  revoke(partitions: TopicPartition[], lost: boolean): Promise<void>;
+  /** This member now owns these partitions as well (eager protocol: these are all it owns). */
   assign(partitions: TopicPartition[]): Promise<void>;
   /** A fatal error: the member stops. */
   fail(error: Error): void;
@@ -44,22 +49,43 @@ const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
 ]);
 
+const compareTps = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
+
+function byTopic(partitions: readonly TopicPartition[]): TopicPartitions[] {
+  const topics = new Map<string, number[]>();
+  for (const { topic, partition } of [...partitions].sort(compareTps)) {
+    const list = topics.get(topic);
+    if (list === undefined) topics.set(topic, [partition]);
+    else list.push(partition);
+  }
+  return [...topics].map(([topic, list]) => ({ topic, partitions: list }));
+}
+
 /**
- * A consumer's life in a group (Kafka's classic, eager protocol): JoinGroup (retrying with the
- * id a MEMBER_ID_REQUIRED answer hands out), the leader computing the assignment, SyncGroup, a
+ * A consumer's life in a group, Kafka's classic protocol: JoinGroup (retrying with the id a
+ * MEMBER_ID_REQUIRED answer hands out), the leader computing the assignment, SyncGroup, a
  * heartbeat every heartbeatIntervalMs, a rejoin when the coordinator says the group rebalances
  * or forgot this generation or member, and LeaveGroup on close.
+ *
+ * The rebalance protocol is cooperative when every assignor offered supports it, else eager
+ * (as Kafka's ConsumerCoordinator decides). Eager: every partition is revoked before each
+ * rejoin. Cooperative (KIP-429): the member keeps its partitions through the rebalance, sends
+ * them in its subscription, and afterwards revokes only those the new assignment lacks; if
+ * there were any, it rejoins at once so the next generation can hand them on.
  */
 export class GroupMembership {
   memberId = '';
   generationId = -1;
   protocolName: string | null = null;
+  readonly protocol: RebalanceProtocol;
   private readonly cluster: Cluster;
   private readonly options: MembershipOptions;
   private readonly hooks: MembershipHooks;
   private coordinatorConnection: KafkaConnection | undefined;
+  /** What this member owns: the partitions of its last assignment not revoked since. */
+  private owned: TopicPartition[] = [];
   private rejoinNeeded = true;
-  private assigned = false;
+  private synced = false;
   private closed = false;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -69,6 +95,7 @@ export class GroupMembership {
     this.cluster = cluster;
     this.options = options;
     this.hooks = hooks;
+    this.protocol = options.assignors.every((a) => a.rebalanceProtocols?.includes('cooperative') === true) ? 'cooperative' : 'eager';
   }
 
   start(): void {
@@ -83,7 +110,12 @@ export class GroupMembership {
 
   /** Whether the member holds the assignment of a live generation. */
   get isStable(): boolean {
-    return this.assigned && !this.rejoinNeeded;
+    return this.synced && !this.rejoinNeeded;
+  }
+
+  /** The partitions this member owns now. */
+  ownedPartitions(): TopicPartition[] {
+    return [...this.owned];
   }
 
   /** Stops heartbeating and leaves the group. Idempotent. */
@@ -179,15 +211,59 @@ export class GroupMembership {
     throwIfKafkaError(response.errorCode, `Heartbeat for group '${this.options.groupId}'`);
   }
 
-  private async joinAndSync(): Promise<void> {
-    if (this.assigned) {
-      this.assigned = false;
-      await this.hooks.revoke();
+  /**
+   * Runs a rebalance callback (which may wait for the application to finish a batch) while
+   * heartbeating, so a slow callback does not cost the member its session. A heartbeat saying
+   * the group rebalances again only marks a rejoin; other errors show up on the next request.
+   */
+  private async whileHeartbeating(work: () => Promise<void>): Promise<void> {
+    const progress = { done: false, stop: undefined as (() => void) | undefined };
+    // Read through a call: the callback flips it while this loop awaits.
+    const isDone = (): boolean => progress.done;
+    const finished = work().finally(() => {
+      progress.done = true;
+      progress.stop?.();
+    });
+    while (!isDone() && !this.isClosed()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.heartbeatIntervalMs);
+        progress.stop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (isDone() || this.isClosed()) break;
+      try {
+        await this.heartbeat();
+      } catch (error) {
+        if (error instanceof KafkaError && REJOIN_ERRORS.has(error.errorCode)) this.rejoinNeeded = true;
+      }
     }
+    await finished;
+  }
+
+  /** Gives up owned partitions (all of them, or those listed). */
+  private async revoke(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
+    if (partitions.length === 0) return;
+    const gone = new Set(partitions.map((tp) => tpKey(tp.topic, tp.partition)));
+    this.owned = this.owned.filter((tp) => !gone.has(tpKey(tp.topic, tp.partition)));
+    await this.whileHeartbeating(() => this.hooks.revoke([...partitions], lost));
+  }
+
+  private async joinAndSync(): Promise<void> {
+    this.synced = false;
+    // Eager: everything goes before the rejoin. Either protocol: partitions of a generation
+    // this member lost may already belong to someone else.
+    if (this.protocol === 'eager' || this.generationId === -1) await this.revoke(this.owned, this.generationId === -1);
+    if (this.isClosed()) return;
     const { groupId, assignors } = this.options;
     const topics = await this.hooks.topics();
     const connection = await this.coordinator();
-    const protocols = assignors.map((a) => ({ name: a.name, metadata: encodeConsumerSubscription({ topics, userData: a.userData?.() ?? null }) }));
+    const state = { topics, ownedPartitions: byTopic(this.owned), generationId: this.generationId };
+    const protocols = assignors.map((a) => ({
+      name: a.name,
+      metadata: encodeConsumerSubscription(a.subscription?.(state) ?? { topics, userData: a.userData?.() ?? null }),
+    }));
     // The coordinator holds JoinGroup until every member has rejoined: up to the rebalance timeout.
     const timeoutMs = this.options.rebalanceTimeoutMs + 5000;
     let join;
@@ -237,9 +313,7 @@ export class GroupMembership {
       assignments = members.map((m) => ({
         memberId: m.memberId,
         assignment: encodeConsumerAssignment({
-          topics: [...(plan.get(m.memberId) ?? new Map<string, number[]>())]
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })),
+          topics: byTopic([...(plan.get(m.memberId) ?? new Map<string, number[]>())].flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })))),
         }),
       }));
     }
@@ -251,9 +325,22 @@ export class GroupMembership {
     );
     throwIfKafkaError(sync.errorCode, `SyncGroup for group '${groupId}'`);
     if (this.isClosed()) return;
-    const assignment = decodeConsumerAssignment(sync.assignment);
+    const assigned = decodeConsumerAssignment(sync.assignment).topics.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
     this.rejoinNeeded = false;
-    this.assigned = true;
-    await this.hooks.assign(assignment.topics.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition }))));
+    this.synced = true;
+    if (this.protocol === 'eager') {
+      this.owned = assigned;
+      await this.whileHeartbeating(() => this.hooks.assign(assigned));
+      return;
+    }
+    const next = new Set(assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const had = new Set(this.owned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp.topic, tp.partition)));
+    const added = assigned.filter((tp) => !had.has(tpKey(tp.topic, tp.partition)));
+    await this.revoke(revoked, false);
+    this.owned.push(...added);
+    // What this member gave up goes to another member only in the next generation.
+    if (revoked.length > 0) this.rejoinNeeded = true;
+    await this.whileHeartbeating(() => this.hooks.assign(added));
   }
 }
