@@ -43,6 +43,13 @@ export interface ConsumerOptions {
   readonly clientId?: string;
   /** Default 10 000 ms. */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Static membership (group.instance.id, KIP-345): a stable identity for this consumer. It
+   * sends no LeaveGroup on close, so a restart within sessionTimeoutMs keeps its partitions
+   * without a rebalance. Unique per running consumer: a second one with the same id fences
+   * the first (FENCED_INSTANCE_ID, fatal).
+   */
+  readonly groupInstanceId?: string;
   /** Default 3000 ms. */
   readonly heartbeatIntervalMs?: number;
   /** How long the coordinator waits for every member to rejoin; default 30 000 ms. */
@@ -359,7 +366,7 @@ export class Consumer {
     });
   }
 
-  /** Commits processed offsets (with autoCommit), leaves the group, closes every connection. Idempotent. */
+  /** Commits processed offsets (with autoCommit), leaves the group (a static member stays until its session ends), closes every connection. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -493,7 +500,14 @@ export class Consumer {
 
   private async sendCommit(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const inGroup = this.mode === 'subscribe' && this.membership !== undefined;
-    await commitOffsets(this.cluster, groupId, inGroup ? this.membership!.generationId : -1, inGroup ? this.membership!.memberId : '', offsets);
+    await commitOffsets(
+      this.cluster,
+      groupId,
+      inGroup ? this.membership!.generationId : -1,
+      inGroup ? this.membership!.memberId : '',
+      offsets,
+      inGroup ? (this.options.groupInstanceId ?? null) : null,
+    );
   }
 
   private async emit(event: 'assigned' | 'revoked', partitions: TopicPartition[]): Promise<void> {
@@ -509,6 +523,7 @@ export class Consumer {
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
         rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? 30_000,
         heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3000,
+        groupInstanceId: this.options.groupInstanceId ?? null,
         assignors: this.options.assignors ?? [rangeAssignor(), roundRobinAssignor()],
       },
       {

@@ -20,6 +20,8 @@ export interface MembershipOptions {
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /** Static membership (KIP-345): this member's stable identity across restarts; null for a dynamic member. */
+  readonly groupInstanceId: string | null;
   /** In preference order; the first is this member's favourite. */
   readonly assignors: readonly Assignor[];
 }
@@ -66,6 +68,11 @@ function byTopic(partitions: readonly TopicPartition[]): TopicPartitions[] {
  * MEMBER_ID_REQUIRED answer hands out), the leader computing the assignment, SyncGroup, a
  * heartbeat every heartbeatIntervalMs, a rejoin when the coordinator says the group rebalances
  * or forgot this generation or member, and LeaveGroup on close.
+ *
+ * A static member (groupInstanceId) sends its instance id in every request and no LeaveGroup
+ * on close, as Kafka's consumer: the coordinator keeps its place (and its partitions) until its
+ * session times out, so a restart within that time rejoins without a rebalance. Another member
+ * joining with the same instance id takes the place over, and this one is fenced: fatal.
  *
  * The rebalance protocol is cooperative when every assignor offered supports it, else eager
  * (as Kafka's ConsumerCoordinator decides). Eager: every partition is revoked before each
@@ -118,13 +125,14 @@ export class GroupMembership {
     return [...this.owned];
   }
 
-  /** Stops heartbeating and leaves the group. Idempotent. */
+  /** Stops heartbeating and leaves the group (a static member stays until its session times out). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
     await this.running;
-    if (this.memberId !== '' && this.coordinatorConnection !== undefined && !this.coordinatorConnection.isClosed) {
+    const dynamic = this.options.groupInstanceId === null;
+    if (dynamic && this.memberId !== '' && this.coordinatorConnection !== undefined && !this.coordinatorConnection.isClosed) {
       const memberId = this.memberId;
       await this.cluster
         .send(this.coordinatorConnection, ApiKey.LEAVE_GROUP, (version) =>
@@ -160,6 +168,15 @@ export class GroupMembership {
         backoff = 100;
       } catch (error) {
         if (this.isClosed()) break;
+        if (error instanceof KafkaError && error.errorCode === ErrorCode.FENCED_INSTANCE_ID) {
+          this.hooks.fail(
+            kafkaError(
+              ErrorCode.FENCED_INSTANCE_ID,
+              `this consumer of group '${this.options.groupId}' was fenced: another consumer joined with the same groupInstanceId '${String(this.options.groupInstanceId)}' and took its place; give every running consumer its own groupInstanceId`,
+            ),
+          );
+          return;
+        }
         if (error instanceof KafkaError && REJOIN_ERRORS.has(error.errorCode)) {
           if (error.errorCode !== ErrorCode.REBALANCE_IN_PROGRESS) this.generationId = -1;
           if (error.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
@@ -202,13 +219,18 @@ export class GroupMembership {
 
   private async heartbeat(): Promise<void> {
     const connection = await this.coordinator();
-    const { response } = await this.cluster.send(connection, ApiKey.HEARTBEAT, {
-      groupId: this.options.groupId,
-      generationId: this.generationId,
-      memberId: this.memberId,
-      groupInstanceId: null,
-    });
+    const { response } = await this.cluster.send(
+      connection,
+      ApiKey.HEARTBEAT,
+      { groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId },
+      { minVersion: this.staticVersion(3) },
+    );
     throwIfKafkaError(response.errorCode, `Heartbeat for group '${this.options.groupId}'`);
+  }
+
+  /** The first version of a request that carries groupInstanceId, for a static member. */
+  private staticVersion(version: number): number {
+    return this.options.groupInstanceId === null ? 0 : version;
   }
 
   /**
@@ -276,11 +298,11 @@ export class GroupMembership {
           sessionTimeoutMs: this.options.sessionTimeoutMs,
           rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
           memberId: this.memberId,
-          groupInstanceId: null,
+          groupInstanceId: this.options.groupInstanceId,
           protocolType: CONSUMER_PROTOCOL_TYPE,
           protocols,
         },
-        { minVersion: 1, timeoutMs },
+        { minVersion: Math.max(1, this.staticVersion(5)), timeoutMs },
       );
       if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
         // KIP-394: the coordinator hands out an id and expects the same member to come back with it.
@@ -320,8 +342,8 @@ export class GroupMembership {
     const { response: sync } = await this.cluster.send(
       connection,
       ApiKey.SYNC_GROUP,
-      { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null, assignments },
-      { timeoutMs },
+      { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId, assignments },
+      { minVersion: this.staticVersion(3), timeoutMs },
     );
     throwIfKafkaError(sync.errorCode, `SyncGroup for group '${groupId}'`);
     if (this.isClosed()) return;

@@ -56,7 +56,8 @@ export async function fetchCommittedOffsets(cluster: Cluster, groupId: string, p
 
 /**
  * Commits offsets for a group (OffsetCommit). `generationId` -1 and an empty `memberId` commit
- * outside any generation (a consumer using assign()).
+ * outside any generation (a consumer using assign()). A static member's `groupInstanceId`
+ * needs OffsetCommit v7.
  */
 export async function commitOffsets(
   cluster: Cluster,
@@ -64,6 +65,7 @@ export async function commitOffsets(
   generationId: number,
   memberId: string,
   offsets: readonly TopicPartitionOffset[],
+  groupInstanceId: string | null = null,
 ): Promise<void> {
   if (offsets.length === 0) return;
   const { connection } = await cluster.coordinator(groupId);
@@ -74,13 +76,13 @@ export async function commitOffsets(
       groupId,
       generationIdOrMemberEpoch: generationId,
       memberId,
-      groupInstanceId: null,
+      groupInstanceId,
       topics: [...byTopic(offsets)].map(([name, tps]) => ({
         name,
         partitions: tps.map((tp) => ({ partitionIndex: tp.partition, committedOffset: tp.offset, committedMetadata: null })),
       })),
     },
-    { minVersion: 2 },
+    { minVersion: groupInstanceId === null ? 2 : 7 },
   );
   for (const topic of response.topics) {
     for (const p of topic.partitions) throwIfKafkaError(p.errorCode, `OffsetCommit for group '${groupId}', ${topic.name}-${p.partitionIndex}`);
