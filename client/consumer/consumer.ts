@@ -54,6 +54,13 @@ export interface ConsumerOptions {
   readonly heartbeatIntervalMs?: number;
   /** How long the coordinator waits for every member to rejoin; default 30 000 ms. */
   readonly rebalanceTimeoutMs?: number;
+  /**
+   * max.poll.interval.ms: in a group, if the application does not ask for the next batch
+   * (iterator `next()`, or the Observable moving on) for this long, the member leaves the group
+   * so its partitions go to the others, and rejoins when the application asks again; default
+   * 300 000 ms.
+   */
+  readonly maxPollIntervalMs?: number;
   /** Commit processed offsets every autoCommitIntervalMs and on close; default true. */
   readonly autoCommit?: boolean;
   /** Default 5000 ms. */
@@ -121,6 +128,13 @@ export class Consumer {
   private closing: Promise<void> | undefined;
   private failure: Error | undefined;
   private autoCommitTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** When the application last asked for a batch (or the membership started). */
+  private lastPollAt = 0;
+  /** Iterators waiting inside next(): an application waiting for data is polling. */
+  private polling = 0;
+  /** The application went past maxPollIntervalMs: the member left its group until the next poll. */
+  private pollExpired = false;
 
   constructor(options: ConsumerOptions) {
     this.options = options;
@@ -296,29 +310,40 @@ export class Consumer {
       if (this.partitions.get(state.key) === state && state.seeks === seeks) state.processed = batch.nextOffset;
       this.release(state.key);
     };
+    const nextBatch = async (): Promise<IteratorResult<ConsumerBatch, undefined>> => {
+      for (;;) {
+        if (this.failure !== undefined) throw this.failure;
+        if (stopped || this.closed) return { done: true, value: undefined };
+        const batch = this.fetcher.take((b) => this.isCurrent(b));
+        if (batch !== undefined) {
+          const state = this.partitions.get(tpKey(batch.topic, batch.partition))!;
+          state.delivered = batch.nextOffset;
+          current = { batch, state, seeks: state.seeks };
+          this.inHand.set(state.key, (this.inHand.get(state.key) ?? 0) + 1);
+          return {
+            done: false,
+            value: { topic: batch.topic, partition: batch.partition, records: batch.records, highWatermark: batch.highWatermark },
+          };
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.waiters.add(resolve);
+        });
+        if (wake !== undefined) this.waiters.delete(wake);
+        wake = undefined;
+      }
+    };
     return {
       next: async () => {
         markProcessed();
-        for (;;) {
-          if (this.failure !== undefined) throw this.failure;
-          if (stopped || this.closed) return { done: true, value: undefined };
-          const batch = this.fetcher.take((b) => this.isCurrent(b));
-          if (batch !== undefined) {
-            const state = this.partitions.get(tpKey(batch.topic, batch.partition))!;
-            state.delivered = batch.nextOffset;
-            current = { batch, state, seeks: state.seeks };
-            this.inHand.set(state.key, (this.inHand.get(state.key) ?? 0) + 1);
-            return {
-              done: false,
-              value: { topic: batch.topic, partition: batch.partition, records: batch.records, highWatermark: batch.highWatermark },
-            };
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            this.waiters.add(resolve);
-          });
-          if (wake !== undefined) this.waiters.delete(wake);
-          wake = undefined;
+        this.polled();
+        // An application waiting here for data is polling, however long the wait.
+        this.polling++;
+        try {
+          return await nextBatch();
+        } finally {
+          this.polling--;
+          this.lastPollAt = Date.now();
         }
       },
       return: () => {
@@ -374,6 +399,7 @@ export class Consumer {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.autoCommitTimer);
+    clearInterval(this.pollTimer);
     if (this.connected && this.autoCommitEnabled()) await this.commitProcessed().catch(() => undefined);
     this.closed = true;
     this.wakeAll();
@@ -419,7 +445,7 @@ export class Consumer {
    * left its loop), so a partition is never processed here after it is revoked; or at close.
    */
   private async whenReleased(keys: readonly string[]): Promise<void> {
-    while (!this.closed && keys.some((key) => this.inHand.has(key))) {
+    while (!this.closed && !this.pollExpired && keys.some((key) => this.inHand.has(key))) {
       await new Promise<void>((resolve) => this.waiters.add(resolve));
     }
   }
@@ -514,6 +540,31 @@ export class Consumer {
     for (const listener of this.listeners[event]) await listener(partitions);
   }
 
+  /** The application asked for a batch: a member that left for being too slow rejoins. */
+  private polled(): void {
+    this.lastPollAt = Date.now();
+    if (!this.pollExpired) return;
+    this.pollExpired = false;
+    this.membership?.resumePolling();
+  }
+
+  /** Kafka's max.poll.interval.ms, checked a few times per interval. */
+  private startPollTimer(): void {
+    const interval = this.options.maxPollIntervalMs ?? 300_000;
+    this.lastPollAt = Date.now();
+    this.pollTimer = setInterval(
+      () => {
+        if (this.pollExpired || this.polling > 0 || Date.now() - this.lastPollAt <= interval) return;
+        this.pollExpired = true;
+        this.membership?.pollTimedOut();
+        // A revocation waiting for the application to let go of its batch waits no more.
+        this.wakeAll();
+      },
+      Math.max(10, Math.min(1000, interval / 5)),
+    );
+    this.pollTimer.unref();
+  }
+
   private startMembership(): void {
     const groupId = this.options.groupId!;
     this.membership = new GroupMembership(
@@ -537,8 +588,10 @@ export class Consumer {
         revoke: async (partitions, lost) => {
           const states = partitions.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition))).filter((s) => s !== undefined);
           for (const state of states) state.revoking = true;
-          await this.whenReleased(states.map((s) => s.key));
-          if (!lost && this.autoCommitEnabled()) await this.commitProcessed(states, true).catch(() => undefined);
+          // Lost partitions may belong to another member already: waiting would not help.
+          if (!lost) await this.whenReleased(states.map((s) => s.key));
+          // Past maxPollIntervalMs the member is leaving: what it did since does not count.
+          if (!lost && !this.pollExpired && this.autoCommitEnabled()) await this.commitProcessed(states, true).catch(() => undefined);
           for (const state of states) {
             state.epoch++;
             if (this.partitions.get(state.key) === state) this.partitions.delete(state.key);
@@ -559,6 +612,7 @@ export class Consumer {
       },
     );
     this.membership.start();
+    this.startPollTimer();
   }
 
   /** The subscription as topic names: names as given, patterns matched against the cluster's non-internal topics. */

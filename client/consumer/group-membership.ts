@@ -93,6 +93,9 @@ export class GroupMembership {
   private owned: TopicPartition[] = [];
   private rejoinNeeded = true;
   private synced = false;
+  /** The application stopped polling (max.poll.interval.ms): leave, and stay out until it polls. */
+  private inactive = false;
+  private left = false;
   private closed = false;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -115,6 +118,26 @@ export class GroupMembership {
     this.wake?.();
   }
 
+  /**
+   * The application has not asked for records within max.poll.interval.ms: the member leaves
+   * the group (LeaveGroup, static members too) so its partitions go to the others, loses its
+   * partitions without committing, and stays out until `resumePolling()`.
+   */
+  pollTimedOut(): void {
+    this.inactive = true;
+    this.wake?.();
+  }
+
+  /** The application polls again: a member that left rejoins. */
+  resumePolling(): void {
+    this.inactive = false;
+    if (this.left) {
+      this.left = false;
+      this.rejoinNeeded = true;
+    }
+    this.wake?.();
+  }
+
   /** Whether the member holds the assignment of a live generation. */
   get isStable(): boolean {
     return this.synced && !this.rejoinNeeded;
@@ -131,17 +154,35 @@ export class GroupMembership {
     this.closed = true;
     this.wake?.();
     await this.running;
-    const dynamic = this.options.groupInstanceId === null;
-    if (dynamic && this.memberId !== '' && this.coordinatorConnection !== undefined && !this.coordinatorConnection.isClosed) {
-      const memberId = this.memberId;
-      await this.cluster
-        .send(this.coordinatorConnection, ApiKey.LEAVE_GROUP, (version) =>
-          version >= 3 ? { groupId: this.options.groupId, members: [{ memberId, groupInstanceId: null }] } : { groupId: this.options.groupId, memberId },
-        )
-        .catch(() => undefined);
-    }
+    if (this.options.groupInstanceId === null) await this.leaveGroup();
     this.memberId = '';
     this.generationId = -1;
+  }
+
+  /** LeaveGroup, best effort: the session timeout removes the member anyway. */
+  private async leaveGroup(): Promise<void> {
+    if (this.memberId === '' || this.coordinatorConnection === undefined || this.coordinatorConnection.isClosed) return;
+    const { groupId, groupInstanceId } = this.options;
+    const memberId = this.memberId;
+    await this.cluster
+      .send(
+        this.coordinatorConnection,
+        ApiKey.LEAVE_GROUP,
+        (version) => (version >= 3 ? { groupId, members: [{ memberId, groupInstanceId }] } : { groupId, memberId }),
+        { minVersion: this.staticVersion(3) },
+      )
+      .catch(() => undefined);
+  }
+
+  private async leaveInactive(): Promise<void> {
+    await this.leaveGroup();
+    this.left = true;
+    this.synced = false;
+    this.memberId = '';
+    this.generationId = -1;
+    const lost = this.owned;
+    this.owned = [];
+    await this.hooks.revoke(lost, true);
   }
 
   /** Read through a call: the flag changes while awaits are pending, which flow analysis cannot see. */
@@ -157,7 +198,10 @@ export class GroupMembership {
     let backoff = 100;
     while (!this.closed) {
       try {
-        if (this.rejoinNeeded) {
+        if (this.inactive) {
+          if (!this.left) await this.leaveInactive();
+          else await this.pause(this.options.heartbeatIntervalMs);
+        } else if (this.rejoinNeeded) {
           await this.joinAndSync();
         } else {
           await this.pause(this.options.heartbeatIntervalMs);

@@ -1,0 +1,128 @@
+/**
+ * client/consumer: maxPollIntervalMs (Kafka's max.poll.interval.ms) against a real broker. An
+ * application that holds a batch too long makes its member leave the group, so the partitions
+ * go to the other member, which reprocesses what was never committed; when the application asks
+ * for the next batch again, the member rejoins.
+ */
+import test from 'ava';
+import { Consumer } from '../../../client/index.ts';
+import type { TopicPartition } from '../../../client/index.ts';
+import { ErrorCode } from '../../../core/protocol/index.ts';
+import { startTestBroker } from '../../helpers/broker.ts';
+import { WireClient } from '../../helpers/kafka-wire.ts';
+import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
+import { createTopic, produce, valuesBatch } from '../broker/records.ts';
+
+const BROKER_CONFIG = { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 } };
+const GROUP_TIMINGS = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 100, rebalanceTimeoutMs: 10_000, maxWaitMs: 100, autoCommitIntervalMs: 100 } as const;
+const WAIT_MS = 20_000;
+const PARTITIONS = 4;
+const TOPIC = 'slow-topic';
+const GROUP = 'slow-group';
+
+const numbers = (tps: readonly TopicPartition[]): number[] => tps.map((tp) => tp.partition).sort((a, b) => a - b);
+
+test('a member whose application stops asking for batches leaves the group after maxPollIntervalMs; its partitions move; it rejoins when the application comes back', async (t) => {
+  const { port, bootstrap, logs } = await startTestBroker(t, BROKER_CONFIG);
+  const wire = await WireClient.connect(port);
+  t.teardown(() => {
+    wire.close();
+  });
+  await createTopic(wire, TOPIC, PARTITIONS);
+  const ends = Array.from({ length: PARTITIONS }, () => 0);
+  let round = 0;
+  const send = async (): Promise<void> => {
+    round++;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const values = Array.from({ length: 5 }, (_, i) => `r${round}-p${p}-${i}`);
+      const result = await produce(wire, TOPIC, p, valuesBatch(values));
+      if (result.errorCode !== ErrorCode.NONE) throw new Error(`produce failed with ${result.errorCode}`);
+      ends[p] = (ends[p] ?? 0) + values.length;
+    }
+  };
+
+  const slowRevoked: number[][] = [];
+  const slow = new Consumer({
+    bootstrapServers: bootstrap,
+    groupId: GROUP,
+    clientId: 'slow',
+    autoOffsetReset: 'earliest',
+    ...GROUP_TIMINGS,
+    maxPollIntervalMs: 1000,
+    onRevoked: (tps) => {
+      slowRevoked.push(numbers(tps));
+    },
+  });
+  const steady = new Consumer({ bootstrapServers: bootstrap, groupId: GROUP, clientId: 'steady', autoOffsetReset: 'earliest', ...GROUP_TIMINGS });
+  t.teardown(() => slow.close());
+  t.teardown(() => steady.close());
+  const processed = { slow: [] as string[], steady: [] as string[] };
+  const failures: unknown[] = [];
+  // The slow application stalls, holding the first batch it gets once `stall` is set.
+  let stall: Promise<void> | undefined;
+  let release = (): void => undefined;
+  let held: string[] | undefined;
+  const loop = async (consumer: Consumer, into: string[], stalls: boolean): Promise<void> => {
+    await consumer.connect();
+    consumer.subscribe([TOPIC]);
+    for await (const batch of consumer) {
+      const ids = batch.records.map((r) => `${batch.partition}/${r.offset}`);
+      if (stalls && stall !== undefined && held === undefined) {
+        held = ids;
+        await stall;
+      }
+      into.push(...ids);
+    }
+  };
+  void loop(slow, processed.slow, true).catch((error: unknown) => failures.push(error));
+  await send();
+  await waitFor(() => slow.assignment().length === PARTITIONS, { timeoutMs: WAIT_MS });
+  void loop(steady, processed.steady, false).catch((error: unknown) => failures.push(error));
+  const describe = (): string =>
+    JSON.stringify({ slow: [numbers(slow.assignment()), slowRevoked, processed.slow.length], steady: [numbers(steady.assignment()), processed.steady.length], held, failures: failures.map(String) });
+  await waitFor(() => slow.assignment().length === 2 && steady.assignment().length === 2 && processed.slow.length + processed.steady.length === 20, {
+    timeoutMs: WAIT_MS,
+    describe,
+  });
+  const slowPartitions = numbers(slow.assignment());
+  const slowMember = slow.memberId;
+  const revokedBefore = slowRevoked.length;
+
+  // The slow application takes a batch and sits on it.
+  stall = new Promise((resolve) => {
+    release = resolve;
+  });
+  await send();
+  await waitFor(() => held !== undefined, { timeoutMs: WAIT_MS, describe });
+  // Past maxPollIntervalMs it leaves (LeaveGroup), loses its partitions, and the steady member takes them all.
+  await waitFor(() => steady.assignment().length === PARTITIONS, { timeoutMs: WAIT_MS, describe });
+  t.true(
+    logs.some((l) => l.msg === 'member removed' && l['member'] === slowMember && l['reason'] === 'left the group'),
+    'the slow member sent LeaveGroup',
+  );
+  t.deepEqual(slowRevoked.slice(revokedBefore), [slowPartitions], describe());
+  t.deepEqual(slow.assignment(), []);
+  // What the slow member held was never committed: the steady member processes it again.
+  await waitFor(() => held!.every((id) => processed.steady.includes(id)), { timeoutMs: WAIT_MS, describe });
+  await waitFor(() => processed.steady.length >= 40 - processed.slow.length, { timeoutMs: WAIT_MS, describe });
+
+  // The application comes back: its next() makes the member rejoin, and the group splits again.
+  release();
+  await waitFor(() => slow.assignment().length === 2 && steady.assignment().length === 2, { timeoutMs: WAIT_MS, describe });
+  t.not(slow.memberId, slowMember, 'it rejoined as a new member');
+  await send();
+  await waitFor(() => new Set([...processed.slow, ...processed.steady]).size === 60, { timeoutMs: WAIT_MS, describe });
+  const all = [...processed.slow, ...processed.steady];
+  const twice = [...new Set(all.filter((id, i) => all.indexOf(id) !== i))].sort();
+  t.deepEqual(twice, [...held!].sort(), 'only the batch the slow application held when it left is processed twice');
+  t.deepEqual(failures, []);
+  await pollUntil(
+    async () => {
+      const committed = await steady.committed(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition })));
+      return Array.from({ length: PARTITIONS }, (_, p) => Number(committed.get(`${TOPIC}\u0000${p}`) ?? -1));
+    },
+    (offsets) => JSON.stringify(offsets) === JSON.stringify(ends),
+    `commits at the log ends ${JSON.stringify(ends)}`,
+    WAIT_MS,
+  );
+});
