@@ -59,15 +59,18 @@ test('a member whose application stops asking for batches leaves the group after
   const processed = { slow: [] as string[], steady: [] as string[] };
   const failures: unknown[] = [];
   // The slow application stalls, holding the first batch it gets once `stall` is set.
-  let stall: Promise<void> | undefined;
   let release = (): void => undefined;
+  const stall = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let stalling = false;
   let held: string[] | undefined;
   const loop = async (consumer: Consumer, into: string[], stalls: boolean): Promise<void> => {
     await consumer.connect();
     consumer.subscribe([TOPIC]);
     for await (const batch of consumer) {
       const ids = batch.records.map((r) => `${batch.partition}/${r.offset}`);
-      if (stalls && stall !== undefined && held === undefined) {
+      if (stalls && stalling && held === undefined) {
         held = ids;
         await stall;
       }
@@ -89,9 +92,7 @@ test('a member whose application stops asking for batches leaves the group after
   const revokedBefore = slowRevoked.length;
 
   // The slow application takes a batch and sits on it.
-  stall = new Promise((resolve) => {
-    release = resolve;
-  });
+  stalling = true;
   await send();
   await waitFor(() => held !== undefined, { timeoutMs: WAIT_MS, describe });
   // Past maxPollIntervalMs it leaves (LeaveGroup), loses its partitions, and the steady member takes them all.
