@@ -98,6 +98,8 @@ export interface AlterConfigsResource extends ConfigResource {
 export interface GroupListing {
   readonly groupId: string;
   readonly protocolType: string;
+  /** Only with `{ includeState: true }`: Empty, Stable, PreparingRebalance, CompletingRebalance or Dead. */
+  readonly state?: string;
 }
 
 export interface GroupMemberDescription {
@@ -130,6 +132,14 @@ export interface TopicPartition {
 /** `earliest`, `latest`, or a time in ms since the epoch (the first offset whose timestamp is at or after it). */
 export type OffsetSpec = 'earliest' | 'latest' | number;
 
+/** Where `resetOffsets` moves a group: an `OffsetSpec`, or one offset for every partition (moved into each log's range). */
+export type ResetSpec = OffsetSpec | { readonly offset: bigint };
+
+export interface ResetOffsetsOptions {
+  /** Work out the new offsets without committing them. */
+  readonly dryRun?: boolean;
+}
+
 export interface ListOffsetsRequest extends TopicPartition {
   readonly timestamp: OffsetSpec;
 }
@@ -144,6 +154,14 @@ export interface CommittedOffset extends TopicPartition {
   /** -1n when the group has no committed offset for the partition. */
   readonly offset: bigint;
   readonly metadata: string | null;
+}
+
+export interface ResetOffset extends CommittedOffset {
+  /**
+   * With `{ offset }`: the offset asked for, when it lay outside the partition's log and
+   * `offset` is the nearer end (the earliest or the log end offset) instead.
+   */
+  readonly clampedFrom?: bigint;
 }
 
 export interface OffsetToCommit extends TopicPartition {
@@ -171,6 +189,9 @@ const READ_UNCOMMITTED = 0;
 /** Metadata v4 is the first that can ask without auto-creating the topics it names. */
 const METADATA_MIN_VERSION = 4;
 const MAX_BACKOFF_MS = 1000;
+
+/** A new offset worked out by `resetOffsets`, before it is committed. */
+type PlannedOffset = TopicPartition & { readonly offset: bigint; readonly clampedFrom?: bigint };
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 const byTopicPartition = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
@@ -379,18 +400,31 @@ export class Admin {
 
   // ---- groups ------------------------------------------------------------------------------
 
-  /** Every group of every broker, sorted by id. */
-  async listGroups(): Promise<GroupListing[]> {
+  /**
+   * Every group of every broker, sorted by id. With `includeState`, each broker is also asked
+   * (DescribeGroups) for the state of the groups it listed, which it coordinates.
+   */
+  async listGroups(options: { includeState?: boolean } = {}): Promise<GroupListing[]> {
     this.ensureOpen();
     await this.retry(() => this.cluster.refreshMetadata([]));
     const brokers = this.cluster.brokerList();
     const lists = await Promise.all(
       brokers.map((b) =>
-        this.retry(async () => {
+        this.retry(async (): Promise<GroupListing[]> => {
           const connection = await this.cluster.connectionTo(b.nodeId);
           const { response } = await this.cluster.send(connection, ApiKey.LIST_GROUPS, {});
           throwIfKafkaError(response.errorCode, `ListGroups on broker ${b.nodeId}`);
-          return response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
+          const listed = response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
+          if (options.includeState !== true || listed.length === 0) return listed;
+          const described = await this.cluster.send(connection, ApiKey.DESCRIBE_GROUPS, { groups: listed.map((g) => g.groupId), includeAuthorizedOperations: false });
+          const states = new Map<string, string>();
+          for (const g of described.response.groups) {
+            const error = g.errorCode === ErrorCode.NONE ? undefined : kafkaError(g.errorCode, `DescribeGroups for group ${quoted(g.groupId)}`);
+            // A coordinator still loading (or a group that moved) is asked again; a lasting error leaves the state unknown.
+            if (error?.retriable === true) throw error;
+            states.set(g.groupId, error === undefined ? g.groupState : 'Unknown');
+          }
+          return listed.map((g) => ({ ...g, state: states.get(g.groupId) ?? 'Unknown' }));
         }),
       ),
     );
@@ -562,17 +596,16 @@ export class Admin {
 
   /**
    * Moves an Empty group's committed offsets for `partitions` to `to`: the earliest or latest
-   * offset, or the first offset at or after a time (the log end where no record is that new).
-   * Returns what was committed, in the order asked.
+   * offset; the first offset at or after a time (the log end where no record is that new);
+   * or `{ offset }`, moved into each partition's log (to its earliest offset or log end, as
+   * kafka-consumer-groups does; `clampedFrom` then holds the offset asked for). Returns the new
+   * offsets in the order asked; with `dryRun` they are only worked out, not committed.
    */
-  async resetOffsets(groupId: string, partitions: readonly TopicPartition[], to: OffsetSpec): Promise<CommittedOffset[]> {
+  async resetOffsets(groupId: string, partitions: readonly TopicPartition[], to: ResetSpec, options: ResetOffsetsOptions = {}): Promise<ResetOffset[]> {
     this.ensureOpen();
     if (partitions.length === 0) return [];
-    const listed = await this.listOffsets(partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp: to })));
-    const tooNew = listed.filter((l) => l.offset < 0n);
-    const ends = new Map((await this.listOffsets(tooNew.map((l) => ({ topic: l.topic, partition: l.partition, timestamp: 'latest' })))).map((l) => [tpKey(l), l.offset]));
-    const plan = listed.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.offset < 0n ? (ends.get(tpKey(l)) ?? l.offset) : l.offset }));
-    await this.commitOffsets(groupId, plan);
+    const plan = typeof to === 'object' ? await this.clampedOffsets(partitions, to.offset) : await this.offsetsAt(partitions, to);
+    if (options.dryRun !== true) await this.commitOffsets(groupId, plan);
     return plan.map((p) => ({ ...p, metadata: '' }));
   }
 
@@ -605,6 +638,31 @@ export class Admin {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** The offset `to` names in each partition; the log end where no record is as new as a time asked for. */
+  private async offsetsAt(partitions: readonly TopicPartition[], to: OffsetSpec): Promise<PlannedOffset[]> {
+    const listed = await this.listOffsets(partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp: to })));
+    const tooNew = listed.filter((l) => l.offset < 0n);
+    const ends = new Map((await this.listOffsets(tooNew.map((l) => ({ topic: l.topic, partition: l.partition, timestamp: 'latest' })))).map((l) => [tpKey(l), l.offset]));
+    return listed.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.offset < 0n ? (ends.get(tpKey(l)) ?? l.offset) : l.offset }));
+  }
+
+  /** `offset` in each partition, moved to the nearer end of its log when outside it. */
+  private async clampedOffsets(partitions: readonly TopicPartition[], offset: bigint): Promise<PlannedOffset[]> {
+    const bounds = await this.listOffsets(
+      partitions.flatMap((tp): ListOffsetsRequest[] => [
+        { topic: tp.topic, partition: tp.partition, timestamp: 'earliest' },
+        { topic: tp.topic, partition: tp.partition, timestamp: 'latest' },
+      ]),
+    );
+    return partitions.map(({ topic, partition }, i) => {
+      const low = bounds[2 * i]!.offset;
+      const high = bounds[2 * i + 1]!.offset;
+      if (offset < low) return { topic, partition, offset: low, clampedFrom: offset };
+      if (offset > high) return { topic, partition, offset: high, clampedFrom: offset };
+      return { topic, partition, offset };
+    });
+  }
 
   /** A fresh Metadata response (the cluster's cache keeps deleted topics a while), never auto-creating. */
   private async metadata(topics: readonly string[] | null): Promise<MetadataResponse> {

@@ -31,6 +31,9 @@ export type {
   OffsetSpec,
   OffsetToCommit,
   PartitionDescription,
+  ResetOffset,
+  ResetOffsetsOptions,
+  ResetSpec,
   TopicDescription,
   TopicPartition,
 } from './admin.ts';

@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { Consumer } from '../../client/index.ts';
 import type { ConsumerRecord, TopicPartitionOffset } from '../../client/index.ts';
 import { BrookError } from '../../core/protocol/index.ts';
+import { DEFAULT_BOOTSTRAP } from '../common.ts';
+import { startProgress } from '../progress.ts';
 
 const ConsumeErrorCode = { USAGE: 'ERR_CONSUME_USAGE' } as const;
 
-const DEFAULT_BOOTSTRAP = 'localhost:9092';
 const COMMIT_EVERY_MS = 5000;
 
 interface ConsumeFlags {
@@ -22,9 +23,20 @@ function usage(message: string): BrookError {
   return new BrookError(ConsumeErrorCode.USAGE, message);
 }
 
-function nonNegative(flag: string, value: string): number {
+const MAX_PARTITION = 2_147_483_647;
+const MAX_OFFSET = 2n ** 63n - 1n;
+
+function nonNegative(flag: string, value: string, max: number): number {
   if (!/^[0-9]+$/.test(value)) throw usage(`${flag} must be a non-negative integer, not '${value}'`);
+  if (Number(value) > max) throw usage(`${flag} must be at most ${max}, not ${value}`);
   return Number(value);
+}
+
+/** `--offset`: where to start in the partition, as kafka-console-consumer takes it. */
+function parseOffset(value: string): bigint | 'earliest' | 'latest' {
+  if (value === 'earliest' || value === 'latest') return value;
+  if (!/^[0-9]+$/.test(value) || BigInt(value) > MAX_OFFSET) throw usage(`--offset must be a non-negative integer, earliest or latest, not '${value}'`);
+  return BigInt(value);
 }
 
 function formatRecord(format: 'text' | 'json', topic: string, partition: number, record: ConsumerRecord): string {
@@ -40,28 +52,62 @@ function formatRecord(format: 'text' | 'json', topic: string, partition: number,
   });
 }
 
-/** Waits for stdout to drain when it is full, so a slow reader of the pipe slows the consumer. */
-function write(text: string): Promise<void> {
-  if (process.stdout.write(text)) return Promise.resolve();
-  return new Promise((resolve) => process.stdout.once('drain', () => {
-      resolve();
-    }));
+/** stdout, given up once its reader is gone (`brook consume ... | head` closes the pipe). */
+class Output {
+  closed = false;
+  /** A fault of stdout other than a closed pipe, reported after the consumer has stopped. */
+  error: Error | undefined;
+
+  private readonly onClosed: () => void;
+
+  constructor(onClosed: () => void) {
+    this.onClosed = onClosed;
+    process.stdout.on('error', this.failed);
+  }
+
+  /** Waits for stdout to drain when it is full, so a slow reader of the pipe slows the consumer. */
+  write(text: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (process.stdout.write(text)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        process.stdout.off('close', done);
+        resolve();
+      };
+      process.stdout.once('drain', done);
+      process.stdout.once('close', done);
+    });
+  }
+
+  dispose(): void {
+    process.stdout.off('error', this.failed);
+  }
+
+  private readonly failed = (error: NodeJS.ErrnoException): void => {
+    if (this.closed) return;
+    this.closed = true;
+    if (error.code !== 'EPIPE') this.error = new BrookError('ERR_CONSUME_OUTPUT', `cannot write to stdout: ${error.message}`);
+    this.onClosed();
+  };
 }
 
 async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
   const format = flags.format;
   if (format !== 'text' && format !== 'json') throw usage(`--format must be text or json, not '${format}'`);
-  const maxMessages = flags.maxMessages === undefined ? Infinity : nonNegative('--max-messages', flags.maxMessages);
-  const partition = flags.partition === undefined ? undefined : nonNegative('--partition', flags.partition);
-  const offset = flags.offset === undefined ? undefined : BigInt(nonNegative('--offset', flags.offset));
+  const maxMessages = flags.maxMessages === undefined ? Infinity : nonNegative('--max-messages', flags.maxMessages, Number.MAX_SAFE_INTEGER);
+  const partition = flags.partition === undefined ? undefined : nonNegative('--partition', flags.partition, MAX_PARTITION);
+  const offset = flags.offset === undefined ? undefined : parseOffset(flags.offset);
   if (offset !== undefined && partition === undefined) throw usage('--offset needs --partition');
+  if (offset !== undefined && flags.fromBeginning === true) throw usage('give --offset or --from-beginning, not both');
   if (partition !== undefined && flags.group !== undefined) throw usage('--partition reads without a group; leave out --group');
+  const startAtEarliest = flags.fromBeginning === true || offset === 'earliest';
 
   const consumer = new Consumer({
     bootstrapServers: flags.bootstrapServer,
     clientId: 'brook-consume',
     autoCommit: false,
-    autoOffsetReset: flags.fromBeginning === true ? 'earliest' : 'latest',
+    autoOffsetReset: startAtEarliest ? 'earliest' : 'latest',
     ...(flags.group === undefined ? {} : { groupId: flags.group }),
   });
   // What was printed, per partition: the only offsets committed.
@@ -72,17 +118,18 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
     await consumer.commit([...printed.values()]);
     lastCommit = Date.now();
   };
-  const state = { stopRequested: false };
-  const isStopping = (): boolean => state.stopRequested;
+  const state: { stopping: Promise<void> | undefined } = { stopping: undefined };
   const stop = (): void => {
-    // Ctrl-C: commit what was printed, then close, which ends the loop below.
-    state.stopRequested = true;
-    void commit()
+    // Ctrl-C, or stdout's reader gone: commit what was printed, then close, which ends the loop below.
+    state.stopping ??= commit()
       .catch(() => undefined)
       .finally(() => consumer.close());
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const output = new Output(stop);
+  let count = 0;
+  const progress = startProgress(() => `${count} records consumed`, { resultsOnStdout: true });
   try {
     await consumer.connect();
     if (flags.group !== undefined) {
@@ -93,9 +140,8 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
       if (partition !== undefined && !(await consumer.partitionsFor(topic)).includes(partition)) {
         throw usage(`topic '${topic}' has no partition ${partition}`);
       }
-      await consumer.assign(partitions.map((p) => ({ topic, partition: p, ...(offset === undefined ? {} : { offset }) })));
+      await consumer.assign(partitions.map((p) => ({ topic, partition: p, ...(typeof offset === 'bigint' ? { offset } : {}) })));
     }
-    let count = 0;
     if (maxMessages > 0) {
       for await (const batch of consumer) {
         const lines: string[] = [];
@@ -105,19 +151,24 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
           last = record.offset;
           if (++count >= maxMessages) break;
         }
-        await write(`${lines.join('\n')}\n`);
+        await output.write(`${lines.join('\n')}\n`);
+        if (output.closed) break;
         if (last !== undefined) printed.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last + 1n });
         if (count >= maxMessages) break;
         if (Date.now() - lastCommit >= COMMIT_EVERY_MS) await commit();
       }
     }
     // After Ctrl-C the signal handler commits.
-    if (!isStopping()) await commit();
+    if (state.stopping === undefined) await commit();
   } finally {
+    progress.stop();
+    output.dispose();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await state.stopping;
     await consumer.close();
   }
+  if (output.error !== undefined) throw output.error;
 }
 
 /** `brook consume TOPIC`: prints records of a topic, like kafka-console-consumer. */
@@ -130,7 +181,7 @@ export function registerConsume(program: Command): void {
     .option('--group <group>', 'consume as a member of this consumer group, committing what was printed')
     .option('--from-beginning', 'start at the earliest offset when there is no committed offset')
     .option('--partition <p>', 'read only this partition (without a group)')
-    .option('--offset <n>', 'with --partition: start at this offset')
+    .option('--offset <n>', 'with --partition: start at this offset, or at earliest or latest')
     .option('--max-messages <n>', 'exit after printing this many records')
     .option('--format <format>', 'text (values) or json (one object per record)', 'text')
     .action((topic: string, flags: ConsumeFlags) => consume(topic, flags));

@@ -13,15 +13,17 @@ interface PerfConsumeFlags {
   format: string;
 }
 
-function positive(flag: string, value: string): number {
+function positive(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new BrookError('ERR_PERF_USAGE', `${flag} must be a positive integer, not '${value}'`);
+  if (Number(value) > max) throw new BrookError('ERR_PERF_USAGE', `${flag} must be at most ${max}, not ${value}`);
   return Number(value);
 }
 
 /** Reads `messages` records from the beginning of a topic and prints the rate, like kafka-consumer-perf-test. */
 async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
   const messages = positive('--messages', flags.messages);
-  const fetchSize = positive('--fetch-size', flags.fetchSize);
+  // An int32 on the wire.
+  const fetchSize = positive('--fetch-size', flags.fetchSize, 2_147_483_647);
   if (flags.format !== 'text' && flags.format !== 'json') throw new BrookError('ERR_PERF_USAGE', `--format must be text or json, not '${flags.format}'`);
   const consumer = new Consumer({
     bootstrapServers: flags.bootstrapServer,

@@ -50,7 +50,9 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   if (flags.recordSize === undefined) throw usage('brook perf produce needs --record-size');
   const numRecords = parseCount('--num-records', flags.numRecords, 1);
   const recordSize = parseCount('--record-size', flags.recordSize, 0);
+  // Kafka's tool waits forever at 0; here only a positive rate or -1 (no limit) is taken.
   const throughput = parseCount('--throughput', flags.throughput, -1);
+  if (throughput === 0) throw usage("--throughput must be a positive number of records/sec, or -1 for no limit, not '0'");
   const topic = flags.topic;
   const producer = new Producer({
     bootstrapServers: flags.bootstrapServer,
@@ -107,12 +109,17 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     if (ticker !== undefined) {
       clearInterval(ticker);
+      ticker = undefined;
       process.stderr.write('\n');
     }
     if (firstError !== undefined) throw firstError;
     console.log(summaryLine(acked, seconds, recordSize, latencies.subarray(0, acked)));
   } finally {
-    clearInterval(ticker);
+    if (ticker !== undefined) {
+      clearInterval(ticker);
+      // A failure is printed on a line of its own, not after the progress text.
+      process.stderr.write('\n');
+    }
     await producer.close();
   }
 }

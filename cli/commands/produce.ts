@@ -5,6 +5,10 @@ import { Producer } from '../../client/producer/index.ts';
 import type { Acks, ProducerOptions } from '../../client/producer/index.ts';
 import { BrookError } from '../../core/protocol/index.ts';
 import type { CompressionName } from '../../core/records/index.ts';
+import { DEFAULT_BOOTSTRAP } from '../common.ts';
+import { startProgress } from '../progress.ts';
+
+export { DEFAULT_BOOTSTRAP };
 
 /** Faults of `brook produce` / `brook perf` that are the user's to fix, printed as one line by cli/main.ts. */
 export const ProduceErrorCode = {
@@ -12,7 +16,6 @@ export const ProduceErrorCode = {
   INPUT: 'ERR_PRODUCE_INPUT',
 } as const;
 
-export const DEFAULT_BOOTSTRAP = 'localhost:9092';
 const COMPRESSIONS: readonly string[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 export function usage(message: string): BrookError {
@@ -38,8 +41,12 @@ export function parseCompression(value: string): CompressionName {
   return value as CompressionName;
 }
 
+/** Sizes, counts and times are int32 in Kafka's producer configs; larger values only fail later, less clearly. */
+const MAX_COUNT = 2_147_483_647;
+
 export function parseCount(flag: string, value: string, min: number): number {
-  if (!/^-?[0-9]+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw usage(`${flag} must be an integer >= ${min}, not '${value}'`);
+  if (!/^-?[0-9]+$/.test(value) || Number(value) < min) throw usage(`${flag} must be an integer >= ${min}, not '${value}'`);
+  if (Number(value) > MAX_COUNT) throw usage(`${flag} must be at most ${MAX_COUNT}, not ${value}`);
   return Number(value);
 }
 
@@ -76,6 +83,7 @@ async function produce(topic: string, flags: ProduceFlags): Promise<void> {
     lingerMs: parseCount('--linger-ms', flags.lingerMs, 0),
     ...(flags.batchSize === undefined ? {} : { batchSize: parseCount('--batch-size', flags.batchSize, 1) }),
   };
+  const source = flags.file ?? 'stdin';
   const input = flags.file === undefined ? process.stdin : fs.createReadStream(flags.file);
   const opened = new Promise<void>((resolve, reject) => {
     if (flags.file === undefined) {
@@ -86,7 +94,7 @@ async function produce(topic: string, flags: ProduceFlags): Promise<void> {
       resolve();
     });
     input.once('error', (error: Error) => {
-      reject(new BrookError(ProduceErrorCode.INPUT, `cannot read ${flags.file}: ${error.message}`));
+      reject(new BrookError(ProduceErrorCode.INPUT, `cannot read ${source}: ${error.message}`));
     });
   });
   await opened;
@@ -95,6 +103,16 @@ async function produce(topic: string, flags: ProduceFlags): Promise<void> {
   const remember = (error: unknown): void => {
     firstError ??= error instanceof Error ? error : new Error(String(error));
   };
+  let read = 0;
+  let acknowledged = 0;
+  const acknowledge = (): void => {
+    acknowledged++;
+  };
+  const progress = startProgress(() => `${read} records sent, ${acknowledged} acknowledged`, { readsStdin: flags.file === undefined });
+  let inputError: Error | undefined;
+  input.on('error', (error: Error) => {
+    inputError = error;
+  });
   try {
     await producer.connect();
     const lines = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -110,11 +128,17 @@ async function produce(topic: string, flags: ProduceFlags): Promise<void> {
         key = line.slice(0, at);
         value = line.slice(at + separator.length);
       }
-      producer.send(headers.length === 0 ? { topic, key, value } : { topic, key, value, headers }).catch(remember);
+      read++;
+      producer.send(headers.length === 0 ? { topic, key, value } : { topic, key, value, headers }).then(acknowledge, remember);
       if (producer.waitingRecords > 0) await producer.waitForRoom();
     }
     await producer.flush();
+  } catch (error) {
+    // A read that failed after the open (a directory, an I/O error) names the input.
+    if (error !== undefined && error === inputError) throw new BrookError(ProduceErrorCode.INPUT, `cannot read ${source}: ${inputError.message}`);
+    throw error;
   } finally {
+    progress.stop();
     await producer.close().catch(remember);
   }
   if (firstError !== undefined) throw firstError;

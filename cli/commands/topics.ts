@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { Admin } from '../../client/index.ts';
-import type { AlterConfigOp, TopicDescription } from '../../client/index.ts';
+import type { Admin, AlterConfigOp, TopicDescription } from '../../client/index.ts';
 import { BrookError } from '../../core/protocol/index.ts';
+import { collect, withAdmin, withAdminOptions } from '../common.ts';
+import type { AdminFlags } from '../common.ts';
 
 /** Mistakes in the command line, printed as one line by cli/main.ts. */
 const TOPICS_USAGE = 'ERR_TOPICS_USAGE';
@@ -10,13 +11,7 @@ function usage(message: string): BrookError {
   return new BrookError(TOPICS_USAGE, message);
 }
 
-const DEFAULT_BOOTSTRAP = 'localhost:9092';
-const DEFAULT_TIMEOUT_MS = 30_000;
-
-interface CommonFlags {
-  bootstrapServer: string;
-  timeout: string;
-}
+type CommonFlags = AdminFlags;
 
 interface CreateFlags extends CommonFlags {
   partitions?: string;
@@ -30,12 +25,13 @@ interface AlterFlags extends CommonFlags {
   deleteConfig: string[];
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+/** Largest partition count (int32 on the wire) and replication factor (int16). */
+const MAX_PARTITIONS = 2_147_483_647;
+const MAX_REPLICATION_FACTOR = 32_767;
 
-function positiveInteger(flag: string, value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw usage(`${flag} must be a positive whole number, not '${value}'`);
+function positiveInteger(flag: string, value: string, max: number): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw usage(`${flag} must be a positive whole number, not '${value}'`);
+  if (Number(value) > max) throw usage(`${flag} must be at most ${max}, not ${value}`);
   return Number(value);
 }
 
@@ -50,16 +46,8 @@ function parseConfigs(pairs: readonly string[]): Record<string, string> {
   return out;
 }
 
-async function withAdmin(flags: CommonFlags, action: (admin: Admin) => Promise<void>): Promise<void> {
-  if (!/^[0-9]+$/.test(flags.timeout) || Number(flags.timeout) <= 0) throw usage(`--timeout must be a positive number of milliseconds, not '${flags.timeout}'`);
-  const timeoutMs = Number(flags.timeout);
-  const admin = new Admin({ bootstrapServers: flags.bootstrapServer, clientId: 'brook-topics', requestTimeoutMs: timeoutMs, connectTimeoutMs: Math.min(timeoutMs, 10_000) });
-  try {
-    await admin.connect();
-    await action(admin);
-  } finally {
-    await admin.close();
-  }
+function withTopicsAdmin(flags: CommonFlags, action: (admin: Admin) => Promise<void>): Promise<void> {
+  return withAdmin(flags, 'brook-topics', TOPICS_USAGE, action);
 }
 
 /** kafka-topics' layout: a summary line, then one tab-indented line per partition. */
@@ -76,24 +64,18 @@ function describeText(topic: TopicDescription): string {
   return lines.join('\n');
 }
 
-function withCommonOptions(command: Command): Command {
-  return command
-    .option('--bootstrap-server <servers>', 'broker(s) to connect to, host:port[,host:port...]', DEFAULT_BOOTSTRAP)
-    .option('--timeout <ms>', 'how long to wait for the cluster, in milliseconds', String(DEFAULT_TIMEOUT_MS));
-}
-
 export function registerTopics(program: Command): void {
   const topics = program.command('topics').description('create, list, describe, alter and delete topics (like kafka-topics)');
 
-  withCommonOptions(topics.command('create').description('create a topic').argument('<topic>'))
+  withAdminOptions(topics.command('create').description('create a topic').argument('<topic>'))
     .option('--partitions <n>', 'number of partitions (default: the broker\'s num.partitions)')
     .option('--replication-factor <n>', 'replicas per partition (default: the broker\'s default)')
     .option('--config <name=value>', 'a topic config override (repeatable)', collect, [])
     .action((topic: string, flags: CreateFlags) => {
-      const numPartitions = flags.partitions === undefined ? undefined : positiveInteger('--partitions', flags.partitions);
-      const replicationFactor = flags.replicationFactor === undefined ? undefined : positiveInteger('--replication-factor', flags.replicationFactor);
+      const numPartitions = flags.partitions === undefined ? undefined : positiveInteger('--partitions', flags.partitions, MAX_PARTITIONS);
+      const replicationFactor = flags.replicationFactor === undefined ? undefined : positiveInteger('--replication-factor', flags.replicationFactor, MAX_REPLICATION_FACTOR);
       const configs = parseConfigs(flags.config);
-      return withAdmin(flags, async (admin) => {
+      return withTopicsAdmin(flags, async (admin) => {
         await admin.createTopics([
           {
             topic,
@@ -106,42 +88,49 @@ export function registerTopics(program: Command): void {
       });
     });
 
-  withCommonOptions(topics.command('list').description('list topics, one per line'))
+  withAdminOptions(topics.command('list').description('list topics, one per line'))
     .option('--include-internal', 'also list internal topics such as __consumer_offsets')
     .action((flags: CommonFlags & { includeInternal?: boolean }) =>
-      withAdmin(flags, async (admin) => {
+      withTopicsAdmin(flags, async (admin) => {
         for (const name of await admin.listTopics({ includeInternal: flags.includeInternal === true })) console.log(name);
       }),
     );
 
-  withCommonOptions(topics.command('describe').description('show partitions, leaders, replicas, ISR and non-default configs').argument('<topic>'))
-    .action((topic: string, flags: CommonFlags) =>
-      withAdmin(flags, async (admin) => {
-        const [description] = await admin.describeTopics([topic], { includeConfigs: true });
-        if (description !== undefined) console.log(describeText(description));
+  withAdminOptions(
+    topics
+      .command('describe')
+      .description('show partitions, leaders, replicas, ISR and non-default configs of the topics named, or of every topic')
+      .argument('[topics...]'),
+  )
+    .option('--include-internal', 'with no topic named, also describe internal topics such as __consumer_offsets')
+    .action((names: string[], flags: CommonFlags & { includeInternal?: boolean }) =>
+      withTopicsAdmin(flags, async (admin) => {
+        const wanted = names.length > 0 ? [...new Set(names)] : await admin.listTopics({ includeInternal: flags.includeInternal === true });
+        const descriptions = await admin.describeTopics(wanted, { includeConfigs: true });
+        if (descriptions.length > 0) console.log(descriptions.map(describeText).join('\n'));
       }),
     );
 
-  withCommonOptions(topics.command('delete').description('delete a topic and its data').argument('<topic>'))
+  withAdminOptions(topics.command('delete').description('delete a topic and its data').argument('<topic>'))
     .action((topic: string, flags: CommonFlags) =>
-      withAdmin(flags, async (admin) => {
+      withTopicsAdmin(flags, async (admin) => {
         await admin.deleteTopics([topic]);
         console.log(`Deleted topic ${topic}.`);
       }),
     );
 
-  withCommonOptions(topics.command('alter').description('add partitions, set or delete config overrides').argument('<topic>'))
+  withAdminOptions(topics.command('alter').description('add partitions, set or delete config overrides').argument('<topic>'))
     .option('--partitions <n>', 'the new, larger number of partitions')
     .option('--config <name=value>', 'set a config override (repeatable)', collect, [])
     .option('--delete-config <name>', 'remove a config override, back to the default (repeatable)', collect, [])
     .action((topic: string, flags: AlterFlags) => {
-      const count = flags.partitions === undefined ? undefined : positiveInteger('--partitions', flags.partitions);
+      const count = flags.partitions === undefined ? undefined : positiveInteger('--partitions', flags.partitions, MAX_PARTITIONS);
       const ops: AlterConfigOp[] = [
         ...Object.entries(parseConfigs(flags.config)).map(([name, value]): AlterConfigOp => ({ name, op: 'set', value })),
         ...flags.deleteConfig.map((name): AlterConfigOp => ({ name, op: 'delete' })),
       ];
       if (count === undefined && ops.length === 0) throw usage('nothing to alter: give --partitions N, --config NAME=VALUE or --delete-config NAME');
-      return withAdmin(flags, async (admin) => {
+      return withTopicsAdmin(flags, async (admin) => {
         // Configs first: they can be checked without side effects; a partition count cannot be undone.
         if (ops.length > 0) {
           await admin.alterConfigs([{ type: 'topic', name: topic, ops }], { validateOnly: true });

@@ -2,7 +2,7 @@
  * `brook consume` and `brook perf consume` as a user runs them: child processes against a real
  * broker holding known records. Printed lines, exit codes and committed offsets are checked exactly.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Consumer } from '../../client/index.ts';
@@ -35,7 +35,7 @@ function lines(t: ExecutionContext, run: Run): string[] {
 }
 
 /** A broker with `events`: partition 0 holds a0..a4, partition 1 holds b0..b2. */
-async function fixture(t: ExecutionContext): Promise<{ bootstrap: string }> {
+async function fixture(t: ExecutionContext): Promise<{ bootstrap: string; wire: WireClient }> {
   const { port, bootstrap } = await startTestBroker(t, BROKER_CONFIG);
   const wire = await WireClient.connect(port);
   t.teardown(() => {
@@ -45,7 +45,7 @@ async function fixture(t: ExecutionContext): Promise<{ bootstrap: string }> {
   const p0 = await produce(wire, 'events', 0, valuesBatch(['a0', 'a1', 'a2', 'a3', 'a4'], { firstTimestamp: BigInt(T0) }));
   const p1 = await produce(wire, 'events', 1, valuesBatch(['b0', 'b1', 'b2'], { firstTimestamp: BigInt(T0 + 10) }));
   t.deepEqual([p0.errorCode, p1.errorCode], [ErrorCode.NONE, ErrorCode.NONE]);
-  return { bootstrap };
+  return { bootstrap, wire };
 }
 
 test('consume --from-beginning --max-messages prints values, one per line', async (t) => {
@@ -56,11 +56,15 @@ test('consume --from-beginning --max-messages prints values, one per line', asyn
 
 test('consume --partition --offset --format json prints whole records from that offset', async (t) => {
   const { bootstrap } = await fixture(t);
-  const run = await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--partition', '0', '--offset', '3', '--max-messages', '2', '--format', 'json']);
+  const [run, earliest] = await Promise.all([
+    brook(['consume', 'events', '--bootstrap-server', bootstrap, '--partition', '0', '--offset', '3', '--max-messages', '2', '--format', 'json']),
+    brook(['consume', 'events', '--bootstrap-server', bootstrap, '--partition', '1', '--offset', 'earliest', '--max-messages', '3']),
+  ]);
   t.deepEqual(
     lines(t, run).map((l) => JSON.parse(l) as unknown),
     [3, 4].map((i) => ({ topic: 'events', partition: 0, offset: String(i), timestamp: T0 + i, key: `k-a${i}`, value: `a${i}`, headers: {} })),
   );
+  t.deepEqual(lines(t, earliest), ['b0', 'b1', 'b2']);
 });
 
 test('consume --group commits exactly what it printed, and the next run goes on from there', async (t) => {
@@ -92,6 +96,56 @@ test('consume fails with one line for an unknown topic or a bad flag', async (t)
   const badFormat = await brook(['consume', 'events', '--bootstrap-server', bootstrap, '--format', 'xml']);
   t.is(badFormat.stderr, "brook: --format must be text or json, not 'xml' (ERR_CONSUME_USAGE)\n");
   t.is(badFormat.code, 1);
+  const perfUnknown = await brook(['perf', 'consume', '--bootstrap-server', bootstrap, '--topic', 'nope', '--messages', '1']);
+  t.deepEqual(perfUnknown, { code: 1, stdout: '', stderr: 'brook: metadata for topic nope: UNKNOWN_TOPIC_OR_PARTITION (Kafka error 3) (ERR_CLIENT_KAFKA)\n' });
+});
+
+test('consume and perf consume fail with one line and exit code 1 on an unreachable server or a bad flag value', async (t) => {
+  // Port 1 is privileged and never a broker here.
+  const unreachable = 'brook: no bootstrap server could be reached: cannot connect to a broker at 127.0.0.1:1: connection refused (is a broker listening there?) (ERR_CLIENT_CONNECT)\n';
+  const cases: [string[], string][] = [
+    [['consume', 't', '--bootstrap-server', '127.0.0.1:1'], unreachable],
+    [['perf', 'consume', '--topic', 't', '--messages', '1', '--bootstrap-server', '127.0.0.1:1'], unreachable],
+    [['consume', 't', '--partition', '-1'], "brook: --partition must be a non-negative integer, not '-1' (ERR_CONSUME_USAGE)\n"],
+    [['consume', 't', '--partition', '0', '--offset', '99999999999999999999'], "brook: --offset must be a non-negative integer, earliest or latest, not '99999999999999999999' (ERR_CONSUME_USAGE)\n"],
+    [['consume', 't', '--partition', '0', '--offset', '3', '--from-beginning'], 'brook: give --offset or --from-beginning, not both (ERR_CONSUME_USAGE)\n'],
+    [['consume', 't', '--offset', '3'], 'brook: --offset needs --partition (ERR_CONSUME_USAGE)\n'],
+    [['consume', 't', '--max-messages', 'all'], "brook: --max-messages must be a non-negative integer, not 'all' (ERR_CONSUME_USAGE)\n"],
+    [['perf', 'consume', '--topic', 't', '--messages', '0'], "brook: --messages must be a positive integer, not '0' (ERR_PERF_USAGE)\n"],
+    [['perf', 'consume', '--topic', 't', '--messages', '1', '--fetch-size', '99999999999'], 'brook: --fetch-size must be at most 2147483647, not 99999999999 (ERR_PERF_USAGE)\n'],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => brook(args)));
+  runs.forEach((run, i) => {
+    const [args, stderr] = cases[i]!;
+    t.deepEqual(run, { code: 1, stdout: '', stderr }, args.join(' '));
+  });
+});
+
+test('consume stops quietly, exit code 0, when the reader of its output goes away (consume | head -1)', async (t) => {
+  const { bootstrap, wire } = await fixture(t);
+  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', 'consume', 'events', '--bootstrap-server', bootstrap, '--partition', '0', '--offset', '0'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  t.teardown(() => {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const first = await new Promise<string>((resolve) => {
+    child.stdout.once('data', (chunk: Buffer) => {
+      resolve(chunk.toString('utf8'));
+    });
+  });
+  child.stdout.destroy();
+  // The consumer waits at the end of the log; the next record it prints meets the closed pipe.
+  t.is((await produce(wire, 'events', 0, valuesBatch(['a5']))).errorCode, ErrorCode.NONE);
+  t.is(await exited, 0, stderr);
+  t.is(stderr, '');
+  t.true(first.startsWith('a0\n'), first);
 });
 
 test('perf consume reads the asked number of records and prints the rate', async (t) => {

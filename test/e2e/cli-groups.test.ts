@@ -248,11 +248,18 @@ test('list and describe an idle and an active group; reset-offsets is refused fo
 
 // ---- reset-offsets -----------------------------------------------------------------------------
 
-test('reset-offsets without --execute prints the plan (an offset past the log end is moved to it) and changes nothing', async (t) => {
+test('reset-offsets without --execute prints the plan (an offset outside the log is moved to its nearer end) and changes nothing', async (t) => {
   const { bootstrap, wire } = await fixture(t);
   const run = await brook(['reset-offsets', 'idle', '--topic', TOPIC, '--to-offset', '4', '--bootstrap-server', bootstrap]);
   t.deepEqual(cells(t, run), [RESET_HEADER, ['idle', TOPIC, '0', '4'], ['idle', TOPIC, '1', '3']]);
   t.is(run.stderr, `New offset 4 is higher than the latest offset of orders-1; using 3.\n${DRY_RUN_NOTE}`);
+  t.deepEqual(await committed(wire, 'idle'), [2n, 1n]);
+
+  const deleted = await wire.request(ApiKey.DELETE_RECORDS, 1, { topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, offset: 3n }] }], timeoutMs: 5000 });
+  t.is(deleted.topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+  const below = await brook(['reset-offsets', 'idle', '--topic', `${TOPIC}:0`, '--to-offset', '1', '--bootstrap-server', bootstrap]);
+  t.deepEqual(cells(t, below), [RESET_HEADER, ['idle', TOPIC, '0', '3']]);
+  t.is(below.stderr, `New offset 1 is lower than the earliest offset of orders-0; using 3.\n${DRY_RUN_NOTE}`);
   t.deepEqual(await committed(wire, 'idle'), [2n, 1n]);
 });
 
@@ -302,14 +309,24 @@ test('delete removes an empty group and its offsets, and refuses an active one',
 test('an unknown group, an unknown topic and an unreachable bootstrap server each fail with one line and exit code 1', async (t) => {
   const { bootstrap } = await fixture(t);
   const port = await freePort();
-  const [ghost, nope, unreachable] = await Promise.all([
+  const [ghost, deleteGhost, nope, noPartition, before1970, unreachable] = await Promise.all([
     brook(['describe', 'ghost', '--bootstrap-server', bootstrap]),
+    brook(['delete', 'ghost', '--bootstrap-server', bootstrap]),
     brook(['reset-offsets', 'idle', '--topic', 'nope', '--to-latest', '--bootstrap-server', bootstrap]),
+    brook(['reset-offsets', 'idle', '--topic', `${TOPIC}:1,5`, '--to-latest', '--bootstrap-server', bootstrap]),
+    brook(['reset-offsets', 'idle', '--topic', TOPIC, '--to-datetime', '1960-01-01T00:00:00Z', '--bootstrap-server', bootstrap]),
     brook(['list', '--bootstrap-server', `127.0.0.1:${port}`]),
   ]);
   failsWith(t, ghost, "brook: consumer group 'ghost' does not exist (ERR_GROUP_NOT_FOUND)");
+  failsWith(t, deleteGhost, "brook: consumer group 'ghost' does not exist (ERR_GROUP_NOT_FOUND)");
   failsWith(t, nope, "brook: topic 'nope' does not exist (ERR_UNKNOWN_TOPIC)");
-  failsWith(t, unreachable, `brook: cannot connect to a broker at 127.0.0.1:${port}: connection refused (is a broker listening there?) (ERR_CLIENT_CONNECT)`);
+  failsWith(t, noPartition, "brook: topic 'orders' has no partition 5 (it has 2) (ERR_UNKNOWN_TOPIC)");
+  failsWith(t, before1970, "brook: --to-datetime '1960-01-01T00:00:00Z' is before 1970, when record timestamps begin (ERR_GROUPS_USAGE)");
+  failsWith(
+    t,
+    unreachable,
+    `brook: no bootstrap server could be reached: cannot connect to a broker at 127.0.0.1:${port}: connection refused (is a broker listening there?) (ERR_CLIENT_CONNECT)`,
+  );
 });
 
 // ---- with a real client ----------------------------------------------------------------------

@@ -130,3 +130,36 @@ test('brook perf produce refuses bad flags with one line', async (t) => {
   t.is(run.code, 1);
   t.is(run.stderr, "brook: --num-records must be an integer >= 1, not 'many' (ERR_PRODUCE_USAGE)\n");
 });
+
+/** The line every client command prints when nothing listens at the bootstrap server (port 1 is privileged and never a broker here). */
+const UNREACHABLE = 'brook: no bootstrap server could be reached: cannot connect to a broker at 127.0.0.1:1: connection refused (is a broker listening there?) (ERR_CLIENT_CONNECT)\n';
+
+test('produce and perf produce fail with one line and exit code 1: an unreachable server, a bad flag value, a missing file', async (t) => {
+  const missing = path.join(tempDir(t), 'missing.txt');
+  const perf = ['perf', 'produce', '--topic', 't', '--num-records', '10', '--record-size', '10'];
+  const cases: [string[], string][] = [
+    [['produce', 't', '--bootstrap-server', '127.0.0.1:1'], UNREACHABLE],
+    [[...perf, '--bootstrap-server', '127.0.0.1:1'], UNREACHABLE],
+    [['produce', 't', '--acks', '7'], "brook: --acks must be 0, 1, all or -1, not '7' (ERR_PRODUCE_USAGE)\n"],
+    [['produce', 't', '--batch-size', '99999999999'], 'brook: --batch-size must be at most 2147483647, not 99999999999 (ERR_PRODUCE_USAGE)\n'],
+    [['produce', 't', '--key-separator', ''], 'brook: --key-separator must not be empty (ERR_PRODUCE_USAGE)\n'],
+    [['produce', 't', '--file', missing], `brook: cannot read ${missing}: ENOENT: no such file or directory, open '${missing}' (ERR_PRODUCE_INPUT)\n`],
+    [[...perf, '--throughput', '0'], "brook: --throughput must be a positive number of records/sec, or -1 for no limit, not '0' (ERR_PRODUCE_USAGE)\n"],
+    [[...perf, '--compression', 'lzma'], "brook: --compression must be one of none, gzip, snappy, lz4, zstd, not 'lzma' (ERR_PRODUCE_USAGE)\n"],
+    [['perf', 'produce', '--num-records', '10', '--record-size', '10'], 'brook: brook perf produce needs --topic (ERR_PRODUCE_USAGE)\n'],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => brook(args, 'x\n')));
+  runs.forEach((run, i) => {
+    const [args, stderr] = cases[i]!;
+    t.deepEqual(run, { code: 1, stdout: '', stderr }, args.join(' '));
+  });
+});
+
+test('produce names the file when reading it fails after it opened', async (t) => {
+  const broker = await startTestBroker(t);
+  const dir = tempDir(t);
+  const run = await brook(['produce', 't', '--file', dir, '--bootstrap-server', broker.bootstrap]);
+  t.is(run.code, 1);
+  t.is(run.stdout, '');
+  t.is(run.stderr, `brook: cannot read ${dir}: EISDIR: illegal operation on a directory, read (ERR_PRODUCE_INPUT)\n`);
+});

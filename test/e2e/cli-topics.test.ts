@@ -61,19 +61,17 @@ test('create, list, describe, alter and delete', async (t) => {
   succeeds(t, audit, 'Created topic audit.\n');
   t.deepEqual(await admin.listTopics(), ['audit', 'orders']);
 
-  const [list, describe] = await Promise.all([brook(['list', ...b]), brook(['describe', 'orders', ...b])]);
+  const [list, describe, describeAll] = await Promise.all([brook(['list', ...b]), brook(['describe', 'orders', ...b]), brook(['describe', ...b])]);
   succeeds(t, list, 'audit\norders\n');
   const n = String(nodeId);
-  succeeds(
-    t,
-    describe,
-    [
-      'Topic: orders\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: retention.ms=60000,segment.bytes=1048576',
-      `\tTopic: orders\tPartition: 0\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
-      `\tTopic: orders\tPartition: 1\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
-      '',
-    ].join('\n'),
-  );
+  const ordersText = [
+    'Topic: orders\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: retention.ms=60000,segment.bytes=1048576',
+    `\tTopic: orders\tPartition: 0\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
+    `\tTopic: orders\tPartition: 1\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`,
+  ];
+  succeeds(t, describe, [...ordersText, ''].join('\n'));
+  // No topic named: every topic, sorted, like kafka-topics --describe.
+  succeeds(t, describeAll, ['Topic: audit\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: ', `\tTopic: audit\tPartition: 0\tLeader: ${n}\tReplicas: ${n}\tIsr: ${n}`, ...ordersText, ''].join('\n'));
 
   succeeds(
     t,
@@ -117,16 +115,20 @@ test('broker errors: one line on stderr, exit code 1', async (t) => {
 });
 
 test('usage errors and an unreachable broker: one line on stderr, exit code 1', async (t) => {
-  const [nothing, badCount, badConfig, unreachable] = await Promise.all([
+  const [nothing, badCount, badConfig, badFactor, badTimeout, unreachable] = await Promise.all([
     brook(['alter', 'orders']),
     brook(['create', 'orders', '--partitions', 'many']),
     brook(['create', 'orders', '--config', 'retention.ms']),
+    brook(['create', 'orders', '--replication-factor', '40000']),
+    brook(['list', '--timeout', '0']),
     // Port 1 is privileged and never a broker here.
     brook(['list', '--bootstrap-server', '127.0.0.1:1']),
   ]);
   failsWith(t, nothing, 'brook: nothing to alter: give --partitions N, --config NAME=VALUE or --delete-config NAME (ERR_TOPICS_USAGE)');
   failsWith(t, badCount, "brook: --partitions must be a positive whole number, not 'many' (ERR_TOPICS_USAGE)");
   failsWith(t, badConfig, "brook: --config 'retention.ms' is not NAME=VALUE (ERR_TOPICS_USAGE)");
+  failsWith(t, badFactor, 'brook: --replication-factor must be at most 32767, not 40000 (ERR_TOPICS_USAGE)');
+  failsWith(t, badTimeout, "brook: --timeout must be a positive number of milliseconds, not '0' (ERR_TOPICS_USAGE)");
   failsWith(
     t,
     unreachable,

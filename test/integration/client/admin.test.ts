@@ -270,6 +270,10 @@ test('listGroups, describeGroups (assignments decoded) and deleteGroups', async 
     { groupId: 'busy', protocolType: 'consumer' },
     { groupId: 'idle', protocolType: '' },
   ]);
+  t.deepEqual(await admin.listGroups({ includeState: true }), [
+    { groupId: 'busy', protocolType: 'consumer', state: 'Stable' },
+    { groupId: 'idle', protocolType: '', state: 'Empty' },
+  ]);
 
   const [busy, idle, none] = await admin.describeGroups(['busy', 'idle', 'none']);
   t.is(busy?.state, 'Stable');
@@ -359,6 +363,51 @@ test('commitOffsets, fetchCommittedOffsets and resetOffsets for an Empty group',
   t.deepEqual((await admin.resetOffsets('g', [orders[1]!], Number(T0) + 11)).map((o) => o.offset), [1n]);
   t.deepEqual((await admin.resetOffsets('g', [orders[1]!], Number(T0) + 50)).map((o) => o.offset), [2n]);
   t.deepEqual((await admin.fetchCommittedOffsets('g', ['orders'])).map((o) => o.offset), [3n, 2n]);
+});
+
+test('resetOffsets to an offset moves it into each log, and a dry run commits nothing', async (t) => {
+  const { admin, wire } = await fixture(t);
+  await admin.createTopics([{ topic: 'orders', numPartitions: 2 }]);
+  t.is((await produce(wire, 'orders', 0, valuesBatch(['a', 'b', 'c', 'd', 'e']))).errorCode, ErrorCode.NONE);
+  t.is((await produce(wire, 'orders', 1, valuesBatch(['x', 'y']))).errorCode, ErrorCode.NONE);
+  // orders-0 now holds offsets 3 and 4 (log end 5); orders-1 offsets 0 and 1 (log end 2).
+  await admin.deleteRecords([{ topic: 'orders', partition: 0, offset: 3n }]);
+  await admin.commitOffsets('g', [
+    { topic: 'orders', partition: 0, offset: 4n },
+    { topic: 'orders', partition: 1, offset: 1n },
+  ]);
+  const orders = [
+    { topic: 'orders', partition: 0 },
+    { topic: 'orders', partition: 1 },
+  ];
+  const committed = async (): Promise<bigint[]> => (await admin.fetchCommittedOffsets('g', ['orders'])).map((o) => o.offset);
+
+  // 1 is below orders-0's earliest offset, and inside orders-1's log.
+  t.deepEqual(await admin.resetOffsets('g', orders, { offset: 1n }, { dryRun: true }), [
+    { topic: 'orders', partition: 0, offset: 3n, clampedFrom: 1n, metadata: '' },
+    { topic: 'orders', partition: 1, offset: 1n, metadata: '' },
+  ]);
+  t.deepEqual(await committed(), [4n, 1n]);
+  t.deepEqual((await admin.resetOffsets('g', orders, 'earliest', { dryRun: true })).map((o) => o.offset), [3n, 0n]);
+  t.deepEqual(await committed(), [4n, 1n]);
+
+  // 4 is past orders-1's log end.
+  t.deepEqual(await admin.resetOffsets('g', orders, { offset: 4n }), [
+    { topic: 'orders', partition: 0, offset: 4n, metadata: '' },
+    { topic: 'orders', partition: 1, offset: 2n, clampedFrom: 4n, metadata: '' },
+  ]);
+  t.deepEqual(await committed(), [4n, 2n]);
+  t.deepEqual((await admin.resetOffsets('g', orders, { offset: 0n })).map((o) => [o.offset, o.clampedFrom]), [
+    [3n, 0n],
+    [0n, undefined],
+  ]);
+  t.deepEqual(await committed(), [3n, 0n]);
+  await rejectsKafka(
+    t,
+    admin.resetOffsets('g', [{ topic: 'nope', partition: 0 }], { offset: 0n }, { dryRun: true }),
+    'UNKNOWN_TOPIC_OR_PARTITION',
+    "Metadata for topic 'nope': UNKNOWN_TOPIC_OR_PARTITION (Kafka error 3): Topic 'nope' does not exist.",
+  );
 });
 
 test('commitOffsets and resetOffsets are refused while the group has members', async (t) => {
