@@ -143,11 +143,6 @@ export class GroupMembership {
     return this.synced && !this.rejoinNeeded;
   }
 
-  /** The partitions this member owns now. */
-  ownedPartitions(): TopicPartition[] {
-    return [...this.owned];
-  }
-
   /** Stops heartbeating and leaves the group (a static member stays until its session times out). Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
