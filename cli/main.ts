@@ -30,6 +30,7 @@ try {
 } catch (err) {
   // One line with the cause, never a stack trace, for anything the user can fix.
   const message = err instanceof BrookError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
-  console.error(`brook: ${message}`);
+  // A broker's error message may span lines; the cause stays on one.
+  console.error(`brook: ${message.replace(/\s*\n\s*/g, ' ')}`);
   process.exitCode = 1;
 }

@@ -102,10 +102,16 @@ test('brook produce fails with one line on a line without the key separator, and
   const bad = await brook(['produce', 'strict', '--bootstrap-server', broker.bootstrap, '--key-separator', '='], 'a=1\nno separator here\n');
   t.is(bad.code, 1);
   t.is(bad.stderr, "brook: line 2 has no key separator '=' (ERR_PRODUCE_INPUT)\n");
-  const unknown = await brook(['produce', 'no-such-topic', '--bootstrap-server', broker.bootstrap], 'x\n');
-  t.is(unknown.code, 1);
-  t.regex(unknown.stderr, /^brook: .*no-such-topic.*UNKNOWN_TOPIC_OR_PARTITION.*\n$/);
-  t.is(unknown.stderr.split('\n').length, 2, 'one line');
+  const [unknown, perfUnknown] = await Promise.all([
+    brook(['produce', 'no-such-topic', '--bootstrap-server', broker.bootstrap], 'x\n'),
+    brook(['perf', 'produce', '--topic', 'no-such-topic', '--num-records', '10', '--record-size', '10', '--bootstrap-server', broker.bootstrap]),
+  ]);
+  for (const run of [unknown, perfUnknown]) {
+    t.is(run.code, 1);
+    t.is(run.stdout, '');
+    t.regex(run.stderr, /^brook: .*no-such-topic.*UNKNOWN_TOPIC_OR_PARTITION.*\n$/);
+    t.is(run.stderr.split('\n').length, 2, 'one line');
+  }
 });
 
 test('brook perf produce prints kafka-producer-perf-test\'s summary line, and the records are there', async (t) => {
