@@ -22,6 +22,8 @@ export { checkBatch } from './batch-check.ts';
 export { varintSize, writeVarint } from './varint.ts';
 export { recordsProblem } from './record-check.ts';
 export type { BatchCheck, BatchCheckOptions, BatchProblem } from './batch-check.ts';
+export { RecordBatchBuilder } from './record-batch-builder.ts';
+export type { BatchHeaderOptions, RecordBatchBuilderOptions, RecordHeaderInput } from './record-batch-builder.ts';
 export { encodeRecordBatch } from './record-batch-encoder.ts';
 export type { BatchOptions } from './record-batch-encoder.ts';
 export { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeRecordBatch, iterateBatches } from './record-batch-decoder.ts';

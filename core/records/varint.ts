@@ -58,6 +58,42 @@ export function writeVarlong(buf: Uint8Array, pos: number, value: bigint): numbe
 }
 
 /**
+ * Below 2^52 in magnitude a zigzagged value (2|v| or 2|v|-1) is still an exact double, so a
+ * varlong can be written without BigInt; callers fall back to `writeVarlong` beyond.
+ */
+export const SAFE_VARLONG_LIMIT = 2 ** 52;
+
+/** Whether `value` can go through the number-typed varlong writers. */
+export function isSafeVarlong(value: number): boolean {
+  return Number.isInteger(value) && value > -SAFE_VARLONG_LIMIT && value < SAFE_VARLONG_LIMIT;
+}
+
+/** `varlongSize` for a number with |value| < 2^52 (see `isSafeVarlong`). */
+export function varlongNumberSize(value: number): number {
+  // An int32 zigzags to the same bits in 32 and 64 bits, so the varint path is exact.
+  if ((value | 0) === value) return varintSize(value);
+  let zz = value >= 0 ? value * 2 : -value * 2 - 1;
+  let size = 1;
+  while (zz >= 0x80) {
+    zz = Math.floor(zz / 128);
+    size++;
+  }
+  return size;
+}
+
+/** `writeVarlong` for a number with |value| < 2^52 (see `isSafeVarlong`). */
+export function writeVarlongNumber(buf: Uint8Array, pos: number, value: number): number {
+  if ((value | 0) === value) return writeVarint(buf, pos, value);
+  let zz = value >= 0 ? value * 2 : -value * 2 - 1;
+  while (zz >= 0x80) {
+    buf[pos++] = (zz % 128) | 0x80;
+    zz = Math.floor(zz / 128);
+  }
+  buf[pos++] = zz;
+  return pos;
+}
+
+/**
  * A bounds-checked read cursor. Every read checks against `end`, so a lying length or
  * varint can never read past the bytes actually present.
  */
