@@ -5,6 +5,7 @@ import type { BrokerAddress } from './bootstrap.ts';
 import { KafkaConnection } from './connection.ts';
 import type { ConnectionOptions } from './connection.ts';
 import { ClientError, ClientErrorCode, kafkaError, throwIfKafkaError } from './errors.ts';
+import { Timers } from './timers.ts';
 
 export interface ClusterOptions {
   /** `host:port[,host:port]` or a list of such strings. */
@@ -14,7 +15,10 @@ export interface ClusterOptions {
   readonly requestTimeoutMs?: number;
   /** Default 10 s. */
   readonly connectTimeoutMs?: number;
-  /** Metadata older than this is refreshed before use (metadata.max.age.ms); default 5 min. */
+  /**
+   * Metadata is refreshed this often even without an error, so new partitions and moved
+   * leaders are seen (metadata.max.age.ms); older metadata is refreshed before use. Default 5 min.
+   */
   readonly metadataMaxAgeMs?: number;
   /** First wait before a retry (retry.backoff.ms), doubled per attempt up to 1 s; default 100 ms. */
   readonly retryBackoffMs?: number;
@@ -48,6 +52,7 @@ export interface TopicMetadata {
 /** Metadata v4+ carries allowAutoTopicCreation, so the client decides whether asking creates. */
 const METADATA_MIN_VERSION = 4;
 const MAX_BACKOFF_MS = 1000;
+const MAX_TIMER_MS = 0x7fffffff;
 
 /**
  * What a client knows of a Kafka cluster: its brokers, topics and partition leaders, and
@@ -67,6 +72,9 @@ export class Cluster {
   private clusterIdValue: string | null = null;
   private metadataAt = 0;
   private refreshing: Promise<void> | undefined;
+  /** Retry backoffs and the periodic refresh: close() clears them all. */
+  private readonly timers = new Timers();
+  private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(options: ClusterOptions) {
@@ -83,6 +91,10 @@ export class Cluster {
 
   get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  get metadataMaxAgeMs(): number {
+    return this.options.metadataMaxAgeMs ?? 300_000;
   }
 
   /** Connects to a bootstrap server and loads the broker list. */
@@ -155,6 +167,8 @@ export class Cluster {
       broker = this.brokers.get(nodeId);
     }
     if (broker === undefined) throw new ClientError(ClientErrorCode.CONNECT, `broker ${nodeId} is not in the cluster's metadata`, { retriable: true });
+    // Closed while awaiting metadata: a connection opened now would outlive close().
+    this.ensureOpen();
     const connecting = KafkaConnection.connect(broker.host, broker.port, this.connectionOptions());
     this.connections.set(nodeId, connecting);
     connecting.catch(() => {
@@ -227,17 +241,20 @@ export class Cluster {
       } catch (error) {
         const retriable = error instanceof ClientError && error.retriable;
         if (!retriable || this.closed || Date.now() + backoff > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        // close() ends the sleep early; the next attempt then fails as closed.
+        await this.timers.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         await this.refreshMetadata([]).catch(() => undefined);
       }
     }
   }
 
-  /** Closes every connection. Idempotent. */
+  /** Closes every connection and clears every timer. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.timers.clearAll();
+    this.refreshTimer = undefined;
     const all = [...this.connections.values()];
     if (this.bootstrapConnection !== undefined) all.push(this.bootstrapConnection);
     this.connections.clear();
@@ -245,7 +262,28 @@ export class Cluster {
   }
 
   private stale(): boolean {
-    return Date.now() - this.metadataAt > (this.options.metadataMaxAgeMs ?? 300_000);
+    return Date.now() - this.metadataAt > this.metadataMaxAgeMs;
+  }
+
+  /**
+   * Arms the next periodic refresh, metadataMaxAgeMs after the last one (whatever asked for
+   * it). It asks for every topic known, so a client writing to a topic sees partitions added
+   * to it. A failed refresh is tried again a period later; errors in requests refresh sooner.
+   */
+  private scheduleRefresh(): void {
+    if (this.closed) return;
+    this.timers.clear(this.refreshTimer);
+    this.refreshTimer = this.timers.set(
+      () => {
+        this.refreshTimer = undefined;
+        this.refreshMetadata([...this.topics.keys()]).catch(() => {
+          this.scheduleRefresh();
+        });
+      },
+      // setTimeout takes at most 2^31-1 ms (a larger delay would fire at once).
+      Math.min(this.metadataMaxAgeMs, MAX_TIMER_MS),
+      { unref: true },
+    );
   }
 
   private async fetchMetadata(topics: readonly string[] | null, allowAutoCreate: boolean): Promise<void> {
@@ -290,9 +328,12 @@ export class Cluster {
       for (const name of [...this.topics.keys()]) if (!present.has(name)) this.topics.delete(name);
     }
     this.metadataAt = Date.now();
+    this.scheduleRefresh();
   }
 
   private bootstrapConnectionOpen(): Promise<KafkaConnection> {
+    // Reached after awaits (other brokers failing first): nothing new is opened once closed.
+    if (this.closed) return Promise.reject(new ClientError(ClientErrorCode.CLOSED, 'the client is closed'));
     const current = this.bootstrapConnection;
     if (current !== undefined) {
       return current.then(
@@ -310,6 +351,7 @@ export class Cluster {
     const opened = (async () => {
       const failures: string[] = [];
       for (const address of this.bootstrap) {
+        this.ensureOpen();
         try {
           return await KafkaConnection.connect(address.host, address.port, this.connectionOptions());
         } catch (error) {

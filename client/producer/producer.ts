@@ -3,6 +3,7 @@ import { CompressionCodec } from '../../core/records/index.ts';
 import type { CompressionName } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';
 import { ClientError, ClientErrorCode, KafkaError, kafkaError } from '../errors.ts';
+import { Timers } from '../timers.ts';
 import { DefaultPartitioner } from './partitioner.ts';
 import { BATCH_OVERHEAD, HEADER_OVERHEAD, RECORD_OVERHEAD, RecordAccumulator } from './record-accumulator.ts';
 import type { RecordHeaderBytes, RecordSink } from './record-accumulator.ts';
@@ -56,6 +57,11 @@ export interface ProducerOptions {
   readonly maxInFlight?: number;
   /** Largest Produce request, and so largest record (max.request.size). Default 1 MiB. */
   readonly maxRequestSize?: number;
+  /**
+   * Metadata of the topics written to is refreshed this often, so partitions added to a topic
+   * get records (metadata.max.age.ms). Default 300 000 ms.
+   */
+  readonly metadataMaxAgeMs?: number;
 }
 
 export interface ProducerRecord {
@@ -105,6 +111,7 @@ interface ResolvedConfig {
   readonly deliveryTimeoutMs: number;
   readonly maxInFlight: number;
   readonly maxRequestSize: number;
+  readonly metadataMaxAgeMs: number;
 }
 
 const MAX_IDEMPOTENT_IN_FLIGHT = 5;
@@ -153,6 +160,7 @@ function resolveConfig(options: ProducerOptions): ResolvedConfig {
     deliveryTimeoutMs: integerOption('deliveryTimeoutMs', options.deliveryTimeoutMs, Math.max(120_000, requestTimeoutMs), 1),
     maxInFlight,
     maxRequestSize: integerOption('maxRequestSize', options.maxRequestSize, 1024 * 1024, 1024),
+    metadataMaxAgeMs: integerOption('metadataMaxAgeMs', options.metadataMaxAgeMs, 300_000, 1),
   };
 }
 
@@ -210,6 +218,8 @@ export class Producer {
   private connecting: Promise<void> | undefined;
   private connected = false;
   private closing: Promise<void> | undefined;
+  /** Backoffs while a topic's metadata is awaited; close() ends them. */
+  private readonly timers = new Timers();
 
   constructor(options: ProducerOptions) {
     this.config = resolveConfig(options);
@@ -218,6 +228,7 @@ export class Producer {
       ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
       requestTimeoutMs: this.config.requestTimeoutMs,
       retryBackoffMs: this.config.retryBackoffMs,
+      metadataMaxAgeMs: this.config.metadataMaxAgeMs,
     });
     this.accumulator = new RecordAccumulator(this.config.batchSize, (batch) => {
       const partitions = this.cluster.knownTopic(batch.topic)?.partitions.length ?? 0;
@@ -328,12 +339,16 @@ export class Producer {
     }
   }
 
-  /** Flushes, then closes every connection. Later sends reject with ERR_CLIENT_CLOSED. Idempotent. */
+  /**
+   * Flushes, then closes every connection and clears every timer (linger, retry backoff,
+   * metadata refresh). Later sends reject with ERR_CLIENT_CLOSED. Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
         if (this.connecting !== undefined || this.waiting.length > 0) await this.flush();
       } finally {
+        this.timers.clearAll();
         this.sender.close(this.closedError());
         await this.cluster.close();
       }
@@ -459,7 +474,7 @@ export class Producer {
         const unknownTopic = error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         const retriable = error instanceof ClientError && error.retriable && !unknownTopic;
         if (!retriable || Date.now() + backoff > deadline || this.closing !== undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        await this.timers.sleep(backoff);
         backoff = Math.min(backoff * 2, 1000);
       }
     }

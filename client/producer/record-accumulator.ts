@@ -1,4 +1,5 @@
-import { BatchLayout, CompressionCodec, NO_PARTITION_LEADER_EPOCH, compress, crc32c, varintSize, writeVarint } from '../../core/records/index.ts';
+import { BatchLayout, RecordBatchBuilder, decodeRecordBatch } from '../../core/records/index.ts';
+import type { CompressionCodec, Record as DecodedRecord } from '../../core/records/index.ts';
 
 /** Bytes of a record batch v2 header (61), counted once per batch against batchSize and bufferMemory. */
 export const BATCH_OVERHEAD = BatchLayout.HEADER_SIZE;
@@ -21,47 +22,10 @@ export interface RecordHeaderBytes {
   readonly value: Buffer | null;
 }
 
-/** Zigzag of a safe integer as a non-negative double (exact below 2^52). */
-function zigzag64(value: number): number {
-  return value >= 0 ? value * 2 : -value * 2 - 1;
-}
-
-function varlongSize(value: number): number {
-  let zz = zigzag64(value);
-  let size = 1;
-  while (zz >= 0x80) {
-    zz = Math.floor(zz / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarlong(buf: Buffer, pos: number, value: number): number {
-  let zz = zigzag64(value);
-  while (zz >= 0x80) {
-    buf[pos++] = (zz % 128) | 0x80;
-    zz = Math.floor(zz / 128);
-  }
-  buf[pos++] = zz;
-  return pos;
-}
-
-function bytesSize(bytes: Buffer | null): number {
-  return bytes === null ? 1 : varintSize(bytes.length) + bytes.length;
-}
-
-function writeBytes(buf: Buffer, pos: number, bytes: Buffer | null): number {
-  if (bytes === null) return writeVarint(buf, pos, -1);
-  pos = writeVarint(buf, pos, bytes.length);
-  bytes.copy(buf, pos);
-  return pos + bytes.length;
-}
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * Records bound for one partition, sent (and retried) as one record batch. Records are
- * encoded into the batch as they arrive (like Kafka's MemoryRecordsBuilder): nothing of a
+ * encoded into the batch as they arrive (core/records' RecordBatchBuilder): nothing of a
  * record but its outcome sink and timestamp is kept, and closing the batch only writes
  * the 61-byte header (and compresses).
  */
@@ -73,19 +37,18 @@ export class ProducerBatch {
   /** Each record's timestamp in ms, for its metadata. */
   readonly timestamps: number[] = [];
   readonly createdAt: number;
-  /** The batch header's 61 bytes, then the encoded records. */
-  private buffer: Buffer;
-  /** End of the encoded records in `buffer`. */
-  private end: number = BatchLayout.HEADER_SIZE;
-  private baseTimestamp = 0;
-  private maxTimestamp = 0;
+  private readonly builder: RecordBatchBuilder;
   /** No more records go in: full, or taken by the sender. */
   closed = false;
   /** Idempotent producers: assigned when first sent, kept across retries. -1 until then. */
   baseSequence = -1;
   attempts = 0;
-  /** The order in which the partition's batches were first sent (-1 before); retries keep it. */
+  /**
+   * The order in which the partition's batches were first sent (-1 before); retries keep it.
+   * The pieces of a split batch share its place: each takes a fraction of its `orderSpan`.
+   */
   sentOrder = -1;
+  orderSpan = 1;
   /** Not sent again before this time (retry backoff). */
   retryAt = 0;
   /** The sequence changed while the batch was in flight: its OUT_OF_ORDER answer is expected. */
@@ -98,7 +61,7 @@ export class ProducerBatch {
     this.topic = topic;
     this.partition = partition;
     this.createdAt = createdAt;
-    this.buffer = buffer;
+    this.builder = new RecordBatchBuilder({ buffer });
   }
 
   get count(): number {
@@ -107,43 +70,12 @@ export class ProducerBatch {
 
   /** Bytes of the batch so far (header and uncompressed records): what it holds of bufferMemory. */
   get bytes(): number {
-    return this.end;
+    return this.builder.sizeInBytes;
   }
 
   /** Encodes a record at the end of the batch; returns the bytes it took. */
   add(key: Buffer | null, value: Buffer | null, headers: readonly RecordHeaderBytes[] | undefined, timestamp: number, sink: RecordSink, slot: number): number {
-    const offsetDelta = this.sinks.length;
-    if (offsetDelta === 0) {
-      this.baseTimestamp = timestamp;
-      this.maxTimestamp = timestamp;
-    } else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
-    const timestampDelta = timestamp - this.baseTimestamp;
-    let bodySize = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(key) + bytesSize(value);
-    let headerKeys: Buffer[] | undefined;
-    if (headers === undefined || headers.length === 0) bodySize += 1;
-    else {
-      headerKeys = headers.map((h) => Buffer.from(h.key, 'utf8'));
-      bodySize += varintSize(headers.length);
-      for (let i = 0; i < headers.length; i++) bodySize += bytesSize(headerKeys[i]!) + bytesSize(headers[i]!.value);
-    }
-    const size = varintSize(bodySize) + bodySize;
-    this.reserve(size);
-    const buf = this.buffer;
-    let pos = writeVarint(buf, this.end, bodySize);
-    buf[pos++] = 0;
-    pos = writeVarlong(buf, pos, timestampDelta);
-    pos = writeVarint(buf, pos, offsetDelta);
-    pos = writeBytes(buf, pos, key);
-    pos = writeBytes(buf, pos, value);
-    if (headers === undefined || headerKeys === undefined) buf[pos++] = 0;
-    else {
-      pos = writeVarint(buf, pos, headers.length);
-      for (let i = 0; i < headers.length; i++) {
-        pos = writeBytes(buf, pos, headerKeys[i]!);
-        pos = writeBytes(buf, pos, headers[i]!.value);
-      }
-    }
-    this.end = pos;
+    const size = this.builder.append(timestamp, key, value, headers);
     this.sinks.push(sink);
     this.slots.push(slot);
     this.timestamps.push(timestamp);
@@ -152,30 +84,16 @@ export class ProducerBatch {
 
   /**
    * The batch as sent: header (producer id, epoch, sequence) and records, compressed with
-   * `codec`. Uncompressed batches are the builder's own buffer, written in place.
+   * `codec` (once, however often the header changes). Uncompressed batches are the builder's
+   * own buffer, written in place.
    */
   encode(codec: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
-    let out: Buffer;
-    if (codec === CompressionCodec.none) out = this.buffer.subarray(0, this.end);
-    else {
-      const compressed = compress(codec, this.buffer.subarray(BatchLayout.HEADER_SIZE, this.end));
-      out = Buffer.allocUnsafe(BatchLayout.HEADER_SIZE + compressed.length);
-      compressed.copy(out, BatchLayout.HEADER_SIZE);
-    }
-    out.writeBigInt64BE(0n, BatchLayout.BASE_OFFSET);
-    out.writeInt32BE(out.length - BatchLayout.LOG_OVERHEAD, BatchLayout.BATCH_LENGTH);
-    out.writeInt32BE(NO_PARTITION_LEADER_EPOCH, BatchLayout.PARTITION_LEADER_EPOCH);
-    out.writeInt8(2, BatchLayout.MAGIC);
-    out.writeInt16BE(codec, BatchLayout.ATTRIBUTES);
-    out.writeInt32BE(this.count - 1, BatchLayout.LAST_OFFSET_DELTA);
-    out.writeBigInt64BE(BigInt(this.baseTimestamp), BatchLayout.BASE_TIMESTAMP);
-    out.writeBigInt64BE(BigInt(this.maxTimestamp), BatchLayout.MAX_TIMESTAMP);
-    out.writeBigInt64BE(producerId, BatchLayout.PRODUCER_ID);
-    out.writeInt16BE(producerEpoch, BatchLayout.PRODUCER_EPOCH);
-    out.writeInt32BE(baseSequence, BatchLayout.BASE_SEQUENCE);
-    out.writeInt32BE(this.count, BatchLayout.RECORDS_COUNT);
-    out.writeUInt32BE(crc32c(out.subarray(BatchLayout.ATTRIBUTES)), BatchLayout.CRC);
-    return out;
+    return this.builder.finish({ compression: codec, producerId, producerEpoch, baseSequence });
+  }
+
+  /** The records, read back from the batch's own buffer (views, valid until it is released). */
+  records(): DecodedRecord[] {
+    return decodeRecordBatch(this.builder.finish(), 0, { verifyCrc: false }).records;
   }
 
   /** Resolves every record: offsets are consecutive from `baseOffset` (-1 for acks=0). */
@@ -203,19 +121,8 @@ export class ProducerBatch {
 
   /** Hands the builder's buffer back (for reuse) once the batch is settled; the batch is empty after. */
   detachBuffer(): Buffer {
-    const buffer = this.buffer;
-    this.buffer = EMPTY;
     this.encoded = undefined;
-    return buffer;
-  }
-
-  private reserve(size: number): void {
-    if (this.end + size <= this.buffer.length) return;
-    let capacity = this.buffer.length * 2;
-    while (capacity < this.end + size) capacity *= 2;
-    const grown = Buffer.allocUnsafe(capacity);
-    this.buffer.copy(grown, 0, 0, this.end);
-    this.buffer = grown;
+    return this.builder.detachBuffer();
   }
 }
 
@@ -233,10 +140,13 @@ export class PartitionQueue {
   sent = 0;
   /** A batch is being retried: nothing more is sent until every in-flight batch is answered, so order holds. */
   retrying = false;
+  /** Bytes at which a batch is closed: batchSize, or less once the broker refused a batch as too large. */
+  batchLimit: number;
 
-  constructor(topic: string, partition: number) {
+  constructor(topic: string, partition: number, batchLimit: number) {
     this.topic = topic;
     this.partition = partition;
+    this.batchLimit = batchLimit;
   }
 }
 
@@ -246,6 +156,13 @@ export function addSequence(sequence: number, delta: number): number {
   if (next > MAX_SEQUENCE) return next - MAX_SEQUENCE - 1;
   if (next < 0) return next + MAX_SEQUENCE + 1;
   return next;
+}
+
+/** An upper bound of a decoded record's bytes in a batch, as `Producer` estimates a record it is sent. */
+function recordBound(record: DecodedRecord): number {
+  let size = RECORD_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const header of record.headers) size += HEADER_OVERHEAD + Buffer.byteLength(header.key) + (header.value?.length ?? 0);
+  return size;
 }
 
 /**
@@ -261,6 +178,8 @@ export class RecordAccumulator {
   /** Unfinished batches, for flush(). */
   readonly open = new Set<ProducerBatch>();
   private readonly pool: Buffer[] = [];
+  /** Topics whose batches the broker refused as too large: the smaller batch size they get from then on. */
+  private readonly topicLimits = new Map<string, number>();
   private readonly onClosed: (batch: ProducerBatch) => void;
 
   constructor(batchSize: number, onClosed: (batch: ProducerBatch) => void) {
@@ -273,7 +192,7 @@ export class RecordAccumulator {
     if (queues === undefined) this.byTopic.set(topic, (queues = []));
     let queue = queues[partition];
     if (queue === undefined) {
-      queue = new PartitionQueue(topic, partition);
+      queue = new PartitionQueue(topic, partition, this.topicLimits.get(topic) ?? this.batchSize);
       queues[partition] = queue;
       this.partitions.set(`${topic}\u0000${partition}`, queue);
     }
@@ -298,7 +217,7 @@ export class RecordAccumulator {
     const queue = this.queueFor(topic, partition);
     let batch = queue.queue.at(-1);
     let closedOne = false;
-    if (batch !== undefined && !batch.closed && batch.count > 0 && batch.bytes + size > this.batchSize) {
+    if (batch !== undefined && !batch.closed && batch.count > 0 && batch.bytes + size > queue.batchLimit) {
       this.close(batch);
       closedOne = true;
     }
@@ -309,7 +228,7 @@ export class RecordAccumulator {
       this.bufferUsed += BATCH_OVERHEAD;
     }
     this.bufferUsed += batch.add(key, value, headers, timestamp, sink, slot);
-    if (batch.bytes >= this.batchSize) {
+    if (batch.bytes >= queue.batchLimit) {
       this.close(batch);
       closedOne = true;
     }
@@ -323,12 +242,64 @@ export class RecordAccumulator {
     this.onClosed(batch);
   }
 
+  /**
+   * Splits a batch the broker refused as too large into batches of at most half its bytes (at
+   * least one record each), in record order, and closes the topic's later batches at that size
+   * too. The pieces take the batch's place: its records and their sinks, its sequence range
+   * (the broker wrote none of it), its send order and age. The batch itself is released.
+   */
+  split(batch: ProducerBatch): ProducerBatch[] {
+    const limit = Math.max(BATCH_OVERHEAD + 1, Math.floor(batch.bytes / 2));
+    this.limitTopic(batch.topic, limit);
+    const records = batch.records();
+    const pieces: ProducerBatch[] = [];
+    let piece: ProducerBatch | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const bound = recordBound(record);
+      if (piece === undefined || (piece.count > 0 && piece.bytes + bound > limit)) {
+        piece = new ProducerBatch(batch.topic, batch.partition, batch.createdAt, this.allocate(Math.min(limit, BATCH_OVERHEAD + bound)));
+        piece.closed = true;
+        pieces.push(piece);
+      }
+      piece.add(record.key, record.value, record.headers, batch.timestamps[i]!, batch.sinks[i]!, batch.slots[i]!);
+    }
+    const span = batch.orderSpan / pieces.length;
+    let sequence = batch.baseSequence;
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i]!;
+      p.attempts = batch.attempts;
+      p.sentOrder = batch.sentOrder + i * span;
+      p.orderSpan = span;
+      if (sequence >= 0) {
+        p.baseSequence = sequence;
+        sequence = addSequence(sequence, p.count);
+      }
+      this.open.add(p);
+      this.bufferUsed += p.bytes;
+    }
+    // Its records live on in the pieces (copied: its buffer may be reused now).
+    batch.settled = true;
+    this.release(batch);
+    return pieces;
+  }
+
   /** The batch is answered (or given up): its memory is free again. */
   release(batch: ProducerBatch): void {
     if (!this.open.delete(batch)) return;
     this.bufferUsed -= batch.bytes;
     const buffer = batch.detachBuffer();
     if (buffer.length === this.batchSize && (this.pool.length + 1) * this.batchSize <= POOL_LIMIT_BYTES) this.pool.push(buffer);
+  }
+
+  private limitTopic(topic: string, limit: number): void {
+    const current = this.topicLimits.get(topic) ?? this.batchSize;
+    if (limit >= current) return;
+    this.topicLimits.set(topic, limit);
+    // forEach skips the holes of partitions not written to yet.
+    this.byTopic.get(topic)?.forEach((queue) => {
+      queue.batchLimit = Math.min(queue.batchLimit, limit);
+    });
   }
 
   /** A buffer for a new batch: batchSize bytes (pooled), or more for one record larger than that. */

@@ -5,6 +5,7 @@ import type { CompressionCodec } from '../../core/records/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { KafkaConnection } from '../connection.ts';
 import { ClientError, ClientErrorCode, KafkaError, throwIfKafkaError } from '../errors.ts';
+import { Timers } from '../timers.ts';
 import { addSequence } from './record-accumulator.ts';
 import type { PartitionQueue, ProducerBatch, RecordAccumulator } from './record-accumulator.ts';
 
@@ -127,7 +128,9 @@ export class Sender {
   private readonly links = new Map<number, Link>();
   private readonly flushWaiters = new Set<FlushWaiter>();
   private readonly onSettled: () => void;
-  private drainScheduled = false;
+  private drainScheduled: NodeJS.Immediate | undefined;
+  /** Backoffs of connects and metadata refreshes, cleared by close(). */
+  private readonly timers = new Timers();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private refreshing = false;
@@ -159,10 +162,9 @@ export class Sender {
 
   /** Drains soon (once per turn of the event loop, however many callers ask). */
   wake(): void {
-    if (this.drainScheduled || this.closed) return;
-    this.drainScheduled = true;
-    setImmediate(() => {
-      this.drainScheduled = false;
+    if (this.drainScheduled !== undefined || this.closed) return;
+    this.drainScheduled = setImmediate(() => {
+      this.drainScheduled = undefined;
       this.drain();
     });
   }
@@ -177,11 +179,14 @@ export class Sender {
     });
   }
 
-  /** Stops sending; every unfinished batch fails with `error`; sockets of acks=0 are closed. */
+  /** Stops sending; every unfinished batch fails with `error`; sockets of acks=0 are closed; no timer is left. */
   close(error: Error): void {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.drainScheduled);
+    this.drainScheduled = undefined;
+    this.timers.clearAll();
     for (const queue of this.accumulator.partitions.values()) {
       for (const batch of [...queue.queue, ...queue.inFlight]) this.finish(queue, batch, error);
       queue.queue.length = 0;
@@ -201,6 +206,8 @@ export class Sender {
       this.expire(queue, now);
       const head = queue.queue[0];
       if (head === undefined) continue;
+      // Expired on time even while nothing else wakes the sender (a broker that does not come back).
+      wakeAt = Math.min(wakeAt, head.createdAt + this.config.deliveryTimeoutMs);
       if (!this.mayGo(queue, now)) {
         if (head.retryAt > now) wakeAt = Math.min(wakeAt, head.retryAt);
         continue;
@@ -251,7 +258,11 @@ export class Sender {
     }
     if (queue.inFlight.length >= this.perPartitionLimit) return false;
     const head = queue.queue[0];
-    return head !== undefined && head.retryAt <= now;
+    if (head === undefined || head.retryAt > now) return false;
+    // A batch sent before (a retry, a piece of a split batch) goes alone, as in Kafka's
+    // producer: pipelined behind another resend that the broker refuses again, it could be
+    // written out of order by a broker that holds no sequence state for this producer yet.
+    return head.sentOrder < 0 || queue.inFlight.length === 0;
   }
 
   private isReady(queue: PartitionQueue, head: ProducerBatch, now: number): boolean {
@@ -301,7 +312,10 @@ export class Sender {
         const connection = await this.cluster.connectionTo(link.nodeId);
         link.version = await connection.highestVersion(ApiKey.PRODUCE, PRODUCE_MIN_VERSION);
         if (this.config.acks === 0 && (link.oneWay === undefined || link.oneWay.isClosed)) {
-          link.oneWay = await OneWaySocket.connect(connection.host, connection.port, connection.clientId, this.config.requestTimeoutMs);
+          const oneWay = await OneWaySocket.connect(connection.host, connection.port, connection.clientId, this.config.requestTimeoutMs);
+          // Closed while connecting: close() no longer knows this link.
+          if (this.closed) oneWay.close();
+          else link.oneWay = oneWay;
         }
         link.connection = connection;
         link.connecting = false;
@@ -309,10 +323,14 @@ export class Sender {
       } catch {
         // Retried on a later drain, after a backoff and a metadata refresh (the broker may have moved).
         this.refreshMetadata();
-        setTimeout(() => {
-          link.connecting = false;
-          this.wake();
-        }, this.config.retryBackoffMs).unref();
+        this.timers.set(
+          () => {
+            link.connecting = false;
+            this.wake();
+          },
+          this.config.retryBackoffMs,
+          { unref: true },
+        );
       }
     })();
   }
@@ -415,10 +433,52 @@ export class Sender {
         this.succeed(batch, result.baseOffset, result.logAppendTimeMs);
         continue;
       }
+      if (result.errorCode === ErrorCode.MESSAGE_TOO_LARGE) {
+        this.tooLarge(batch, result.errorMessage);
+        continue;
+      }
       const error = new KafkaError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`, result.errorMessage);
       if (METADATA_ERRORS.has(result.errorCode)) this.refreshMetadata();
       this.failed(batch, error, result.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.outOfOrderExpected(batch));
     }
+  }
+
+  /**
+   * The batch is over the topic's max.message.bytes. As Kafka's producer does, a batch of
+   * several records is split (the broker wrote none of it) and its pieces go back to the
+   * front of the partition's queue, keeping its sequences; a record alone too large fails.
+   */
+  private tooLarge(batch: ProducerBatch, serverMessage: string | null): void {
+    const queue = this.accumulator.queueFor(batch.topic, batch.partition);
+    removeFrom(queue.inFlight, batch);
+    if (batch.settled) return;
+    const bytes = batch.encoded?.length ?? batch.bytes;
+    if (batch.count > 1 && !this.closed) {
+      const pieces = this.accumulator.split(batch);
+      for (const waiter of this.flushWaiters) {
+        if (waiter.remaining.delete(batch)) for (const piece of pieces) waiter.remaining.add(piece);
+      }
+      this.requeue(queue, pieces);
+      this.wake();
+      return;
+    }
+    const error = new KafkaError(
+      ErrorCode.MESSAGE_TOO_LARGE,
+      `Produce to ${batch.topic}-${batch.partition}: a record of ${bytes} bytes (as a batch of its own) is larger than the topic's max.message.bytes; raise max.message.bytes on the topic (or message.max.bytes on the broker), or send smaller records`,
+      serverMessage,
+    );
+    // The broker did not take it: the next batches' sequences would leave a gap.
+    if (this.config.idempotent && batch.baseSequence >= 0) this.resetPending = true;
+    this.finish(queue, batch, error);
+  }
+
+  /** Puts batches back in front of everything sent after them; the partition waits for its in-flight batches. */
+  private requeue(queue: PartitionQueue, batches: ProducerBatch[]): void {
+    const first = batches[0]!;
+    let at = 0;
+    while (at < queue.queue.length && queue.queue[at]!.sentOrder >= 0 && queue.queue[at]!.sentOrder < first.sentOrder) at++;
+    queue.queue.splice(at, 0, ...batches);
+    queue.retrying = true;
   }
 
   /** The broker saw a gap because an earlier batch of this partition failed or is being retried. */
@@ -451,11 +511,7 @@ export class Sender {
       batch.attempts++;
       batch.resequenced = false;
       batch.retryAt = now + Math.min(this.config.retryBackoffMs * 2 ** (batch.attempts - 1), MAX_BACKOFF_MS);
-      // Back in front of everything sent after it; the partition waits for its in-flight batches.
-      let at = 0;
-      while (at < queue.queue.length && queue.queue[at]!.sentOrder >= 0 && queue.queue[at]!.sentOrder < batch.sentOrder) at++;
-      queue.queue.splice(at, 0, batch);
-      queue.retrying = true;
+      this.requeue(queue, [batch]);
       this.wakeAt(batch.retryAt);
       return;
     }
@@ -529,14 +585,18 @@ export class Sender {
       .refreshMetadata(topics)
       .catch(() => undefined)
       .finally(() => {
-        setTimeout(() => {
-          this.refreshing = false;
-          if (this.refreshAgain) {
-            this.refreshAgain = false;
-            this.refreshMetadata();
-          }
-          this.wake();
-        }, this.config.retryBackoffMs).unref();
+        this.timers.set(
+          () => {
+            this.refreshing = false;
+            if (this.refreshAgain) {
+              this.refreshAgain = false;
+              this.refreshMetadata();
+            }
+            this.wake();
+          },
+          this.config.retryBackoffMs,
+          { unref: true },
+        );
       });
   }
 }

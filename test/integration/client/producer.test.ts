@@ -9,7 +9,7 @@ import type { CompressionName } from '../../../core/records/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import type { TestBroker } from '../../helpers/broker.ts';
 import { rejectsCode } from '../../helpers/throws-code.ts';
-import { waitFor } from '../../helpers/wait-for.ts';
+import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
 import type { WireClient } from '../../helpers/kafka-wire.ts';
 import { connectedConsumer, kafkaClient, wireBatches, wireClient } from '../../interop/kafkajs-helpers.ts';
 import type { StoredBatch } from '../../interop/kafkajs-helpers.ts';
@@ -313,11 +313,96 @@ test('a batch larger than the broker accepts fails with MESSAGE_TOO_LARGE, not r
   await producer.send({ topic: 'limits', value: 'before' });
   const error = await t.throwsAsync(producer.send({ topic: 'limits', value: 'x'.repeat(5000) }), { instanceOf: KafkaError });
   t.is(error.errorName, 'MESSAGE_TOO_LARGE');
+  t.regex(error.message, /max\.message\.bytes/);
   t.false(error.retriable);
   // Idempotent sequences are renumbered after the gap, so later records still go through.
   const after = await producer.send({ topic: 'limits', value: 'after' });
   t.is(after.offset, 1n);
   t.deepEqual(values(await wireBatches(wire, 'limits', 0)), ['before', 'after']);
+});
+
+for (const [label, options] of [
+  ['idempotent', {}],
+  ['acks=1', { acks: 1 }],
+] as const) {
+  test(`${label}: a batch over the topic's max.message.bytes is split and resent, in order, sequences intact`, async (t) => {
+    const broker = await startTestBroker(t);
+    const wire = await wireClient(t, broker.port);
+    const maxMessageBytes = 1000;
+    await createTopic(wire, 'split', 1, [{ name: 'max.message.bytes', value: String(maxMessageBytes) }]);
+    // One batch of about 12 kB: only splitting (four times over) gets it under the topic's limit.
+    const producer = await producerFor(t, broker, { batchSize: 16_384, lingerMs: 60_000, ...options });
+    const sent = Array.from({ length: 150 }, (_, i) => `record-${i}-${'x'.repeat(60)}`);
+    const acknowledged = producer.sendBatch(sent.map((value) => ({ topic: 'split', value })));
+    await producer.flush();
+    const results = await acknowledged;
+    t.deepEqual(
+      results.map((r) => r.offset),
+      sent.map((_, i) => BigInt(i)),
+    );
+    const batches = await visibleBatches(wire, 'split', 0, sent.length);
+    t.deepEqual(values(batches), sent);
+    t.true(batches.length >= 8, `${batches.length} batches`);
+    for (const { header } of batches) t.true(header.batchLength + 12 <= maxMessageBytes, `a stored batch of ${header.batchLength + 12} bytes`);
+    if (producer.idempotent) {
+      // The pieces carry the refused batch's sequence range: one producer id, no gap.
+      let expectedSequence = 0;
+      for (const { header } of batches) {
+        t.is(header.producerId, producer.producerIdentity.producerId);
+        t.is(header.baseSequence, expectedSequence);
+        expectedSequence += header.recordsCount;
+      }
+    }
+  });
+
+  test(`${label}: a record alone over max.message.bytes fails naming it; the records around it are written in order`, async (t) => {
+    const broker = await startTestBroker(t);
+    const wire = await wireClient(t, broker.port);
+    await createTopic(wire, 'one-too-large', 1, [{ name: 'max.message.bytes', value: '1000' }]);
+    const producer = await producerFor(t, broker, { batchSize: 16_384, lingerMs: 60_000, ...options });
+    const small = (i: number): string => `small-${i}`;
+    const sends = [
+      ...Array.from({ length: 20 }, (_, i) => producer.send({ topic: 'one-too-large', value: small(i) })),
+      producer.send({ topic: 'one-too-large', value: 'x'.repeat(3000) }),
+      ...Array.from({ length: 20 }, (_, i) => producer.send({ topic: 'one-too-large', value: small(20 + i) })),
+    ];
+    await producer.flush();
+    const settled = await Promise.allSettled(sends);
+    const failure = settled[20]!;
+    if (failure.status !== 'rejected') return t.fail('the 3000-byte record was acknowledged');
+    t.true(failure.reason instanceof KafkaError);
+    const error = failure.reason as KafkaError;
+    t.is(error.errorName, 'MESSAGE_TOO_LARGE');
+    t.false(error.retriable);
+    t.regex(error.message, /max\.message\.bytes/);
+    const others = settled.filter((_, i) => i !== 20);
+    t.deepEqual(
+      others.map((s) => (s.status === 'fulfilled' ? s.value.offset : String(s.reason))),
+      others.map((_, i) => BigInt(i)),
+    );
+    t.deepEqual(
+      values(await visibleBatches(wire, 'one-too-large', 0, 40)),
+      Array.from({ length: 40 }, (_, i) => small(i)),
+    );
+  });
+}
+
+test('partitions added to a topic are written to once metadataMaxAgeMs has passed, without any error to prompt it', async (t) => {
+  const broker = await startTestBroker(t);
+  const wire = await wireClient(t, broker.port);
+  await createTopic(wire, 'growing', 1);
+  const producer = await producerFor(t, broker, { metadataMaxAgeMs: 200, lingerMs: 0 });
+  const key = Array.from({ length: 50 }, (_, i) => `key-${i}`).find((k) => murmur2Partition(k, 3) !== 0)!;
+  t.is((await producer.send({ topic: 'growing', key, value: 'before' })).partition, 0);
+  const response = await wire.request(ApiKey.CREATE_PARTITIONS, 0, { topics: [{ name: 'growing', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
+  t.is(response.results[0]?.errorCode, ErrorCode.NONE);
+  const moved = await pollUntil(
+    () => producer.send({ topic: 'growing', key, value: 'after' }),
+    (r) => r.partition !== 0,
+    'a record of the key on a new partition',
+  );
+  t.is(moved.partition, murmur2Partition(key, 3));
+  t.deepEqual(values(await wireBatches(wire, 'growing', moved.partition)), ['after']);
 });
 
 test('a record larger than maxRequestSize is refused before sending', async (t) => {
