@@ -394,7 +394,9 @@ export class GroupCoordinator {
     group.members.set(memberId, member);
     group.staticMembers.set(request.groupInstanceId!, memberId);
     if (group.leader === oldId) group.leader = memberId;
-    if (group.state === GroupState.STABLE && sameProtocols(old.protocols, request.protocols)) {
+    // As Kafka: new subscription bytes alone (a cooperative member's owned partitions, say) do not
+    // rebalance a stable group; only a change of the protocol the group would select does.
+    if (group.state === GroupState.STABLE && group.selectProtocol() === group.protocol) {
       this.touch(group, member);
       return this.currentJoinResult(group, member);
     }

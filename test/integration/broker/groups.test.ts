@@ -443,6 +443,33 @@ test('static membership: a second join with the same group.instance.id replaces 
   );
 });
 
+test('a static member rejoining with new metadata keeps the generation; one that changes the selected protocol rebalances', async (t) => {
+  const { port } = await startTestBroker(t, { groups: GROUPS });
+  const admin = await connect(t, port);
+  const groupId = 'static-metadata';
+  const instance = 'instance-m';
+  const first = await connect(t, port);
+  const joined = await joinGroup(first, groupId, { groupInstanceId: instance, protocols: protocols('v1', 'cooperative-sticky', 'range') });
+  t.is(joined.protocolName, 'cooperative-sticky');
+  await syncGroup(first, groupId, 1, joined.memberId, [{ memberId: joined.memberId, assignment: Buffer.from('asg') }], instance);
+
+  // Restarted with other subscription bytes (owned partitions change them), same protocols: no rebalance, new bytes kept.
+  const second = await connect(t, port);
+  const rejoined = await joinGroup(second, groupId, { groupInstanceId: instance, protocols: protocols('v2', 'cooperative-sticky', 'range') });
+  t.is(rejoined.errorCode, ErrorCode.NONE);
+  t.is(rejoined.generationId, 1);
+  const stable = await describeGroup(admin, groupId);
+  t.is(stable.groupState, 'Stable');
+  t.deepEqual(stable.members.map((m) => m.memberMetadata), [Buffer.from('v2:cooperative-sticky')]);
+
+  // Restarted offering only range: the group's protocol would change, so it rebalances.
+  const third = await connect(t, port);
+  const changed = await joinGroup(third, groupId, { groupInstanceId: instance, protocols: protocols('v3', 'range') });
+  t.is(changed.errorCode, ErrorCode.NONE);
+  t.is(changed.generationId, 2);
+  t.is(changed.protocolName, 'range');
+});
+
 test('groups.maxSize caps a group: the third joiner gets GROUP_MAX_SIZE_REACHED', async (t) => {
   const { port } = await startTestBroker(t, { groups: { ...GROUPS, maxSize: 2 } });
   const groupId = 'capped';
