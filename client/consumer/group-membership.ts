@@ -120,8 +120,10 @@ export class GroupMembership {
 
   /**
    * The application has not asked for records within max.poll.interval.ms: the member leaves
-   * the group (LeaveGroup, static members too) so its partitions go to the others, loses its
-   * partitions without committing, and stays out until `resumePolling()`.
+   * the group so its partitions go to the others, loses its partitions without committing, and
+   * stays out until `resumePolling()`. As in Kafka's consumer, a dynamic member sends
+   * LeaveGroup; a static member only stops heartbeating, so the coordinator drops it after its
+   * session timeout unless it comes back first, keeping its place.
    */
   pollTimedOut(): void {
     this.inactive = true;
@@ -170,7 +172,7 @@ export class GroupMembership {
   }
 
   private async leaveInactive(): Promise<void> {
-    await this.leaveGroup();
+    if (this.options.groupInstanceId === null) await this.leaveGroup();
     this.left = true;
     this.synced = false;
     this.memberId = '';

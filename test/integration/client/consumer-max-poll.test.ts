@@ -127,3 +127,41 @@ test('a member whose application stops asking for batches leaves the group after
     WAIT_MS,
   );
 });
+
+test('a static member past maxPollIntervalMs sends no LeaveGroup: the coordinator drops it when its session times out', async (t) => {
+  const { port, bootstrap, logs } = await startTestBroker(t, BROKER_CONFIG);
+  const wire = await WireClient.connect(port);
+  t.teardown(() => {
+    wire.close();
+  });
+  const topic = 'static-slow-topic';
+  await createTopic(wire, topic, 2);
+  await produce(wire, topic, 0, valuesBatch(['a', 'b']));
+  const revoked: number[][] = [];
+  const consumer = new Consumer({
+    bootstrapServers: bootstrap,
+    groupId: 'static-slow-group',
+    groupInstanceId: 'static-slow-1',
+    autoOffsetReset: 'earliest',
+    ...GROUP_TIMINGS,
+    sessionTimeoutMs: 2000,
+    maxPollIntervalMs: 500,
+    onRevoked: (tps) => {
+      revoked.push(numbers(tps));
+    },
+  });
+  t.teardown(() => consumer.close());
+  await consumer.connect();
+  consumer.subscribe([topic]);
+  const iterator = consumer[Symbol.asyncIterator]();
+  // The application takes one batch and then does not ask for another.
+  const first = await iterator.next();
+  t.false(first.done);
+  const member = consumer.memberId;
+  await waitFor(() => revoked.length === 1, { timeoutMs: WAIT_MS, describe: () => JSON.stringify(revoked) });
+  t.deepEqual(revoked, [[0, 1]]);
+  await waitFor(() => logs.some((l) => l.msg === 'member removed' && l['member'] === member), { timeoutMs: WAIT_MS, describe: () => 'the coordinator never dropped the member' });
+  const removal = logs.find((l) => l.msg === 'member removed' && l['member'] === member);
+  t.regex(String(removal?.['reason']), /^session timed out/, 'no LeaveGroup: the session timeout removed it');
+  await iterator.return?.();
+});
