@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Consumer } from '../../client/index.ts';
 import { BrookError } from '../../core/protocol/index.ts';
+import { startProgress } from '../progress.ts';
 
 const DEFAULT_BOOTSTRAP = 'localhost:9092';
 
@@ -11,7 +12,11 @@ interface PerfConsumeFlags {
   group?: string;
   fetchSize: string;
   format: string;
+  timeout: string;
 }
+
+/** What the iterator race resolves with when no batch came within --timeout. */
+const TIMED_OUT = Symbol('timed out');
 
 function positive(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^[0-9]+$/.test(value) || Number(value) <= 0) throw new BrookError('ERR_PERF_USAGE', `${flag} must be a positive integer, not '${value}'`);
@@ -24,6 +29,7 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
   const messages = positive('--messages', flags.messages);
   // An int32 on the wire.
   const fetchSize = positive('--fetch-size', flags.fetchSize, 2_147_483_647);
+  const timeoutMs = positive('--timeout', flags.timeout, 2_147_483_647);
   if (flags.format !== 'text' && flags.format !== 'json') throw new BrookError('ERR_PERF_USAGE', `--format must be text or json, not '${flags.format}'`);
   const consumer = new Consumer({
     bootstrapServers: flags.bootstrapServer,
@@ -40,21 +46,40 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
     else consumer.subscribe([flags.topic]);
     let records = 0;
     let bytes = 0;
-    const tty = process.stderr.isTTY;
-    let lastProgress = started;
-    for await (const batch of consumer) {
-      for (const record of batch.records) {
-        bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0);
+    const progress = startProgress(() => `${records} of ${messages} records, ${Math.round(records / ((performance.now() - started) / 1000))} records/s`);
+    // Like kafka-consumer-perf-test's --timeout: give up when no record arrives for this long, so
+    // asking for more records than the topic holds ends instead of waiting forever.
+    const iterator = consumer[Symbol.asyncIterator]();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      while (records < messages) {
+        const next = iterator.next();
+        const step = await Promise.race([
+          next,
+          new Promise<typeof TIMED_OUT>((resolve) => {
+            timer = setTimeout(() => {
+              resolve(TIMED_OUT);
+            }, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (step === TIMED_OUT) {
+          timedOut = true;
+          break;
+        }
+        if (step.done === true) break;
+        for (const record of step.value.records) {
+          bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0);
+        }
+        records += step.value.records.length;
       }
-      records += batch.records.length;
-      if (tty && performance.now() - lastProgress > 1000) {
-        lastProgress = performance.now();
-        process.stderr.write(`\r${records} records...`);
-      }
-      if (records >= messages) break;
+    } finally {
+      clearTimeout(timer);
+      progress.stop();
+      await iterator.return?.();
     }
     const seconds = (performance.now() - started) / 1000;
-    if (tty) process.stderr.write('\r');
     const result = {
       records,
       seconds: Number(seconds.toFixed(3)),
@@ -67,6 +92,9 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
         ? JSON.stringify(result)
         : `${result.records} records (${result.mb} MB) consumed in ${result.seconds} s: ${result.recordsPerSec} records/s, ${result.mbPerSec} MB/s`,
     );
+    if (timedOut) {
+      throw new BrookError('ERR_PERF_TIMEOUT', `read ${records} of ${messages} records: none arrived for ${timeoutMs} ms (--timeout); does the topic hold that many?`);
+    }
   } finally {
     await consumer.close();
   }
@@ -88,5 +116,6 @@ export function registerPerfConsume(program: Command): void {
     .option('--bootstrap-server <servers>', 'broker(s) to connect to, host:port[,host:port...]', DEFAULT_BOOTSTRAP)
     .option('--fetch-size <bytes>', 'max bytes per partition per fetch', String(1024 * 1024))
     .option('--format <format>', 'text or json', 'text')
+    .option('--timeout <ms>', 'stop with an error when no record arrives for this long', '10000')
     .action((flags: PerfConsumeFlags) => perfConsume(flags));
 }

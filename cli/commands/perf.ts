@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { Producer } from '../../client/producer/index.ts';
+import { startProgress } from '../progress.ts';
 import { DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseCount, usage } from './produce.ts';
 
 interface PerfProduceFlags {
@@ -16,32 +17,55 @@ interface PerfProduceFlags {
 }
 
 const MB = 1024 * 1024;
-const PROGRESS_INTERVAL_MS = 500;
 /** Records per sendBatch call when sending as fast as possible. */
 const CHUNK = 100;
+/** Most latency samples kept for the percentiles (kafka-producer-perf-test keeps 500,000 too). */
+const MAX_SAMPLES = 500_000;
+
+/**
+ * Latencies of acknowledged sends. Average and maximum count every record; the percentiles come
+ * from a sample of at most MAX_SAMPLES sends, every `sampling`-th one, so memory stays bounded
+ * whatever --num-records is.
+ */
+export class LatencyStats {
+  records = 0;
+  private total = 0;
+  private max = 0;
+  private sends = 0;
+  private readonly sampling: number;
+  private readonly samples: Float64Array;
+  private sampled = 0;
+
+  constructor(expectedSends: number) {
+    this.sampling = Math.max(1, Math.ceil(expectedSends / MAX_SAMPLES));
+    this.samples = new Float64Array(Math.min(expectedSends, MAX_SAMPLES));
+  }
+
+  /** One send of `records` records, acknowledged `latencyMs` after it was made. */
+  record(latencyMs: number, records: number): void {
+    this.records += records;
+    this.total += latencyMs * records;
+    if (latencyMs > this.max) this.max = latencyMs;
+    if (this.sends++ % this.sampling === 0 && this.sampled < this.samples.length) this.samples[this.sampled++] = latencyMs;
+  }
+
+  /** kafka-producer-perf-test's summary line. */
+  summary(seconds: number, recordSize: number): string {
+    const sorted = this.samples.slice(0, this.sampled).sort();
+    const rate = this.records / seconds;
+    const avg = this.records === 0 ? 0 : this.total / this.records;
+    return (
+      `${this.records} records sent, ${rate.toFixed(1)} records/sec (${((rate * recordSize) / MB).toFixed(2)} MB/sec), ` +
+      `${avg.toFixed(2)} ms avg latency, ${this.max.toFixed(2)} ms max latency, ` +
+      `${percentile(sorted, 0.5)} ms 50th, ${percentile(sorted, 0.95)} ms 95th, ${percentile(sorted, 0.99)} ms 99th, ${percentile(sorted, 0.999)} ms 99.9th.`
+    );
+  }
+}
 
 /** The latency at quantile `q` of sorted samples, in whole ms as kafka-producer-perf-test prints it. */
 function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
   return Math.trunc(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-}
-
-/** kafka-producer-perf-test's summary line. */
-export function summaryLine(records: number, seconds: number, recordSize: number, latencies: Float64Array): string {
-  const sorted = latencies.slice().sort();
-  let total = 0;
-  let max = 0;
-  for (const l of sorted) {
-    total += l;
-    if (l > max) max = l;
-  }
-  const rate = records / seconds;
-  const avg = sorted.length === 0 ? 0 : total / sorted.length;
-  return (
-    `${records} records sent, ${rate.toFixed(1)} records/sec (${((rate * recordSize) / MB).toFixed(2)} MB/sec), ` +
-    `${avg.toFixed(2)} ms avg latency, ${max.toFixed(2)} ms max latency, ` +
-    `${percentile(sorted, 0.5)} ms 50th, ${percentile(sorted, 0.95)} ms 95th, ${percentile(sorted, 0.99)} ms 99th, ${percentile(sorted, 0.999)} ms 99.9th.`
-  );
 }
 
 async function perfProduce(flags: PerfProduceFlags): Promise<void> {
@@ -65,33 +89,27 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   // Like kafka-producer-perf-test: one payload of random uppercase letters, sent N times.
   const payload = Buffer.alloc(recordSize);
   for (let i = 0; i < recordSize; i++) payload[i] = 65 + Math.floor(Math.random() * 26);
-  const latencies = new Float64Array(numRecords);
-  let acked = 0;
   let firstError: Error | undefined;
-  const progress = process.stderr.isTTY;
-  let ticker: NodeJS.Timeout | undefined;
+  const chunkSize = throughput > 0 ? Math.max(1, Math.min(CHUNK, Math.floor(throughput / 1000))) : CHUNK;
+  const stats = new LatencyStats(Math.ceil(numRecords / chunkSize));
+  let progress: { stop(): void } | undefined;
   try {
     await producer.connect();
     const started = performance.now();
-    if (progress) {
-      ticker = setInterval(() => {
-        const seconds = (performance.now() - started) / 1000;
-        process.stderr.write(`\r${acked} of ${numRecords} records acknowledged, ${(acked / seconds).toFixed(0)} records/sec`);
-      }, PROGRESS_INTERVAL_MS);
-    }
+    progress = startProgress(
+      () => `${stats.records} of ${numRecords} records acknowledged, ${(stats.records / ((performance.now() - started) / 1000)).toFixed(0)} records/sec`,
+    );
     // Records go to the producer in small arrays (sendBatch): per record this keeps nothing but
     // its bytes alive until acknowledged, where a promise per record would keep several objects
     // (and the garbage collector busy). A record's latency is its array's: from the call to
     // the acknowledgement of its last record, which rarely leaves the producer's batch.
-    const chunkSize = throughput > 0 ? Math.max(1, Math.min(CHUNK, Math.floor(throughput / 1000))) : CHUNK;
     const chunk = Array.from({ length: chunkSize }, () => ({ topic, value: payload }));
     for (let i = 0; i < numRecords && firstError === undefined; ) {
       const records = i + chunkSize <= numRecords ? chunk : chunk.slice(0, numRecords - i);
       const sentAt = performance.now();
       producer.sendBatch(records).then(
         () => {
-          const latency = performance.now() - sentAt;
-          for (let r = 0; r < records.length; r++) latencies[acked++] = latency;
+          stats.record(performance.now() - sentAt, records.length);
         },
         (error: unknown) => {
           firstError ??= error instanceof Error ? error : new Error(String(error));
@@ -107,19 +125,11 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
     }
     await producer.flush();
     const seconds = (performance.now() - started) / 1000;
-    if (ticker !== undefined) {
-      clearInterval(ticker);
-      ticker = undefined;
-      process.stderr.write('\n');
-    }
+    progress.stop();
     if (firstError !== undefined) throw firstError;
-    console.log(summaryLine(acked, seconds, recordSize, latencies.subarray(0, acked)));
+    console.log(stats.summary(seconds, recordSize));
   } finally {
-    if (ticker !== undefined) {
-      clearInterval(ticker);
-      // A failure is printed on a line of its own, not after the progress text.
-      process.stderr.write('\n');
-    }
+    progress?.stop();
     await producer.close();
   }
 }

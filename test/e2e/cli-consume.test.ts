@@ -157,3 +157,14 @@ test('perf consume reads the asked number of records and prints the rate', async
   const result = JSON.parse(json[0]!) as { records: number; mb: number };
   t.deepEqual([result.records, result.mb], [8, 0]);
 });
+
+test('perf consume asked for more records than the topic holds stops after --timeout with one line and exit code 1', async (t) => {
+  const { bootstrap } = await fixture(t);
+  const run = await brook(['perf', 'consume', '--bootstrap-server', bootstrap, '--topic', 'events', '--messages', '100', '--timeout', '500', '--format', 'json']);
+  t.is(run.code, 1);
+  const result = JSON.parse(run.stdout.trim()) as { records: number };
+  t.is(result.records, 8, 'what was read is still reported');
+  const errors = run.stderr.trim().split('\n');
+  t.is(errors.length, 1, run.stderr);
+  t.regex(errors[0]!, /read 8 of 100 records: none arrived for 500 ms \(--timeout\).*ERR_PERF_TIMEOUT/);
+});
