@@ -55,19 +55,35 @@ class OneWaySocket {
     socket.resume();
   }
 
-  static connect(host: string, port: number, clientId: string, timeoutMs: number): Promise<OneWaySocket> {
+  /** `signal` aborts a connect in progress (the producer closing): socket and timer go at once. */
+  static connect(host: string, port: number, clientId: string, timeoutMs: number, signal: AbortSignal): Promise<OneWaySocket> {
     return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
+        return;
+      }
       const socket = net.connect({ host, port, noDelay: true });
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', abort);
+      };
+      const abort = (): void => {
+        settle();
+        socket.destroy();
+        reject(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
+      };
       const timer = setTimeout(() => {
+        settle();
         socket.destroy();
         reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port} within ${timeoutMs} ms`, { retriable: true }));
       }, timeoutMs);
+      signal.addEventListener('abort', abort, { once: true });
       socket.once('error', (error) => {
-        clearTimeout(timer);
+        settle();
         reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port}: ${error.message}`, { retriable: true, cause: error }));
       });
       socket.once('connect', () => {
-        clearTimeout(timer);
+        settle();
         socket.removeAllListeners('error');
         resolve(new OneWaySocket(socket, clientId));
       });
@@ -131,6 +147,8 @@ export class Sender {
   private drainScheduled: NodeJS.Immediate | undefined;
   /** Backoffs of connects and metadata refreshes, cleared by close(). */
   private readonly timers = new Timers();
+  /** Aborted by close(): acks=0 sockets still connecting. */
+  private readonly closeSignal = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private refreshing = false;
@@ -187,6 +205,7 @@ export class Sender {
     clearImmediate(this.drainScheduled);
     this.drainScheduled = undefined;
     this.timers.clearAll();
+    this.closeSignal.abort();
     for (const queue of this.accumulator.partitions.values()) {
       for (const batch of [...queue.queue, ...queue.inFlight]) this.finish(queue, batch, error);
       queue.queue.length = 0;
@@ -312,7 +331,7 @@ export class Sender {
         const connection = await this.cluster.connectionTo(link.nodeId);
         link.version = await connection.highestVersion(ApiKey.PRODUCE, PRODUCE_MIN_VERSION);
         if (this.config.acks === 0 && (link.oneWay === undefined || link.oneWay.isClosed)) {
-          const oneWay = await OneWaySocket.connect(connection.host, connection.port, connection.clientId, this.config.requestTimeoutMs);
+          const oneWay = await OneWaySocket.connect(connection.host, connection.port, connection.clientId, this.config.requestTimeoutMs, this.closeSignal.signal);
           // Closed while connecting: close() no longer knows this link.
           if (this.closed) oneWay.close();
           else link.oneWay = oneWay;

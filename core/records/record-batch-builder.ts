@@ -115,7 +115,36 @@ export class RecordBatchBuilder {
    * Encodes a record at the end of the batch and returns the bytes it took. `offsetDelta`
    * defaults to the record's index; a compacted batch passes the original one.
    */
-  append(timestamp: number | bigint, key: Uint8Array | null | undefined, value: Uint8Array | null, headers?: readonly RecordHeaderInput[], offsetDelta: number = this.records): number {
+  append(timestamp: number | bigint, key: Uint8Array | null | undefined, value: Uint8Array | null, headers?: readonly RecordHeaderInput[], offsetDelta?: number): number {
+    // A producer's record, written here in one piece (a call more costs measurably per record):
+    // ms as a number within an int32 of the batch's first (the varint is then the varlong's
+    // bytes), default offsetDelta, no headers.
+    if (typeof timestamp === 'number' && offsetDelta === undefined && (headers === undefined || headers.length === 0) && this.baseSet && !this.big && !this.finished) {
+      const delta = timestamp - this.baseNum;
+      if ((delta | 0) === delta && Number.isSafeInteger(timestamp)) {
+        const index = this.records;
+        const bodySize = 1 + varintSize(delta) + varintSize(index) + bytesSize(key) + bytesSize(value) + 1;
+        const size = varintSize(bodySize) + bodySize;
+        if (this.end + size > this.buffer.length) this.grow(size);
+        const buf = this.buffer;
+        let pos = writeVarint(buf, this.end, bodySize);
+        buf[pos++] = 0; // record attributes: unused in v2
+        pos = writeVarint(buf, pos, delta);
+        pos = writeVarint(buf, pos, index);
+        pos = writeBytes(buf, pos, key);
+        pos = writeBytes(buf, pos, value);
+        buf[pos++] = 0; // no headers
+        this.end = pos;
+        if (index === 0 || timestamp > this.maxNum) this.maxNum = timestamp;
+        this.records = index + 1;
+        this.lastDelta = index;
+        return size;
+      }
+    }
+    return this.appendAny(timestamp, key, value, headers, offsetDelta ?? this.records);
+  }
+
+  private appendAny(timestamp: number | bigint, key: Uint8Array | null | undefined, value: Uint8Array | null, headers: readonly RecordHeaderInput[] | undefined, offsetDelta: number): number {
     if (this.finished) throw new Error('RecordBatchBuilder: append after finish');
     if (offsetDelta !== this.records && ((offsetDelta | 0) !== offsetDelta || offsetDelta < 0)) {
       throw new RangeError(`offsetDelta must be an int32 >= 0, not ${offsetDelta}`);

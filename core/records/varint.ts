@@ -6,13 +6,12 @@ import { RecordsError, RecordsErrorCode } from './errors.ts';
  */
 
 export function varintSize(value: number): number {
-  let v = ((value << 1) ^ (value >> 31)) >>> 0;
-  let size = 1;
-  while (v >= 0x80) {
-    v >>>= 7;
-    size++;
-  }
-  return size;
+  const v = ((value << 1) ^ (value >> 31)) >>> 0;
+  // Compares, not a loop: small enough to be inlined wherever a record is sized.
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  return v < 0x10000000 ? 4 : 5;
 }
 
 export function writeVarint(buf: Uint8Array, pos: number, value: number): number {
