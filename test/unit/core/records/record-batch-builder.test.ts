@@ -186,6 +186,12 @@ test('number and bigint timestamps give the same bytes', (t) => {
   const b = asNumber.finish();
   t.true(a.equals(b), firstDifference(a, b));
   t.true(a.equals(refBatch(stamps.map((timestamp) => ({ timestamp, value: buf('v') })))));
+  // All before the epoch, with an explicit base: the largest is still negative.
+  const negative = new RecordBatchBuilder({ baseTimestamp: -60 });
+  for (const ts of [-50, -20, -90]) negative.append(ts, null, buf('v'));
+  const bytes = negative.finish();
+  t.is(readBatchHeader(bytes).maxTimestamp, -20n);
+  t.true(bytes.equals(refBatch([-50n, -20n, -90n].map((timestamp) => ({ timestamp, value: buf('v') })), { baseTimestamp: -60n })));
 });
 
 test('large timestamps and deltas: beyond 32 bits, around 2^52 and 2^53, and at the int64 limits', (t) => {
@@ -361,15 +367,17 @@ const recordArb = fc.record({
 
 test('property: any records give the reference bytes, whatever mix of number and bigint timestamps', (t) => {
   fc.assert(
-    fc.property(fc.oneof(fc.bigInt({ min: -(1n << 44n), max: 1n << 44n }), fc.constant(-1n)), fc.array(recordArb, { maxLength: 12 }), (base, shapes) => {
+    fc.property(fc.oneof(fc.bigInt({ min: -(1n << 44n), max: 1n << 44n }), fc.constant(-1n)), fc.array(recordArb, { maxLength: 12 }), fc.option(fc.bigInt({ min: -1000n, max: 1000n }), { nil: undefined }), (base, shapes, explicitBase) => {
       const records = shapes.map((s) => ({ timestamp: base + s.delta, key: s.key, value: s.value, headers: s.headers }));
-      const builder = new RecordBatchBuilder({ buffer: Buffer.alloc(64) });
+      // An explicit base timestamp (as a number) near the records, or the first record's.
+      const baseTimestamp = explicitBase === undefined ? undefined : base + explicitBase;
+      const builder = new RecordBatchBuilder({ buffer: Buffer.alloc(64), ...(baseTimestamp === undefined ? {} : { baseTimestamp: Number(baseTimestamp) }) });
       shapes.forEach((s, i) => {
         const r = records[i]!;
         const ts = s.asNumber && r.timestamp >= BigInt(Number.MIN_SAFE_INTEGER) && r.timestamp <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r.timestamp) : r.timestamp;
         builder.append(ts, r.key, r.value, r.headers);
       });
-      return builder.finish({ producerId: 1n }).equals(refBatch(records, { producerId: 1n }));
+      return builder.finish({ producerId: 1n }).equals(refBatch(records, { producerId: 1n, ...(baseTimestamp === undefined ? {} : { baseTimestamp }) }));
     }),
     { numRuns: RUNS },
   );
