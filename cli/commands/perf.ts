@@ -10,7 +10,7 @@ interface PerfProduceFlags {
   recordSize?: string;
   throughput: string;
   acks: string;
-  batchSize: string;
+  batchSize?: string;
   lingerMs: string;
   compression: string;
   bootstrapServer: string;
@@ -82,7 +82,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
     bootstrapServers: flags.bootstrapServer,
     clientId: 'brook-perf',
     acks: parseAcks(flags.acks),
-    batchSize: parseCount('--batch-size', flags.batchSize, 1),
+    ...(flags.batchSize === undefined ? {} : { batchSize: parseCount('--batch-size', flags.batchSize, 1) }),
     lingerMs: parseCount('--linger-ms', flags.lingerMs, 0),
     compression: parseCompression(flags.compression),
   });
@@ -145,7 +145,7 @@ export function registerPerf(program: Command): void {
     .option('--record-size <bytes>', 'value size of each record')
     .option('--throughput <n>', 'records/s to aim for; -1 for as fast as possible', '-1')
     .option('--acks <acks>', '0, 1 or all', '1')
-    .option('--batch-size <bytes>', 'largest batch per partition in bytes', '16384')
+    .option('--batch-size <bytes>', "largest batch per partition in bytes (default: the producer's, 1000000)")
     .option('--linger-ms <ms>', 'how long a batch waits for more records', '5')
     .option('--compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('--bootstrap-server <servers>', 'host:port[,host:port] of the cluster', DEFAULT_BOOTSTRAP)

@@ -39,7 +39,13 @@ export interface ProducerOptions {
   readonly idempotent?: boolean;
   /** Codec of every batch (Kafka's compression.type). Default 'none'. */
   readonly compression?: CompressionName;
-  /** Largest batch per partition in bytes, before compression (batch.size). Default 16 384. */
+  /**
+   * Largest batch per partition in bytes, before compression (batch.size). Default 1 000 000,
+   * as librdkafka's: lingerMs and what accumulates while the partition's previous batch is in
+   * flight size the batches, and this only caps them. (Java's client defaults to 16 384, which
+   * caps a busy partition at one small batch per round trip.) A batch's buffer starts at
+   * 16 KiB and grows as records arrive.
+   */
   readonly batchSize?: number;
   /** How long a batch may wait for more records before it is sent (linger.ms). Default 5 ms. */
   readonly lingerMs?: number;
@@ -115,6 +121,8 @@ interface ResolvedConfig {
 }
 
 const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+/** librdkafka's batch.size; below the broker's default max.message.bytes (1 MiB + 12) with room for a request's framing. */
+const DEFAULT_BATCH_SIZE = 1_000_000;
 
 function configError(message: string): ProducerError {
   return new ProducerError(ProducerErrorCode.CONFIG, message);
@@ -151,7 +159,7 @@ function resolveConfig(options: ProducerOptions): ResolvedConfig {
     acks,
     idempotent,
     compression: CompressionCodec[compressionName],
-    batchSize: integerOption('batchSize', options.batchSize, 16_384, 1),
+    batchSize: integerOption('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1),
     lingerMs: integerOption('lingerMs', options.lingerMs, 5, 0),
     bufferMemory: integerOption('bufferMemory', options.bufferMemory, 32 * 1024 * 1024, 1024),
     retries,

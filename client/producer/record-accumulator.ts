@@ -10,6 +10,12 @@ export const HEADER_OVERHEAD = 10;
 const MAX_SEQUENCE = 0x7fffffff;
 /** Released batch buffers kept for reuse, at most this many bytes (Kafka's BufferPool idea: no allocation churn). */
 const POOL_LIMIT_BYTES = 32 * 1024 * 1024;
+/**
+ * A new batch starts with a buffer this size (or its first record's), and the builder doubles
+ * it as records arrive: a large batchSize costs memory only on partitions whose traffic fills
+ * their batches, not on every partition written to.
+ */
+const INITIAL_BATCH_BYTES = 16 * 1024;
 
 /** Where a record's outcome goes: `send` resolves one promise, `sendBatch` fills a slot of an array. */
 export interface RecordSink {
@@ -178,6 +184,7 @@ export class RecordAccumulator {
   /** Unfinished batches, for flush(). */
   readonly open = new Set<ProducerBatch>();
   private readonly pool: Buffer[] = [];
+  private poolBytes = 0;
   /** Topics whose batches the broker refused as too large: the smaller batch size they get from then on. */
   private readonly topicLimits = new Map<string, number>();
   private readonly onClosed: (batch: ProducerBatch) => void;
@@ -289,7 +296,10 @@ export class RecordAccumulator {
     if (!this.open.delete(batch)) return;
     this.bufferUsed -= batch.bytes;
     const buffer = batch.detachBuffer();
-    if (buffer.length === this.batchSize && (this.pool.length + 1) * this.batchSize <= POOL_LIMIT_BYTES) this.pool.push(buffer);
+    if (buffer.length >= INITIAL_BATCH_BYTES && this.poolBytes + buffer.length <= POOL_LIMIT_BYTES) {
+      this.pool.push(buffer);
+      this.poolBytes += buffer.length;
+    }
   }
 
   private limitTopic(topic: string, limit: number): void {
@@ -302,9 +312,13 @@ export class RecordAccumulator {
     });
   }
 
-  /** A buffer for a new batch: batchSize bytes (pooled), or more for one record larger than that. */
+  /** A buffer for a new batch that holds at least `needed` bytes: a pooled one, or a new one of INITIAL_BATCH_BYTES (or `needed`). */
   private allocate(needed: number): Buffer {
-    if (needed > this.batchSize) return Buffer.allocUnsafe(needed);
-    return this.pool.pop() ?? Buffer.allocUnsafeSlow(this.batchSize);
+    const pooled = this.pool.pop();
+    if (pooled !== undefined) {
+      this.poolBytes -= pooled.length;
+      if (pooled.length >= needed) return pooled;
+    }
+    return Buffer.allocUnsafeSlow(Math.max(needed, Math.min(this.batchSize, INITIAL_BATCH_BYTES)));
   }
 }
