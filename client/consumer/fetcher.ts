@@ -1,17 +1,11 @@
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
-import {
-  ControlRecordType,
-  decodeControlRecordType,
-  decodeRecordBatch,
-  isControlBatch,
-  isTransactionalBatch,
-  iterateBatches,
-  readBatchHeader,
-} from '../../core/records/index.ts';
+import { decodeRecordBatch } from '../../core/records/index.ts';
 import type { Record } from '../../core/records/index.ts';
 import type { Cluster } from '../cluster.ts';
 import { KafkaConnection } from '../connection.ts';
 import { ClientError, kafkaError } from '../errors.ts';
+import { selectBatches } from './fetched-batches.ts';
+import type { AbortedTransaction } from './fetched-batches.ts';
 import { isolationLevelCode } from './offsets.ts';
 import type { IsolationLevel } from './offsets.ts';
 
@@ -313,47 +307,19 @@ export class Fetcher {
     })();
   }
 
-  /**
-   * Which batches of one partition's fetched bytes hold records for the application, and the
-   * position after them. Control batches are skipped, and with read_committed so are the
-   * batches of aborted transactions (Kafka's algorithm, from the response's aborted list);
-   * records below `fetchOffset` are skipped when the batches are decoded.
-   */
+  /** One partition's fetched bytes as a pending batch: what selectBatches keeps of them, still undecoded. */
   private decode(
     state: PartitionState,
     fetchOffset: bigint,
     epoch: number,
     highWatermark: bigint,
     bytes: Buffer | null,
-    aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null,
+    aborted: readonly AbortedTransaction[] | null,
   ): PendingBatch | undefined {
     if (bytes === null || bytes.length === 0) return undefined;
-    const readCommitted = this.options.isolationLevel === 'read_committed';
-    const pendingAborts = readCommitted && aborted !== null ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : [];
-    const abortedProducers = new Set<bigint>();
-    const positions: number[] = [];
-    let nextOffset = fetchOffset;
-    let consumed = 0;
-    for (const { pos, size } of iterateBatches(bytes)) {
-      const header = readBatchHeader(bytes, pos);
-      const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
-      consumed = pos + size;
-      if (lastOffset < fetchOffset) continue;
-      const control = isControlBatch(header.attributes);
-      if (readCommitted && isTransactionalBatch(header.attributes)) {
-        while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset <= lastOffset) abortedProducers.add(pendingAborts.shift()!.producerId);
-        if (control) {
-          const marker = decodeRecordBatch(bytes.subarray(pos, pos + size)).records[0];
-          if (marker !== undefined && decodeControlRecordType(marker.key) === ControlRecordType.ABORT) abortedProducers.delete(header.producerId);
-        } else if (abortedProducers.has(header.producerId)) {
-          nextOffset = lastOffset + 1n;
-          continue;
-        }
-      }
-      nextOffset = lastOffset + 1n;
-      if (!control) positions.push(pos);
-    }
-    if (consumed === 0) return undefined;
-    return { topic: state.topic, partition: state.partition, raw: bytes, positions, highWatermark, fetchOffset, nextOffset, epoch, bytes: consumed };
+    const selected = selectBatches(bytes, fetchOffset, this.options.isolationLevel, aborted);
+    if (selected === undefined) return undefined;
+    const { positions, nextOffset } = selected;
+    return { topic: state.topic, partition: state.partition, raw: bytes, positions, highWatermark, fetchOffset, nextOffset, epoch, bytes: selected.bytes };
   }
 }
