@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Consumer, cooperativeStickyAssignor } from '../../client/index.ts';
@@ -12,6 +10,8 @@ import { waitFor } from '../helpers/wait-for.ts';
 import { produce, valuesBatch } from '../integration/broker/records.ts';
 import { memberOf, stableGenerations, waitForCommitted } from './groups-helpers.ts';
 import type { StableGeneration } from './groups-helpers.ts';
+import { startPythonMember } from './python-member.ts';
+import type { MemberEvent } from './python-member.ts';
 
 // One cooperative-sticky group shared by Brook consumers and a confluent-kafka-python consumer
 // (librdkafka 2.0.2, partition.assignment.strategy=cooperative-sticky, which decodes and encodes
@@ -19,8 +19,6 @@ import type { StableGeneration } from './groups-helpers.ts';
 // other's subscriptions (v1, with owned partitions) and assignments, and both must hold to
 // KIP-429 (a partition moves only through a generation in which nobody owns it).
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = path.join(import.meta.dirname, 'python', 'cooperative_member.py');
 const PARTITIONS = 6;
 const BROKER_CONFIG = {
   numPartitions: PARTITIONS,
@@ -89,43 +87,17 @@ function startBrook(t: ExecutionContext, bootstrap: string, clientId: string, vi
   };
 }
 
-interface PythonEvent {
-  readonly event: string;
-  readonly partitions?: number[];
-  readonly records?: { partition: number; offset: number }[];
-  readonly error?: string;
-}
-
-function startLibrdkafka(t: ExecutionContext, bootstrap: string, clientId: string): Member & { events: PythonEvent[]; close(): Promise<void> } {
-  const config = { bootstrap, topic: TOPIC, group: GROUP, clientId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 100 };
-  const child = spawn(PYTHON, ['-B', SCRIPT, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const events: PythonEvent[] = [];
+function startLibrdkafka(t: ExecutionContext, bootstrap: string, clientId: string): Member & { events: MemberEvent[]; close(): Promise<void> } {
+  // max.poll.interval.ms is librdkafka's default: the test never holds a batch.
+  const config = { bootstrap, topic: TOPIC, group: GROUP, clientId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 100, maxPollIntervalMs: 300_000, assignmentStrategy: 'cooperative-sticky' };
   const owned = new Set<number>();
   const processed: string[] = [];
   const revocations: number[][] = [];
   const assignments: number[][] = [];
-  let rest = '';
-  let stderr = '';
-  let exitCode: number | null | undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', (code) => {
-      exitCode = code;
-      resolve();
-    });
-  });
-  child.stdin.on('error', () => undefined);
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      let event: PythonEvent;
-      try {
-        event = JSON.parse(line) as PythonEvent;
-      } catch {
-        event = { event: 'unparsed', error: line };
-      }
-      events.push(event);
+  const member = startPythonMember(t, 'confluent', config, {
+    timeoutMs: WAIT_MS,
+    // Cooperative: each event names only the partitions added or taken away.
+    onEvent: (event) => {
       if (event.event === 'assigned') {
         assignments.push(event.partitions ?? []);
         for (const p of event.partitions ?? []) owned.add(p);
@@ -135,33 +107,10 @@ function startLibrdkafka(t: ExecutionContext, bootstrap: string, clientId: strin
         for (const p of event.partitions ?? []) owned.delete(p);
       }
       for (const r of event.records ?? []) processed.push(`${r.partition}/${r.offset}`);
-    }
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-10_000);
-  });
-  t.teardown(async () => {
-    if (exitCode === undefined) child.kill('SIGKILL');
-    await exit;
-  });
-  const describe = (): string => {
-    const notable = events.filter((e) => e.event !== 'records' && e.event !== 'committed').map((e) => JSON.stringify(e));
-    return `--- ${clientId} (librdkafka): owns ${JSON.stringify(sorted(owned))}, processed ${processed.length}, exit ${String(exitCode)}\nevents: ${notable.join(' ')}\nstderr: ${stderr.slice(-3000)}`;
-  };
-  return {
-    clientId,
-    events,
-    processed,
-    revocations,
-    assignments,
-    owned: () => sorted(owned),
-    describe,
-    async close() {
-      child.stdin.end('close\n');
-      await waitFor(() => exitCode !== undefined, { timeoutMs: WAIT_MS, describe });
     },
-  };
+    summary: () => `owns ${JSON.stringify(sorted(owned))}, processed ${processed.length}`,
+  });
+  return { ...member, processed, revocations, assignments, owned: () => sorted(owned) };
 }
 
 /** KIP-429 as the broker saw it: a partition leaves a member that stays only through a generation in which nobody owns it. */

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
@@ -7,6 +7,8 @@ import { waitFor } from '../helpers/wait-for.ts';
 import { assertEveryGenerationPartitioned, assertGenuine, describeState, latestStable, partitionsOf, seenBy, settledOn, sortRecs, stableGenerations, waitForCommitted } from './groups-helpers.ts';
 import type { Rec } from './groups-helpers.ts';
 import { wireClient } from './kafkajs-helpers.ts';
+import { startPythonMember } from './python-member.ts';
+import type { MemberEvent, PythonClient } from './python-member.ts';
 
 // Consumer groups driven by the Python clients: confluent-kafka-python (librdkafka 2.0.2) and
 // kafka-python 2.0.2, each member a long-lived python/group_member.py process that subscribes,
@@ -22,12 +24,10 @@ const BROKER_CONFIG = {
 };
 const WAIT_MS = 25_000;
 
-type Client = 'kafka_python' | 'confluent';
-
 // ---------------------------------------------------------------------------------------------
 // Producing through the one-shot client scripts; their delivery reports give each record's offset.
 
-function runScript(client: Client, command: string, request: object): Promise<unknown> {
+function runScript(client: PythonClient, command: string, request: object): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       PYTHON,
@@ -56,7 +56,7 @@ class TopicLog {
     return ends;
   }
 
-  async produce(client: Client, bootstrap: string, topic: string, prefix: string, count: number): Promise<Rec[]> {
+  async produce(client: PythonClient, bootstrap: string, topic: string, prefix: string, count: number): Promise<Rec[]> {
     const keys = Array.from({ length: count }, (_, i) => `${prefix}-key-${i}`);
     const values = keys.map((_, i) => `${prefix}-value-${i}`);
     const request = {
@@ -75,14 +75,6 @@ class TopicLog {
 // ---------------------------------------------------------------------------------------------
 // group_member.py processes.
 
-interface MemberEvent {
-  readonly event: string;
-  readonly partitions?: number[];
-  readonly records?: { partition: number; offset: number; key: string | null; value: string | null }[];
-  readonly offsets?: Record<string, number>;
-  readonly error?: string;
-}
-
 interface Member {
   readonly clientId: string;
   readonly events: MemberEvent[];
@@ -95,63 +87,20 @@ interface Member {
   close(): Promise<void>;
 }
 
-function startMember(t: ExecutionContext, client: Client, bootstrap: string, group: string, topic: string, clientId: string): Member {
+function startMember(t: ExecutionContext, client: PythonClient, bootstrap: string, group: string, topic: string, clientId: string): Member {
   const config = { bootstrap, topic, group, clientId, sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, maxPollIntervalMs: 10_000 };
-  const child = spawn(PYTHON, ['-B', path.join(SCRIPTS, 'group_member.py'), client, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const events: MemberEvent[] = [];
   const records: Rec[] = [];
   let assignment: number[] | null = null;
-  let stdoutRest = '';
-  let stderr = '';
-  let exitCode: number | null | undefined;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', (code) => {
-      exitCode = code;
-      resolve();
-    });
-  });
-  child.stdin.on('error', () => undefined);
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    const lines = (stdoutRest + chunk).split('\n');
-    stdoutRest = lines.pop() ?? '';
-    for (const line of lines) {
-      let event: MemberEvent;
-      try {
-        event = JSON.parse(line) as MemberEvent;
-      } catch {
-        event = { event: 'unparsed', error: line };
-      }
-      events.push(event);
+  const member = startPythonMember(t, client, config, {
+    timeoutMs: WAIT_MS,
+    onEvent: (event) => {
       if (event.event === 'assigned') assignment = event.partitions ?? [];
       if (event.event === 'revoked') assignment = null;
       for (const r of event.records ?? []) records.push({ partition: r.partition, offset: r.offset, key: unb64(r.key), value: unb64(r.value) });
-    }
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-10_000);
-  });
-  t.teardown(async () => {
-    if (exitCode === undefined) child.kill('SIGKILL');
-    await exit;
-  });
-  const describe = (): string => {
-    const notable = events.filter((e) => e.event !== 'records' && e.event !== 'committed').map((e) => JSON.stringify(e));
-    return `--- ${clientId} (${client}): ${records.length} records, assignment ${JSON.stringify(assignment)}, exit ${String(exitCode)}\nevents: ${notable.join(' ')}\nstderr: ${stderr.slice(-3000)}`;
-  };
-  return {
-    clientId,
-    events,
-    records,
-    assignment: () => assignment,
-    describe,
-    async close() {
-      child.stdin.end('close\n');
-      await waitFor(() => exitCode !== undefined, { timeoutMs: WAIT_MS, describe });
-      if (exitCode !== 0 || !events.some((e) => e.event === 'closed')) throw new Error(`${clientId} did not close cleanly\n${describe()}`);
     },
-  };
+    summary: () => `${records.length} records, assignment ${JSON.stringify(assignment)}`,
+  });
+  return { ...member, records, assignment: () => assignment };
 }
 
 // ---------------------------------------------------------------------------------------------
