@@ -7,13 +7,10 @@
 import test from 'ava';
 import { Consumer } from '../../../client/index.ts';
 import type { TopicPartition } from '../../../client/index.ts';
-import { ErrorCode } from '../../../core/protocol/index.ts';
-import { startTestBroker } from '../../helpers/broker.ts';
-import { WireClient } from '../../helpers/kafka-wire.ts';
 import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
-import { createTopic, produce, valuesBatch } from '../broker/records.ts';
+import { produce, valuesBatch } from '../broker/records.ts';
+import { startGroupFixture } from './group-fixtures.ts';
 
-const BROKER_CONFIG = { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 } };
 const GROUP_TIMINGS = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 100, rebalanceTimeoutMs: 10_000, maxWaitMs: 100, autoCommitIntervalMs: 100 } as const;
 const WAIT_MS = 20_000;
 const PARTITIONS = 4;
@@ -23,23 +20,7 @@ const GROUP = 'slow-group';
 const numbers = (tps: readonly TopicPartition[]): number[] => tps.map((tp) => tp.partition).sort((a, b) => a - b);
 
 test('a member whose application stops asking for batches leaves the group after maxPollIntervalMs; its partitions move; it rejoins when the application comes back', async (t) => {
-  const { port, bootstrap, logs } = await startTestBroker(t, BROKER_CONFIG);
-  const wire = await WireClient.connect(port);
-  t.teardown(() => {
-    wire.close();
-  });
-  await createTopic(wire, TOPIC, PARTITIONS);
-  const ends = Array.from({ length: PARTITIONS }, () => 0);
-  let round = 0;
-  const send = async (): Promise<void> => {
-    round++;
-    for (let p = 0; p < PARTITIONS; p++) {
-      const values = Array.from({ length: 5 }, (_, i) => `r${round}-p${p}-${i}`);
-      const result = await produce(wire, TOPIC, p, valuesBatch(values));
-      if (result.errorCode !== ErrorCode.NONE) throw new Error(`produce failed with ${result.errorCode}`);
-      ends[p] = (ends[p] ?? 0) + values.length;
-    }
-  };
+  const { bootstrap, logs, send, ends } = await startGroupFixture(t, TOPIC, PARTITIONS);
 
   const slowRevoked: number[][] = [];
   const slow = new Consumer({
@@ -129,13 +110,8 @@ test('a member whose application stops asking for batches leaves the group after
 });
 
 test('a static member past maxPollIntervalMs sends no LeaveGroup: the coordinator drops it when its session times out', async (t) => {
-  const { port, bootstrap, logs } = await startTestBroker(t, BROKER_CONFIG);
-  const wire = await WireClient.connect(port);
-  t.teardown(() => {
-    wire.close();
-  });
   const topic = 'static-slow-topic';
-  await createTopic(wire, topic, 2);
+  const { bootstrap, logs, wire } = await startGroupFixture(t, topic, 2);
   await produce(wire, topic, 0, valuesBatch(['a', 'b']));
   const revoked: number[][] = [];
   const consumer = new Consumer({

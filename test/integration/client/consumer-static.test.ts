@@ -8,14 +8,10 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Consumer, KafkaError } from '../../../client/index.ts';
 import type { ConsumerOptions, TopicPartition } from '../../../client/index.ts';
-import { ErrorCode } from '../../../core/protocol/index.ts';
-import { startTestBroker } from '../../helpers/broker.ts';
 import type { LogLine } from '../../helpers/broker.ts';
-import { WireClient } from '../../helpers/kafka-wire.ts';
 import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
-import { createTopic, produce, valuesBatch } from '../broker/records.ts';
+import { startGroupFixture } from './group-fixtures.ts';
 
-const BROKER_CONFIG = { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 } };
 const GROUP_TIMINGS = { sessionTimeoutMs: 15_000, heartbeatIntervalMs: 100, rebalanceTimeoutMs: 10_000, maxWaitMs: 100, autoCommitIntervalMs: 200 } as const;
 const WAIT_MS = 20_000;
 const PARTITIONS = 4;
@@ -60,31 +56,10 @@ function startMember(t: ExecutionContext, bootstrap: string, topic: string, grou
 
 const stableCount = (logs: readonly LogLine[], group: string): number => logs.filter((l) => l.msg === 'group stable' && l['group'] === group).length;
 
-async function setup(t: ExecutionContext, topic: string): Promise<{ bootstrap: string; logs: LogLine[]; send: () => Promise<void>; ends: number[] }> {
-  const { port, bootstrap, logs } = await startTestBroker(t, BROKER_CONFIG);
-  const wire = await WireClient.connect(port);
-  t.teardown(() => {
-    wire.close();
-  });
-  await createTopic(wire, topic, PARTITIONS);
-  const ends = Array.from({ length: PARTITIONS }, () => 0);
-  let round = 0;
-  const send = async (): Promise<void> => {
-    round++;
-    for (let p = 0; p < PARTITIONS; p++) {
-      const values = Array.from({ length: 5 }, (_, i) => `r${round}-p${p}-${i}`);
-      const result = await produce(wire, topic, p, valuesBatch(values));
-      if (result.errorCode !== ErrorCode.NONE) throw new Error(`produce failed with ${result.errorCode}`);
-      ends[p] = (ends[p] ?? 0) + values.length;
-    }
-  };
-  return { bootstrap, logs, send, ends };
-}
-
 test('a static member restarted within its session timeout gets its partitions back without a rebalance; the other member sees no revocation', async (t) => {
   const topic = 'static-topic';
   const group = 'static-group';
-  const { bootstrap, logs, send, ends } = await setup(t, topic);
+  const { bootstrap, logs, send, ends } = await startGroupFixture(t, topic, PARTITIONS);
   await send();
   const a = startMember(t, bootstrap, topic, group, { groupInstanceId: 'instance-a', clientId: 'static-a' });
   await waitFor(() => a.consumer.assignment().length === PARTITIONS, { timeoutMs: WAIT_MS });
@@ -129,7 +104,7 @@ test('a static member restarted within its session timeout gets its partitions b
 test('a second consumer with the same groupInstanceId fences the first, which fails with FENCED_INSTANCE_ID', async (t) => {
   const topic = 'fenced-topic';
   const group = 'fenced-group';
-  const { bootstrap, send } = await setup(t, topic);
+  const { bootstrap, send } = await startGroupFixture(t, topic, PARTITIONS);
   await send();
   const first = startMember(t, bootstrap, topic, group, { groupInstanceId: 'twin', clientId: 'first' });
   await waitFor(() => first.consumer.assignment().length === PARTITIONS, { timeoutMs: WAIT_MS });
