@@ -7,9 +7,10 @@ import { startBrokerProcess } from './broker-process.ts';
 
 /**
  * Runs Brook's own perf tools, `brook perf produce` and `brook perf consume`, as a user would:
- * each a process of its own against a fresh Brook broker in another. The producer runs with
- * its defaults (100-byte records, acks=1, as fast as it can) into a one-partition and a
- * four-partition topic; the consumer then reads each topic from the beginning. Each run
+ * each a process of its own against a fresh Brook broker in another. The producer sends
+ * 100-byte records as fast as it can with acks=1 into a one-partition and a four-partition
+ * topic, and with its defaults (acks=all, idempotent) into one partition; every other setting
+ * is the producer's default. The consumer then reads each topic from the beginning. Each run
  * happens three times and the median is shown. Usage:
  *   npm run bench:perf -- [records] [recordSize]
  */
@@ -45,21 +46,27 @@ async function main(): Promise<void> {
   const bootstrap = `127.0.0.1:${broker.port}`;
   const rows: string[][] = [];
   try {
-    for (const partitions of [1, 4]) {
+    for (const [partitions, acks] of [
+      [1, '1'],
+      [4, '1'],
+      [1, undefined],
+    ] as const) {
       const produced: number[] = [];
       const consumed: number[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
-        const topic = `perf-${partitions}-${round}`;
+        const topic = `perf-${partitions}-${acks ?? 'default'}-${round}`;
         await brook(['topics', 'create', topic, '--partitions', String(partitions), '--bootstrap-server', bootstrap]);
         const produceOut = await brook([
           'perf', 'produce', '--topic', topic, '--num-records', String(RECORDS), '--record-size', String(RECORD_SIZE), '--bootstrap-server', bootstrap,
+          ...(acks === undefined ? [] : ['--acks', acks]),
         ]);
         produced.push(rateOf(produceOut, /([0-9.]+) records\/sec/));
         const consumeOut = await brook(['perf', 'consume', '--topic', topic, '--messages', String(RECORDS), '--format', 'json', '--bootstrap-server', bootstrap]);
         consumed.push((JSON.parse(consumeOut) as { recordsPerSec: number }).recordsPerSec);
       }
-      rows.push([`perf produce, ${partitions} partition${partitions === 1 ? '' : 's'}`, fmt(median(produced)), fmt((median(produced) * RECORD_SIZE) / 1e6), produced.map(fmt).join(' / ')]);
-      rows.push([`perf consume, ${partitions} partition${partitions === 1 ? '' : 's'}`, fmt(median(consumed)), fmt((median(consumed) * RECORD_SIZE) / 1e6), consumed.map(fmt).join(' / ')]);
+      const what = `${partitions} partition${partitions === 1 ? '' : 's'}, ${acks === undefined ? 'acks=all (default)' : `acks=${acks}`}`;
+      rows.push([`perf produce, ${what}`, fmt(median(produced)), fmt((median(produced) * RECORD_SIZE) / 1e6), produced.map(fmt).join(' / ')]);
+      rows.push([`perf consume, ${what}`, fmt(median(consumed)), fmt((median(consumed) * RECORD_SIZE) / 1e6), consumed.map(fmt).join(' / ')]);
     }
   } finally {
     await broker.stop();

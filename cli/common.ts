@@ -45,3 +45,11 @@ export async function withAdmin(flags: AdminFlags, clientId: string, usageCode: 
     await admin.close();
   }
 }
+
+/**
+ * The `perf` command group, created by whichever of `perf produce` (commands/perf.ts) and
+ * `perf consume` (commands/perf-consume.ts) registers first.
+ */
+export function perfCommand(program: Command): Command {
+  return program.commands.find((c) => c.name() === 'perf') ?? program.command('perf').description('measure producer and consumer throughput and latency');
+}

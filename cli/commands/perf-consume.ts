@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { Consumer } from '../../client/index.ts';
 import { BrookError } from '../../core/protocol/index.ts';
+import { DEFAULT_BOOTSTRAP, perfCommand } from '../common.ts';
 import { startProgress } from '../progress.ts';
 
-const DEFAULT_BOOTSTRAP = 'localhost:9092';
 
 interface PerfConsumeFlags {
   bootstrapServer: string;
@@ -69,10 +69,14 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
           break;
         }
         if (step.done === true) break;
-        for (const record of step.value.records) {
+        // Exactly --messages are counted, as kafka-consumer-perf-test does, even when the last batch holds more.
+        const batch = step.value.records;
+        const take = Math.min(batch.length, messages - records);
+        for (let i = 0; i < take; i++) {
+          const record = batch[i]!;
           bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0);
         }
-        records += step.value.records.length;
+        records += take;
       }
     } finally {
       clearTimeout(timer);
@@ -100,13 +104,9 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
   }
 }
 
-/**
- * Adds `consume` under the `perf` command, creating `perf` if no one registered it yet: the
- * producer's `perf produce` (cli/commands/perf.ts) and this live side by side whichever
- * registers first.
- */
+/** Adds `consume` under the `perf` command. */
 export function registerPerfConsume(program: Command): void {
-  const perf = program.commands.find((c) => c.name() === 'perf') ?? program.command('perf').description('measure producer and consumer throughput');
+  const perf = perfCommand(program);
   perf
     .command('consume')
     .description('consume records from the beginning of a topic and print records/s and MB/s (like kafka-consumer-perf-test)')

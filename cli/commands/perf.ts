@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { Producer } from '../../client/producer/index.ts';
+import { perfCommand } from '../common.ts';
 import { startProgress } from '../progress.ts';
 import { DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseCount, usage } from './produce.ts';
 
@@ -9,7 +10,7 @@ interface PerfProduceFlags {
   numRecords?: string;
   recordSize?: string;
   throughput: string;
-  acks: string;
+  acks?: string;
   batchSize?: string;
   lingerMs: string;
   compression: string;
@@ -81,7 +82,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   const producer = new Producer({
     bootstrapServers: flags.bootstrapServer,
     clientId: 'brook-perf',
-    acks: parseAcks(flags.acks),
+    ...(flags.acks === undefined ? {} : { acks: parseAcks(flags.acks) }),
     ...(flags.batchSize === undefined ? {} : { batchSize: parseCount('--batch-size', flags.batchSize, 1) }),
     lingerMs: parseCount('--linger-ms', flags.lingerMs, 0),
     compression: parseCompression(flags.compression),
@@ -135,8 +136,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
 }
 
 export function registerPerf(program: Command): void {
-  // `perf consume` (cli/commands/perf-consume.ts) shares the `perf` command, whichever registers first.
-  const perf = program.commands.find((c) => c.name() === 'perf') ?? program.command('perf').description('measure producer and consumer throughput and latency');
+  const perf = perfCommand(program);
   perf
     .command('produce')
     .description('send N records of a fixed size and print records/s, MB/s and latencies, like kafka-producer-perf-test')
@@ -144,7 +144,7 @@ export function registerPerf(program: Command): void {
     .option('--num-records <n>', 'how many records to send')
     .option('--record-size <bytes>', 'value size of each record')
     .option('--throughput <n>', 'records/s to aim for; -1 for as fast as possible', '-1')
-    .option('--acks <acks>', '0, 1 or all', '1')
+    .option('--acks <acks>', "0, 1 or all (default: the producer's, all, with idempotence)")
     .option('--batch-size <bytes>', "largest batch per partition in bytes (default: the producer's, 1000000)")
     .option('--linger-ms <ms>', 'how long a batch waits for more records', '5')
     .option('--compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')

@@ -156,6 +156,9 @@ test('perf consume reads the asked number of records and prints the rate', async
   const json = lines(t, await brook(['perf', 'consume', '--bootstrap-server', bootstrap, '--topic', 'events', '--messages', '8', '--group', 'perf', '--format', 'json']));
   const result = JSON.parse(json[0]!) as { records: number; mb: number };
   t.deepEqual([result.records, result.mb], [8, 0]);
+  // Partition 0's five records come in one batch; only the three asked for are counted.
+  const three = lines(t, await brook(['perf', 'consume', '--bootstrap-server', bootstrap, '--topic', 'events', '--messages', '3', '--format', 'json']));
+  t.is((JSON.parse(three[0]!) as { records: number }).records, 3);
 });
 
 test('perf consume asked for more records than the topic holds stops after --timeout with one line and exit code 1', async (t) => {
