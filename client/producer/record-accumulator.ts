@@ -28,7 +28,6 @@ export interface RecordHeaderBytes {
   readonly value: Buffer | null;
 }
 
-
 /**
  * Records bound for one partition, sent (and retried) as one record batch. Records are
  * encoded into the batch as they arrive (core/records' RecordBatchBuilder): nothing of a

@@ -1,13 +1,14 @@
-import net from 'node:net';
-import { ApiKey, ErrorCode, encodeRequest, errorCodeInfo } from '../../core/protocol/index.ts';
+import { ApiKey, ErrorCode, errorCodeInfo } from '../../core/protocol/index.ts';
 import type { ProduceResponse, RequestInput } from '../../core/protocol/index.ts';
 import type { CompressionCodec } from '../../core/records/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { KafkaConnection } from '../connection.ts';
 import { ClientError, ClientErrorCode, KafkaError, throwIfKafkaError } from '../errors.ts';
 import { Timers } from '../timers.ts';
+import { OneWaySocket } from './one-way-socket.ts';
 import { addSequence } from './record-accumulator.ts';
 import type { PartitionQueue, ProducerBatch, RecordAccumulator } from './record-accumulator.ts';
+import { takeBatches } from './take-batches.ts';
 
 export interface SenderConfig {
   readonly acks: 0 | 1 | -1;
@@ -35,79 +36,6 @@ const METADATA_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.FENCED_LEADER_EPOCH,
 ]);
 
-/** Writes requests whose answer never comes (acks=0) on a socket of its own. */
-class OneWaySocket {
-  private readonly socket: net.Socket;
-  private readonly clientId: string;
-  private correlationId = 0;
-  private failed = false;
-
-  private constructor(socket: net.Socket, clientId: string) {
-    this.socket = socket;
-    this.clientId = clientId;
-    socket.on('error', () => {
-      this.failed = true;
-    });
-    socket.on('close', () => {
-      this.failed = true;
-    });
-    // The broker answers nothing; anything it sends is read and dropped.
-    socket.resume();
-  }
-
-  /** `signal` aborts a connect in progress (the producer closing): socket and timer go at once. */
-  static connect(host: string, port: number, clientId: string, timeoutMs: number, signal: AbortSignal): Promise<OneWaySocket> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
-        return;
-      }
-      const socket = net.connect({ host, port, noDelay: true });
-      const settle = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', abort);
-      };
-      const abort = (): void => {
-        settle();
-        socket.destroy();
-        reject(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
-      };
-      const timer = setTimeout(() => {
-        settle();
-        socket.destroy();
-        reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port} within ${timeoutMs} ms`, { retriable: true }));
-      }, timeoutMs);
-      signal.addEventListener('abort', abort, { once: true });
-      socket.once('error', (error) => {
-        settle();
-        reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port}: ${error.message}`, { retriable: true, cause: error }));
-      });
-      socket.once('connect', () => {
-        settle();
-        socket.removeAllListeners('error');
-        resolve(new OneWaySocket(socket, clientId));
-      });
-    });
-  }
-
-  get isClosed(): boolean {
-    return this.failed || this.socket.destroyed;
-  }
-
-  write(apiVersion: number, body: RequestInput<typeof ApiKey.PRODUCE>, done: (error: Error | undefined) => void): void {
-    const correlationId = this.correlationId;
-    this.correlationId = (correlationId + 1) & 0x7fffffff;
-    const frame = encodeRequest({ apiKey: ApiKey.PRODUCE, apiVersion, correlationId, clientId: this.clientId }, body).finish();
-    this.socket.write(frame, (error) => {
-      done(error === undefined || error === null ? undefined : new ClientError(ClientErrorCode.CLOSED, `acks=0 produce write failed: ${error.message}`, { retriable: true, cause: error }));
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 /** One broker the sender talks to: the pooled connection (and, for acks=0, a one-way socket). */
 interface Link {
   readonly nodeId: number;
@@ -116,6 +44,8 @@ interface Link {
   version: number;
   connecting: boolean;
   inFlight: number;
+  /** Where the next request starts among the broker's ready partitions (see `takeBatches`). */
+  drainFrom: number;
 }
 
 interface FlushWaiter {
@@ -125,8 +55,8 @@ interface FlushWaiter {
 
 /**
  * Takes ready batches from the accumulator and sends them to partition leaders: one Produce
- * request per broker carries at most one batch per partition, with up to `maxInFlight`
- * requests pipelined per connection. Per partition, batches are sent in order and at most
+ * request per broker carries at most one batch per partition and at most `maxRequestSize`
+ * bytes (`takeBatches`), with up to `maxInFlight` requests pipelined per connection. Per partition, batches are sent in order and at most
  * `perPartitionLimit` are in flight (1 when retries without idempotence could reorder).
  * A retried batch goes back to the front of its partition's queue, and nothing more of that
  * partition is sent until everything in flight is answered, so order holds across retries.
@@ -312,7 +242,7 @@ export class Sender {
   private link(nodeId: number): Link {
     let link = this.links.get(nodeId);
     if (link === undefined) {
-      link = { nodeId, connection: undefined, oneWay: undefined, version: -1, connecting: false, inFlight: 0 };
+      link = { nodeId, connection: undefined, oneWay: undefined, version: -1, connecting: false, inFlight: 0, drainFrom: 0 };
       this.links.set(nodeId, link);
     }
     return link;
@@ -360,40 +290,15 @@ export class Sender {
       this.connect(link);
       return;
     }
+    const { idempotent, compression } = this.config;
+    const stamp = { idempotent, compression, producerId: this.producerId, producerEpoch: this.producerEpoch };
+    const mayGo = (queue: PartitionQueue): boolean => this.mayGo(queue, now) && this.isReady(queue, queue.queue[0]!, now);
     while (link.inFlight < this.config.maxInFlight) {
-      const batches: ProducerBatch[] = [];
-      const encoded: Buffer[] = [];
-      let size = 0;
-      for (const queue of queues) {
-        if (!this.mayGo(queue, now)) continue;
-        const head = queue.queue[0]!;
-        if (!this.isReady(queue, head, now)) continue;
-        const bytes = this.encode(queue, head);
-        if (batches.length > 0 && size + bytes.length > this.config.maxRequestSize) break;
-        queue.queue.shift();
-        queue.inFlight.push(head);
-        batches.push(head);
-        encoded.push(bytes);
-        size += bytes.length;
-      }
-      if (batches.length === 0) return;
-      this.produce(link, batches, encoded);
+      const taken = takeBatches(this.accumulator, queues, link.drainFrom, this.config.maxRequestSize, mayGo, stamp);
+      link.drainFrom = taken.next;
+      if (taken.batches.length === 0) return;
+      this.produce(link, taken.batches, taken.encoded);
     }
-  }
-
-  /** Closes the batch, gives it its sequence on first send, and encodes it (once per sequence). */
-  private encode(queue: PartitionQueue, batch: ProducerBatch): Buffer {
-    this.accumulator.close(batch);
-    if (batch.sentOrder < 0) batch.sentOrder = queue.sent++;
-    if (this.config.idempotent && batch.baseSequence < 0) {
-      batch.baseSequence = queue.nextSequence;
-      queue.nextSequence = addSequence(queue.nextSequence, batch.count);
-      batch.encoded = undefined;
-    }
-    batch.encoded ??= this.config.idempotent
-      ? batch.encode(this.config.compression, this.producerId, this.producerEpoch, batch.baseSequence)
-      : batch.encode(this.config.compression, -1n, -1, -1);
-    return batch.encoded;
   }
 
   private produce(link: Link, batches: ProducerBatch[], encoded: Buffer[]): void {

@@ -185,6 +185,39 @@ test('an idempotent producer stamps its producer id and epoch, and sequences fro
   t.is(values([last])[0], 'plain');
 });
 
+test('with many partitions and a small maxRequestSize, requests are split and every partition is stored in order with sequences without gaps', async (t) => {
+  const broker = await startTestBroker(t);
+  const wire = await wireClient(t, broker.port);
+  const partitions = 16;
+  await createTopic(wire, 'split-requests', partitions);
+  // About 1 KiB batches, at most two to a request: the batches of one round need eight requests.
+  const producer = await producerFor(t, broker, { batchSize: 1024, maxRequestSize: 2048 });
+  const { producerId } = producer.producerIdentity;
+  const count = partitions * 40;
+  const results = await producer.sendBatch(Array.from({ length: count }, (_, i) => ({ topic: 'split-requests', partition: i % partitions, value: `value-${i} ${'x'.repeat(80)}` })));
+  t.is(results.length, count);
+  for (let partition = 0; partition < partitions; partition++) {
+    const mine = results.flatMap((r, i) => (r.partition === partition ? [{ i, offset: r.offset }] : []));
+    t.deepEqual(
+      mine.map((m) => m.offset),
+      mine.map((_, n) => BigInt(n)),
+      `partition ${partition}: offsets in send order`,
+    );
+    const batches = await wireBatches(wire, 'split-requests', partition);
+    t.deepEqual(
+      values(batches),
+      mine.map((m) => `value-${m.i} ${'x'.repeat(80)}`),
+    );
+    t.true(batches.length > 1, 'batchSize makes several batches');
+    let expectedSequence = 0;
+    for (const { header } of batches) {
+      t.is(header.producerId, producerId);
+      t.is(header.baseSequence, expectedSequence, `partition ${partition}: no gap in sequences`);
+      expectedSequence += header.recordsCount;
+    }
+  }
+});
+
 test('records acknowledged across a broker restart are stored exactly once, in order per partition', async (t) => {
   let broker = await startTestBroker(t, { log: { flushPolicy: 'every-append' } });
   const setup = await wireClient(t, broker.port);
