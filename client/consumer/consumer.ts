@@ -112,7 +112,7 @@ const TOPIC_REFRESH_MS = 5000;
 export class Consumer {
   private readonly options: ConsumerOptions;
   private readonly cluster: Cluster;
-  private readonly fetcher: Fetcher;
+  private readonly fetcher: Fetcher<ConsumerPartition>;
   private readonly partitions = new Map<string, ConsumerPartition>();
   private readonly listeners = { assigned: new Set<PartitionsListener>(), revoked: new Set<PartitionsListener>() };
   private readonly waiters = new Set<() => void>();
@@ -145,7 +145,7 @@ export class Consumer {
     });
     if (options.onAssigned !== undefined) this.listeners.assigned.add(options.onAssigned);
     if (options.onRevoked !== undefined) this.listeners.revoked.add(options.onRevoked);
-    this.fetcher = new Fetcher(
+    this.fetcher = new Fetcher<ConsumerPartition>(
       this.cluster,
       {
         clientId: this.cluster.clientId,
@@ -160,8 +160,7 @@ export class Consumer {
       {
         partitions: () => this.partitions.values(),
         outOfRange: (state) => {
-          const own = this.partitions.get(state.key);
-          if (own === state) void this.initPositions([own], false);
+          if (this.partitions.get(state.key) === state) void this.initPositions([state], false);
         },
         ready: () => {
           this.wakeAll();
@@ -300,7 +299,7 @@ export class Consumer {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumerBatch, undefined> {
-    let current: { batch: FetchedBatch; state: ConsumerPartition; seeks: number } | undefined;
+    let current: { batch: FetchedBatch<ConsumerPartition>; state: ConsumerPartition; seeks: number } | undefined;
     let stopped = false;
     let wake: (() => void) | undefined;
     const markProcessed = (): void => {
@@ -316,7 +315,7 @@ export class Consumer {
         if (stopped || this.closed) return { done: true, value: undefined };
         const batch = this.fetcher.take((b) => this.isCurrent(b));
         if (batch !== undefined) {
-          const state = this.partitions.get(tpKey(batch.topic, batch.partition))!;
+          const state = batch.state;
           state.delivered = batch.nextOffset;
           current = { batch, state, seeks: state.seeks };
           this.inHand.set(state.key, (this.inHand.get(state.key) ?? 0) + 1);
@@ -450,9 +449,13 @@ export class Consumer {
     }
   }
 
-  private isCurrent(batch: { topic: string; partition: number; epoch: number }): boolean {
-    const state = this.partitions.get(tpKey(batch.topic, batch.partition));
-    return state !== undefined && state.epoch === batch.epoch && !state.paused && !state.revoking;
+  /**
+   * Whether fetched data may be delivered: fetched for the partition's current state (a new
+   * assignment of the same partition is a new state, whatever its epoch), since its last
+   * seek or pause, and not being revoked.
+   */
+  private isCurrent({ state, epoch }: { state: ConsumerPartition; epoch: number }): boolean {
+    return this.partitions.get(state.key) === state && state.epoch === epoch && !state.paused && !state.revoking;
   }
 
   private newPartition(topic: string, partition: number): ConsumerPartition {

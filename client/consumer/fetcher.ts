@@ -23,7 +23,9 @@ export interface PartitionState {
 }
 
 /** Records of one partition from one fetch, ready for the application. */
-export interface FetchedBatch {
+export interface FetchedBatch<S extends PartitionState = PartitionState> {
+  /** The partition state the fetch was made for: a later assignment of the same partition is another state. */
+  readonly state: S;
   readonly topic: string;
   readonly partition: number;
   readonly records: Record[];
@@ -37,7 +39,8 @@ export interface FetchedBatch {
 }
 
 /** A fetched partition's data before its records are decoded: decoding waits until the application takes it. */
-interface PendingBatch {
+interface PendingBatch<S extends PartitionState> {
+  readonly state: S;
   readonly topic: string;
   readonly partition: number;
   readonly raw: Buffer;
@@ -61,11 +64,11 @@ export interface FetcherOptions {
   readonly maxPrefetchBytes: number;
 }
 
-export interface FetcherHooks {
+export interface FetcherHooks<S extends PartitionState> {
   /** The partitions the consumer wants fetched now. */
-  partitions(): Iterable<PartitionState>;
+  partitions(): Iterable<S>;
   /** A fetch for this partition got OFFSET_OUT_OF_RANGE: the reset policy must pick a position. */
-  outOfRange(state: PartitionState): void;
+  outOfRange(state: S): void;
   /** New data is buffered. */
   ready(): void;
   /** An error the consumer cannot recover from by itself. */
@@ -87,11 +90,11 @@ const LEADER_ERRORS: ReadonlySet<number> = new Set([
  * connection of its own (a long poll never waits behind a JoinGroup), and no new fetch while
  * the buffered batches hold maxPrefetchBytes or more.
  */
-export class Fetcher {
+export class Fetcher<S extends PartitionState> {
   private readonly cluster: Cluster;
   private readonly options: FetcherOptions;
-  private readonly hooks: FetcherHooks;
-  private readonly queue: PendingBatch[] = [];
+  private readonly hooks: FetcherHooks<S>;
+  private readonly queue: PendingBatch<S>[] = [];
   private queueHead = 0;
   private bufferedBytes = 0;
   private readonly inFlight = new Set<number>();
@@ -100,14 +103,17 @@ export class Fetcher {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private closed = false;
 
-  constructor(cluster: Cluster, options: FetcherOptions, hooks: FetcherHooks) {
+  constructor(cluster: Cluster, options: FetcherOptions, hooks: FetcherHooks<S>) {
     this.cluster = cluster;
     this.options = options;
     this.hooks = hooks;
   }
 
-  /** The next buffered batch still current for its partition, decoded, or undefined. */
-  take(isCurrent: (batch: { topic: string; partition: number; epoch: number }) => boolean): FetchedBatch | undefined {
+  /**
+   * The next buffered batch still current, decoded, or undefined. `isCurrent` decides from the
+   * state the fetch was made for and that state's epoch then.
+   */
+  take(isCurrent: (batch: { state: S; epoch: number }) => boolean): FetchedBatch<S> | undefined {
     while (this.queueHead < this.queue.length) {
       const batch = this.queue[this.queueHead]!;
       this.queueHead++;
@@ -125,6 +131,7 @@ export class Fetcher {
       if (records.length === 0) continue;
       this.kick();
       return {
+        state: batch.state,
         topic: batch.topic,
         partition: batch.partition,
         records,
@@ -147,8 +154,8 @@ export class Fetcher {
   /** Starts a fetch on every broker that leads a fetchable partition and has none in flight. */
   kick(): void {
     if (this.closed || this.bufferedBytes >= this.options.maxPrefetchBytes) return;
-    const byLeader = new Map<number, PartitionState[]>();
-    const unknownLeader: PartitionState[] = [];
+    const byLeader = new Map<number, S[]>();
+    const unknownLeader: S[] = [];
     for (const state of this.hooks.partitions()) {
       if (state.paused || state.position === undefined) continue;
       const leader = this.leaders.get(state.key);
@@ -177,7 +184,7 @@ export class Fetcher {
 
   private findingLeaders = false;
 
-  private findLeaders(states: PartitionState[]): void {
+  private findLeaders(states: S[]): void {
     if (this.findingLeaders) return;
     this.findingLeaders = true;
     void (async () => {
@@ -219,7 +226,7 @@ export class Fetcher {
     return connecting;
   }
 
-  private fetchFrom(nodeId: number, states: PartitionState[]): void {
+  private fetchFrom(nodeId: number, states: S[]): void {
     this.inFlight.add(nodeId);
     const sent = states.map((s) => ({ state: s, offset: s.position ?? 0n, epoch: s.epoch }));
     void (async () => {
@@ -309,17 +316,17 @@ export class Fetcher {
 
   /** One partition's fetched bytes as a pending batch: what selectBatches keeps of them, still undecoded. */
   private decode(
-    state: PartitionState,
+    state: S,
     fetchOffset: bigint,
     epoch: number,
     highWatermark: bigint,
     bytes: Buffer | null,
     aborted: readonly AbortedTransaction[] | null,
-  ): PendingBatch | undefined {
+  ): PendingBatch<S> | undefined {
     if (bytes === null || bytes.length === 0) return undefined;
     const selected = selectBatches(bytes, fetchOffset, this.options.isolationLevel, aborted);
     if (selected === undefined) return undefined;
     const { positions, nextOffset } = selected;
-    return { topic: state.topic, partition: state.partition, raw: bytes, positions, highWatermark, fetchOffset, nextOffset, epoch, bytes: selected.bytes };
+    return { state, topic: state.topic, partition: state.partition, raw: bytes, positions, highWatermark, fetchOffset, nextOffset, epoch, bytes: selected.bytes };
   }
 }
