@@ -62,12 +62,7 @@ export function writeVarlong(buf: Uint8Array, pos: number, value: bigint): numbe
  */
 export const SAFE_VARLONG_LIMIT = 2 ** 52;
 
-/** Whether `value` can go through the number-typed varlong writers. */
-export function isSafeVarlong(value: number): boolean {
-  return Number.isInteger(value) && value > -SAFE_VARLONG_LIMIT && value < SAFE_VARLONG_LIMIT;
-}
-
-/** `varlongSize` for a number with |value| < 2^52 (see `isSafeVarlong`). */
+/** `varlongSize` for a number with |value| < 2^52 (see `SAFE_VARLONG_LIMIT`). */
 export function varlongNumberSize(value: number): number {
   // An int32 zigzags to the same bits in 32 and 64 bits, so the varint path is exact.
   if ((value | 0) === value) return varintSize(value);
@@ -80,7 +75,7 @@ export function varlongNumberSize(value: number): number {
   return size;
 }
 
-/** `writeVarlong` for a number with |value| < 2^52 (see `isSafeVarlong`). */
+/** `writeVarlong` for a number with |value| < 2^52 (see `SAFE_VARLONG_LIMIT`). */
 export function writeVarlongNumber(buf: Uint8Array, pos: number, value: number): number {
   if ((value | 0) === value) return writeVarint(buf, pos, value);
   let zz = value >= 0 ? value * 2 : -value * 2 - 1;
