@@ -3,6 +3,7 @@ import { ApiKey } from '../../core/protocol/index.ts';
 import type { RecordHeader } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';
 import { ClientError, ClientErrorCode } from '../errors.ts';
+import { Timers } from '../timers.ts';
 import { rangeAssignor, roundRobinAssignor } from './assignors.ts';
 import type { Assignor } from './assignors.ts';
 import { Fetcher } from './fetcher.ts';
@@ -102,6 +103,8 @@ interface ConsumerPartition extends PartitionState {
 type Mode = 'none' | 'subscribe' | 'assign';
 
 const TOPIC_REFRESH_MS = 5000;
+const POSITION_RETRY_MS = 100;
+const MAX_POSITION_RETRY_MS = 1000;
 
 /**
  * Brook's consumer: a member of a consumer group (subscribe) or a reader of chosen partitions
@@ -118,6 +121,8 @@ export class Consumer {
   private readonly waiters = new Set<() => void>();
   /** Partition key → batches handed to the application and not yet processed. */
   private readonly inHand = new Map<string, number>();
+  /** Start-position retries: close() clears them. */
+  private readonly timers = new Timers();
   private membership: GroupMembership | undefined;
   private subscription: readonly (string | RegExp)[] = [];
   private subscribedTopics: string[] = [];
@@ -399,6 +404,7 @@ export class Consumer {
   private async shutdown(): Promise<void> {
     clearInterval(this.autoCommitTimer);
     clearInterval(this.pollTimer);
+    this.timers.clearAll();
     if (this.connected && this.autoCommitEnabled()) await this.commitProcessed().catch(() => undefined);
     this.closed = true;
     this.wakeAll();
@@ -484,15 +490,21 @@ export class Consumer {
     state.processed = offset;
   }
 
-  /** Positions from the group's committed offsets (when `useCommitted`), else from the reset policy. */
-  private async initPositions(states: readonly ConsumerPartition[], useCommitted: boolean): Promise<void> {
-    if (states.length === 0) return;
+  /**
+   * Positions from the group's committed offsets (when `useCommitted`), else from the reset
+   * policy, for the partitions still assigned and without one. A retriable failure (a topic
+   * still being created, a coordinator moving) is tried again after a backoff, in the
+   * background, for as long as the partitions stay assigned.
+   */
+  private async initPositions(states: readonly ConsumerPartition[], useCommitted: boolean, backoffMs = POSITION_RETRY_MS): Promise<void> {
+    const pending = states.filter((s) => this.partitions.get(s.key) === s && s.position === undefined);
+    if (pending.length === 0) return;
     try {
       const groupId = this.options.groupId;
-      const committed = useCommitted && groupId !== undefined ? await fetchCommittedOffsets(this.cluster, groupId, states) : new Map<string, bigint>();
-      const rest = states.filter((s) => !committed.has(s.key));
+      const committed = useCommitted && groupId !== undefined ? await fetchCommittedOffsets(this.cluster, groupId, pending) : new Map<string, bigint>();
+      const rest = pending.filter((s) => !committed.has(s.key));
       const reset = await resetOffsets(this.cluster, rest, this.options.autoOffsetReset ?? 'latest', this.options.isolationLevel ?? 'read_uncommitted');
-      for (const state of states) {
+      for (const state of pending) {
         // Seeked (or revoked) meanwhile: the caller's choice stands.
         if (this.partitions.get(state.key) !== state || state.position !== undefined) continue;
         const offset = committed.get(state.key) ?? reset.get(state.key);
@@ -502,7 +514,12 @@ export class Consumer {
       }
       this.fetcher.kick();
     } catch (error) {
-      if (!this.closed) this.fail(error instanceof Error ? error : new Error(String(error)));
+      if (this.closed) return;
+      if (error instanceof ClientError && error.retriable) {
+        this.timers.set(() => void this.initPositions(pending, useCommitted, Math.min(backoffMs * 2, MAX_POSITION_RETRY_MS)), backoffMs);
+        return;
+      }
+      this.fail(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

@@ -1,6 +1,7 @@
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
 import { kafkaError, throwIfKafkaError } from '../errors.ts';
+import type { KafkaError } from '../errors.ts';
 
 export interface TopicPartition {
   readonly topic: string;
@@ -91,8 +92,20 @@ export async function commitOffsets(
 
 const EARLIEST_TIMESTAMP = -2n;
 const LATEST_TIMESTAMP = -1n;
+/** ListOffsets errors that mean the cached leader is wrong: the next attempt looks it up afresh. */
+const LEADER_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+]);
 
-/** The earliest or latest offset of each partition (ListOffsets to each leader). */
+/**
+ * The earliest or latest offset of each partition (ListOffsets to each leader). Retriable
+ * errors, finding the leaders included (a topic still being created has none yet), are retried
+ * until the request timeout.
+ */
 export async function resetOffsets(
   cluster: Cluster,
   partitions: readonly TopicPartition[],
@@ -100,17 +113,20 @@ export async function resetOffsets(
   isolationLevel: IsolationLevel,
 ): Promise<Map<string, bigint>> {
   const result = new Map<string, bigint>();
-  const byLeader = new Map<number, TopicPartition[]>();
-  for (const tp of partitions) {
-    const leader = await cluster.leaderFor(tp.topic, tp.partition);
-    const list = byLeader.get(leader);
-    if (list === undefined) byLeader.set(leader, [tp]);
-    else list.push(tp);
-  }
+  if (partitions.length === 0) return result;
   const timestamp = policy === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
-  await Promise.all(
-    [...byLeader].map(([leader, tps]) =>
-      cluster.retrying(async () => {
+  await cluster.retrying(async () => {
+    const byLeader = new Map<number, TopicPartition[]>();
+    for (const tp of partitions) {
+      if (result.has(tpKey(tp.topic, tp.partition))) continue;
+      const leader = await cluster.leaderFor(tp.topic, tp.partition);
+      const list = byLeader.get(leader);
+      if (list === undefined) byLeader.set(leader, [tp]);
+      else list.push(tp);
+    }
+    const failures: KafkaError[] = [];
+    const settled = await Promise.allSettled(
+      [...byLeader].map(async ([leader, tps]) => {
         const connection = await cluster.connectionTo(leader);
         const { response } = await cluster.send(
           connection,
@@ -127,12 +143,19 @@ export async function resetOffsets(
         );
         for (const topic of response.topics) {
           for (const p of topic.partitions) {
-            if (p.errorCode !== ErrorCode.NONE) throw kafkaError(p.errorCode, `ListOffsets for ${topic.name}-${p.partitionIndex}`);
-            result.set(tpKey(topic.name, p.partitionIndex), p.offset);
+            if (p.errorCode === ErrorCode.NONE) result.set(tpKey(topic.name, p.partitionIndex), p.offset);
+            else failures.push(kafkaError(p.errorCode, `ListOffsets for ${topic.name}-${p.partitionIndex}`));
           }
         }
       }),
-    ),
-  );
+    );
+    const rejected = settled.find((s) => s.status === 'rejected');
+    if (rejected !== undefined) throw rejected.reason;
+    if (failures.length === 0) return;
+    if (failures.some((f) => LEADER_ERRORS.has(f.errorCode))) {
+      await cluster.refreshMetadata([...new Set(partitions.map((tp) => tp.topic))]).catch(() => undefined);
+    }
+    throw failures[0]!;
+  });
   return result;
 }

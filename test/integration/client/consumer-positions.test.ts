@@ -50,3 +50,26 @@ test('assign() again with a new offset drops what was fetched for the former ass
   t.is(consumer.position('reassigned', other), 20n);
   await iterator.return?.();
 });
+
+test('a start position that cannot be looked up yet is retried: assign() to a topic created afterwards reads it', async (t) => {
+  const { port, bootstrap } = await startTestBroker(t);
+  const wire = await WireClient.connect(port);
+  t.teardown(() => {
+    wire.close();
+  });
+  // A short request timeout makes the first lookup give up quickly, before the topic exists.
+  const consumer = new Consumer({ bootstrapServers: bootstrap, autoOffsetReset: 'earliest', maxWaitMs: 100, requestTimeoutMs: 500 });
+  t.teardown(() => consumer.close());
+  await consumer.connect();
+  await consumer.assign([{ topic: 'created-later', partition: 0 }]);
+  await createTopic(wire, 'created-later', 1);
+  t.is((await produce(wire, 'created-later', 0, valuesBatch(values('late', 3)))).errorCode, ErrorCode.NONE);
+  const iterator = consumer[Symbol.asyncIterator]();
+  const next = await iterator.next();
+  t.false(next.done);
+  t.deepEqual(
+    (next.value as ConsumerBatch).records.map((r) => r.value?.toString()),
+    values('late', 3),
+  );
+  await iterator.return?.();
+});
