@@ -2,12 +2,12 @@ export { DEFAULT_KAFKA_PORT, formatAddress, parseBootstrap } from './bootstrap.t
 export type { BrokerAddress } from './bootstrap.ts';
 export { KafkaConnection, connectBootstrap } from './connection.ts';
 export type { AdvertisedVersions, ConnectionOptions, RequestOptions } from './connection.ts';
-export { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, encodeConsumerAssignment } from './consumer-protocol.ts';
-export type { ConsumerAssignment } from './consumer-protocol.ts';
+export { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, encodeConsumerAssignment } from '../core/protocol/index.ts';
+export type { ConsumerAssignment } from '../core/protocol/index.ts';
 export { ClientError, ClientErrorCode, KafkaError, kafkaError, throwIfKafkaError } from './errors.ts';
 export { Cluster } from './cluster.ts';
 export type { BrokerInfo, ClusterOptions, PartitionInfo, TopicMetadata } from './cluster.ts';
-export { Admin, ConfigSource } from './admin.ts';
+export { Admin, ConfigSource } from './admin/index.ts';
 export type {
   AlterConfigOp,
   AlterConfigOpName,
@@ -36,7 +36,7 @@ export type {
   ResetSpec,
   TopicDescription,
   TopicPartition,
-} from './admin.ts';
+} from './admin/index.ts';
 export { SerdeError, SerdeErrorCode, bytesSerde, checkedJsonSerde, describeSerdeContext, jsonSerde, serde, stringSerde } from './serdes.ts';
 export type { Deserializer, Serde, SerdeContext, Serializer } from './serdes.ts';
 export * from './consumer/index.ts';
