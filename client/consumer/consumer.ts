@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
-import { ApiKey } from '../../core/protocol/index.ts';
+import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { RecordHeader } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';
-import { ClientError, ClientErrorCode } from '../errors.ts';
+import { ClientError, ClientErrorCode, KafkaError } from '../errors.ts';
 import { Timers } from '../timers.ts';
 import { rangeAssignor, roundRobinAssignor } from './assignors.ts';
 import type { Assignor } from './assignors.ts';
@@ -106,6 +106,23 @@ const TOPIC_REFRESH_MS = 5000;
 const POSITION_RETRY_MS = 100;
 const MAX_POSITION_RETRY_MS = 1000;
 
+/** A group member's commit without a generation to commit with. */
+function rebalanceInProgress(groupId: string): KafkaError {
+  return new RebalanceInProgressError(
+    `commit() for group '${groupId}'`,
+    'this member holds no stable generation (it is joining, rebalancing, or left the group after maxPollIntervalMs), so nothing was committed; the next owner of its partitions reads from the last committed offsets. Retry once partitions are assigned again, or commit from an onRevoked listener, where commits of the partitions being revoked go through',
+  );
+}
+
+/** REBALANCE_IN_PROGRESS for a commit: retriable once the member has an assignment again (Kafka's RebalanceInProgressException). */
+class RebalanceInProgressError extends KafkaError {
+  override readonly retriable: boolean = true;
+
+  constructor(context: string, detail: string) {
+    super(ErrorCode.REBALANCE_IN_PROGRESS, context, detail);
+  }
+}
+
 /**
  * Brook's consumer: a member of a consumer group (subscribe) or a reader of chosen partitions
  * (assign). Records come out of `for await (const batch of consumer)` or `observable()`; a
@@ -140,6 +157,8 @@ export class Consumer {
   private polling = 0;
   /** The application went past maxPollIntervalMs: the member left its group until the next poll. */
   private pollExpired = false;
+  /** Revocations in progress whose partitions can still be committed (their listeners are running). */
+  private revocations = 0;
 
   constructor(options: ConsumerOptions) {
     this.options = options;
@@ -185,7 +204,7 @@ export class Consumer {
     const interval = this.options.autoCommitIntervalMs ?? 5000;
     if (this.autoCommitEnabled()) {
       this.autoCommitTimer = setInterval(() => {
-        void this.commitProcessed().catch(() => undefined);
+        void this.commitProcessed(undefined, 'auto').catch(() => undefined);
       }, interval);
       this.autoCommitTimer.unref();
     }
@@ -284,15 +303,21 @@ export class Consumer {
 
   /**
    * Commits `offsets` (the next offset to read, per partition), or else the processed offsets
-   * of every assigned partition that moved since the last commit.
+   * of every assigned partition that moved since the last commit. A group member commits with
+   * its generation: while it has none (before its first assignment, during an eager rebalance
+   * outside onRevoked, after it left the group) this throws a retriable KafkaError
+   * REBALANCE_IN_PROGRESS and commits nothing. In onRevoked the partitions being revoked are
+   * still assigned and their commits go through.
    */
   async commit(offsets?: readonly TopicPartitionOffset[]): Promise<void> {
     const groupId = this.options.groupId;
     if (groupId === undefined) throw new ClientError(ClientErrorCode.KAFKA, 'commit() needs a groupId in the consumer options');
     if (offsets === undefined) {
-      await this.commitProcessed();
+      await this.commitProcessed(undefined, 'user');
       return;
     }
+    if (offsets.length === 0) return;
+    if (!this.canCommit()) throw rebalanceInProgress(groupId);
     await this.sendCommit(groupId, offsets);
   }
 
@@ -405,15 +430,11 @@ export class Consumer {
     clearInterval(this.autoCommitTimer);
     clearInterval(this.pollTimer);
     this.timers.clearAll();
-    if (this.connected && this.autoCommitEnabled()) await this.commitProcessed().catch(() => undefined);
+    if (this.connected && this.autoCommitEnabled()) await this.commitProcessed(undefined, 'auto').catch(() => undefined);
     this.closed = true;
     this.wakeAll();
-    if (this.membership !== undefined) {
-      await this.membership.close();
-      const revoked = this.assignment();
-      if (revoked.length > 0) await this.emit('revoked', revoked).catch(() => undefined);
-    }
-    for (const state of this.partitions.values()) state.epoch++;
+    // Revokes the partitions (onRevoked may still commit them), then leaves the group.
+    await this.membership?.close();
     this.partitions.clear();
     await this.fetcher.close();
     await this.cluster.close();
@@ -525,13 +546,12 @@ export class Consumer {
 
   /**
    * Commits the processed offsets that moved since the last commit, of every partition or of
-   * `only`. In a group, only while the member holds a live generation, unless `duringRebalance`
-   * (partitions being revoked, whose generation is still current).
+   * `only`. When the member cannot commit (see canCommit), a 'user' commit throws and an
+   * 'auto' commit is skipped: the next owner of the partitions reads from the last commit.
    */
-  private async commitProcessed(only?: readonly ConsumerPartition[], duringRebalance = false): Promise<void> {
+  private async commitProcessed(only: readonly ConsumerPartition[] | undefined, mode: 'auto' | 'user'): Promise<void> {
     const groupId = this.options.groupId;
-    if (groupId === undefined || this.closed) return;
-    if (!duringRebalance && this.mode === 'subscribe' && this.membership?.isStable !== true) return;
+    if (groupId === undefined) return;
     const offsets: TopicPartitionOffset[] = [];
     const states: [ConsumerPartition, bigint][] = [];
     for (const state of only ?? this.partitions.values()) {
@@ -540,8 +560,21 @@ export class Consumer {
       states.push([state, state.processed]);
     }
     if (offsets.length === 0) return;
+    if (!this.canCommit()) {
+      if (mode === 'user') throw rebalanceInProgress(groupId);
+      return;
+    }
     await this.sendCommit(groupId, offsets);
     for (const [state, offset] of states) state.committed = offset;
+  }
+
+  /**
+   * Whether commits can be made now: always without a group; in a group, while the member
+   * holds a live generation's assignment, or while partitions are being revoked (not lost),
+   * whose generation is still current even though a rebalance has begun.
+   */
+  private canCommit(): boolean {
+    return this.mode !== 'subscribe' || this.membership?.isStable === true || this.revocations > 0;
   }
 
   private async sendCommit(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -611,12 +644,17 @@ export class Consumer {
           // Lost partitions may belong to another member already: waiting would not help.
           if (!lost) await this.whenReleased(states.map((s) => s.key));
           // Past maxPollIntervalMs the member is leaving: what it did since does not count.
-          if (!lost && !this.pollExpired && this.autoCommitEnabled()) await this.commitProcessed(states, true).catch(() => undefined);
-          for (const state of states) {
-            state.epoch++;
-            if (this.partitions.get(state.key) === state) this.partitions.delete(state.key);
+          const committable = !lost && !this.pollExpired;
+          // As in Kafka's consumer, the listeners run while the partitions are still assigned
+          // and, unless they are lost, while the generation can still commit them.
+          if (committable) this.revocations++;
+          try {
+            if (committable && this.autoCommitEnabled()) await this.commitProcessed(states, 'auto').catch(() => undefined);
+            await this.emit('revoked', partitions);
+          } finally {
+            if (committable) this.revocations--;
+            for (const state of states) if (this.partitions.get(state.key) === state) this.partitions.delete(state.key);
           }
-          await this.emit('revoked', partitions);
         },
         assign: async (partitions) => {
           const states = partitions.map((tp) => this.partitions.get(tpKey(tp.topic, tp.partition)) ?? this.newPartition(tp.topic, tp.partition));

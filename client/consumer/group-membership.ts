@@ -98,6 +98,9 @@ export class GroupMembership {
   private left = false;
   private closed = false;
   private running: Promise<void> | undefined;
+  /** Settles when close() is called: a request waiting on the group gives way to it. */
+  private readonly closedSignal: Promise<undefined>;
+  private signalClosed: () => void = () => undefined;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -106,6 +109,11 @@ export class GroupMembership {
     this.options = options;
     this.hooks = hooks;
     this.protocol = options.assignors.every((a) => a.rebalanceProtocols?.includes('cooperative') === true) ? 'cooperative' : 'eager';
+    this.closedSignal = new Promise((resolve) => {
+      this.signalClosed = () => {
+        resolve(undefined);
+      };
+    });
   }
 
   start(): void {
@@ -145,12 +153,21 @@ export class GroupMembership {
     return this.synced && !this.rejoinNeeded;
   }
 
-  /** Stops heartbeating and leaves the group (a static member stays until its session times out). Idempotent. */
+  /**
+   * Stops heartbeating, revokes the partitions it owns (as Kafka's consumer, before leaving,
+   * so the revocation listeners can still commit with the generation), then leaves the group
+   * (a static member stays until its session times out). A JoinGroup or SyncGroup waiting for
+   * the rest of the group is not waited for. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.signalClosed();
     this.wake?.();
     await this.running;
+    const owned = this.owned;
+    this.owned = [];
+    if (owned.length > 0) await this.hooks.revoke(owned, this.generationId === -1).catch(() => undefined);
     if (this.options.groupInstanceId === null) await this.leaveGroup();
     this.memberId = '';
     this.generationId = -1;
@@ -185,6 +202,14 @@ export class GroupMembership {
   /** Read through a call: the flag changes while awaits are pending, which flow analysis cannot see. */
   private isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * `request`'s result, or undefined once close() is called: a JoinGroup may wait for the
+   * whole rebalance timeout, which closing does not.
+   */
+  private untilClosed<T>(request: Promise<T>): Promise<T | undefined> {
+    return Promise.race([request, this.closedSignal]);
   }
 
   private needsRejoin(): boolean {
@@ -331,20 +356,24 @@ export class GroupMembership {
     const timeoutMs = this.options.rebalanceTimeoutMs + 5000;
     let join;
     for (;;) {
-      const { response } = await this.cluster.send(
-        connection,
-        ApiKey.JOIN_GROUP,
-        {
-          groupId,
-          sessionTimeoutMs: this.options.sessionTimeoutMs,
-          rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
-          memberId: this.memberId,
-          groupInstanceId: this.options.groupInstanceId,
-          protocolType: CONSUMER_PROTOCOL_TYPE,
-          protocols,
-        },
-        { minVersion: Math.max(1, this.staticVersion(5)), timeoutMs },
+      const joined = await this.untilClosed(
+        this.cluster.send(
+          connection,
+          ApiKey.JOIN_GROUP,
+          {
+            groupId,
+            sessionTimeoutMs: this.options.sessionTimeoutMs,
+            rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+            memberId: this.memberId,
+            groupInstanceId: this.options.groupInstanceId,
+            protocolType: CONSUMER_PROTOCOL_TYPE,
+            protocols,
+          },
+          { minVersion: Math.max(1, this.staticVersion(5)), timeoutMs },
+        ),
       );
+      if (joined === undefined) return;
+      const { response } = joined;
       if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
         // KIP-394: the coordinator hands out an id and expects the same member to come back with it.
         this.memberId = response.memberId;
@@ -380,12 +409,16 @@ export class GroupMembership {
         }),
       }));
     }
-    const { response: sync } = await this.cluster.send(
-      connection,
-      ApiKey.SYNC_GROUP,
-      { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId, assignments },
-      { minVersion: this.staticVersion(3), timeoutMs },
+    const synced = await this.untilClosed(
+      this.cluster.send(
+        connection,
+        ApiKey.SYNC_GROUP,
+        { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId, assignments },
+        { minVersion: this.staticVersion(3), timeoutMs },
+      ),
     );
+    if (synced === undefined) return;
+    const sync = synced.response;
     throwIfKafkaError(sync.errorCode, `SyncGroup for group '${groupId}'`);
     if (this.isClosed()) return;
     const assigned = decodeConsumerAssignment(sync.assignment).topics.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
