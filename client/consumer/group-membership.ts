@@ -92,6 +92,7 @@ export class GroupMembership {
   /** What this member owns: the partitions of its last assignment not revoked since. */
   private owned: TopicPartition[] = [];
   private rejoinNeeded = true;
+  /** Holds a generation's assignment: from SyncGroup until the next JoinGroup is sent, or the generation is lost. */
   private synced = false;
   /** The application stopped polling (max.poll.interval.ms): leave, and stay out until it polls. */
   private inactive = false;
@@ -148,9 +149,14 @@ export class GroupMembership {
     this.wake?.();
   }
 
-  /** Whether the member holds the assignment of a live generation. */
-  get isStable(): boolean {
-    return this.synced && !this.rejoinNeeded;
+  /**
+   * Whether the member can commit with its generation: it holds the generation's assignment
+   * and has not sent JoinGroup since. A rebalance that has begun does not stop it (the
+   * coordinator accepts the current generation's commits until the members rejoin), as
+   * between two polls of Kafka's consumer.
+   */
+  get canCommit(): boolean {
+    return this.synced && this.generationId !== -1;
   }
 
   /**
@@ -339,7 +345,6 @@ export class GroupMembership {
   }
 
   private async joinAndSync(): Promise<void> {
-    this.synced = false;
     // Eager: everything goes before the rejoin. Either protocol: partitions of a generation
     // this member lost may already belong to someone else.
     if (this.protocol === 'eager' || this.generationId === -1) await this.revoke(this.owned, this.generationId === -1);
@@ -354,6 +359,7 @@ export class GroupMembership {
     }));
     // The coordinator holds JoinGroup until every member has rejoined: up to the rebalance timeout.
     const timeoutMs = this.options.rebalanceTimeoutMs + 5000;
+    this.synced = false;
     let join;
     for (;;) {
       const joined = await this.untilClosed(

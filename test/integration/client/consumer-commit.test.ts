@@ -109,3 +109,23 @@ test('commit() of a member between generations throws a retriable REBALANCE_IN_P
   await consumer.commit([{ topic, partition: 0, offset: 3n }]);
   t.deepEqual(await committedOffsets(consumer, topic, 1), [3]);
 });
+
+test('a member that still holds its generation commits while a rebalance waits for the batch in hand', async (t) => {
+  const topic = 'held-commit';
+  const { bootstrap, send, ends } = await startGroupFixture(t, topic, 1);
+  await send();
+  const consumer = member(t, bootstrap, 'held-commit-g');
+  await consumer.connect();
+  consumer.subscribe([topic]);
+  const iterator = consumer[Symbol.asyncIterator]();
+  const step = await iterator.next();
+  t.false(step.done);
+  const batch = step.value as ConsumerBatch;
+  // A new subscription starts a rebalance; its eager revocation waits for this batch, and until
+  // the member sends JoinGroup its generation still commits (as between Kafka polls).
+  consumer.subscribe([topic]);
+  const next = batch.records[batch.records.length - 1]!.offset + 1n;
+  await consumer.commit([{ topic, partition: 0, offset: next }]);
+  t.deepEqual(await committedOffsets(consumer, topic, 1), ends);
+  await iterator.return?.();
+});
