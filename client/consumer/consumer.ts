@@ -42,7 +42,11 @@ export interface ConsumerOptions {
   /** Required for subscribe() and for commits. */
   readonly groupId?: string;
   readonly clientId?: string;
-  /** Default 10 000 ms. */
+  /**
+   * How long the coordinator keeps a member that stopped heartbeating (session.timeout.ms);
+   * default 45 000 ms, as Kafka 3.0+ (KIP-735) and librdkafka 2.x. The broker's group min/max
+   * session timeouts bound it.
+   */
   readonly sessionTimeoutMs?: number;
   /**
    * Static membership (group.instance.id, KIP-345): a stable identity for this consumer. It
@@ -53,7 +57,11 @@ export interface ConsumerOptions {
   readonly groupInstanceId?: string;
   /** Default 3000 ms. */
   readonly heartbeatIntervalMs?: number;
-  /** How long the coordinator waits for every member to rejoin; default 30 000 ms. */
+  /**
+   * How long the coordinator waits for every member to rejoin (JoinGroup's rebalance timeout);
+   * default maxPollIntervalMs, which Kafka's and librdkafka's consumers send, since a member
+   * rejoins only once its application lets go of the partitions being revoked.
+   */
   readonly rebalanceTimeoutMs?: number;
   /**
    * max.poll.interval.ms: in a group, if the application does not ask for the next batch
@@ -110,7 +118,7 @@ const MAX_POSITION_RETRY_MS = 1000;
 function rebalanceInProgress(groupId: string): KafkaError {
   return new RebalanceInProgressError(
     `commit() for group '${groupId}'`,
-    'this member holds no stable generation (it is joining, rebalancing, or left the group after maxPollIntervalMs), so nothing was committed; the next owner of its partitions reads from the last committed offsets. Retry once partitions are assigned again, or commit from an onRevoked listener, where commits of the partitions being revoked go through',
+    'this member holds no generation to commit with (it is joining the group, has rejoined for a rebalance, or left the group after maxPollIntervalMs), so nothing was committed; the next owner of its partitions reads from the last committed offsets. Retry once partitions are assigned again, or commit from an onRevoked listener, where commits of the partitions being revoked go through',
   );
 }
 
@@ -570,11 +578,11 @@ export class Consumer {
 
   /**
    * Whether commits can be made now: always without a group; in a group, while the member
-   * holds a live generation's assignment, or while partitions are being revoked (not lost),
-   * whose generation is still current even though a rebalance has begun.
+   * holds its generation (see GroupMembership.canCommit), or while partitions are being
+   * revoked (not lost) and their listeners run.
    */
   private canCommit(): boolean {
-    return this.mode !== 'subscribe' || this.membership?.isStable === true || this.revocations > 0;
+    return this.mode !== 'subscribe' || this.membership?.canCommit === true || this.revocations > 0;
   }
 
   private async sendCommit(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -624,8 +632,8 @@ export class Consumer {
       this.cluster,
       {
         groupId,
-        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
-        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? 30_000,
+        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 45_000,
+        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? this.options.maxPollIntervalMs ?? 300_000,
         heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3000,
         groupInstanceId: this.options.groupInstanceId ?? null,
         assignors: this.options.assignors ?? [rangeAssignor(), roundRobinAssignor()],
