@@ -202,7 +202,7 @@ export class GroupMembership {
     this.generationId = -1;
     const lost = this.owned;
     this.owned = [];
-    await this.hooks.revoke(lost, true);
+    if (lost.length > 0) await this.hooks.revoke(lost, true);
   }
 
   /** Read through a call: the flag changes while awaits are pending, which flow analysis cannot see. */
@@ -216,6 +216,10 @@ export class GroupMembership {
    */
   private untilClosed<T>(request: Promise<T>): Promise<T | undefined> {
     return Promise.race([request, this.closedSignal]);
+  }
+
+  private isInactive(): boolean {
+    return this.inactive;
   }
 
   private needsRejoin(): boolean {
@@ -348,7 +352,8 @@ export class GroupMembership {
     // Eager: everything goes before the rejoin. Either protocol: partitions of a generation
     // this member lost may already belong to someone else.
     if (this.protocol === 'eager' || this.generationId === -1) await this.revoke(this.owned, this.generationId === -1);
-    if (this.isClosed()) return;
+    // Past maxPollIntervalMs while the revocation waited: the member leaves instead of joining a generation it would leave at once.
+    if (this.isClosed() || this.isInactive()) return;
     const { groupId, assignors } = this.options;
     const topics = await this.hooks.topics();
     const connection = await this.coordinator();

@@ -141,3 +141,46 @@ test('a static member past maxPollIntervalMs sends no LeaveGroup: the coordinato
   t.regex(String(removal?.['reason']), /^session timed out/, 'no LeaveGroup: the session timeout removed it');
   await iterator.return?.();
 });
+
+test('a member that goes past maxPollIntervalMs while an eager rebalance waits for its batch leaves without joining the new generation', async (t) => {
+  const topic = 'slow-rebalance-topic';
+  const group = 'slow-rebalance-group';
+  const { bootstrap, send } = await startGroupFixture(t, topic, 2);
+  await send();
+  const events: string[] = [];
+  const slow = new Consumer({
+    bootstrapServers: bootstrap,
+    groupId: group,
+    clientId: 'slow',
+    autoOffsetReset: 'earliest',
+    ...GROUP_TIMINGS,
+    maxPollIntervalMs: 1000,
+    onAssigned: (tps) => {
+      events.push(`assigned ${numbers(tps).join()}`);
+    },
+    onRevoked: (tps) => {
+      events.push(`revoked ${numbers(tps).join()}`);
+    },
+  });
+  const steady = new Consumer({ bootstrapServers: bootstrap, groupId: group, clientId: 'steady', autoOffsetReset: 'earliest', ...GROUP_TIMINGS });
+  t.teardown(() => slow.close());
+  t.teardown(() => steady.close());
+  await slow.connect();
+  slow.subscribe([topic]);
+  const iterator = slow[Symbol.asyncIterator]();
+  // The application takes a batch and then holds it.
+  t.false((await iterator.next()).done);
+  t.deepEqual(events, ['assigned 0,1']);
+  // Another member joins: the slow member's revocation waits for the batch until maxPollIntervalMs.
+  await steady.connect();
+  steady.subscribe([topic]);
+  const describe = (): string => JSON.stringify({ events, steady: numbers(steady.assignment()) });
+  await waitFor(() => steady.assignment().length === 2, { timeoutMs: WAIT_MS, describe });
+  t.deepEqual(events, ['assigned 0,1', 'revoked 0,1'], 'no JoinGroup and SyncGroup after the revocation: the member left at once');
+  // The application comes back: the member rejoins and the group splits.
+  const back = iterator.next();
+  await waitFor(() => slow.assignment().length === 1 && steady.assignment().length === 1, { timeoutMs: WAIT_MS, describe });
+  await send();
+  t.false((await back).done);
+  await iterator.return?.();
+});
