@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
 import type { RecordHeader } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';
 import { ClientError, ClientErrorCode, KafkaError } from '../errors.ts';
@@ -10,6 +10,7 @@ import { Fetcher } from './fetcher.ts';
 import type { FetchedBatch, PartitionState } from './fetcher.ts';
 import { GroupMembership } from './group-membership.ts';
 import { commitOffsets, fetchCommittedOffsets, resetOffsets, tpKey } from './offsets.ts';
+import { matchingTopics } from './topic-metadata.ts';
 import type { IsolationLevel, OffsetResetPolicy, TopicPartition, TopicPartitionOffset } from './offsets.ts';
 
 export interface ConsumerRecord {
@@ -92,6 +93,12 @@ export interface ConsumerOptions {
   readonly assignors?: readonly Assignor[];
   /** Default 30 000 ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * metadata.max.age.ms: metadata is refreshed at least this often, and a group leader checks
+   * the partition counts it assigned from this often, rejoining when partitions were added so
+   * they get an owner; default 300 000 ms.
+   */
+  readonly metadataMaxAgeMs?: number;
   readonly onAssigned?: PartitionsListener;
   readonly onRevoked?: PartitionsListener;
 }
@@ -174,6 +181,7 @@ export class Consumer {
       bootstrapServers: options.bootstrapServers,
       ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
     });
     if (options.onAssigned !== undefined) this.listeners.assigned.add(options.onAssigned);
     if (options.onRevoked !== undefined) this.listeners.revoked.add(options.onRevoked);
@@ -637,6 +645,7 @@ export class Consumer {
         heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3000,
         groupInstanceId: this.options.groupInstanceId ?? null,
         assignors: this.options.assignors ?? [rangeAssignor(), roundRobinAssignor()],
+        metadataMaxAgeMs: this.cluster.metadataMaxAgeMs,
       },
       {
         topics: () => this.resolveTopics(),
@@ -686,17 +695,7 @@ export class Consumer {
     const names = new Set(this.subscription.filter((s): s is string => typeof s === 'string'));
     const patterns = this.subscription.filter((s): s is RegExp => s instanceof RegExp);
     if (patterns.length > 0) {
-      const connection = await this.cluster.anyConnection();
-      const { response } = await this.cluster.send(
-        connection,
-        ApiKey.METADATA,
-        { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
-        { minVersion: 4 },
-      );
-      for (const topic of response.topics) {
-        if (topic.isInternal || topic.errorCode !== 0) continue;
-        if (patterns.some((p) => new RegExp(p.source, p.flags.replace('g', '').replace('y', '')).test(topic.name))) names.add(topic.name);
-      }
+      for (const name of await matchingTopics(this.cluster, patterns)) names.add(name);
       this.topicsCheckedAt = Date.now();
     }
     this.subscribedTopics = [...names].sort();

@@ -13,6 +13,7 @@ import type { KafkaConnection } from '../connection.ts';
 import { ClientError, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
 import type { Assignor, GroupMember, RebalanceProtocol } from './assignors.ts';
 import { tpKey } from './offsets.ts';
+import { partitionCounts, sameCounts } from './topic-metadata.ts';
 import type { TopicPartition } from './offsets.ts';
 
 export interface MembershipOptions {
@@ -24,6 +25,15 @@ export interface MembershipOptions {
   readonly groupInstanceId: string | null;
   /** In preference order; the first is this member's favourite. */
   readonly assignors: readonly Assignor[];
+  /** How often the leader checks the metadata it assigned from (metadata.max.age.ms). */
+  readonly metadataMaxAgeMs: number;
+}
+
+/** What the leader assigned from: the topics the members subscribe to and their partition counts. */
+interface AssignedFrom {
+  readonly topics: readonly string[];
+  readonly counts: ReadonlyMap<string, number>;
+  checkedAt: number;
 }
 
 export interface MembershipHooks {
@@ -104,6 +114,9 @@ export class GroupMembership {
   private signalClosed: () => void = () => undefined;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Set while this member leads the current generation. */
+  private assignedFrom: AssignedFrom | undefined;
+  private checkingMetadata = false;
 
   constructor(cluster: Cluster, options: MembershipOptions, hooks: MembershipHooks) {
     this.cluster = cluster;
@@ -239,6 +252,7 @@ export class GroupMembership {
           await this.pause(this.options.heartbeatIntervalMs);
           if (this.isClosed() || this.needsRejoin()) continue;
           await this.heartbeat();
+          this.checkMetadata();
           if (await this.hooks.subscriptionChanged()) this.rejoinNeeded = true;
         }
         backoff = 100;
@@ -340,6 +354,29 @@ export class GroupMembership {
     await finished;
   }
 
+  /**
+   * The leader's metadata check, every metadataMaxAgeMs, in the background (heartbeats go on):
+   * when a topic it assigned from gained partitions (or appeared, or went), the member rejoins
+   * so the next generation assigns them, as Kafka's leader does. A failed check is tried
+   * again a period later.
+   */
+  private checkMetadata(): void {
+    const from = this.assignedFrom;
+    if (from === undefined || this.checkingMetadata || Date.now() - from.checkedAt < this.options.metadataMaxAgeMs) return;
+    this.checkingMetadata = true;
+    from.checkedAt = Date.now();
+    partitionCounts(this.cluster, from.topics)
+      .then(
+        (counts) => {
+          if (this.assignedFrom === from && !sameCounts(from.topics, from.counts, counts)) this.requestRejoin();
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.checkingMetadata = false;
+      });
+  }
+
   /** Gives up owned partitions (all of them, or those listed). */
   private async revoke(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
     if (partitions.length === 0) return;
@@ -399,6 +436,7 @@ export class GroupMembership {
     this.generationId = join.generationId;
     this.protocolName = join.protocolName;
     let assignments: { memberId: string; assignment: Buffer }[] = [];
+    this.assignedFrom = undefined;
     if (join.leader === join.memberId) {
       const assignor = assignors.find((a) => a.name === join.protocolName);
       if (assignor === undefined) throw kafkaError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, `the coordinator chose assignor '${join.protocolName}', which this member does not offer`);
@@ -407,11 +445,9 @@ export class GroupMembership {
         groupInstanceId: m.groupInstanceId,
         subscription: decodeConsumerSubscription(m.metadata),
       }));
-      const partitionsPerTopic = new Map<string, number>();
-      for (const topic of new Set(members.flatMap((m) => m.subscription.topics))) {
-        const partitions = await this.cluster.partitionsFor(topic).catch(() => undefined);
-        if (partitions !== undefined && partitions.length > 0) partitionsPerTopic.set(topic, partitions.length);
-      }
+      const topics = [...new Set(members.flatMap((m) => m.subscription.topics))].sort();
+      const partitionsPerTopic = await partitionCounts(this.cluster, topics);
+      this.assignedFrom = { topics, counts: partitionsPerTopic, checkedAt: Date.now() };
       const plan = assignor.assign(members, partitionsPerTopic);
       assignments = members.map((m) => ({
         memberId: m.memberId,
