@@ -111,8 +111,6 @@ interface ConsumerPartition extends PartitionState {
   committed: bigint | undefined;
   /** Bumped by seek, so a batch delivered before a seek does not move `processed`. */
   seeks: number;
-  /** Being revoked: nothing more is delivered from it. */
-  revoking: boolean;
 }
 
 type Mode = 'none' | 'subscribe' | 'assign';

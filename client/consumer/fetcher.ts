@@ -17,7 +17,9 @@ export interface PartitionState {
   /** The next offset to fetch; undefined until committed offsets or the reset policy decide it. */
   position: bigint | undefined;
   paused: boolean;
-  /** Bumped by seek, pause and revocation: fetched data of an older epoch is dropped. */
+  /** Being revoked: nothing more is fetched or delivered from it. */
+  revoking: boolean;
+  /** Bumped by seek and pause: fetched data of an older epoch is dropped. */
   epoch: number;
   highWatermark: bigint;
 }
@@ -157,7 +159,7 @@ export class Fetcher<S extends PartitionState> {
     const byLeader = new Map<number, S[]>();
     const unknownLeader: S[] = [];
     for (const state of this.hooks.partitions()) {
-      if (state.paused || state.position === undefined) continue;
+      if (state.paused || state.revoking || state.position === undefined) continue;
       const leader = this.leaders.get(state.key);
       if (leader === undefined) {
         unknownLeader.push(state);
