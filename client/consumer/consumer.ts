@@ -6,6 +6,7 @@ import { ClientError, ClientErrorCode, KafkaError } from '../errors.ts';
 import { Timers } from '../timers.ts';
 import { rangeAssignor, roundRobinAssignor } from './assignors.ts';
 import type { Assignor } from './assignors.ts';
+import { GroupCoordinator } from './coordinator.ts';
 import { Fetcher } from './fetcher.ts';
 import type { FetchedBatch, PartitionState } from './fetcher.ts';
 import { GroupMembership } from './group-membership.ts';
@@ -146,6 +147,8 @@ export class Consumer {
   private readonly options: ConsumerOptions;
   private readonly cluster: Cluster;
   private readonly fetcher: Fetcher<ConsumerPartition>;
+  /** The group's coordinator (with a groupId), shared by the membership, commits and offset fetches. */
+  private readonly coordinator: GroupCoordinator | undefined;
   private readonly partitions = new Map<string, ConsumerPartition>();
   private readonly listeners = { assigned: new Set<PartitionsListener>(), revoked: new Set<PartitionsListener>() };
   private readonly waiters = new Set<() => void>();
@@ -181,6 +184,7 @@ export class Consumer {
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
     });
+    this.coordinator = options.groupId === undefined ? undefined : new GroupCoordinator(this.cluster, options.groupId);
     if (options.onAssigned !== undefined) this.listeners.assigned.add(options.onAssigned);
     if (options.onRevoked !== undefined) this.listeners.revoked.add(options.onRevoked);
     this.fetcher = new Fetcher<ConsumerPartition>(
@@ -332,14 +336,14 @@ export class Consumer {
     }
     if (offsets.length === 0) return;
     if (!this.canCommit()) throw rebalanceInProgress(groupId);
-    await this.sendCommit(groupId, offsets);
+    await this.sendCommit(offsets);
   }
 
   /** The group's committed offsets for these partitions (absent: none committed). */
   async committed(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
     const groupId = this.options.groupId;
     if (groupId === undefined) throw new ClientError(ClientErrorCode.KAFKA, 'committed() needs a groupId in the consumer options');
-    return fetchCommittedOffsets(this.cluster, groupId, partitions);
+    return fetchCommittedOffsets(this.cluster, this.coordinator!, partitions);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumerBatch, undefined> {
@@ -535,8 +539,8 @@ export class Consumer {
     const pending = states.filter((s) => this.partitions.get(s.key) === s && s.position === undefined);
     if (pending.length === 0) return;
     try {
-      const groupId = this.options.groupId;
-      const committed = useCommitted && groupId !== undefined ? await fetchCommittedOffsets(this.cluster, groupId, pending) : new Map<string, bigint>();
+      const coordinator = this.coordinator;
+      const committed = useCommitted && coordinator !== undefined ? await fetchCommittedOffsets(this.cluster, coordinator, pending) : new Map<string, bigint>();
       const rest = pending.filter((s) => !committed.has(s.key));
       const reset = await resetOffsets(this.cluster, rest, this.options.autoOffsetReset ?? 'latest', this.options.isolationLevel ?? 'read_uncommitted');
       for (const state of pending) {
@@ -578,7 +582,7 @@ export class Consumer {
       if (mode === 'user') throw rebalanceInProgress(groupId);
       return;
     }
-    await this.sendCommit(groupId, offsets);
+    await this.sendCommit(offsets);
     for (const [state, offset] of states) state.committed = offset;
   }
 
@@ -591,11 +595,11 @@ export class Consumer {
     return this.mode !== 'subscribe' || this.membership?.canCommit === true || this.revocations > 0;
   }
 
-  private async sendCommit(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  private async sendCommit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const inGroup = this.mode === 'subscribe' && this.membership !== undefined;
     await commitOffsets(
       this.cluster,
-      groupId,
+      this.coordinator!,
       inGroup ? this.membership!.generationId : -1,
       inGroup ? this.membership!.memberId : '',
       offsets,
@@ -636,6 +640,7 @@ export class Consumer {
     const groupId = this.options.groupId!;
     this.membership = new GroupMembership(
       this.cluster,
+      this.coordinator!,
       {
         groupId,
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 45_000,

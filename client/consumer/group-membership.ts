@@ -9,9 +9,9 @@ import {
 } from '../../core/protocol/index.ts';
 import type { TopicPartitions } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
-import type { KafkaConnection } from '../connection.ts';
 import { ClientError, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
 import type { Assignor, GroupMember, RebalanceProtocol } from './assignors.ts';
+import type { GroupCoordinator } from './coordinator.ts';
 import { tpKey } from './offsets.ts';
 import { partitionCounts, sameCounts } from './topic-metadata.ts';
 import type { TopicPartition } from './offsets.ts';
@@ -55,11 +55,6 @@ export interface MembershipHooks {
 const MAX_BACKOFF_MS = 1000;
 /** Errors after which the member rejoins; UNKNOWN_MEMBER_ID also forgets the member id. */
 const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
-const COORDINATOR_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.NOT_COORDINATOR,
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-]);
 
 const compareTps = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
 
@@ -98,7 +93,7 @@ export class GroupMembership {
   private readonly cluster: Cluster;
   private readonly options: MembershipOptions;
   private readonly hooks: MembershipHooks;
-  private coordinatorConnection: KafkaConnection | undefined;
+  private readonly coordinator: GroupCoordinator;
   /** What this member owns: the partitions of its last assignment not revoked since. */
   private owned: TopicPartition[] = [];
   private rejoinNeeded = true;
@@ -118,8 +113,9 @@ export class GroupMembership {
   private assignedFrom: AssignedFrom | undefined;
   private checkingMetadata = false;
 
-  constructor(cluster: Cluster, options: MembershipOptions, hooks: MembershipHooks) {
+  constructor(cluster: Cluster, coordinator: GroupCoordinator, options: MembershipOptions, hooks: MembershipHooks) {
     this.cluster = cluster;
+    this.coordinator = coordinator;
     this.options = options;
     this.hooks = hooks;
     this.protocol = options.assignors.every((a) => a.rebalanceProtocols?.includes('cooperative') === true) ? 'cooperative' : 'eager';
@@ -194,12 +190,13 @@ export class GroupMembership {
 
   /** LeaveGroup, best effort: the session timeout removes the member anyway. */
   private async leaveGroup(): Promise<void> {
-    if (this.memberId === '' || this.coordinatorConnection === undefined || this.coordinatorConnection.isClosed) return;
+    const connection = this.coordinator.known;
+    if (this.memberId === '' || connection === undefined) return;
     const { groupId, groupInstanceId } = this.options;
     const memberId = this.memberId;
     await this.cluster
       .send(
-        this.coordinatorConnection,
+        connection,
         ApiKey.LEAVE_GROUP,
         (version) => (version >= 3 ? { groupId, members: [{ memberId, groupInstanceId }] } : { groupId, memberId }),
         { minVersion: this.staticVersion(3) },
@@ -273,14 +270,12 @@ export class GroupMembership {
           this.rejoinNeeded = true;
           continue;
         }
-        if (error instanceof KafkaError && COORDINATOR_ERRORS.has(error.errorCode)) {
-          this.coordinatorConnection = undefined;
-        } else if (error instanceof ClientError && error.retriable) {
-          this.coordinatorConnection = undefined;
-        } else {
+        // Any other retriable error (the coordinator moved, a connection failed) is retried after a backoff.
+        if (!(error instanceof ClientError && error.retriable)) {
           this.hooks.fail(error instanceof Error ? error : new Error(String(error)));
           return;
         }
+        this.coordinator.forgetOn(error);
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
@@ -300,15 +295,8 @@ export class GroupMembership {
     });
   }
 
-  private async coordinator(): Promise<KafkaConnection> {
-    if (this.coordinatorConnection === undefined || this.coordinatorConnection.isClosed) {
-      this.coordinatorConnection = (await this.cluster.coordinator(this.options.groupId)).connection;
-    }
-    return this.coordinatorConnection;
-  }
-
   private async heartbeat(): Promise<void> {
-    const connection = await this.coordinator();
+    const connection = await this.coordinator.connection();
     const { response } = await this.cluster.send(
       connection,
       ApiKey.HEARTBEAT,
@@ -393,7 +381,7 @@ export class GroupMembership {
     if (this.isClosed() || this.isInactive()) return;
     const { groupId, assignors } = this.options;
     const topics = await this.hooks.topics();
-    const connection = await this.coordinator();
+    const connection = await this.coordinator.connection();
     const state = { topics, ownedPartitions: byTopic(this.owned), generationId: this.generationId };
     const protocols = assignors.map((a) => ({
       name: a.name,

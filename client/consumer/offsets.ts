@@ -1,5 +1,6 @@
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
+import type { GroupCoordinator } from './coordinator.ts';
 import { kafkaError, throwIfKafkaError } from '../errors.ts';
 import type { KafkaError } from '../errors.ts';
 
@@ -30,11 +31,11 @@ function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]
 }
 
 /** The group's committed offsets (OffsetFetch); partitions with none committed are absent. */
-export async function fetchCommittedOffsets(cluster: Cluster, groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+export async function fetchCommittedOffsets(cluster: Cluster, coordinator: GroupCoordinator, partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
   const result = new Map<string, bigint>();
   if (partitions.length === 0) return result;
-  await cluster.retrying(async () => {
-    const { connection } = await cluster.coordinator(groupId);
+  const groupId = coordinator.groupId;
+  await coordinator.retrying(async (connection) => {
     const { version, response } = await cluster.send(
       connection,
       ApiKey.OFFSET_FETCH,
@@ -56,38 +57,41 @@ export async function fetchCommittedOffsets(cluster: Cluster, groupId: string, p
 }
 
 /**
- * Commits offsets for a group (OffsetCommit). `generationId` -1 and an empty `memberId` commit
- * outside any generation (a consumer using assign()). A static member's `groupInstanceId`
- * needs OffsetCommit v7.
+ * Commits offsets for a group (OffsetCommit) on its coordinator, retrying retriable errors
+ * (the coordinator moving among them) until the request timeout; a rebalance's errors are not
+ * retriable. `generationId` -1 and an empty `memberId` commit outside any generation (a
+ * consumer using assign()). A static member's `groupInstanceId` needs OffsetCommit v7.
  */
 export async function commitOffsets(
   cluster: Cluster,
-  groupId: string,
+  coordinator: GroupCoordinator,
   generationId: number,
   memberId: string,
   offsets: readonly TopicPartitionOffset[],
   groupInstanceId: string | null = null,
 ): Promise<void> {
   if (offsets.length === 0) return;
-  const { connection } = await cluster.coordinator(groupId);
-  const { response } = await cluster.send(
-    connection,
-    ApiKey.OFFSET_COMMIT,
-    {
-      groupId,
-      generationIdOrMemberEpoch: generationId,
-      memberId,
-      groupInstanceId,
-      topics: [...byTopic(offsets)].map(([name, tps]) => ({
-        name,
-        partitions: tps.map((tp) => ({ partitionIndex: tp.partition, committedOffset: tp.offset, committedMetadata: null })),
-      })),
-    },
-    { minVersion: groupInstanceId === null ? 2 : 7 },
-  );
-  for (const topic of response.topics) {
-    for (const p of topic.partitions) throwIfKafkaError(p.errorCode, `OffsetCommit for group '${groupId}', ${topic.name}-${p.partitionIndex}`);
-  }
+  const groupId = coordinator.groupId;
+  await coordinator.retrying(async (connection) => {
+    const { response } = await cluster.send(
+      connection,
+      ApiKey.OFFSET_COMMIT,
+      {
+        groupId,
+        generationIdOrMemberEpoch: generationId,
+        memberId,
+        groupInstanceId,
+        topics: [...byTopic(offsets)].map(([name, tps]) => ({
+          name,
+          partitions: tps.map((tp) => ({ partitionIndex: tp.partition, committedOffset: tp.offset, committedMetadata: null })),
+        })),
+      },
+      { minVersion: groupInstanceId === null ? 2 : 7 },
+    );
+    for (const topic of response.topics) {
+      for (const p of topic.partitions) throwIfKafkaError(p.errorCode, `OffsetCommit for group '${groupId}', ${topic.name}-${p.partitionIndex}`);
+    }
+  });
 }
 
 const EARLIEST_TIMESTAMP = -2n;

@@ -8,8 +8,11 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Consumer, KafkaError } from '../../../client/index.ts';
 import type { ConsumerBatch, ConsumerOptions, TopicPartition } from '../../../client/index.ts';
-import { ErrorCode } from '../../../core/protocol/index.ts';
+import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
+import { WireClient } from '../../helpers/kafka-wire.ts';
+import { startRecordedBroker } from '../../helpers/request-recorder.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { createTopic } from '../broker/records.ts';
 import { startGroupFixture } from './group-fixtures.ts';
 
 const GROUP_TIMINGS = { sessionTimeoutMs: 6000, heartbeatIntervalMs: 100, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 } as const;
@@ -128,4 +131,21 @@ test('a member that still holds its generation commits while a rebalance waits f
   await consumer.commit([{ topic, partition: 0, offset: next }]);
   t.deepEqual(await committedOffsets(consumer, topic, 1), ends);
   await iterator.return?.();
+});
+
+test('a member finds its group coordinator once for its membership, its commits and its committed offsets', async (t) => {
+  const topic = 'one-lookup';
+  const { broker, bootstrap, apiKeys } = await startRecordedBroker(t, { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 } });
+  const wire = await WireClient.connect(broker.port);
+  t.teardown(() => {
+    wire.close();
+  });
+  await createTopic(wire, topic, 1);
+  const consumer = member(t, bootstrap, 'one-lookup-g');
+  await consumer.connect();
+  consumer.subscribe([topic]);
+  await waitFor(() => consumer.assignment().length === 1, { timeoutMs: WAIT_MS });
+  for (const offset of [1n, 2n, 3n]) await consumer.commit([{ topic, partition: 0, offset }]);
+  t.deepEqual(await committedOffsets(consumer, topic, 1), [3]);
+  t.is(apiKeys.filter((key) => key === ApiKey.FIND_COORDINATOR).length, 1);
 });
