@@ -511,7 +511,6 @@ export class Consumer {
       position: undefined,
       paused: false,
       epoch: 0,
-      highWatermark: -1n,
       delivered: undefined,
       processed: undefined,
       committed: undefined,

@@ -21,7 +21,6 @@ export interface PartitionState {
   revoking: boolean;
   /** Bumped by seek and pause: fetched data of an older epoch is dropped. */
   epoch: number;
-  highWatermark: bigint;
 }
 
 /** Records of one partition from one fetch, ready for the application. */
@@ -146,11 +145,6 @@ export class Fetcher<S extends PartitionState> {
     }
     this.kick();
     return undefined;
-  }
-
-  /** Forgets the cached leaders (after metadata changed). */
-  forgetLeaders(): void {
-    this.leaders.clear();
   }
 
   /** Starts a fetch on every broker that leads a fetchable partition and has none in flight. */
@@ -285,7 +279,6 @@ export class Fetcher<S extends PartitionState> {
               continue;
             }
             if (p.errorCode !== ErrorCode.NONE) throw kafkaError(p.errorCode, `Fetch for ${topic.topic}-${p.partitionIndex}`);
-            state.highWatermark = p.highWatermark;
             const batch = this.decode(state, offset, epoch, p.highWatermark, p.records, p.abortedTransactions);
             if (batch === undefined) continue;
             state.position = batch.nextOffset;

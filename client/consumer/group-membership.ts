@@ -88,7 +88,6 @@ function byTopic(partitions: readonly TopicPartition[]): TopicPartitions[] {
 export class GroupMembership {
   memberId = '';
   generationId = -1;
-  protocolName: string | null = null;
   readonly protocol: RebalanceProtocol;
   private readonly cluster: Cluster;
   private readonly options: MembershipOptions;
@@ -188,19 +187,14 @@ export class GroupMembership {
     this.generationId = -1;
   }
 
-  /** LeaveGroup, best effort: the session timeout removes the member anyway. */
+  /** LeaveGroup, best effort: the session timeout removes the member anyway. Only a dynamic member leaves. */
   private async leaveGroup(): Promise<void> {
     const connection = this.coordinator.known;
     if (this.memberId === '' || connection === undefined) return;
-    const { groupId, groupInstanceId } = this.options;
+    const { groupId } = this.options;
     const memberId = this.memberId;
     await this.cluster
-      .send(
-        connection,
-        ApiKey.LEAVE_GROUP,
-        (version) => (version >= 3 ? { groupId, members: [{ memberId, groupInstanceId }] } : { groupId, memberId }),
-        { minVersion: this.staticVersion(3) },
-      )
+      .send(connection, ApiKey.LEAVE_GROUP, (version) => (version >= 3 ? { groupId, members: [{ memberId, groupInstanceId: null }] } : { groupId, memberId }))
       .catch(() => undefined);
   }
 
@@ -422,7 +416,6 @@ export class GroupMembership {
     if (this.isClosed()) return;
     this.memberId = join.memberId;
     this.generationId = join.generationId;
-    this.protocolName = join.protocolName;
     let assignments: { memberId: string; assignment: Buffer }[] = [];
     this.assignedFrom = undefined;
     if (join.leader === join.memberId) {

@@ -21,7 +21,6 @@ const state = (topic: string, partition: number, flags: Partial<PartitionState> 
   paused: false,
   revoking: false,
   epoch: 0,
-  highWatermark: -1n,
   ...flags,
 });
 
