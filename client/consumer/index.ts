@@ -1,5 +1,5 @@
 export { Consumer } from './consumer.ts';
-export type { ConsumerBatch, ConsumerOptions, ConsumerRecord, PartitionsListener, TopicRecord } from './consumer.ts';
+export type { ConsumerBatch, ConsumerOptions, ConsumerRecord, PartitionsListener, TopicRecord } from './consumer-types.ts';
 export { rangeAssignor, roundRobinAssignor } from './assignors.ts';
 export type { Assignor, GroupAssignment, GroupMember, RebalanceProtocol, SubscriptionState } from './assignors.ts';
 export { cooperativeStickyAssignor } from './sticky-assignor.ts';
