@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { Consumer } from '../../client/index.ts';
-import type { ConsumerRecord, TopicPartitionOffset } from '../../client/index.ts';
+import { ClientError, Consumer } from '../../client/index.ts';
+import type { ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../../client/index.ts';
 import { BrookError } from '../../core/protocol/index.ts';
 import { DEFAULT_BOOTSTRAP } from '../common.ts';
 import { startProgress } from '../progress.ts';
@@ -103,19 +103,32 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
   if (partition !== undefined && flags.group !== undefined) throw usage('--partition reads without a group; leave out --group');
   const startAtEarliest = flags.fromBeginning === true || offset === 'earliest';
 
+  // What was printed, per partition: the only offsets committed.
+  const printed = new Map<string, TopicPartitionOffset>();
+  const key = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
   const consumer = new Consumer({
     bootstrapServers: flags.bootstrapServer,
     clientId: 'brook-consume',
     autoCommit: false,
     autoOffsetReset: startAtEarliest ? 'earliest' : 'latest',
     ...(flags.group === undefined ? {} : { groupId: flags.group }),
+    // A partition taken away (a rebalance, or close) gets what was printed of it committed
+    // while it is still this member's, and is then forgotten: its next owner commits it.
+    onRevoked: async (partitions) => {
+      const offsets = partitions.flatMap((tp) => printed.get(key(tp)) ?? []);
+      for (const tp of partitions) printed.delete(key(tp));
+      if (flags.group !== undefined && offsets.length > 0) await consumer.commit(offsets).catch(() => undefined);
+    },
   });
-  // What was printed, per partition: the only offsets committed.
-  const printed = new Map<string, TopicPartitionOffset>();
   let lastCommit = Date.now();
   const commit = async (): Promise<void> => {
     if (flags.group === undefined || printed.size === 0) return;
-    await consumer.commit([...printed.values()]);
+    try {
+      await consumer.commit([...printed.values()]);
+    } catch (error) {
+      // A rebalance is under way: the revocation it brings commits these partitions.
+      if (!(error instanceof ClientError && error.retriable)) throw error;
+    }
     lastCommit = Date.now();
   };
   const state: { stopping: Promise<void> | undefined } = { stopping: undefined };
@@ -153,7 +166,7 @@ async function consume(topic: string, flags: ConsumeFlags): Promise<void> {
         }
         await output.write(`${lines.join('\n')}\n`);
         if (output.closed) break;
-        if (last !== undefined) printed.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last + 1n });
+        if (last !== undefined) printed.set(key(batch), { topic: batch.topic, partition: batch.partition, offset: last + 1n });
         if (count >= maxMessages) break;
         if (Date.now() - lastCommit >= COMMIT_EVERY_MS) await commit();
       }

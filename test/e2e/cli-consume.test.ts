@@ -9,6 +9,7 @@ import { Consumer } from '../../client/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { WireClient } from '../helpers/kafka-wire.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { createTopic, produce, valuesBatch } from '../integration/broker/records.ts';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
@@ -170,4 +171,42 @@ test('perf consume asked for more records than the topic holds stops after --tim
   const errors = run.stderr.trim().split('\n');
   t.is(errors.length, 1, run.stderr);
   t.regex(errors[0]!, /read 8 of 100 records: none arrived for 500 ms \(--timeout\).*ERR_PERF_TIMEOUT/);
+});
+
+test('consume --group commits what it printed of a partition when a rebalance takes it away, so the next owner goes on from there', async (t) => {
+  const { bootstrap, wire } = await fixture(t);
+  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', 'consume', 'events', '--bootstrap-server', bootstrap, '--group', 'handover', '--from-beginning'], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  t.teardown(() => {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const printedAll = (): boolean => ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2'].every((v) => stdout.split('\n').includes(v));
+  await waitFor(printedAll, { timeoutMs: 30_000, describe: () => `the CLI printed ${JSON.stringify(stdout)}` });
+
+  // A second member joins well inside the CLI's periodic commit: only the revocation can have committed.
+  const other = new Consumer({ bootstrapServers: bootstrap, groupId: 'handover', autoOffsetReset: 'earliest', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 100, maxWaitMs: 100 });
+  t.teardown(() => other.close());
+  await other.connect();
+  other.subscribe(['events']);
+  const seen: string[] = [];
+  const reading = (async () => {
+    for await (const batch of other) for (const record of batch.records) seen.push(record.value?.toString() ?? '');
+  })();
+  await waitFor(() => other.assignment().length === 1, { timeoutMs: 30_000, describe: () => `the second member holds ${JSON.stringify(other.assignment())}` });
+  const committed = await other.committed([{ topic: 'events', partition: 0 }, { topic: 'events', partition: 1 }]);
+  t.deepEqual([committed.get('events\u00000'), committed.get('events\u00001')], [5n, 3n]);
+  // Its partition's next record is the first it reads: nothing the CLI printed is read again.
+  const mine = other.assignment()[0]!.partition;
+  const next = mine === 0 ? 'a5' : 'b3';
+  t.is((await produce(wire, 'events', mine, valuesBatch([next]))).errorCode, ErrorCode.NONE);
+  await waitFor(() => seen.length > 0, { timeoutMs: 30_000, describe: () => 'the second member read nothing' });
+  t.deepEqual(seen, [next]);
+  await other.close();
+  await reading;
 });
