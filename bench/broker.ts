@@ -7,7 +7,8 @@ import { startBrokerProcess } from './broker-process.ts';
 
 /**
  * Drives kcat (librdkafka 2.0.2) against a fresh Brook broker in its own process:
- * produce N records of a fixed size with acks=1 and acks=all, then consume them all.
+ * produce N records of a fixed size with acks=1 and acks=all, then consume them all, and
+ * produce them lz4- and zstd-compressed with acks=1.
  * Batching is librdkafka's own; each workload runs three times and the median is shown.
  * The consumer prints nothing per record (`-f ''`): formatting a line per record costs
  * kcat more CPU than the broker spends serving it. Usage:
@@ -67,6 +68,16 @@ async function main(): Promise<void> {
         }
         row(`produce acks=${acks}`, produced);
         if (consumed.length > 0) row('consume', consumed);
+        if (acks === '1') {
+          // The broker opens every compressed batch (bounded) to check its records before storing it as sent.
+          for (const codec of ['lz4', 'zstd']) {
+            const compressed: number[] = [];
+            for (let round = 1; round <= ROUNDS; round++) {
+              compressed.push(await kcat(['-P', '-b', bootstrap, '-t', `bench-${codec}-${round}`, '-X', 'acks=1', '-z', codec, '-l', recordsFile]));
+            }
+            row(`produce acks=1, ${codec}`, compressed);
+          }
+        }
       } finally {
         await broker.stop();
       }
