@@ -67,6 +67,8 @@ export class Cluster {
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicMetadata>();
   private readonly connections = new Map<number, Promise<KafkaConnection>>();
+  /** The connectionTo lookup running for each broker, shared by concurrent callers. */
+  private readonly lookups = new Map<number, Promise<KafkaConnection>>();
   private bootstrapConnection: Promise<KafkaConnection> | undefined;
   private controllerId = -1;
   private clusterIdValue: string | null = null;
@@ -152,29 +154,19 @@ export class Cluster {
     return leader;
   }
 
-  /** The pooled connection to a broker; a closed one is replaced on the next call. */
-  async connectionTo(nodeId: number): Promise<KafkaConnection> {
-    this.ensureOpen();
-    const existing = this.connections.get(nodeId);
-    if (existing !== undefined) {
-      const connection = await existing.catch(() => undefined);
-      if (connection !== undefined && !connection.isClosed) return connection;
-      this.connections.delete(nodeId);
-    }
-    let broker = this.brokers.get(nodeId);
-    if (broker === undefined) {
-      await this.refreshMetadata([]);
-      broker = this.brokers.get(nodeId);
-    }
-    if (broker === undefined) throw new ClientError(ClientErrorCode.CONNECT, `broker ${nodeId} is not in the cluster's metadata`, { retriable: true });
-    // Closed while awaiting metadata: a connection opened now would outlive close().
-    this.ensureOpen();
-    const connecting = KafkaConnection.connect(broker.host, broker.port, this.connectionOptions());
-    this.connections.set(nodeId, connecting);
-    connecting.catch(() => {
-      if (this.connections.get(nodeId) === connecting) this.connections.delete(nodeId);
+  /**
+   * The pooled connection to a broker; a closed one is replaced on the next call. Concurrent
+   * callers for one broker share one lookup, so they get (and the pool keeps) one connection.
+   */
+  connectionTo(nodeId: number): Promise<KafkaConnection> {
+    if (this.closed) return Promise.reject(new ClientError(ClientErrorCode.CLOSED, 'the client is closed'));
+    const running = this.lookups.get(nodeId);
+    if (running !== undefined) return running;
+    const lookup = this.lookupConnection(nodeId).finally(() => {
+      if (this.lookups.get(nodeId) === lookup) this.lookups.delete(nodeId);
     });
-    return connecting;
+    this.lookups.set(nodeId, lookup);
+    return lookup;
   }
 
   /** A connection to any live broker (the first known one, else a bootstrap server). */
@@ -329,6 +321,35 @@ export class Cluster {
     }
     this.metadataAt = Date.now();
     this.scheduleRefresh();
+  }
+
+  private async lookupConnection(nodeId: number): Promise<KafkaConnection> {
+    for (;;) {
+      this.ensureOpen();
+      const existing = this.connections.get(nodeId);
+      if (existing !== undefined) {
+        const connection = await existing.catch(() => undefined);
+        if (connection !== undefined && !connection.isClosed) return connection;
+        // Only the entry seen may go: close() or a failed connect may have changed the pool meanwhile.
+        if (this.connections.get(nodeId) === existing) this.connections.delete(nodeId);
+        continue;
+      }
+      let broker = this.brokers.get(nodeId);
+      if (broker === undefined) {
+        await this.refreshMetadata([]);
+        broker = this.brokers.get(nodeId);
+      }
+      if (broker === undefined) throw new ClientError(ClientErrorCode.CONNECT, `broker ${nodeId} is not in the cluster's metadata`, { retriable: true });
+      // Closed while awaiting metadata: a connection opened now would outlive close().
+      this.ensureOpen();
+      if (this.connections.has(nodeId)) continue;
+      const connecting = KafkaConnection.connect(broker.host, broker.port, this.connectionOptions());
+      this.connections.set(nodeId, connecting);
+      connecting.catch(() => {
+        if (this.connections.get(nodeId) === connecting) this.connections.delete(nodeId);
+      });
+      return connecting;
+    }
   }
 
   private bootstrapConnectionOpen(): Promise<KafkaConnection> {
