@@ -86,6 +86,9 @@ export class Sender {
   /** A sequenced batch failed for good: sequences restart under a new producer id once nothing is in flight. */
   private resetPending = false;
   private resetting = false;
+  /** After a failed reset: when to ask for a producer id again, and the backoff before the next. */
+  private resetRetryAt = 0;
+  private resetBackoffMs = 0;
   private totalInFlight = 0;
   private closed = false;
 
@@ -175,7 +178,10 @@ export class Sender {
       if (group === undefined) byLeader.set(leader, (group = []));
       group.push(queue);
     }
-    if (this.resetPending && this.totalInFlight === 0) void this.resetSequences();
+    if (this.resetPending && this.totalInFlight === 0) {
+      if (now >= this.resetRetryAt) void this.resetSequences();
+      else wakeAt = Math.min(wakeAt, this.resetRetryAt);
+    }
     for (const [nodeId, queues] of byLeader) this.sendTo(nodeId, queues, now);
     if (needMetadata) this.refreshMetadata();
     if (wakeAt !== Number.POSITIVE_INFINITY) this.wakeAt(wakeAt);
@@ -484,12 +490,14 @@ export class Sender {
           batch.encoded = undefined;
         }
       }
-    } catch (error) {
-      // Without a producer id nothing can be sent: fail what waits.
-      const cause = error instanceof Error ? error : new Error(String(error));
-      for (const queue of this.accumulator.partitions.values()) {
-        for (const batch of queue.queue.splice(0)) this.finish(queue, batch, cause);
-      }
+      this.resetBackoffMs = 0;
+    } catch {
+      // Sending under the old producer id would only hit OUT_OF_ORDER_SEQUENCE_NUMBER again:
+      // ask again after a backoff. Waiting batches fail at their own deadlines (expire).
+      this.resetPending = true;
+      this.resetBackoffMs = Math.min(Math.max(this.resetBackoffMs * 2, this.config.retryBackoffMs, 1), MAX_BACKOFF_MS);
+      this.resetRetryAt = Date.now() + this.resetBackoffMs;
+      if (!this.closed) this.wakeAt(this.resetRetryAt);
     } finally {
       this.resetting = false;
       this.wake();

@@ -1,0 +1,62 @@
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { ClientErrorCode } from '../../../client/index.ts';
+import { Producer } from '../../../client/producer/index.ts';
+import type { ProducerOptions, RecordMetadata } from '../../../client/producer/index.ts';
+import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
+import { startStallProxy } from '../../helpers/stall-proxy.ts';
+import type { StallProxy } from '../../helpers/stall-proxy.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { wireClient } from '../../interop/kafkajs-helpers.ts';
+
+async function createTopic(t: ExecutionContext, proxy: StallProxy, name: string, numPartitions = 1): Promise<void> {
+  const wire = await wireClient(t, proxy.broker.port);
+  const response = await wire.request(ApiKey.CREATE_TOPICS, 4, {
+    topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  });
+  t.is(response.topics[0]?.errorCode, ErrorCode.NONE);
+}
+
+async function producerFor(t: ExecutionContext, proxy: StallProxy, options: Partial<ProducerOptions>): Promise<Producer> {
+  const producer = new Producer({ bootstrapServers: proxy.bootstrap, clientId: 'stall-test', ...options });
+  t.teardown(() => producer.close());
+  await producer.connect();
+  return producer;
+}
+
+/** Tracks a promise's outcome without awaiting it. */
+function watch<T>(promise: Promise<T>): { settled: () => boolean; result: Promise<T> } {
+  let settled = false;
+  const result = promise.finally(() => {
+    settled = true;
+  });
+  result.catch(() => undefined);
+  return { settled: () => settled, result };
+}
+
+const count = (keys: number[], apiKey: number): number => keys.filter((k) => k === apiKey).length;
+
+test('a failed producer id reset is retried; batches within their delivery timeout wait for it and are written', async (t) => {
+  const proxy = await startStallProxy(t);
+  await createTopic(t, proxy, 'reset-retry');
+  const producer = await producerFor(t, proxy, { lingerMs: 0, requestTimeoutMs: 400, deliveryTimeoutMs: 2000, retryBackoffMs: 20 });
+  const first = producer.producerIdentity.producerId;
+  await producer.send({ topic: 'reset-retry', value: 'before' });
+  proxy.hold([ApiKey.PRODUCE, ApiKey.INIT_PRODUCER_ID]);
+  // Expires unanswered: sequences must restart under a new producer id, which the broker does not give yet.
+  const expired = await t.throwsAsync(producer.send({ topic: 'reset-retry', value: 'expired' }));
+  t.is((expired as { code?: unknown }).code, ClientErrorCode.TIMEOUT, String(expired));
+  const afterExpiry = count(proxy.apiKeys, ApiKey.INIT_PRODUCER_ID);
+  const waiting = watch(producer.send({ topic: 'reset-retry', value: 'after' }));
+  await waitFor(() => waiting.settled() || count(proxy.apiKeys, ApiKey.INIT_PRODUCER_ID) >= afterExpiry + 2, {
+    timeoutMs: 10_000,
+    describe: () => 'a second InitProducerId after the first went unanswered',
+  });
+  t.false(waiting.settled(), 'the record waiting behind the failed reset was failed with it');
+  proxy.release();
+  const metadata: RecordMetadata = await waiting.result;
+  t.is(metadata.partition, 0);
+  t.not(producer.producerIdentity.producerId, first);
+});
