@@ -40,6 +40,14 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const MAX_CORRELATION_ID = 0x7fffffff;
 
+/** Requests rejected before any byte of them was written: sending them again cannot apply them twice. */
+const unsent = new WeakSet<Error>();
+
+/** Whether `error` rejected a request before it was written, so no broker can have acted on it. */
+export function wasNotSent(error: unknown): boolean {
+  return error instanceof Error && unsent.has(error);
+}
+
 function apiName(apiKey: ApiKey): string {
   return apiDescriptors[apiKey].name;
 }
@@ -163,9 +171,9 @@ export class KafkaConnection {
    */
   request<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestInput<K>, options: RequestOptions = {}): Promise<ResponseBody<K>> {
     if (this.failure !== undefined) {
-      return Promise.reject(
-        new ClientError(ClientErrorCode.CLOSED, `cannot send ${apiName(apiKey)}: ${this.failure.message}`, { retriable: true, cause: this.failure }),
-      );
+      const error = new ClientError(ClientErrorCode.CLOSED, `cannot send ${apiName(apiKey)}: ${this.failure.message}`, { retriable: true, cause: this.failure });
+      unsent.add(error);
+      return Promise.reject(error);
     }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = correlationId === MAX_CORRELATION_ID ? 0 : correlationId + 1;

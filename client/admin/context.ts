@@ -2,12 +2,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { MetadataResponse } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
+import { wasNotSent } from '../connection.ts';
+import type { KafkaConnection } from '../connection.ts';
 import { ClientError, ClientErrorCode, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
 import type { TopicPartition } from './types.ts';
 
 /** Metadata v4 is the first that can ask without auto-creating the topics it names. */
 const METADATA_MIN_VERSION = 4;
 const MAX_BACKOFF_MS = 1000;
+/** How much longer than the broker's own timeout the client waits for its answer to arrive. */
+const RESPONSE_MARGIN_MS = 5000;
 
 export const tpKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
 export const byTopicPartition = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
@@ -62,6 +66,53 @@ export class AdminContext {
   /** How long the broker may take, sent in a mutation's request: the caller's, else the cluster's request timeout. */
   brokerTimeout(options: { timeoutMs?: number }): number {
     return options.timeoutMs ?? this.cluster.requestTimeoutMs;
+  }
+
+  /**
+   * How long the client waits for a mutation's answer: the broker's timeout and a margin, so
+   * the client does not give up while the broker may still apply the request.
+   */
+  responseTimeout(options: { timeoutMs?: number }): number {
+    return this.brokerTimeout(options) + RESPONSE_MARGIN_MS;
+  }
+
+  /**
+   * Sends a mutation of the resources `names` to the controller, and again, with fresh
+   * metadata, for the names a broker answered NOT_CONTROLLER for and after a transient fault
+   * raised before the request was written (the controller unreachable or its connection
+   * closed): nothing was applied then. A fault after writing may have been applied, so it is
+   * the caller's. Gives up at the cluster's request timeout, returning the last answers.
+   */
+  async toController<R extends { errorCode: number }>(
+    names: readonly string[],
+    request: (connection: KafkaConnection, names: readonly string[]) => Promise<ReadonlyMap<string, R>>,
+  ): Promise<Map<string, R>> {
+    const deadline = Date.now() + this.cluster.requestTimeoutMs;
+    let backoff = 100;
+    const results = new Map<string, R>();
+    let pending = names;
+    for (;;) {
+      this.ensureOpen();
+      let written = false;
+      try {
+        const connection = await this.cluster.controller();
+        await connection.apiVersions();
+        written = true;
+        const answered = await request(connection, pending);
+        for (const [name, result] of answered) results.set(name, result);
+        pending = pending.filter((name) => results.get(name)?.errorCode === ErrorCode.NOT_CONTROLLER);
+        if (pending.length === 0) return results;
+      } catch (error) {
+        const unapplied = !written || wasNotSent(error);
+        if (!unapplied || !transient(error)) throw error;
+        if (this.closed || Date.now() + backoff > deadline) throw error;
+      }
+      if (this.closed || Date.now() + backoff > deadline) return results;
+      await delay(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      // The controller moved or died: ask the cluster where it is now.
+      await this.cluster.refreshMetadata([]).catch(() => undefined);
+    }
   }
 
   /** Runs `attempt` again after a transient fault, with backoff, until the cluster's request timeout or the admin closes. */

@@ -137,7 +137,7 @@ export async function deleteRecords(ctx: AdminContext, requests: readonly Delete
       const { response } = await ctx.cluster.send(connection, ApiKey.DELETE_RECORDS, {
         topics: byTopic(list, (r) => ({ partitionIndex: r.partition, offset: r.offset })),
         timeoutMs: ctx.brokerTimeout(options),
-      });
+      }, { timeoutMs: ctx.responseTimeout(options) });
       for (const t of response.topics) {
         for (const p of t.partitions) {
           out.set(tpKey({ topic: t.name, partition: p.partitionIndex }), { topic: t.name, partition: p.partitionIndex, lowWatermark: p.lowWatermark });

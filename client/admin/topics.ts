@@ -8,20 +8,29 @@ import type { MutationOptions, NewTopic, TopicDescription } from './types.ts';
 export async function createTopics(ctx: AdminContext, topics: readonly NewTopic[], options: MutationOptions = {}): Promise<void> {
   ctx.ensureOpen();
   if (topics.length === 0) return;
-  const connection = await ctx.cluster.controller();
-  const { response } = await ctx.cluster.send(connection, ApiKey.CREATE_TOPICS, {
-    topics: topics.map((t) => ({
-      name: t.topic,
-      numPartitions: t.numPartitions ?? -1,
-      replicationFactor: t.replicationFactor ?? -1,
-      assignments: [],
-      configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-    })),
-    timeoutMs: ctx.brokerTimeout(options),
-    validateOnly: options.validateOnly ?? false,
-  }, { minVersion: options.validateOnly === true ? 1 : 0 });
+  const results = await ctx.toController(topics.map((t) => t.topic), async (connection, names) => {
+    const { response } = await ctx.cluster.send(
+      connection,
+      ApiKey.CREATE_TOPICS,
+      {
+        topics: topics
+          .filter((t) => names.includes(t.topic))
+          .map((t) => ({
+            name: t.topic,
+            numPartitions: t.numPartitions ?? -1,
+            replicationFactor: t.replicationFactor ?? -1,
+            assignments: [],
+            configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        timeoutMs: ctx.brokerTimeout(options),
+        validateOnly: options.validateOnly ?? false,
+      },
+      { minVersion: options.validateOnly === true ? 1 : 0, timeoutMs: ctx.responseTimeout(options) },
+    );
+    return new Map(response.topics.map((r) => [r.name, r]));
+  });
   for (const t of topics) {
-    const result = response.topics.find((r) => r.name === t.topic);
+    const result = results.get(t.topic);
     if (result === undefined) throw missing('CreateTopics', 'topic', t.topic);
     throwIfKafkaError(result.errorCode, `CreateTopics for topic ${quoted(t.topic)}`, result.errorMessage);
   }
@@ -30,10 +39,17 @@ export async function createTopics(ctx: AdminContext, topics: readonly NewTopic[
 export async function deleteTopics(ctx: AdminContext, names: readonly string[], options: Pick<MutationOptions, 'timeoutMs'> = {}): Promise<void> {
   ctx.ensureOpen();
   if (names.length === 0) return;
-  const connection = await ctx.cluster.controller();
-  const { response } = await ctx.cluster.send(connection, ApiKey.DELETE_TOPICS, { topicNames: names, timeoutMs: ctx.brokerTimeout(options) });
+  const results = await ctx.toController(names, async (connection, pending) => {
+    const { response } = await ctx.cluster.send(
+      connection,
+      ApiKey.DELETE_TOPICS,
+      { topicNames: [...pending], timeoutMs: ctx.brokerTimeout(options) },
+      { timeoutMs: ctx.responseTimeout(options) },
+    );
+    return new Map(response.responses.map((r) => [r.name, r]));
+  });
   for (const name of names) {
-    const result = response.responses.find((r) => r.name === name);
+    const result = results.get(name);
     if (result === undefined) throw missing('DeleteTopics', 'topic', name);
     throwIfKafkaError(result.errorCode, `DeleteTopics for topic ${quoted(name)}`);
   }
@@ -78,14 +94,21 @@ export async function describeTopics(ctx: AdminContext, names: readonly string[]
 export async function createPartitions(ctx: AdminContext, topics: readonly { topic: string; count: number }[], options: MutationOptions = {}): Promise<void> {
   ctx.ensureOpen();
   if (topics.length === 0) return;
-  const connection = await ctx.cluster.controller();
-  const { response } = await ctx.cluster.send(connection, ApiKey.CREATE_PARTITIONS, {
-    topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: null })),
-    timeoutMs: ctx.brokerTimeout(options),
-    validateOnly: options.validateOnly ?? false,
+  const results = await ctx.toController(topics.map((t) => t.topic), async (connection, names) => {
+    const { response } = await ctx.cluster.send(
+      connection,
+      ApiKey.CREATE_PARTITIONS,
+      {
+        topics: topics.filter((t) => names.includes(t.topic)).map((t) => ({ name: t.topic, count: t.count, assignments: null })),
+        timeoutMs: ctx.brokerTimeout(options),
+        validateOnly: options.validateOnly ?? false,
+      },
+      { timeoutMs: ctx.responseTimeout(options) },
+    );
+    return new Map(response.results.map((r) => [r.name, r]));
   });
   for (const t of topics) {
-    const result = response.results.find((r) => r.name === t.topic);
+    const result = results.get(t.topic);
     if (result === undefined) throw missing('CreatePartitions', 'topic', t.topic);
     throwIfKafkaError(result.errorCode, `CreatePartitions for topic ${quoted(t.topic)}`, result.errorMessage);
   }
