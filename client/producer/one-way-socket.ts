@@ -7,17 +7,24 @@ import { ClientError, ClientErrorCode } from '../errors.ts';
 export class OneWaySocket {
   private readonly socket: net.Socket;
   private readonly clientId: string;
+  private readonly address: string;
+  private readonly timeoutMs: number;
+  /** Writes whose callback has not come: a broker that stops reading leaves them here. */
+  private readonly pending = new Set<PendingWrite>();
   private correlationId = 0;
   private failed = false;
 
-  private constructor(socket: net.Socket, clientId: string) {
+  private constructor(socket: net.Socket, clientId: string, address: string, timeoutMs: number) {
     this.socket = socket;
     this.clientId = clientId;
+    this.address = address;
+    this.timeoutMs = timeoutMs;
     socket.on('error', () => {
       this.failed = true;
     });
     socket.on('close', () => {
       this.failed = true;
+      this.failPending(new ClientError(ClientErrorCode.CLOSED, `acks=0 produce: the connection to ${this.address} closed before the request was written`, { retriable: true }));
     });
     // The broker answers nothing; anything it sends is read and dropped.
     socket.resume();
@@ -53,7 +60,7 @@ export class OneWaySocket {
       socket.once('connect', () => {
         settle();
         socket.removeAllListeners('error');
-        resolve(new OneWaySocket(socket, clientId));
+        resolve(new OneWaySocket(socket, clientId, `${host}:${port}`, timeoutMs));
       });
     });
   }
@@ -62,16 +69,53 @@ export class OneWaySocket {
     return this.failed || this.socket.destroyed;
   }
 
+  /**
+   * Writes one request; `done` runs once, when the kernel took the bytes or with an error.
+   * A write not taken within the request timeout (a broker that stopped reading) destroys
+   * the socket and fails every write still pending on it, retriably.
+   */
   write(apiVersion: number, body: RequestInput<typeof ApiKey.PRODUCE>, done: (error: Error | undefined) => void): void {
     const correlationId = this.correlationId;
     this.correlationId = (correlationId + 1) & 0x7fffffff;
     const frame = encodeRequest({ apiKey: ApiKey.PRODUCE, apiVersion, correlationId, clientId: this.clientId }, body).finish();
+    if (this.isClosed) {
+      done(new ClientError(ClientErrorCode.CLOSED, `acks=0 produce: the connection to ${this.address} is closed`, { retriable: true }));
+      return;
+    }
+    const entry: PendingWrite = {
+      done,
+      timer: setTimeout(() => {
+        this.failPending(
+          new ClientError(ClientErrorCode.TIMEOUT, `acks=0 produce: the broker at ${this.address} did not read a request within ${this.timeoutMs} ms`, { retriable: true }),
+        );
+        this.socket.destroy();
+      }, this.timeoutMs),
+    };
+    this.pending.add(entry);
     this.socket.write(frame, (error) => {
+      if (!this.pending.delete(entry)) return;
+      clearTimeout(entry.timer);
       done(error === undefined || error === null ? undefined : new ClientError(ClientErrorCode.CLOSED, `acks=0 produce write failed: ${error.message}`, { retriable: true, cause: error }));
     });
   }
 
   close(): void {
+    this.failPending(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
     this.socket.destroy();
   }
+
+  private failPending(error: ClientError): void {
+    this.failed = true;
+    const entries = [...this.pending];
+    this.pending.clear();
+    for (const entry of entries) {
+      clearTimeout(entry.timer);
+      entry.done(error);
+    }
+  }
+}
+
+interface PendingWrite {
+  readonly done: (error: Error | undefined) => void;
+  readonly timer: NodeJS.Timeout;
 }

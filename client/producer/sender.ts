@@ -156,6 +156,7 @@ export class Sender {
     const byLeader = new Map<number, PartitionQueue[]>();
     for (const queue of this.accumulator.partitions.values()) {
       this.expire(queue, now);
+      if (this.config.acks === 0) for (const batch of queue.inFlight) wakeAt = Math.min(wakeAt, batch.createdAt + this.config.deliveryTimeoutMs);
       const head = queue.queue[0];
       if (head === undefined) continue;
       // Expired on time even while nothing else wakes the sender (a broker that does not come back).
@@ -189,19 +190,28 @@ export class Sender {
 
   /** Gives up batches waiting longer than deliveryTimeoutMs (a broker down for good). */
   private expire(queue: PartitionQueue, now: number): void {
+    // acks=0: nothing answers a write the broker does not read; it ends at its deadline too.
+    if (this.config.acks === 0) {
+      for (const batch of [...queue.inFlight]) {
+        if (now - batch.createdAt >= this.config.deliveryTimeoutMs) this.finish(queue, batch, this.expired(batch));
+      }
+    }
     while (queue.queue.length > 0) {
       const head = queue.queue[0]!;
       if (now - head.createdAt < this.config.deliveryTimeoutMs) return;
       queue.queue.shift();
-      const error = new ClientError(
-        ClientErrorCode.TIMEOUT,
-        `${head.count} record(s) for ${head.topic}-${head.partition} expired: not acknowledged within deliveryTimeoutMs (${this.config.deliveryTimeoutMs} ms)`,
-        { retriable: true },
-      );
       // Unknown whether an earlier attempt was written: sequences restart.
       if (head.baseSequence >= 0) this.resetPending = true;
-      this.finish(queue, head, error);
+      this.finish(queue, head, this.expired(head));
     }
+  }
+
+  private expired(batch: ProducerBatch): ClientError {
+    return new ClientError(
+      ClientErrorCode.TIMEOUT,
+      `${batch.count} record(s) for ${batch.topic}-${batch.partition} expired: not acknowledged within deliveryTimeoutMs (${this.config.deliveryTimeoutMs} ms)`,
+      { retriable: true },
+    );
   }
 
   /** Whether the partition may send its head batch now (ordering, in-flight limits, backoff). */
@@ -330,8 +340,10 @@ export class Sender {
     if (this.config.acks === 0) {
       link.oneWay!.write(link.version, body, (error) => {
         settle();
-        if (error === undefined) for (const batch of batches) this.succeed(batch, -1n, -1n);
-        else this.requestFailed(batches, error);
+        // Some may have expired while the write waited.
+        const open = batches.filter((batch) => !batch.settled);
+        if (error === undefined) for (const batch of open) this.succeed(batch, -1n, -1n);
+        else this.requestFailed(open, error);
         this.wake();
       });
       return;

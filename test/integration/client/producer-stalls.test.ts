@@ -60,3 +60,21 @@ test('a failed producer id reset is retried; batches within their delivery timeo
   t.is(metadata.partition, 0);
   t.not(producer.producerIdentity.producerId, first);
 });
+
+test('acks=0: when the broker stops reading, flush and close end and the records fail once their time is up', async (t) => {
+  const proxy = await startStallProxy(t);
+  await createTopic(t, proxy, 'unread');
+  const producer = await producerFor(t, proxy, { acks: 0, lingerMs: 0, requestTimeoutMs: 500, deliveryTimeoutMs: 1500, retryBackoffMs: 20 });
+  await producer.send({ topic: 'unread', value: 'read' });
+  proxy.block();
+  // Far more than socket buffers hold, so writes stay pending.
+  const value = Buffer.alloc(256 * 1024, 1);
+  const sends = Array.from({ length: 120 }, () => watch(producer.send({ topic: 'unread', value })));
+  const flushed = watch(producer.flush());
+  await waitFor(() => flushed.settled(), { timeoutMs: 20_000, describe: () => 'flush() to end while the broker reads nothing' });
+  const outcomes = await Promise.all(sends.map(async (s) => s.result.then(() => 'ok', (error: unknown) => (error as { code?: unknown }).code)));
+  t.true(outcomes.includes(ClientErrorCode.TIMEOUT), String(new Set(outcomes)));
+  const closed = watch(producer.close());
+  await waitFor(() => closed.settled(), { timeoutMs: 10_000, describe: () => 'close() to end' });
+  await closed.result;
+});
