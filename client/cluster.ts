@@ -53,6 +53,8 @@ export interface TopicMetadata {
 const METADATA_MIN_VERSION = 4;
 const MAX_BACKOFF_MS = 1000;
 const MAX_TIMER_MS = 0x7fffffff;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const MIN_FAILURE_MEMORY_MS = 1000;
 
 /**
  * What a client knows of a Kafka cluster: its brokers, topics and partition leaders, and
@@ -67,6 +69,10 @@ export class Cluster {
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicMetadata>();
   private readonly connections = new Map<number, Promise<KafkaConnection>>();
+  /** The pooled connections that are set up, for anyConnection to choose among without waiting. */
+  private readonly open = new Map<number, KafkaConnection>();
+  /** When connecting to each broker last failed; cleared by a success. */
+  private readonly connectFailures = new Map<number, number>();
   /** The connectionTo lookup running for each broker, shared by concurrent callers. */
   private readonly lookups = new Map<number, Promise<KafkaConnection>>();
   private bootstrapConnection: Promise<KafkaConnection> | undefined;
@@ -169,10 +175,23 @@ export class Cluster {
     return lookup;
   }
 
-  /** A connection to any live broker (the first known one, else a bootstrap server). */
+  /**
+   * A connection to any live broker, the least loaded first (Kafka's least-loaded node): an
+   * open pooled connection with the fewest requests in flight, else a broker not failed
+   * recently, else one that did (longest ago first), else a bootstrap server. A broker that is
+   * down so costs a metadata refresh its connect timeout once, not every time.
+   */
   async anyConnection(): Promise<KafkaConnection> {
     this.ensureOpen();
-    for (const nodeId of this.brokers.keys()) {
+    const live = [...this.open]
+      .filter(([nodeId, connection]) => this.brokers.has(nodeId) && !connection.isClosed)
+      .sort(([, a], [, b]) => a.inFlight - b.inFlight);
+    if (live.length > 0) return live[0]![1];
+    const since = Date.now() - this.failureMemoryMs();
+    const failedAt = (nodeId: number): number => this.connectFailures.get(nodeId) ?? -Infinity;
+    const fresh = [...this.brokers.keys()].filter((nodeId) => failedAt(nodeId) <= since);
+    const recent = [...this.brokers.keys()].filter((nodeId) => failedAt(nodeId) > since).sort((a, b) => failedAt(a) - failedAt(b));
+    for (const nodeId of [...fresh, ...recent]) {
       try {
         return await this.connectionTo(nodeId);
       } catch {
@@ -250,6 +269,7 @@ export class Cluster {
     const all = [...this.connections.values()];
     if (this.bootstrapConnection !== undefined) all.push(this.bootstrapConnection);
     this.connections.clear();
+    this.open.clear();
     await Promise.all(all.map((c) => c.then((conn) => conn.close()).catch(() => undefined)));
   }
 
@@ -331,7 +351,10 @@ export class Cluster {
         const connection = await existing.catch(() => undefined);
         if (connection !== undefined && !connection.isClosed) return connection;
         // Only the entry seen may go: close() or a failed connect may have changed the pool meanwhile.
-        if (this.connections.get(nodeId) === existing) this.connections.delete(nodeId);
+        if (this.connections.get(nodeId) === existing) {
+          this.connections.delete(nodeId);
+          this.open.delete(nodeId);
+        }
         continue;
       }
       let broker = this.brokers.get(nodeId);
@@ -345,9 +368,17 @@ export class Cluster {
       if (this.connections.has(nodeId)) continue;
       const connecting = KafkaConnection.connect(broker.host, broker.port, this.connectionOptions());
       this.connections.set(nodeId, connecting);
-      connecting.catch(() => {
-        if (this.connections.get(nodeId) === connecting) this.connections.delete(nodeId);
-      });
+      this.open.delete(nodeId);
+      connecting.then(
+        (connection) => {
+          this.connectFailures.delete(nodeId);
+          if (this.connections.get(nodeId) === connecting) this.open.set(nodeId, connection);
+        },
+        () => {
+          this.connectFailures.set(nodeId, Date.now());
+          if (this.connections.get(nodeId) === connecting) this.connections.delete(nodeId);
+        },
+      );
       return connecting;
     }
   }
@@ -383,6 +414,11 @@ export class Cluster {
     })();
     this.bootstrapConnection = opened;
     return opened;
+  }
+
+  /** A broker whose connect failed is tried after the others for as long as one attempt may take. */
+  private failureMemoryMs(): number {
+    return Math.max(MIN_FAILURE_MEMORY_MS, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   }
 
   private connectionOptions(): ConnectionOptions {
