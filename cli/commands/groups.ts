@@ -104,8 +104,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [header, ...rows].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
+/** Offsets (bigint) are strings, as in `brook consume --format json`: a JSON number loses precision above 2^53 in most readers. */
 function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2));
+  console.log(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
 }
 
 const dash = (value: string | bigint | number | null | undefined): string => (value === null || value === undefined || value === '' ? '-' : String(value));

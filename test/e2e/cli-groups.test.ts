@@ -237,13 +237,30 @@ test('list and describe an idle and an active group; reset-offsets is refused fo
       },
     ],
     offsets: [
-      { topic: 'orders', partition: 0, currentOffset: 4, logEndOffset: 5, lag: 1, memberId, host: '/127.0.0.1', clientId: 'busy-client' },
-      { topic: 'orders', partition: 1, currentOffset: null, logEndOffset: 3, lag: null, memberId, host: '/127.0.0.1', clientId: 'busy-client' },
+      { topic: 'orders', partition: 0, currentOffset: '4', logEndOffset: '5', lag: '1', memberId, host: '/127.0.0.1', clientId: 'busy-client' },
+      { topic: 'orders', partition: 1, currentOffset: null, logEndOffset: '3', lag: null, memberId, host: '/127.0.0.1', clientId: 'busy-client' },
     ],
   });
 
   failsWith(t, refused, "brook: assignments can only be reset if the group 'busy' is inactive, but the current state is Stable (ERR_GROUP_NOT_EMPTY)");
   t.deepEqual(await committed(wire, 'busy'), [4n, -1n]);
+});
+
+test('describe --format json prints offsets as strings, every digit of one above 2^53 kept', async (t) => {
+  const { bootstrap, wire } = await fixture(t);
+  // Kafka does not check a committed offset against the log: any int64 can be committed.
+  const huge = 2n ** 53n + 1n;
+  await commit(t, wire, 'idle', -1, '', [[0, huge]]);
+  const run = await brook(['describe', 'idle', '--format', 'json', '--bootstrap-server', bootstrap]);
+  t.is(run.code, 0, run.stderr);
+  const { offsets } = JSON.parse(run.stdout) as { offsets: { partition: number; currentOffset: string; logEndOffset: string; lag: string }[] };
+  t.deepEqual(
+    offsets.map((o) => [o.partition, o.currentOffset, o.logEndOffset, o.lag]),
+    [
+      [0, '9007199254740993', '5', '-9007199254740988'],
+      [1, '1', '3', '2'],
+    ],
+  );
 });
 
 // ---- reset-offsets -----------------------------------------------------------------------------
@@ -280,7 +297,7 @@ test('reset-offsets --execute commits each strategy, as OffsetFetch then shows',
 
   const json = await brook(['reset-offsets', 'idle', '--topic', `${TOPIC}:1`, '--to-latest', '--execute', '--format', 'json', '--bootstrap-server', bootstrap]);
   t.is(json.code, 0, json.stderr);
-  t.deepEqual(JSON.parse(json.stdout), { group: 'idle', executed: true, offsets: [{ topic: TOPIC, partition: 1, newOffset: 3 }] });
+  t.deepEqual(JSON.parse(json.stdout), { group: 'idle', executed: true, offsets: [{ topic: TOPIC, partition: 1, newOffset: '3' }] });
   t.deepEqual(await committed(wire, 'idle'), [5n, 3n]);
 });
 
