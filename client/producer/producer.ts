@@ -59,6 +59,11 @@ export interface ProducerOptions {
   readonly requestTimeoutMs?: number;
   /** How long a record may take from send() to its acknowledgement, retries included (delivery.timeout.ms). Default 120 000 ms. */
   readonly deliveryTimeoutMs?: number;
+  /**
+   * How long send() may wait for the cluster, the topic's metadata or buffer memory before
+   * its record fails with ERR_CLIENT_TIMEOUT (max.block.ms). Default 60 000 ms.
+   */
+  readonly maxBlockMs?: number;
   /** Produce requests in flight per broker connection (max.in.flight.requests.per.connection). Default 5; at most 5 with idempotence. */
   readonly maxInFlight?: number;
   /** Largest Produce request, and so largest record (max.request.size). Default 1 MiB. */
@@ -102,6 +107,8 @@ interface Prepared {
   readonly size: number;
   readonly sink: RecordSink;
   readonly slot: number;
+  /** When the record gives up waiting for metadata or memory (send time + maxBlockMs). */
+  readonly deadline: number;
 }
 
 interface ResolvedConfig {
@@ -115,6 +122,7 @@ interface ResolvedConfig {
   readonly retryBackoffMs: number;
   readonly requestTimeoutMs: number;
   readonly deliveryTimeoutMs: number;
+  readonly maxBlockMs: number;
   readonly maxInFlight: number;
   readonly maxRequestSize: number;
   readonly metadataMaxAgeMs: number;
@@ -166,6 +174,7 @@ function resolveConfig(options: ProducerOptions): ResolvedConfig {
     retryBackoffMs: integerOption('retryBackoffMs', options.retryBackoffMs, 100, 0),
     requestTimeoutMs,
     deliveryTimeoutMs: integerOption('deliveryTimeoutMs', options.deliveryTimeoutMs, Math.max(120_000, requestTimeoutMs), 1),
+    maxBlockMs: integerOption('maxBlockMs', options.maxBlockMs, 60_000, 0),
     maxInFlight,
     maxRequestSize: integerOption('maxRequestSize', options.maxRequestSize, 1024 * 1024, 1024),
     metadataMaxAgeMs: integerOption('metadataMaxAgeMs', options.metadataMaxAgeMs, 300_000, 1),
@@ -416,7 +425,8 @@ export class Producer {
       const limit = Math.min(this.config.maxRequestSize, this.config.bufferMemory);
       throw kafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of about ${size + BATCH_OVERHEAD} bytes for topic ${input.topic} is larger than the producer allows (${limit} bytes: maxRequestSize / bufferMemory)`);
     }
-    return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp), size, sink, slot };
+    const deadline = Date.now() + this.config.maxBlockMs;
+    return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp), size, sink, slot, deadline };
   }
 
   private hasRoom(size: number): boolean {
@@ -436,27 +446,40 @@ export class Producer {
     this.sender.wake();
   }
 
-  /** Works through records that wait for a connection, metadata or memory, strictly in order. */
+  /**
+   * Works through records that wait for a connection, metadata or memory, strictly in order.
+   * The head's attempt serves every record behind it of the same topic; when it fails, the
+   * records it concerns whose maxBlockMs has passed fail, the others wait for the next attempt.
+   */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    let backoff = this.config.retryBackoffMs;
     try {
       while (this.waiting.length > 0) {
         const head = this.waiting[0]!;
+        let topicWide = false;
         try {
           await this.ensureConnected();
+          topicWide = true;
           const partitions = await this.partitionCount(head.topic);
-          while (!this.hasRoom(head.size)) {
-            if (this.closing !== undefined && this.sender.flushing === 0) throw this.closedError();
-            await new Promise<void>((resolve) => {
-              this.memoryWaiter = resolve;
-            });
-          }
-          this.append(head, partitions);
+          const room = await this.awaitRoom(head);
+          this.waiting.shift();
+          if (room) this.append(head, partitions);
+          else head.sink.fail(head.slot, this.blockedTooLong(head, undefined));
+          backoff = this.config.retryBackoffMs;
         } catch (error) {
-          head.sink.fail(head.slot, error instanceof Error ? error : new Error(String(error)));
+          const cause = error instanceof Error ? error : new Error(String(error));
+          // Waiting longer cannot help: a closed producer, a topic that does not exist.
+          const final = this.closing !== undefined || !(cause instanceof ClientError && cause.retriable) || isUnknownTopic(cause);
+          const now = Date.now();
+          const concerned = (record: Prepared): boolean => !topicWide || record.topic === head.topic;
+          this.failWaiting((record) => concerned(record) && (final || now >= record.deadline), (record) => (final ? cause : this.blockedTooLong(record, cause)));
+          if (!final && this.waiting[0] === head) {
+            await this.timers.sleep(Math.min(backoff, Math.max(0, head.deadline - Date.now())));
+            backoff = Math.min(backoff * 2, 1000);
+          }
         }
-        this.waiting.shift();
       }
     } finally {
       this.pumping = false;
@@ -464,27 +487,57 @@ export class Producer {
     }
   }
 
+  /** Fails and removes the waiting records `which` selects, in order. */
+  private failWaiting(which: (record: Prepared) => boolean, error: (record: Prepared) => Error): void {
+    const failed: Prepared[] = [];
+    for (let i = 0; i < this.waiting.length; ) {
+      const record = this.waiting[i]!;
+      if (which(record)) {
+        failed.push(record);
+        this.waiting.splice(i, 1);
+      } else i++;
+    }
+    for (const record of failed) record.sink.fail(record.slot, error(record));
+  }
+
+  private blockedTooLong(record: Prepared, cause: Error | undefined): ClientError {
+    return new ClientError(
+      ClientErrorCode.TIMEOUT,
+      `a record for topic ${record.topic} waited longer than maxBlockMs (${this.config.maxBlockMs} ms) for the cluster, the topic's metadata or buffer memory${cause === undefined ? '' : `: ${cause.message}`}`,
+      { retriable: true, ...(cause === undefined ? {} : { cause }) },
+    );
+  }
+
+  /** Waits until the record fits in bufferMemory; false once its deadline passed first (a broker that takes nothing). */
+  private async awaitRoom(record: Prepared): Promise<boolean> {
+    while (!this.hasRoom(record.size)) {
+      if (this.closing !== undefined && this.sender.flushing === 0) throw this.closedError();
+      const left = record.deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.memoryWaiter = resolve;
+        timer = this.timers.set(resolve, left, { unref: true });
+      });
+      this.timers.clear(timer);
+    }
+    return true;
+  }
+
   /**
-   * The topic's partition count, creating the topic where the broker auto-creates. An unknown
-   * topic fails at once (a KafkaError naming it); a topic still being created is waited for.
+   * The topic's partition count, creating the topic where the broker auto-creates: one
+   * metadata request unless cached. Throws a KafkaError for an unknown topic, a retriable
+   * error for one still being created.
    */
   private async partitionCount(topic: string): Promise<number> {
     const known = this.cluster.knownTopic(topic);
     if (known !== undefined && known.errorCode === ErrorCode.NONE && known.partitions.length > 0) return known.partitions.length;
-    const deadline = Date.now() + this.config.requestTimeoutMs;
-    let backoff = this.config.retryBackoffMs;
-    for (;;) {
-      try {
-        const partitions = await this.cluster.partitionsFor(topic, { allowAutoCreate: true });
-        if (partitions.length > 0) return partitions.length;
-        throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `metadata for topic ${topic}`);
-      } catch (error) {
-        const unknownTopic = error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        const retriable = error instanceof ClientError && error.retriable && !unknownTopic;
-        if (!retriable || Date.now() + backoff > deadline || this.closing !== undefined) throw error;
-        await this.timers.sleep(backoff);
-        backoff = Math.min(backoff * 2, 1000);
-      }
-    }
+    const partitions = await this.cluster.partitionsFor(topic, { allowAutoCreate: true });
+    if (partitions.length > 0) return partitions.length;
+    throw kafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `metadata for topic ${topic}`);
   }
+}
+
+function isUnknownTopic(error: Error): boolean {
+  return error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }

@@ -78,3 +78,23 @@ test('acks=0: when the broker stops reading, flush and close end and the records
   await waitFor(() => closed.settled(), { timeoutMs: 10_000, describe: () => 'close() to end' });
   await closed.result;
 });
+
+test('records waiting for metadata of an unresponsive broker share its attempts and fail together once maxBlockMs has passed', async (t) => {
+  const proxy = await startStallProxy(t);
+  await createTopic(t, proxy, 'unanswered');
+  const producer = await producerFor(t, proxy, { lingerMs: 0, requestTimeoutMs: 500, maxBlockMs: 1200, retryBackoffMs: 20 });
+  proxy.hold();
+  const before = proxy.apiKeys.length;
+  const sends = Array.from({ length: 40 }, (_, i) => watch(producer.send({ topic: 'unanswered', value: `v${i}` })));
+  await waitFor(() => sends.every((s) => s.settled()), { timeoutMs: 15_000, describe: () => `${sends.filter((s) => !s.settled()).length} sends still waiting` });
+  for (const s of sends) {
+    const error = await t.throwsAsync(s.result);
+    t.is((error as { code?: unknown }).code, ClientErrorCode.TIMEOUT, String(error));
+  }
+  // One metadata attempt (and its reconnects) per backoff, not one per record.
+  const requests = proxy.apiKeys.length - before;
+  t.true(requests < 20, `${requests} requests`);
+  proxy.release();
+  const metadata = await producer.send({ topic: 'unanswered', value: 'later' });
+  t.is(metadata.topic, 'unanswered');
+});
