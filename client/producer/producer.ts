@@ -340,7 +340,19 @@ export class Producer {
           reject(error);
         },
       };
-      for (let i = 0; i < records.length; i++) this.enqueue(records[i]!, sink, i);
+      if (this.closing !== undefined) {
+        reject(this.closedError());
+        return;
+      }
+      // All or nothing: a malformed record anywhere is refused before any record is produced.
+      const prepared: Prepared[] = [];
+      try {
+        for (let i = 0; i < records.length; i++) prepared.push(this.prepare(records[i]!, sink, i));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      for (const record of prepared) this.place(record);
     });
   }
 
@@ -389,6 +401,11 @@ export class Producer {
       sink.fail(slot, error instanceof Error ? error : new Error(String(error)));
       return;
     }
+    this.place(prepared);
+  }
+
+  /** Into a batch at once when nothing waits and the topic is known, else behind the waiting records. */
+  private place(prepared: Prepared): void {
     if (this.waiting.length === 0 && this.connected) {
       const partitions = this.cluster.knownTopic(prepared.topic);
       if (partitions !== undefined && partitions.errorCode === ErrorCode.NONE && partitions.partitions.length > 0 && this.hasRoom(prepared.size)) {
