@@ -381,6 +381,13 @@ export class Sender {
       }
       const error = new KafkaError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`, result.errorMessage);
       if (METADATA_ERRORS.has(result.errorCode)) this.refreshMetadata();
+      if (result.errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && batch.baseSequence >= 0) {
+        // The broker no longer knows this producer (its state expired with the log): as Kafka's
+        // producer does, take a new producer id, renumber and resend.
+        this.resetPending = true;
+        this.failed(batch, error, true);
+        continue;
+      }
       this.failed(batch, error, result.errorCode === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && this.outOfOrderExpected(batch));
     }
   }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ExecutionContext } from 'ava';
-import { FrameDecoder } from '../../core/protocol/index.ts';
+import { FrameDecoder, decodeResponse, encodeResponse } from '../../core/protocol/index.ts';
+import type { ApiKey, ResponseBody, ResponseInput } from '../../core/protocol/index.ts';
 import { startTestBroker } from './broker.ts';
 import type { TestBroker } from './broker.ts';
 
@@ -19,6 +20,11 @@ export interface StallProxy {
   block(): void;
   /** Lets everything through again, held requests first. */
   release(): void;
+  /**
+   * Answers of `apiKey` pass through `rewrite` (decoded; its result is re-encoded) until it is
+   * called again; undefined stops rewriting. The broker still did what it was asked.
+   */
+  rewrite<K extends ApiKey>(apiKey: K, rewrite: ((body: ResponseBody<K>) => ResponseInput<K>) | undefined): void;
 }
 
 /** A real broker behind a TCP proxy that can stop answering or stop reading on demand. */
@@ -27,6 +33,7 @@ export async function startStallProxy(t: ExecutionContext, overrides: Record<str
   const pipes = new Set<{ client: net.Socket; upstream: net.Socket; held: Buffer[] }>();
   let brokerPort = 0;
   let blocked = false;
+  const rewrites = new Map<number, (body: never) => unknown>();
   /** undefined: nothing held; empty: every request held. */
   let holding: Set<number> | undefined;
   const held = (apiKey: number): boolean => holding !== undefined && (holding.size === 0 || holding.has(apiKey));
@@ -42,10 +49,13 @@ export async function startStallProxy(t: ExecutionContext, overrides: Record<str
     const pipe = { client, upstream, held: [] as Buffer[] };
     pipes.add(pipe);
     const frames = new FrameDecoder();
+    /** Correlation id → API key and version of requests whose answers are rewritten. */
+    const asked = new Map<number, { apiKey: number; version: number }>();
     client.on('data', (chunk: Buffer) => {
       for (const frame of frames.push(chunk)) {
         const apiKey = frame.readInt16BE(0);
         apiKeys.push(apiKey);
+        asked.set(frame.readInt32BE(4), { apiKey, version: frame.readInt16BE(2) });
         const size = Buffer.alloc(4);
         size.writeInt32BE(frame.length);
         const framed = Buffer.concat([size, frame]);
@@ -54,7 +64,24 @@ export async function startStallProxy(t: ExecutionContext, overrides: Record<str
       }
     });
     if (blocked) client.pause();
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    const answers = new FrameDecoder({ maxFrameSize: 1 << 30 });
+    upstream.on('data', (chunk: Buffer) => {
+      for (const frame of answers.push(chunk)) {
+        const correlationId = frame.readInt32BE(0);
+        const request = asked.get(correlationId);
+        asked.delete(correlationId);
+        const rewrite = request === undefined ? undefined : rewrites.get(request.apiKey);
+        if (request === undefined || rewrite === undefined) {
+          const size = Buffer.alloc(4);
+          size.writeInt32BE(frame.length);
+          client.write(Buffer.concat([size, frame]));
+          continue;
+        }
+        const key = request.apiKey as ApiKey;
+        const { body } = decodeResponse(key, request.version, frame);
+        client.write(encodeResponse(key, request.version, correlationId, rewrite(body as never) as ResponseInput<ApiKey>).finish());
+      }
+    });
     const close = (): void => {
       client.destroy();
       upstream.destroy();
@@ -91,6 +118,10 @@ export async function startStallProxy(t: ExecutionContext, overrides: Record<str
     block() {
       blocked = true;
       apply();
+    },
+    rewrite(apiKey, rewrite) {
+      if (rewrite === undefined) rewrites.delete(apiKey);
+      else rewrites.set(apiKey, rewrite);
     },
     release() {
       blocked = false;

@@ -98,3 +98,28 @@ test('records waiting for metadata of an unresponsive broker share its attempts 
   const metadata = await producer.send({ topic: 'unanswered', value: 'later' });
   t.is(metadata.topic, 'unanswered');
 });
+
+test('UNKNOWN_PRODUCER_ID: the producer takes a new producer id and the batch is resent under it', async (t) => {
+  const proxy = await startStallProxy(t);
+  await createTopic(t, proxy, 'forgotten');
+  const producer = await producerFor(t, proxy, { lingerMs: 0, retryBackoffMs: 20 });
+  const first = producer.producerIdentity.producerId;
+  let refused = 0;
+  proxy.rewrite(ApiKey.PRODUCE, (body) => {
+    if (refused > 0) return body;
+    refused++;
+    return {
+      ...body,
+      responses: body.responses.map((topic) => ({
+        ...topic,
+        partitionResponses: topic.partitionResponses.map((p) => ({ ...p, errorCode: ErrorCode.UNKNOWN_PRODUCER_ID })),
+      })),
+    };
+  });
+  const metadata = await producer.send({ topic: 'forgotten', value: 'again' });
+  t.is(refused, 1);
+  t.is(metadata.partition, 0);
+  t.not(producer.producerIdentity.producerId, first);
+  // Later records go on under the new id, in sequence.
+  await producer.send({ topic: 'forgotten', value: 'next' });
+});
