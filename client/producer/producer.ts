@@ -408,7 +408,8 @@ export class Producer {
   private place(prepared: Prepared): void {
     if (this.waiting.length === 0 && this.connected) {
       const partitions = this.cluster.knownTopic(prepared.topic);
-      if (partitions !== undefined && partitions.errorCode === ErrorCode.NONE && partitions.partitions.length > 0 && this.hasRoom(prepared.size)) {
+      const fits = partitions !== undefined && partitions.errorCode === ErrorCode.NONE && partitions.partitions.length > 0 && (prepared.partition ?? 0) < partitions.partitions.length;
+      if (fits && this.hasRoom(prepared.size)) {
         this.append(prepared, partitions.partitions.length);
         return;
       }
@@ -472,6 +473,9 @@ export class Producer {
     if (this.pumping) return;
     this.pumping = true;
     let backoff = this.config.retryBackoffMs;
+    // Topics whose metadata was fetched again because a record named a partition or topic the
+    // cache did not know (it may just have been created): once per topic, not per record.
+    const refetched = new Set<string>();
     try {
       while (this.waiting.length > 0) {
         const head = this.waiting[0]!;
@@ -479,7 +483,12 @@ export class Producer {
         try {
           await this.ensureConnected();
           topicWide = true;
-          const partitions = await this.partitionCount(head.topic);
+          let partitions = await this.partitionCount(head.topic);
+          if (head.partition !== undefined && head.partition >= partitions && !refetched.has(head.topic)) {
+            refetched.add(head.topic);
+            await this.cluster.refreshMetadata([head.topic]);
+            partitions = await this.partitionCount(head.topic);
+          }
           const room = await this.awaitRoom(head);
           this.waiting.shift();
           if (room) this.append(head, partitions);
@@ -488,7 +497,11 @@ export class Producer {
         } catch (error) {
           const cause = error instanceof Error ? error : new Error(String(error));
           // Waiting longer cannot help: a closed producer, a topic that does not exist.
-          const final = this.closing !== undefined || !(cause instanceof ClientError && cause.retriable) || isUnknownTopic(cause);
+          let final = this.closing !== undefined || !(cause instanceof ClientError && cause.retriable);
+          if (isUnknownTopic(cause)) {
+            final ||= refetched.has(head.topic);
+            refetched.add(head.topic);
+          }
           const now = Date.now();
           const concerned = (record: Prepared): boolean => !topicWide || record.topic === head.topic;
           this.failWaiting((record) => concerned(record) && (final || now >= record.deadline), (record) => (final ? cause : this.blockedTooLong(record, cause)));

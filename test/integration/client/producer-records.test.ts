@@ -43,3 +43,17 @@ test('sendBatch with a malformed record produces none of its records', async (t)
   const stored = (await wireBatches(wire, 'all-or-nothing', 0)).flatMap((b) => b.records.map((r) => r.value?.toString('utf8') ?? null));
   t.deepEqual(stored, ['marker']);
 });
+
+test('a record for a partition the cached metadata does not have yet is written once fresh metadata shows it', async (t) => {
+  const broker = await startTestBroker(t);
+  const wire = await wireClient(t, broker.port);
+  await createTopic(wire, 'widened', 1);
+  const producer = await producerFor(t, broker, { lingerMs: 0 });
+  t.is((await producer.send({ topic: 'widened', value: 'before' })).partition, 0);
+  const response = await wire.request(ApiKey.CREATE_PARTITIONS, 0, { topics: [{ name: 'widened', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
+  t.is(response.results[0]?.errorCode, ErrorCode.NONE);
+  t.is((await producer.send({ topic: 'widened', partition: 2, value: 'new partition' })).partition, 2);
+  // Beyond the fresh count it still fails, naming the partition.
+  const error = await t.throwsAsync(producer.send({ topic: 'widened', partition: 3, value: 'nowhere' }));
+  t.regex(String(error), /partition 3 of topic widened/);
+});
