@@ -43,7 +43,9 @@ export function murmur2Partition(key: Uint8Array, partitions: number): number {
 /**
  * Kafka's default partitioner: murmur2 for keyed records; for records without a key, one
  * "sticky" partition per topic that changes only when a batch to it is closed (KIP-480),
- * so keyless records fill whole batches instead of many small ones.
+ * so keyless records fill whole batches instead of many small ones. The sticky partition is
+ * chosen among partitions with a leader when any has one (as Kafka's KIP-794 partitioner and
+ * librdkafka do), so keyless records do not wait on a partition that cannot take them.
  */
 export class DefaultPartitioner {
   private readonly sticky = new Map<string, number>();
@@ -53,22 +55,36 @@ export class DefaultPartitioner {
     this.random = random;
   }
 
-  partition(topic: string, key: Uint8Array | null, partitions: number): number {
+  /** `available` lists the partitions with a leader; asked only when a sticky partition is chosen. */
+  partition(topic: string, key: Uint8Array | null, partitions: number, available?: () => readonly number[]): number {
     if (key !== null) return murmur2Partition(key, partitions);
     let chosen = this.sticky.get(topic);
     if (chosen === undefined || chosen >= partitions) {
-      chosen = Math.floor(this.random() * partitions);
+      chosen = this.pick(partitions, available?.(), undefined);
       this.sticky.set(topic, chosen);
     }
     return chosen;
   }
 
   /** A batch to `partition` was closed: keyless records of `topic` move to another partition. */
-  batchClosed(topic: string, partition: number, partitions: number): void {
+  batchClosed(topic: string, partition: number, partitions: number, available?: () => readonly number[]): void {
     if (this.sticky.get(topic) !== partition) return;
     if (partitions <= 1) return;
+    this.sticky.set(topic, this.pick(partitions, available?.(), partition));
+  }
+
+  /** Uniformly among the available partitions but `current`; among all when none is available. */
+  private pick(partitions: number, available: readonly number[] | undefined, current: number | undefined): number {
+    const usable = available?.filter((p) => p >= 0 && p < partitions) ?? [];
+    if (usable.length > 0) {
+      const others = usable.filter((p) => p !== current);
+      // The current partition is the only one with a leader: stay on it.
+      if (others.length === 0) return current!;
+      return others[Math.floor(this.random() * others.length)]!;
+    }
+    if (current === undefined) return Math.floor(this.random() * partitions);
     // Any partition but the current one, uniformly.
     const next = Math.floor(this.random() * (partitions - 1));
-    this.sticky.set(topic, next >= partition ? next + 1 : next);
+    return next >= current ? next + 1 : next;
   }
 }

@@ -249,7 +249,7 @@ export class Producer {
     });
     this.accumulator = new RecordAccumulator(this.config.batchSize, (batch) => {
       const partitions = this.cluster.knownTopic(batch.topic)?.partitions.length ?? 0;
-      this.partitioner.batchClosed(batch.topic, batch.partition, partitions);
+      this.partitioner.batchClosed(batch.topic, batch.partition, partitions, () => this.ledPartitions(batch.topic));
     });
     this.sender = new Sender(this.cluster, this.accumulator, this.config, () => {
       const wake = this.memoryWaiter;
@@ -447,6 +447,11 @@ export class Producer {
     return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp), size, sink, slot, deadline };
   }
 
+  /** The topic's partitions that have a leader now, per cached metadata. */
+  private ledPartitions(topic: string): number[] {
+    return (this.cluster.knownTopic(topic)?.partitions ?? []).filter((p) => p.leader >= 0).map((p) => p.partition);
+  }
+
   private hasRoom(size: number): boolean {
     const used = this.accumulator.bufferUsed;
     return used === 0 || used + size + BATCH_OVERHEAD <= this.config.bufferMemory;
@@ -454,7 +459,7 @@ export class Producer {
 
   private append(prepared: Prepared, partitions: number): void {
     let partition = prepared.partition;
-    if (partition === undefined) partition = this.partitioner.partition(prepared.topic, prepared.key, partitions);
+    if (partition === undefined) partition = this.partitioner.partition(prepared.topic, prepared.key, partitions, () => this.ledPartitions(prepared.topic));
     else if (partition >= partitions) {
       prepared.sink.fail(prepared.slot, kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${partition} of topic ${prepared.topic}, which has ${partitions} partition(s)`));
       return;
