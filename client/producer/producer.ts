@@ -163,17 +163,25 @@ function resolveConfig(options: ProducerOptions): ResolvedConfig {
     throw configError(`compression must be one of ${Object.keys(CompressionCodec).join(', ')}, not ${JSON.stringify(compressionName)}`);
   }
   const requestTimeoutMs = integerOption('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1);
+  const lingerMs = integerOption('lingerMs', options.lingerMs, 5, 0);
+  const deliveryTimeoutMs = integerOption('deliveryTimeoutMs', options.deliveryTimeoutMs, Math.max(120_000, lingerMs + requestTimeoutMs), 1);
+  // As Kafka's producer: a record must have time for its linger and at least one request.
+  if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
+    throw configError(
+      `deliveryTimeoutMs (${deliveryTimeoutMs}) must be at least lingerMs + requestTimeoutMs (${lingerMs} + ${requestTimeoutMs}); raise deliveryTimeoutMs or lower the others`,
+    );
+  }
   return {
     acks,
     idempotent,
     compression: CompressionCodec[compressionName],
     batchSize: integerOption('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1),
-    lingerMs: integerOption('lingerMs', options.lingerMs, 5, 0),
+    lingerMs,
     bufferMemory: integerOption('bufferMemory', options.bufferMemory, 32 * 1024 * 1024, 1024),
     retries,
     retryBackoffMs: integerOption('retryBackoffMs', options.retryBackoffMs, 100, 0),
     requestTimeoutMs,
-    deliveryTimeoutMs: integerOption('deliveryTimeoutMs', options.deliveryTimeoutMs, Math.max(120_000, requestTimeoutMs), 1),
+    deliveryTimeoutMs,
     maxBlockMs: integerOption('maxBlockMs', options.maxBlockMs, 60_000, 0),
     maxInFlight,
     maxRequestSize: integerOption('maxRequestSize', options.maxRequestSize, 1024 * 1024, 1024),

@@ -57,3 +57,11 @@ test('a record for a partition the cached metadata does not have yet is written 
   const error = await t.throwsAsync(producer.send({ topic: 'widened', partition: 3, value: 'nowhere' }));
   t.regex(String(error), /partition 3 of topic widened/);
 });
+
+test('a deliveryTimeoutMs shorter than lingerMs + requestTimeoutMs is refused; by default it leaves room for both', (t) => {
+  const error = t.throws(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 1050 }));
+  t.is((error as { code?: unknown }).code, ProducerErrorCode.CONFIG);
+  t.regex(String(error), /deliveryTimeoutMs \(1050\) must be at least lingerMs \+ requestTimeoutMs/);
+  t.notThrows(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 1100 }));
+  t.notThrows(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 1000, requestTimeoutMs: 200_000 }));
+});
