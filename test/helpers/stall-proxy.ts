@@ -27,7 +27,7 @@ export interface StallProxy {
   rewrite<K extends ApiKey>(apiKey: K, rewrite: ((body: ResponseBody<K>) => ResponseInput<K>) | undefined): void;
 }
 
-/** A real broker behind a TCP proxy that can stop answering or stop reading on demand. */
+/** A real broker behind a TCP proxy that records the API key of every request, and can stop answering, stop reading or rewrite answers on demand. */
 export async function startStallProxy(t: ExecutionContext, overrides: Record<string, unknown> = {}): Promise<StallProxy> {
   const apiKeys: number[] = [];
   const pipes = new Set<{ client: net.Socket; upstream: net.Socket; held: Buffer[] }>();

@@ -10,7 +10,7 @@ import { Consumer, KafkaError } from '../../../client/index.ts';
 import type { ConsumerBatch, ConsumerOptions, TopicPartition } from '../../../client/index.ts';
 import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
-import { startRecordedBroker } from '../../helpers/request-recorder.ts';
+import { startStallProxy } from '../../helpers/stall-proxy.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { createTopic } from '../broker/records.ts';
 import { startGroupFixture } from './group-fixtures.ts';
@@ -135,7 +135,7 @@ test('a member that still holds its generation commits while a rebalance waits f
 
 test('a member finds its group coordinator once for its membership, its commits and its committed offsets', async (t) => {
   const topic = 'one-lookup';
-  const { broker, bootstrap, apiKeys } = await startRecordedBroker(t, { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 } });
+  const { broker, bootstrap, apiKeys } = await startStallProxy(t, { groups: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsTopicPartitions: 5 } });
   const wire = await WireClient.connect(broker.port);
   t.teardown(() => {
     wire.close();
