@@ -1,5 +1,5 @@
 import { ApiKey, ErrorCode, errorCodeInfo } from '../core/protocol/index.ts';
-import type { RequestInput, ResponseBody } from '../core/protocol/index.ts';
+import type { MetadataResponse, RequestInput, ResponseBody } from '../core/protocol/index.ts';
 import { parseBootstrap } from './bootstrap.ts';
 import type { BrokerAddress } from './bootstrap.ts';
 import { KafkaConnection } from './connection.ts';
@@ -298,7 +298,12 @@ export class Cluster {
     );
   }
 
-  private async fetchMetadata(topics: readonly string[] | null, allowAutoCreate: boolean): Promise<void> {
+  /**
+   * A Metadata request of its own (null: every topic), answered as the broker sees it now; the
+   * cache is left as it is. For callers that must not read the cache (it keeps a deleted
+   * topic a while) or must see a topic's errors.
+   */
+  async requestMetadata(topics: readonly string[] | null, allowAutoCreate = false): Promise<MetadataResponse> {
     const connection = await this.anyConnection();
     const { response } = await this.send(
       connection,
@@ -311,6 +316,11 @@ export class Cluster {
       },
       { minVersion: METADATA_MIN_VERSION },
     );
+    return response;
+  }
+
+  private async fetchMetadata(topics: readonly string[] | null, allowAutoCreate: boolean): Promise<void> {
+    const response = await this.requestMetadata(topics, allowAutoCreate);
     this.brokers.clear();
     for (const b of response.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
     this.controllerId = response.controllerId;

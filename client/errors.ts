@@ -19,6 +19,20 @@ export const ClientErrorCode = {
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
+/**
+ * Partition errors that mean the client's metadata is stale (Kafka's InvalidMetadataException
+ * family): the leader moved or is unknown, or the topic changed. The request is retried after
+ * the leader is looked up afresh.
+ */
+export const STALE_METADATA_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
+
 /** A fault met by the client: connecting, waiting, reading a response, or an error a broker reported. */
 export class ClientError extends BrookError {
   declare readonly code: ClientErrorCode;

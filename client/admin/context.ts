@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
 import type { MetadataResponse } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
 import { wasNotSent } from '../connection.ts';
@@ -8,7 +8,6 @@ import { ClientError, ClientErrorCode, KafkaError, kafkaError, throwIfKafkaError
 import type { TopicPartition } from './types.ts';
 
 /** Metadata v4 is the first that can ask without auto-creating the topics it names. */
-const METADATA_MIN_VERSION = 4;
 const MAX_BACKOFF_MS = 1000;
 /** How much longer than the broker's own timeout the client waits for its answer to arrive. */
 const RESPONSE_MARGIN_MS = 5000;
@@ -131,20 +130,8 @@ export class AdminContext {
   }
 
   /** A fresh Metadata response (the cluster's cache keeps deleted topics a while), never auto-creating. */
-  async metadata(topics: readonly string[] | null): Promise<MetadataResponse> {
-    const connection = await this.cluster.anyConnection();
-    const { response } = await this.cluster.send(
-      connection,
-      ApiKey.METADATA,
-      {
-        topics: topics === null ? null : topics.map((name) => ({ name })),
-        allowAutoTopicCreation: false,
-        includeClusterAuthorizedOperations: false,
-        includeTopicAuthorizedOperations: false,
-      },
-      { minVersion: METADATA_MIN_VERSION },
-    );
-    return response;
+  metadata(topics: readonly string[] | null): Promise<MetadataResponse> {
+    return this.cluster.requestMetadata(topics);
   }
 
   /** The leader of each partition, from fresh metadata; throws for an unknown topic or partition. */

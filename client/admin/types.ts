@@ -1,4 +1,7 @@
 import type { ConsumerAssignment } from '../../core/protocol/index.ts';
+import type { TopicPartition } from '../topic-partition.ts';
+
+export type { TopicPartition };
 
 export interface NewTopic {
   readonly topic: string;
@@ -112,11 +115,6 @@ export interface GroupDescription {
   readonly protocol: string;
   readonly coordinator: number;
   readonly members: readonly GroupMemberDescription[];
-}
-
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
 }
 
 /** `earliest`, `latest`, or a time in ms since the epoch (the first offset whose timestamp is at or after it). */

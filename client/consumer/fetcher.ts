@@ -3,7 +3,7 @@ import { decodeRecordBatch } from '../../core/records/index.ts';
 import type { Record } from '../../core/records/index.ts';
 import type { Cluster } from '../cluster.ts';
 import { KafkaConnection } from '../connection.ts';
-import { ClientError, kafkaError } from '../errors.ts';
+import { ClientError, STALE_METADATA_ERRORS, kafkaError } from '../errors.ts';
 import { selectBatches } from './fetched-batches.ts';
 import type { AbortedTransaction } from './fetched-batches.ts';
 import { isolationLevelCode } from './offsets.ts';
@@ -77,14 +77,6 @@ export interface FetcherHooks<S extends PartitionState> {
 }
 
 const RETRY_BACKOFF_MS = 100;
-const LEADER_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
-  ErrorCode.KAFKA_STORAGE_ERROR,
-]);
 
 /**
  * Fetches for the assigned partitions: at most one Fetch in flight per broker, each on a
@@ -273,7 +265,7 @@ export class Fetcher<S extends PartitionState> {
               this.hooks.outOfRange(state);
               continue;
             }
-            if (LEADER_ERRORS.has(p.errorCode)) {
+            if (STALE_METADATA_ERRORS.has(p.errorCode)) {
               this.leaders.delete(key);
               retry = true;
               continue;

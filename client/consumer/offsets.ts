@@ -1,13 +1,11 @@
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { GroupCoordinator } from './coordinator.ts';
-import { kafkaError, throwIfKafkaError } from '../errors.ts';
+import { STALE_METADATA_ERRORS, kafkaError, throwIfKafkaError } from '../errors.ts';
 import type { KafkaError } from '../errors.ts';
+import type { TopicPartition } from '../topic-partition.ts';
 
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
+export type { TopicPartition };
 
 export interface TopicPartitionOffset extends TopicPartition {
   readonly offset: bigint;
@@ -96,14 +94,6 @@ export async function commitOffsets(
 
 const EARLIEST_TIMESTAMP = -2n;
 const LATEST_TIMESTAMP = -1n;
-/** ListOffsets errors that mean the cached leader is wrong: the next attempt looks it up afresh. */
-const LEADER_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.FENCED_LEADER_EPOCH,
-  ErrorCode.UNKNOWN_LEADER_EPOCH,
-]);
 
 /**
  * The earliest or latest offset of each partition (ListOffsets to each leader). Retriable
@@ -156,7 +146,7 @@ export async function resetOffsets(
     const rejected = settled.find((s) => s.status === 'rejected');
     if (rejected !== undefined) throw rejected.reason;
     if (failures.length === 0) return;
-    if (failures.some((f) => LEADER_ERRORS.has(f.errorCode))) {
+    if (failures.some((f) => STALE_METADATA_ERRORS.has(f.errorCode))) {
       await cluster.refreshMetadata([...new Set(partitions.map((tp) => tp.topic))]).catch(() => undefined);
     }
     throw failures[0]!;

@@ -1,27 +1,6 @@
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
-import type { MetadataResponse } from '../../core/protocol/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
 import { kafkaError } from '../errors.ts';
-
-/** Metadata v4+ carries allowAutoTopicCreation: a consumer never creates topics by asking. */
-const METADATA_MIN_VERSION = 4;
-
-/** A Metadata request of its own (null: every topic), so what it reads is fresh, never the Cluster's cache. */
-async function fetchMetadata(cluster: Cluster, topics: readonly string[] | null): Promise<MetadataResponse> {
-  const connection = await cluster.anyConnection();
-  const { response } = await cluster.send(
-    connection,
-    ApiKey.METADATA,
-    {
-      topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    },
-    { minVersion: METADATA_MIN_VERSION },
-  );
-  return response;
-}
 
 /**
  * The partition count of each topic, from fresh metadata, as a group leader assigns from. A
@@ -34,7 +13,7 @@ export async function partitionCounts(cluster: Cluster, topics: readonly string[
   if (topics.length === 0) return new Map();
   return cluster.retrying(async () => {
     const counts = new Map<string, number>();
-    for (const topic of (await fetchMetadata(cluster, topics)).topics) {
+    for (const topic of (await cluster.requestMetadata(topics)).topics) {
       if (topic.errorCode === ErrorCode.NONE) {
         if (topic.partitions.length > 0) counts.set(topic.name, topic.partitions.length);
         continue;
@@ -57,7 +36,7 @@ export async function matchingTopics(cluster: Cluster, patterns: readonly RegExp
   // A global or sticky regex keeps state between test() calls: match with a plain copy.
   const plain = patterns.map((p) => new RegExp(p.source, p.flags.replace('g', '').replace('y', '')));
   const names: string[] = [];
-  for (const topic of (await fetchMetadata(cluster, null)).topics) {
+  for (const topic of (await cluster.requestMetadata(null)).topics) {
     if (topic.isInternal || topic.errorCode !== ErrorCode.NONE) continue;
     if (plain.some((p) => p.test(topic.name))) names.push(topic.name);
   }

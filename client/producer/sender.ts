@@ -3,7 +3,7 @@ import type { ProduceResponse, RequestInput } from '../../core/protocol/index.ts
 import type { CompressionCodec } from '../../core/records/index.ts';
 import type { Cluster } from '../cluster.ts';
 import type { KafkaConnection } from '../connection.ts';
-import { ClientError, ClientErrorCode, KafkaError, throwIfKafkaError } from '../errors.ts';
+import { ClientError, ClientErrorCode, KafkaError, STALE_METADATA_ERRORS, throwIfKafkaError } from '../errors.ts';
 import { Timers } from '../timers.ts';
 import { OneWaySocket } from './one-way-socket.ts';
 import { addSequence } from './record-accumulator.ts';
@@ -27,14 +27,6 @@ export interface SenderConfig {
 /** Produce v3 is the first to carry record batch v2 (and so producer ids and sequences). */
 const PRODUCE_MIN_VERSION = 3;
 const MAX_BACKOFF_MS = 1000;
-/** Errors after which the partition's leader may have moved or the topic changed. */
-const METADATA_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  ErrorCode.LEADER_NOT_AVAILABLE,
-  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  ErrorCode.KAFKA_STORAGE_ERROR,
-  ErrorCode.FENCED_LEADER_EPOCH,
-]);
 
 /** One broker the sender talks to: the pooled connection (and, for acks=0, a one-way socket). */
 interface Link {
@@ -380,7 +372,7 @@ export class Sender {
         continue;
       }
       const error = new KafkaError(result.errorCode, `Produce to ${batch.topic}-${batch.partition}`, result.errorMessage);
-      if (METADATA_ERRORS.has(result.errorCode)) this.refreshMetadata();
+      if (STALE_METADATA_ERRORS.has(result.errorCode)) this.refreshMetadata();
       if (result.errorCode === ErrorCode.UNKNOWN_PRODUCER_ID && batch.baseSequence >= 0) {
         // The broker no longer knows this producer (its state expired with the log): as Kafka's
         // producer does, take a new producer id, renumber and resend.

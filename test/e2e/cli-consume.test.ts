@@ -3,6 +3,8 @@
  * broker holding known records. Printed lines, exit codes and committed offsets are checked exactly.
  */
 import { execFile, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Consumer } from '../../client/index.ts';
@@ -33,6 +35,17 @@ function brook(args: readonly string[]): Promise<Run> {
 function lines(t: ExecutionContext, run: Run): string[] {
   t.is(run.code, 0, run.stderr);
   return run.stdout.replace(/\n$/, '').split('\n');
+}
+
+/** `brook ARGS` as a long-running child process, killed when the test ends (or after a minute). */
+function spawnBrook(t: ExecutionContext, args: readonly string[]): ChildProcessByStdio<null, Readable, Readable> {
+  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  t.teardown(() => {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  });
+  return child;
 }
 
 /** A broker with `events`: partition 0 holds a0..a4, partition 1 holds b0..b2. */
@@ -124,15 +137,7 @@ test('consume and perf consume fail with one line and exit code 1 on an unreacha
 
 test('consume stops quietly, exit code 0, when the reader of its output goes away (consume | head -1)', async (t) => {
   const { bootstrap, wire } = await fixture(t);
-  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', 'consume', 'events', '--bootstrap-server', bootstrap, '--partition', '0', '--offset', '0'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  t.teardown(() => {
-    clearTimeout(timer);
-    child.kill('SIGKILL');
-  });
+  const child = spawnBrook(t, ['consume', 'events', '--bootstrap-server', bootstrap, '--partition', '0', '--offset', '0']);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
@@ -175,15 +180,7 @@ test('perf consume asked for more records than the topic holds stops after --tim
 
 test('consume --group commits what it printed of a partition when a rebalance takes it away, so the next owner goes on from there', async (t) => {
   const { bootstrap, wire } = await fixture(t);
-  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', 'consume', 'events', '--bootstrap-server', bootstrap, '--group', 'handover', '--from-beginning'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  t.teardown(() => {
-    clearTimeout(timer);
-    child.kill('SIGKILL');
-  });
+  const child = spawnBrook(t, ['consume', 'events', '--bootstrap-server', bootstrap, '--group', 'handover', '--from-beginning']);
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   const printedAll = (): boolean => ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2'].every((v) => stdout.split('\n').includes(v));

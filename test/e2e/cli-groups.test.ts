@@ -6,7 +6,6 @@
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Kafka, logLevel } from 'kafkajs';
@@ -14,6 +13,7 @@ import { encodeConsumerAssignment } from '../../client/index.ts';
 import { ApiKey, ErrorCode, Writer } from '../../core/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { WireClient } from '../helpers/kafka-wire.ts';
+import { pollUntil } from '../helpers/wait-for.ts';
 import { createTopic, produce, valuesBatch } from '../integration/broker/records.ts';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
@@ -146,15 +146,6 @@ async function activeGroup(t: ExecutionContext, wire: WireClient): Promise<strin
   t.is(sync.errorCode, ErrorCode.NONE);
   await commit(t, wire, 'busy', join.generationId, join.memberId, [[0, 4n]]);
   return join.memberId;
-}
-
-/** Polls an asynchronous condition until it holds; throws at the deadline. */
-async function eventually(condition: () => Promise<boolean>, describe: () => string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${describe()}`);
-    await delay(20);
-  }
 }
 
 /** A port nothing listens on. */
@@ -359,14 +350,8 @@ test('a kafkajs consumer group: describe decodes its assignment and shows zero l
   });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  let seen = 0;
-  await consumer.run({
-    autoCommit: true,
-    eachMessage: async () => {
-      seen++;
-    },
-  });
-  await eventually(async () => (await committed(wire, 'kjs')).join() === '5,3', () => `kafkajs to consume and commit all 8 records (seen ${seen})`);
+  await consumer.run({ autoCommit: true, eachMessage: () => Promise.resolve() });
+  await pollUntil(async () => (await committed(wire, 'kjs')).join(), (offsets) => offsets === '5,3', `kafkajs to consume and commit all 8 records`, 30_000);
   const rows = cells(t, await brook(['describe', 'kjs', '--bootstrap-server', bootstrap]));
   t.deepEqual(rows[1]!.slice(2), ['RoundRobinAssigner', 'Stable', '1']);
   t.deepEqual(rows.slice(3), [
