@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BrookError } from '../core/protocol/index.ts';
+import { BrookError } from '../core/base/index.ts';
 
 /**
  * Replaces `file` with `contents` so that a crash at any point leaves either the old or

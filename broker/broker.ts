@@ -1,5 +1,7 @@
 import fs from 'node:fs';
-import { LogManager, systemClock } from '../core/log/index.ts';
+import { systemScheduler } from '../core/base/index.ts';
+import type { Scheduler, Timer } from '../core/base/index.ts';
+import { LogManager } from '../core/log/index.ts';
 import type { LogManagerEvent } from '../core/log/index.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { loadOrCreateClusterId } from './cluster-meta.ts';
@@ -21,6 +23,8 @@ export interface BrokerOptions {
   readonly logger?: Logger;
   /** How often producer state is snapshotted, so a restart after a crash scans little log; default 60 s. */
   readonly producerSnapshotIntervalMs?: number;
+  /** Time and timers for everything the broker runs; tests pass a VirtualScheduler. Default the system's. */
+  readonly scheduler?: Scheduler;
 }
 
 /**
@@ -37,7 +41,8 @@ export class Broker {
   private readonly logger: Logger;
   private readonly delayed: DelayedFetches;
   private readonly listener: Listener;
-  private readonly snapshotTimer: NodeJS.Timeout;
+  private readonly scheduler: Scheduler;
+  private readonly snapshotTimer: Timer;
   private closing: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -50,6 +55,7 @@ export class Broker {
     delayed: DelayedFetches;
     listener: Listener;
     snapshotIntervalMs: number;
+    scheduler: Scheduler;
   }) {
     this.config = parts.config;
     this.clusterId = parts.clusterId;
@@ -59,14 +65,17 @@ export class Broker {
     this.logger = parts.logger;
     this.delayed = parts.delayed;
     this.listener = parts.listener;
-    this.snapshotTimer = setInterval(() => {
-      this.snapshotProducers();
-    }, parts.snapshotIntervalMs);
-    this.snapshotTimer.unref();
+    this.scheduler = parts.scheduler;
+    this.snapshotTimer = this.scheduler
+      .setInterval(() => {
+        this.snapshotProducers();
+      }, parts.snapshotIntervalMs)
+      .unref();
   }
 
   static async start(config: BrokerConfig, options: BrokerOptions = {}): Promise<Broker> {
     const logger = options.logger ?? createLogger({ level: config.logLevel });
+    const scheduler = options.scheduler ?? systemScheduler;
     fs.mkdirSync(config.dataDir, { recursive: true });
     const store = new TopicStore(config.dataDir);
     let topics: TopicManager | undefined;
@@ -78,6 +87,7 @@ export class Broker {
     };
     const logs = LogManager.open({
       dataDir: config.dataDir,
+      scheduler,
       defaultConfig: logDefaults(config),
       configFor: (topic) => TopicManager.logOverrides(topics?.get(topic)?.configs ?? storedConfigs(topic) ?? {}),
       retentionCheckIntervalMs: config.log.retentionCheckIntervalMs,
@@ -98,7 +108,7 @@ export class Broker {
       const groups = new GroupCoordinator({
         offsetsTopic,
         settings: config.groups,
-        clock: systemClock,
+        clock: scheduler,
         logger,
         partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
       });
@@ -137,6 +147,7 @@ export class Broker {
         delayed,
         listener,
         snapshotIntervalMs: options.producerSnapshotIntervalMs ?? 60_000,
+        scheduler,
       });
       logger.info({ host: config.host, port: listener.port, dataDir: config.dataDir, topics: topics.list().length }, 'broker listening');
       return broker;
@@ -162,7 +173,7 @@ export class Broker {
   }
 
   private async shutdown(): Promise<void> {
-    clearInterval(this.snapshotTimer);
+    this.scheduler.clearInterval(this.snapshotTimer);
     this.delayed.close();
     await this.listener.close();
     this.groups.close();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BrookError } from '../core/protocol/index.ts';
+import { BrookError } from '../core/base/index.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 const FILE_NAME = 'meta.properties';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Admin } from '../client/index.ts';
-import { BrookError } from '../core/protocol/index.ts';
+import { BrookError } from '../core/base/index.ts';
 
 /** Every command's `--bootstrap-server` default, as Kafka's tools assume. */
 export const DEFAULT_BOOTSTRAP = 'localhost:9092';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { BrookError } from '../core/records/index.ts';
+import { BrookError } from '../core/base/index.ts';
 import { registerBroker } from './commands/broker.ts';
 import { registerDumpLog } from './commands/dump-log.ts';
 import { registerGroups } from './commands/groups.ts';

@@ -1,4 +1,5 @@
-import { BrookError, ErrorCode, errorCodeInfo } from '../core/protocol/index.ts';
+import { BrookError } from '../core/base/index.ts';
+import { ErrorCode, errorCodeInfo } from '../core/protocol/index.ts';
 import type { ErrorName } from '../core/protocol/index.ts';
 
 export const ClientErrorCode = {

@@ -1,4 +1,4 @@
-import { BrookError } from '../core/protocol/index.ts';
+import { BrookError } from '../core/base/index.ts';
 
 /** Where the bytes came from or go to, for error messages; every field is optional. */
 export interface SerdeContext {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { LogConfig } from '../../core/log/index.ts';
-import { ajv, formatAjvErrors } from './ajv.ts';
+import { ajv, formatAjvErrors } from '../../core/base/index.ts';
 import { BrokerConfigError } from './errors.ts';
 
 const INT32_MAX = 2_147_483_647;

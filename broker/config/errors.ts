@@ -1,4 +1,4 @@
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 
 export const BrokerConfigErrorCode = {
   /** The broker configuration (file, flags or object) is unreadable or breaks the schema. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LogError, LogErrorCode } from '../../core/log/index.ts';
-import type { Clock } from '../../core/log/index.ts';
+import type { Clock } from '../../core/base/index.ts';
 import { ErrorCode, decodeConsumerAssignment } from '../../core/protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupState } from './classic-group.ts';

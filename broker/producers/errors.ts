@@ -1,4 +1,4 @@
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 
 export const ProducerStateErrorCode = {
   /** The producer id block file is not what Brook wrote; ids could be handed out twice. */

@@ -2,7 +2,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { DEFAULT_LOG_CONFIG, LogError, LogErrorCode } from '../../core/log/index.ts';
 import type { LogConfig } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
-import { ajv, describeAjvError, fieldName } from '../config/ajv.ts';
+import { ajv, describeAjvError, fieldName } from '../../core/base/index.ts';
 
 /*
  * Topic configs travel on the wire (CreateTopics, AlterConfigs, DescribeConfigs) as

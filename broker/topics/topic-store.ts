@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import type { TopicConfigs } from './topic-config.ts';
 

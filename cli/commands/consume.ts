@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ClientError, Consumer } from '../../client/index.ts';
 import type { ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../../client/index.ts';
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 import { DEFAULT_BOOTSTRAP } from '../common.ts';
 import { startProgress } from '../progress.ts';
 

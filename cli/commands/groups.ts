@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { CONSUMER_PROTOCOL_TYPE, KafkaError, formatAddress } from '../../client/index.ts';
 import type { Admin, GroupDescription, ResetOffset, ResetSpec, TopicPartition } from '../../client/index.ts';
-import { BrookError, ErrorCode } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
 import { collect, withAdmin, withAdminOptions } from '../common.ts';
 import type { AdminFlags } from '../common.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Consumer } from '../../client/index.ts';
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 import { DEFAULT_BOOTSTRAP, perfCommand } from '../common.ts';
 import { startProgress } from '../progress.ts';
 

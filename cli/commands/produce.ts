@@ -3,7 +3,7 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import { Producer } from '../../client/producer/index.ts';
 import type { Acks, ProducerOptions } from '../../client/producer/index.ts';
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 import type { CompressionName } from '../../core/records/index.ts';
 import { DEFAULT_BOOTSTRAP } from '../common.ts';
 import { startProgress } from '../progress.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Admin, AlterConfigOp, TopicDescription } from '../../client/index.ts';
-import { BrookError } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
 import { collect, withAdmin, withAdminOptions } from '../common.ts';
 import type { AdminFlags } from '../common.ts';
 

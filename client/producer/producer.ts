@@ -1,4 +1,5 @@
-import { BrookError, ErrorCode } from '../../core/protocol/index.ts';
+import { BrookError } from '../../core/base/index.ts';
+import { ErrorCode } from '../../core/protocol/index.ts';
 import { CompressionCodec } from '../../core/records/index.ts';
 import type { CompressionName } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';

@@ -1,4 +1,4 @@
-import { BrookError } from '../records/index.ts';
+import { BrookError } from '../base/index.ts';
 
 export const LogErrorCode = {
   /** A segment or index file holds bytes that are not what they must be. */

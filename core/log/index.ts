@@ -1,6 +1,4 @@
 export { LogError, LogErrorCode } from './errors.ts';
-export { ManualClock, systemClock } from './clock.ts';
-export type { Clock } from './clock.ts';
 export { DEFAULT_LOG_CONFIG, FlushPolicy, resolveLogConfig, TimestampTypeConfig } from './log-config.ts';
 export type { LogConfig } from './log-config.ts';
 export { PartitionLog } from './partition-log.ts';

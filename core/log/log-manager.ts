@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock } from './clock.ts';
-import { systemClock } from './clock.ts';
+import type { Scheduler, Timer } from '../base/index.ts';
+import { systemScheduler } from '../base/index.ts';
 import type { CompactionResult } from './compactor.ts';
 import { LogError, LogErrorCode } from './errors.ts';
 import { DataDirLock } from './lock-file.ts';
@@ -25,7 +25,8 @@ export type LogManagerEvent =
 
 export interface LogManagerOptions {
   dataDir: string;
-  clock?: Clock;
+  /** Time and timers for retention, compaction and every partition log; default the system's. */
+  scheduler?: Scheduler;
   /** Settings for every log, before per-topic overrides. */
   defaultConfig?: Partial<LogConfig>;
   /** Per-topic overrides (the broker's topic configs). */
@@ -51,16 +52,16 @@ export class LogManager {
   private readonly logs = new Map<string, { topic: string; partition: number; log: PartitionLog }>();
   private readonly offlineLogs = new Map<string, unknown>();
   private readonly options: LogManagerOptions;
-  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
   private readonly lock: DataDirLock;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Timer[] = [];
   private closed = false;
   private closing: Promise<void> | undefined;
 
   private constructor(options: LogManagerOptions, lock: DataDirLock) {
     this.options = options;
     this.dataDir = options.dataDir;
-    this.clock = options.clock ?? systemClock;
+    this.scheduler = options.scheduler ?? systemScheduler;
     this.lock = lock;
   }
 
@@ -80,8 +81,7 @@ export class LogManager {
   /** Starts the retention and compaction timers. */
   start(): void {
     const every = (ms: number, task: () => Promise<unknown>): void => {
-      const timer = setInterval(() => void task(), ms);
-      timer.unref();
+      const timer = this.scheduler.setInterval(() => void task(), ms).unref();
       this.timers.push(timer);
     };
     every(this.options.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
@@ -103,7 +103,7 @@ export class LogManager {
     }
     const log = PartitionLog.open(path.join(this.dataDir, key(topic, partition)), {
       config: { ...this.configFor(topic), ...config },
-      clock: this.clock,
+      scheduler: this.scheduler,
     });
     this.logs.set(key(topic, partition), { topic, partition, log });
     return log;
@@ -120,7 +120,7 @@ export class LogManager {
     if (entry === undefined) return;
     this.logs.delete(key(topic, partition));
     await entry.log.close();
-    const doomed = `${entry.log.dir}.${this.clock.now()}${DELETED_SUFFIX}`;
+    const doomed = `${entry.log.dir}.${this.scheduler.now()}${DELETED_SUFFIX}`;
     fs.renameSync(entry.log.dir, doomed);
     fs.rmSync(doomed, { recursive: true, force: true });
   }
@@ -166,7 +166,7 @@ export class LogManager {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.scheduler.clearInterval(timer);
     this.timers = [];
     await Promise.all([...this.logs.values()].map(({ log }) => log.close()));
     this.logs.clear();
@@ -184,7 +184,7 @@ export class LogManager {
       const tp = parseKey(name);
       if (tp === undefined || !LEGAL_TOPIC.test(tp.topic)) continue;
       try {
-        const log = PartitionLog.open(dir, { config: this.configFor(tp.topic), clock: this.clock });
+        const log = PartitionLog.open(dir, { config: this.configFor(tp.topic), scheduler: this.scheduler });
         this.logs.set(name, { ...tp, log });
         const r = log.recovery;
         if (r.truncatedBytes > 0 || r.rebuiltIndexes.length > 0 || r.completedSwaps.length > 0 || r.discardedCleaned.length > 0) {

@@ -4,8 +4,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Attributes, BatchLayout, checkBatch, computeBatchCrc, decodeRecordBatch, stampBatch } from '../records/index.ts';
 import { validateAppend } from './append-validator.ts';
 import type { AppendOrigin } from './append-validator.ts';
-import type { Clock } from './clock.ts';
-import { systemClock } from './clock.ts';
+import type { Scheduler, Timer } from '../base/index.ts';
+import { systemScheduler } from '../base/index.ts';
 import { compactSegments } from './compactor.ts';
 import type { CompactionResult } from './compactor.ts';
 import { LogError, LogErrorCode } from './errors.ts';
@@ -65,7 +65,8 @@ export interface RetentionResult {
 
 export interface PartitionLogOptions {
   config?: Partial<LogConfig>;
-  clock?: Clock;
+  /** Time for retention and rolling, and the timer of the `interval` flush policy. */
+  scheduler?: Scheduler;
 }
 
 const LOG_START_CHECKPOINT = 'log-start-offset';
@@ -79,22 +80,22 @@ export class PartitionLog {
   readonly dir: string;
   readonly recovery: LogRecovery;
   private config: LogConfig;
-  private readonly clock: Clock;
+  private readonly scheduler: Scheduler;
   private segments: LogSegment[];
   private startOffset: bigint;
   private endOffset: bigint;
   private readonly commit: GroupCommit;
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: Timer | undefined;
   private maintenance: Promise<unknown> = Promise.resolve();
   /** Offsets below this were compacted in this process's lifetime; drives dirtyRatio. */
   private cleanedUpTo = 0n;
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  private constructor(dir: string, config: LogConfig, clock: Clock, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
+  private constructor(dir: string, config: LogConfig, scheduler: Scheduler, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
     this.dir = dir;
     this.config = config;
-    this.clock = clock;
+    this.scheduler = scheduler;
     this.segments = segments;
     this.recovery = recovery;
     this.endOffset = this.active.nextOffset;
@@ -114,7 +115,7 @@ export class PartitionLog {
     const { segments, recovery } = recoverDirectory(dir, config.indexIntervalBytes, checkpoint ?? 0n);
     const firstBase = segments[0]!.baseOffset;
     const start = checkpoint !== undefined && checkpoint > firstBase ? checkpoint : firstBase;
-    return new PartitionLog(dir, config, options.clock ?? systemClock, segments, start, recovery);
+    return new PartitionLog(dir, config, options.scheduler ?? systemScheduler, segments, start, recovery);
   }
 
   get logStartOffset(): bigint {
@@ -171,7 +172,7 @@ export class PartitionLog {
   append(bytes: Buffer, options: AppendOptions = {}): AppendInfo {
     this.ensureOpen();
     const batches = validateAppend(bytes, options.origin ?? 'client', this.config.maxMessageBytes);
-    const now = this.clock.now();
+    const now = this.scheduler.now();
     const recordCount = batches.reduce((n, b) => n + b.lastOffsetDelta + 1, 0);
     this.maybeRoll(bytes.length, BigInt(recordCount), now);
 
@@ -287,7 +288,7 @@ export class PartitionLog {
   /** Deletes whole segments past retention.ms / retention.bytes or below the log start offset. */
   applyRetention(): Promise<RetentionResult> {
     return this.serialize(() => {
-      const now = this.clock.now();
+      const now = this.scheduler.now();
       const active = this.active;
       if (this.config.cleanupPolicy.delete && this.config.retentionMs >= 0 && active.size > 0 && active.maxTimestamp < BigInt(now - this.config.retentionMs)) {
         // Everything has expired: roll so the old active segment can go too, as Kafka does.
@@ -322,7 +323,7 @@ export class PartitionLog {
    */
   compact(): Promise<CompactionResult> {
     return this.serialize(async () => {
-      const now = this.clock.now();
+      const now = this.scheduler.now();
       const lagCutoff = BigInt(now - this.config.minCompactionLagMs);
       const sealed = this.segments.slice(0, -1);
       const cleanable: LogSegment[] = [];
@@ -359,7 +360,7 @@ export class PartitionLog {
     await this.maintenance.catch(() => undefined);
     await this.commit.drain();
     this.closed = true;
-    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    this.scheduler.clearInterval(this.flushTimer);
     const active = this.active;
     active.persistIndexes();
     active.syncAll();
@@ -421,10 +422,10 @@ export class PartitionLog {
   }
 
   private applyFlushTimer(): void {
-    if (this.flushTimer !== undefined) clearInterval(this.flushTimer);
+    this.scheduler.clearInterval(this.flushTimer);
     this.flushTimer = undefined;
     if (this.config.flushPolicy !== FlushPolicy.INTERVAL) return;
-    this.flushTimer = setInterval(() => {
+    this.flushTimer = this.scheduler.setInterval(() => {
       if (!this.closed && this.endOffset > this.commit.durableOffset) this.commit.request();
     }, this.config.flushIntervalMs);
   }

@@ -1,4 +1,4 @@
-import { BrookError } from './brook-error.ts';
+import { BrookError } from '../base/index.ts';
 
 export const ProtocolErrorCode = {
   /** A fixed-size read ran past the end of the bytes present. */

@@ -1,4 +1,3 @@
-export { BrookError } from './brook-error.ts';
 export { ProtocolError, ProtocolErrorCode } from './errors.ts';
 export { ErrorCode, errorCodeInfo, errorCodeTable } from './error-codes.ts';
 export type { ErrorCodeInfo, ErrorName } from './error-codes.ts';

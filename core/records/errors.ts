@@ -1,4 +1,4 @@
-import { BrookError } from '../protocol/index.ts';
+import { BrookError } from '../base/index.ts';
 
 export const RecordsErrorCode = {
   /** Bytes do not form a valid record batch (bad length, count, magic or varint). */

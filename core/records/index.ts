@@ -1,4 +1,3 @@
-export { BrookError } from '../protocol/index.ts';
 export { RecordsError, RecordsErrorCode } from './errors.ts';
 export { crc32c, crc32cJs, crc32cImplementation } from './crc32c.ts';
 export type { Crc32c } from './crc32c.ts';

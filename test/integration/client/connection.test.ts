@@ -19,7 +19,8 @@ import {
   parseBootstrap,
   throwIfKafkaError,
 } from '../../../client/index.ts';
-import { ApiKey, BrookError, ErrorCode, FrameDecoder, ProtocolError, Reader, decodeRequestHeader, encodeResponse } from '../../../core/protocol/index.ts';
+import { BrookError } from '../../../core/base/index.ts';
+import { ApiKey, ErrorCode, FrameDecoder, ProtocolError, Reader, decodeRequestHeader, encodeResponse } from '../../../core/protocol/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 

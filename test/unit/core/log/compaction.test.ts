@@ -1,6 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
-import { ManualClock, PartitionLog } from '../../../../core/log/index.ts';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { PartitionLog } from '../../../../core/log/index.ts';
 import { CompressionCodec } from '../../../../core/records/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { readEverything } from '../../../helpers/decode-all.ts';
@@ -17,10 +18,10 @@ function readAll(log: PartitionLog): { offset: bigint; key: string | undefined; 
 }
 
 test('compaction keeps the latest record per key at its original offset', async (t) => {
-  const clock = new ManualClock(10 * DAY);
+  const clock = new VirtualScheduler(10 * DAY);
   const oneBatch = testBatch({ count: 2 }).length;
   const log = PartitionLog.open(tempDir(t), {
-    clock,
+    scheduler: clock,
     config: { flushPolicy: 'none', segmentBytes: oneBatch, cleanupPolicy: { delete: false, compact: true } },
   });
   t.teardown(() => log.close());
@@ -45,10 +46,10 @@ test('compaction keeps the latest record per key at its original offset', async 
 });
 
 test('tombstones survive until delete.retention.ms has passed, then go', async (t) => {
-  const clock = new ManualClock(100 * DAY);
+  const clock = new VirtualScheduler(100 * DAY);
   const oneBatch = testBatch({ count: 1 }).length;
   const log = PartitionLog.open(tempDir(t), {
-    clock,
+    scheduler: clock,
     config: { flushPolicy: 'none', segmentBytes: oneBatch, cleanupPolicy: { delete: false, compact: true }, deleteRetentionMs: DAY },
   });
   t.teardown(() => log.close());
@@ -64,11 +65,11 @@ test('tombstones survive until delete.retention.ms has passed, then go', async (
 });
 
 test('compaction rewrites compressed batches and drops records without a key', async (t) => {
-  const clock = new ManualClock(10 * DAY);
+  const clock = new VirtualScheduler(10 * DAY);
   const batch = (): Buffer =>
     testBatch({ count: 4, key: (i) => (i === 3 ? null : `k${i % 2}`), timestamp: BigInt(DAY), options: { compression: CompressionCodec.gzip } });
   const log = PartitionLog.open(tempDir(t), {
-    clock,
+    scheduler: clock,
     config: { flushPolicy: 'none', segmentBytes: batch().length, cleanupPolicy: { delete: false, compact: true } },
   });
   t.teardown(() => log.close());
@@ -81,10 +82,10 @@ test('compaction rewrites compressed batches and drops records without a key', a
 });
 
 test('min.compaction.lag.ms keeps recent segments out of compaction', async (t) => {
-  const clock = new ManualClock(10 * DAY);
+  const clock = new VirtualScheduler(10 * DAY);
   const oneBatch = testBatch({ count: 2, key: () => 'k' }).length;
   const log = PartitionLog.open(tempDir(t), {
-    clock,
+    scheduler: clock,
     config: { flushPolicy: 'none', segmentBytes: oneBatch, cleanupPolicy: { delete: false, compact: true }, minCompactionLagMs: DAY },
   });
   t.teardown(() => log.close());
@@ -97,16 +98,16 @@ test('min.compaction.lag.ms keeps recent segments out of compaction', async (t) 
 
 test('a compacted log reopens with the same contents', async (t) => {
   const dir = tempDir(t);
-  const clock = new ManualClock(10 * DAY);
+  const clock = new VirtualScheduler(10 * DAY);
   const oneBatch = testBatch({ count: 3 }).length;
   const config = { flushPolicy: 'none' as const, segmentBytes: oneBatch, cleanupPolicy: { delete: false, compact: true } };
-  const log = PartitionLog.open(dir, { clock, config });
+  const log = PartitionLog.open(dir, { scheduler: clock, config });
   for (let i = 0; i < 6; i++) log.append(testBatch({ count: 3, key: (j) => `k${j}`, value: () => `round${i}`, timestamp: BigInt(DAY) }));
   await log.compact();
   const before = readAll(log);
   await log.close();
   t.false(fs.readdirSync(dir).some((f) => f.endsWith('.swap') || f.endsWith('.cleaned')));
-  const reopened = PartitionLog.open(dir, { clock, config });
+  const reopened = PartitionLog.open(dir, { scheduler: clock, config });
   t.teardown(() => reopened.close());
   t.deepEqual(readAll(reopened), before);
   // The active segment (round 5) is not compacted; of the sealed rounds only the last survives.

@@ -3,7 +3,8 @@ import type { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogErrorCode, LogManager, ManualClock } from '../../../../core/log/index.ts';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { LogErrorCode, LogManager } from '../../../../core/log/index.ts';
 import type { LogManagerEvent, LogManagerOptions, PartitionLog } from '../../../../core/log/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { readEverything } from '../../../helpers/decode-all.ts';
@@ -320,11 +321,11 @@ test.serial('a partition that fails to open leaves no file descriptors open', as
 
 test('runRetention deletes expired segments on virtual time and reports them; per-topic overrides apply', async (t) => {
   const dataDir = tempDir(t);
-  const clock = new ManualClock(100 * HOUR);
+  const clock = new VirtualScheduler(100 * HOUR);
   const batchSize = testBatch({ count: 2 }).length;
   const { manager, events } = openManager(t, {
     dataDir,
-    clock,
+    scheduler: clock,
     defaultConfig: { segmentBytes: batchSize * 2, retentionMs: 10 * HOUR },
     configFor: (topic) => (topic === 'forever' ? { retentionMs: -1 } : undefined),
   });
@@ -385,11 +386,11 @@ test('per-topic configs apply to partitions found when reopening', async (t) => 
 
 test('runCompaction compacts only compacted topics and reports it', async (t) => {
   const dataDir = tempDir(t);
-  const clock = new ManualClock(100 * HOUR);
+  const clock = new VirtualScheduler(100 * HOUR);
   const batchSize = testBatch({ count: 2, key: (j) => `key-${j}`, value: () => 'v0', timestamp: BigInt(clock.now()) }).length;
   const { manager, events } = openManager(t, {
     dataDir,
-    clock,
+    scheduler: clock,
     defaultConfig: { segmentBytes: batchSize * 2, retentionMs: -1 },
     configFor: (topic) => (topic === 'state' ? { cleanupPolicy: { delete: false, compact: true } } : undefined),
   });

@@ -1,15 +1,16 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogErrorCode, ManualClock, PartitionLog } from '../../../../core/log/index.ts';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { LogErrorCode, PartitionLog } from '../../../../core/log/index.ts';
 import { BatchLayout, computeBatchCrc, CompressionCodec } from '../../../../core/records/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { decodeAll, readEverything } from '../../../helpers/decode-all.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
 import { throwsCode } from '../../../helpers/throws-code.ts';
 
-function openLog(dir: string, config = {}, clock = new ManualClock()): PartitionLog {
-  return PartitionLog.open(dir, { config: { flushPolicy: 'none', ...config }, clock });
+function openLog(dir: string, config = {}, clock = new VirtualScheduler()): PartitionLog {
+  return PartitionLog.open(dir, { config: { flushPolicy: 'none', ...config }, scheduler: clock });
 }
 
 test('append assigns consecutive offsets and read returns the records', async (t) => {
@@ -90,7 +91,7 @@ test('segments roll by size and reads cross into the next segment', async (t) =>
 });
 
 test('segments roll by age (segment.ms) on virtual time', async (t) => {
-  const clock = new ManualClock();
+  const clock = new VirtualScheduler();
   const log = openLog(tempDir(t), { segmentMs: 1000 }, clock);
   t.teardown(() => log.close());
   log.append(testBatch());
@@ -138,7 +139,7 @@ test('offsetForTimestamp opens compressed batches', async (t) => {
 });
 
 test('LogAppendTime topics stamp the broker time into the batch', async (t) => {
-  const clock = new ManualClock(5_000_000);
+  const clock = new VirtualScheduler(5_000_000);
   const log = openLog(tempDir(t), { messageTimestampType: 'LogAppendTime' }, clock);
   t.teardown(() => log.close());
   const info = log.append(testBatch({ count: 3, timestamp: 1n }));

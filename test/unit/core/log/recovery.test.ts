@@ -1,7 +1,8 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ManualClock, PartitionLog } from '../../../../core/log/index.ts';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { PartitionLog } from '../../../../core/log/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { decodeAll, readEverything } from '../../../helpers/decode-all.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
@@ -9,7 +10,7 @@ import { tempDir } from '../../../helpers/temp-dir.ts';
 const SEGMENT_0 = '00000000000000000000';
 
 function openLog(dir: string, config = {}): PartitionLog {
-  return PartitionLog.open(dir, { config: { flushPolicy: 'none', ...config }, clock: new ManualClock() });
+  return PartitionLog.open(dir, { config: { flushPolicy: 'none', ...config }, scheduler: new VirtualScheduler() });
 }
 
 async function writeBatches(dir: string, count: number, config = {}): Promise<number[]> {

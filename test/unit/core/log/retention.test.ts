@@ -1,5 +1,6 @@
 import test from 'ava';
-import { ManualClock, PartitionLog } from '../../../../core/log/index.ts';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { PartitionLog } from '../../../../core/log/index.ts';
 import { segmentsToDelete } from '../../../../core/log/retention.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
@@ -7,10 +8,10 @@ import { tempDir } from '../../../helpers/temp-dir.ts';
 const HOUR = 3_600_000;
 
 test('time retention deletes whole expired segments and moves the log start offset', async (t) => {
-  const clock = new ManualClock(100 * HOUR);
+  const clock = new VirtualScheduler(100 * HOUR);
   const batchSize = testBatch({ count: 2 }).length;
   const log = PartitionLog.open(tempDir(t), {
-    clock,
+    scheduler: clock,
     config: { flushPolicy: 'none', segmentBytes: batchSize * 2, retentionMs: 10 * HOUR },
   });
   t.teardown(() => log.close());
@@ -34,7 +35,7 @@ test('time retention deletes whole expired segments and moves the log start offs
 test('size retention keeps the newest segments within retention.bytes', async (t) => {
   const batchSize = testBatch({ count: 2 }).length;
   const log = PartitionLog.open(tempDir(t), {
-    clock: new ManualClock(),
+    scheduler: new VirtualScheduler(),
     config: { flushPolicy: 'none', segmentBytes: batchSize, retentionBytes: batchSize * 3, retentionMs: -1 },
   });
   t.teardown(() => log.close());
@@ -49,7 +50,7 @@ test('size retention keeps the newest segments within retention.bytes', async (t
 test('retention deletes segments wholly below a log start offset set by deleteRecordsBefore', async (t) => {
   const batchSize = testBatch({ count: 2 }).length;
   const log = PartitionLog.open(tempDir(t), {
-    clock: new ManualClock(),
+    scheduler: new VirtualScheduler(),
     config: { flushPolicy: 'none', segmentBytes: batchSize, retentionMs: -1 },
   });
   t.teardown(() => log.close());

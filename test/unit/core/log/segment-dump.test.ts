@@ -1,14 +1,15 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { dumpSegmentFile, ManualClock, PartitionLog } from '../../../../core/log/index.ts';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { dumpSegmentFile, PartitionLog } from '../../../../core/log/index.ts';
 import { CompressionCodec } from '../../../../core/records/index.ts';
 import { testBatch } from '../../../helpers/batches.ts';
 import { tempDir } from '../../../helpers/temp-dir.ts';
 
 test('dumpSegmentFile lists every batch with its header, codec and records', async (t) => {
   const dir = tempDir(t);
-  const log = PartitionLog.open(dir, { clock: new ManualClock(), config: { flushPolicy: 'none' } });
+  const log = PartitionLog.open(dir, { scheduler: new VirtualScheduler(), config: { flushPolicy: 'none' } });
   log.append(testBatch({ count: 2 }));
   log.append(testBatch({ count: 3, options: { compression: CompressionCodec.lz4 } }));
   await log.close();
@@ -25,7 +26,7 @@ test('dumpSegmentFile lists every batch with its header, codec and records', asy
 
 test('dumpSegmentFile stops at a damaged batch, says why, and changes nothing', async (t) => {
   const dir = tempDir(t);
-  const log = PartitionLog.open(dir, { clock: new ManualClock(), config: { flushPolicy: 'none' } });
+  const log = PartitionLog.open(dir, { scheduler: new VirtualScheduler(), config: { flushPolicy: 'none' } });
   const first = log.append(testBatch({ count: 2 }));
   log.append(testBatch({ count: 2 }));
   await log.close();

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import { BrookError } from '../../../../core/protocol/index.ts';
+import { BrookError } from '../../../../core/base/index.ts';
 import { RecordsError, RecordsErrorCode } from '../../../../core/records/errors.ts';
 import { ByteCursor, varintSize, varlongSize, writeVarint, writeVarlong } from '../../../../core/records/varint.ts';
 

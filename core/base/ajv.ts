@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 
 /**
- * The broker's one ajv instance. Sharing it means every schema is compiled once and can
+ * Brook's one ajv instance. Sharing it means every schema is compiled once and can
  * `$ref` schemas added by other modules by `$id`.
  * - `allErrors`: a user fixing a config file wants every problem at once, not one per restart.
  * - `useDefaults`: defaults live in the schema, so validation fills them in. It mutates the

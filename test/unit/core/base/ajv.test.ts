@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { ErrorObject } from 'ajv';
-import { ajv, describeAjvError, fieldName, formatAjvErrors } from '../../../../broker/config/ajv.ts';
+import { ajv, describeAjvError, fieldName, formatAjvErrors } from '../../../../core/base/index.ts';
 
 const brokerLike = {
   type: 'object',
