@@ -1,3 +1,5 @@
+import { systemScheduler } from '../core/base/index.ts';
+import type { Scheduler, Timer } from '../core/base/index.ts';
 import { ApiKey, ErrorCode, errorCodeInfo } from '../core/protocol/index.ts';
 import type { MetadataResponse, RequestInput, ResponseBody } from '../core/protocol/index.ts';
 import { parseBootstrap } from './bootstrap.ts';
@@ -22,6 +24,8 @@ export interface ClusterOptions {
   readonly metadataMaxAgeMs?: number;
   /** First wait before a retry (retry.backoff.ms), doubled per attempt up to 1 s; default 100 ms. */
   readonly retryBackoffMs?: number;
+  /** Time and timers for timeouts, backoffs and refreshes; tests pass a VirtualScheduler. Default the system's. */
+  readonly scheduler?: Scheduler;
 }
 
 export interface BrokerInfo {
@@ -64,6 +68,8 @@ const MIN_FAILURE_MEMORY_MS = 1000;
  */
 export class Cluster {
   readonly clientId: string;
+  /** The scheduler every timer of this client runs on: the producer's and consumer's parts share it. */
+  readonly scheduler: Scheduler;
   private readonly options: ClusterOptions;
   private readonly bootstrap: BrokerAddress[];
   private readonly brokers = new Map<number, BrokerInfo>();
@@ -81,12 +87,14 @@ export class Cluster {
   private metadataAt = 0;
   private refreshing: Promise<void> | undefined;
   /** Retry backoffs and the periodic refresh: close() clears them all. */
-  private readonly timers = new Timers();
-  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly timers: Timers;
+  private refreshTimer: Timer | undefined;
   private closed = false;
 
   constructor(options: ClusterOptions) {
     this.options = options;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.timers = new Timers(this.scheduler);
     this.clientId = options.clientId ?? 'brook';
     const servers = typeof options.bootstrapServers === 'string' ? [options.bootstrapServers] : options.bootstrapServers;
     this.bootstrap = servers.flatMap((s) => parseBootstrap(s));

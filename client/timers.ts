@@ -1,3 +1,6 @@
+import { systemScheduler } from '../core/base/index.ts';
+import type { Scheduler, Timer } from '../core/base/index.ts';
+
 /**
  * The timers of one long-lived object (a Cluster, a producer's sender), so that its close()
  * clears every one: a backoff, a periodic refresh, a sleep inside a retry loop. After
@@ -5,17 +8,22 @@
  * loop around it sees the close and stops.
  */
 export class Timers {
-  private readonly armed = new Set<NodeJS.Timeout>();
-  private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
+  readonly scheduler: Scheduler;
+  private readonly armed = new Set<Timer>();
+  private readonly sleepers = new Map<Timer, () => void>();
   private closed = false;
+
+  constructor(scheduler: Scheduler = systemScheduler) {
+    this.scheduler = scheduler;
+  }
 
   /**
    * Runs `fn` after `ms` unless cleared first; nothing once `clearAll` ran. `unref`: the
    * timer alone does not keep the process alive.
    */
-  set(fn: () => void, ms: number, options: { unref?: boolean } = {}): NodeJS.Timeout | undefined {
+  set(fn: () => void, ms: number, options: { unref?: boolean } = {}): Timer | undefined {
     if (this.closed) return undefined;
-    const timer = setTimeout(() => {
+    const timer = this.scheduler.setTimeout(() => {
       this.armed.delete(timer);
       fn();
     }, ms);
@@ -24,9 +32,9 @@ export class Timers {
     return timer;
   }
 
-  clear(timer: NodeJS.Timeout | undefined): void {
+  clear(timer: Timer | undefined): void {
     if (timer === undefined) return;
-    clearTimeout(timer);
+    this.scheduler.clearTimeout(timer);
     this.armed.delete(timer);
   }
 
@@ -34,7 +42,7 @@ export class Timers {
   sleep(ms: number): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.scheduler.setTimeout(() => {
         this.sleepers.delete(timer);
         resolve();
       }, ms);
@@ -45,10 +53,10 @@ export class Timers {
   /** Clears every timer and ends every sleep; later `set` and `sleep` arm nothing. */
   clearAll(): void {
     this.closed = true;
-    for (const timer of this.armed) clearTimeout(timer);
+    for (const timer of this.armed) this.scheduler.clearTimeout(timer);
     this.armed.clear();
     for (const [timer, resolve] of this.sleepers) {
-      clearTimeout(timer);
+      this.scheduler.clearTimeout(timer);
       resolve();
     }
     this.sleepers.clear();

@@ -1,4 +1,5 @@
 import { BrookError } from '../../core/base/index.ts';
+import type { Timer } from '../../core/base/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
 import { CompressionCodec } from '../../core/records/index.ts';
 import type { CompressionName } from '../../core/records/index.ts';
@@ -558,7 +559,7 @@ export class Producer {
       if (this.closing !== undefined && this.sender.flushing === 0) throw this.closedError();
       const left = record.deadline - Date.now();
       if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       await new Promise<void>((resolve) => {
         this.memoryWaiter = resolve;
         timer = this.timers.set(resolve, left, { unref: true });
