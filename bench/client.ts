@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Producer } from '../client/producer/index.ts';
+import { Producer } from '../client/index.ts';
 import { MB, printEnvironment, printTable } from './report.ts';
 import { startBrokerProcess } from './broker-process.ts';
 

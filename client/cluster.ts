@@ -6,27 +6,29 @@ import { parseBootstrap } from './bootstrap.ts';
 import type { BrokerAddress } from './bootstrap.ts';
 import { KafkaConnection } from './connection.ts';
 import type { ConnectionOptions } from './connection.ts';
+import { resolveClusterConfig } from './cluster-config.ts';
+import type { ClusterConfig, ClusterConfigInput } from './cluster-config.ts';
 import { ClientError, ClientErrorCode, kafkaError, throwIfKafkaError } from './errors.ts';
 import { Timers } from './timers.ts';
 
-export interface ClusterOptions {
-  /** `host:port[,host:port]` or a list of such strings. */
-  readonly bootstrapServers: string | readonly string[];
-  readonly clientId?: string;
-  /** Default 30 s. */
-  readonly requestTimeoutMs?: number;
-  /** Default 10 s. */
-  readonly connectTimeoutMs?: number;
-  /**
-   * Metadata is refreshed this often even without an error, so new partitions and moved
-   * leaders are seen (metadata.max.age.ms); older metadata is refreshed before use. Default 5 min.
-   */
-  readonly metadataMaxAgeMs?: number;
-  /** First wait before a retry (retry.backoff.ms), doubled per attempt up to 1 s; default 100 ms. */
-  readonly retryBackoffMs?: number;
+/**
+ * The JSON options (bootstrapServers, clientId, timeouts: declared with their defaults in
+ * cluster-config.ts) and, here, the ones that are objects.
+ */
+export interface ClusterOptions extends ClusterConfigInput {
   /** Time and timers for timeouts, backoffs and refreshes; tests pass a VirtualScheduler. Default the system's. */
   readonly scheduler?: Scheduler;
+  /**
+   * Opens a connection to a broker; default a TCP connection (KafkaConnection.connect). Tests
+   * pass one that answers over an in-memory stream, so the whole client runs without sockets.
+   */
+  readonly connect?: ConnectFunction;
 }
+
+/** How a Cluster opens a connection to a broker at `address`. */
+export type ConnectFunction = (address: BrokerAddress, options: ConnectionOptions) => Promise<KafkaConnection>;
+
+const tcpConnect: ConnectFunction = (address, options) => KafkaConnection.connect(address.host, address.port, options);
 
 export interface BrokerInfo {
   readonly nodeId: number;
@@ -57,7 +59,6 @@ export interface TopicMetadata {
 const METADATA_MIN_VERSION = 4;
 const MAX_BACKOFF_MS = 1000;
 const MAX_TIMER_MS = 0x7fffffff;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const MIN_FAILURE_MEMORY_MS = 1000;
 
 /**
@@ -71,6 +72,8 @@ export class Cluster {
   /** The scheduler every timer of this client runs on: the producer's and consumer's parts share it. */
   readonly scheduler: Scheduler;
   private readonly options: ClusterOptions;
+  /** The JSON options, validated, with their defaults. */
+  private readonly config: ClusterConfig;
   private readonly bootstrap: BrokerAddress[];
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicMetadata>();
@@ -93,10 +96,11 @@ export class Cluster {
 
   constructor(options: ClusterOptions) {
     this.options = options;
+    this.config = resolveClusterConfig(options);
     this.scheduler = options.scheduler ?? systemScheduler;
     this.timers = new Timers(this.scheduler);
-    this.clientId = options.clientId ?? 'brook';
-    const servers = typeof options.bootstrapServers === 'string' ? [options.bootstrapServers] : options.bootstrapServers;
+    this.clientId = this.config.clientId;
+    const servers = typeof this.config.bootstrapServers === 'string' ? [this.config.bootstrapServers] : this.config.bootstrapServers;
     this.bootstrap = servers.flatMap((s) => parseBootstrap(s));
     if (this.bootstrap.length === 0) throw new ClientError(ClientErrorCode.INVALID_BOOTSTRAP, 'no bootstrap servers given');
   }
@@ -106,11 +110,11 @@ export class Cluster {
   }
 
   get requestTimeoutMs(): number {
-    return this.options.requestTimeoutMs ?? 30_000;
+    return this.config.requestTimeoutMs;
   }
 
   get metadataMaxAgeMs(): number {
-    return this.options.metadataMaxAgeMs ?? 300_000;
+    return this.config.metadataMaxAgeMs;
   }
 
   /** Connects to a bootstrap server and loads the broker list. */
@@ -195,7 +199,7 @@ export class Cluster {
       .filter(([nodeId, connection]) => this.brokers.has(nodeId) && !connection.isClosed)
       .sort(([, a], [, b]) => a.inFlight - b.inFlight);
     if (live.length > 0) return live[0]![1];
-    const since = Date.now() - this.failureMemoryMs();
+    const since = this.scheduler.now() - this.failureMemoryMs();
     const failedAt = (nodeId: number): number => this.connectFailures.get(nodeId) ?? -Infinity;
     const fresh = [...this.brokers.keys()].filter((nodeId) => failedAt(nodeId) <= since);
     const recent = [...this.brokers.keys()].filter((nodeId) => failedAt(nodeId) > since).sort((a, b) => failedAt(a) - failedAt(b));
@@ -252,14 +256,14 @@ export class Cluster {
    * metadata and a fresh connection) until the request timeout has passed.
    */
   async retrying<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.requestTimeoutMs;
-    let backoff = this.options.retryBackoffMs ?? 100;
+    const deadline = this.scheduler.now() + this.requestTimeoutMs;
+    let backoff = this.config.retryBackoffMs;
     for (;;) {
       try {
         return await attempt();
       } catch (error) {
         const retriable = error instanceof ClientError && error.retriable;
-        if (!retriable || this.closed || Date.now() + backoff > deadline) throw error;
+        if (!retriable || this.closed || this.scheduler.now() + backoff > deadline) throw error;
         // close() ends the sleep early; the next attempt then fails as closed.
         await this.timers.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -282,7 +286,7 @@ export class Cluster {
   }
 
   private stale(): boolean {
-    return Date.now() - this.metadataAt > this.metadataMaxAgeMs;
+    return this.scheduler.now() - this.metadataAt > this.metadataMaxAgeMs;
   }
 
   /**
@@ -357,7 +361,7 @@ export class Cluster {
       const present = new Set(response.topics.map((t) => t.name));
       for (const name of [...this.topics.keys()]) if (!present.has(name)) this.topics.delete(name);
     }
-    this.metadataAt = Date.now();
+    this.metadataAt = this.scheduler.now();
     this.scheduleRefresh();
   }
 
@@ -384,7 +388,7 @@ export class Cluster {
       // Closed while awaiting metadata: a connection opened now would outlive close().
       this.ensureOpen();
       if (this.connections.has(nodeId)) continue;
-      const connecting = KafkaConnection.connect(broker.host, broker.port, this.connectionOptions());
+      const connecting = this.openConnection(broker);
       this.connections.set(nodeId, connecting);
       this.open.delete(nodeId);
       connecting.then(
@@ -393,7 +397,7 @@ export class Cluster {
           if (this.connections.get(nodeId) === connecting) this.open.set(nodeId, connection);
         },
         () => {
-          this.connectFailures.set(nodeId, Date.now());
+          this.connectFailures.set(nodeId, this.scheduler.now());
           if (this.connections.get(nodeId) === connecting) this.connections.delete(nodeId);
         },
       );
@@ -423,7 +427,7 @@ export class Cluster {
       for (const address of this.bootstrap) {
         this.ensureOpen();
         try {
-          return await KafkaConnection.connect(address.host, address.port, this.connectionOptions());
+          return await this.openConnection(address);
         } catch (error) {
           failures.push(error instanceof Error ? error.message : String(error));
         }
@@ -434,16 +438,26 @@ export class Cluster {
     return opened;
   }
 
+  /**
+   * A new connection to `address`, outside the pool (the caller closes it), set up as the
+   * pool's are: same client id, timeouts, scheduler and way of connecting. For a consumer's
+   * fetches, which must not queue behind other requests.
+   */
+  openConnection(address: BrokerAddress): Promise<KafkaConnection> {
+    return (this.options.connect ?? tcpConnect)({ host: address.host, port: address.port }, this.connectionOptions());
+  }
+
   /** A broker whose connect failed is tried after the others for as long as one attempt may take. */
   private failureMemoryMs(): number {
-    return Math.max(MIN_FAILURE_MEMORY_MS, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    return Math.max(MIN_FAILURE_MEMORY_MS, this.config.connectTimeoutMs);
   }
 
   private connectionOptions(): ConnectionOptions {
     return {
       clientId: this.clientId,
       requestTimeoutMs: this.requestTimeoutMs,
-      ...(this.options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.options.connectTimeoutMs }),
+      scheduler: this.scheduler,
+      connectTimeoutMs: this.config.connectTimeoutMs,
     };
   }
 

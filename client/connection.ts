@@ -1,8 +1,12 @@
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { systemScheduler } from '../core/base/index.ts';
+import type { Scheduler, Timer } from '../core/base/index.ts';
 import { ApiKey, FrameDecoder, apiDescriptors, decodeResponse, encodeRequest } from '../core/protocol/index.ts';
 import type { RequestInput, ResponseBody } from '../core/protocol/index.ts';
 import { formatAddress, parseBootstrap } from './bootstrap.ts';
 import type { BrokerAddress } from './bootstrap.ts';
+import { CLUSTER_OPTION_PROPERTIES } from './cluster-config.ts';
 import { ClientError, ClientErrorCode, throwIfKafkaError } from './errors.ts';
 
 export interface ConnectionOptions {
@@ -14,6 +18,8 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs?: number;
   /** Largest response frame accepted, in bytes. Default 100 MiB. */
   readonly maxResponseBytes?: number;
+  /** Runs the connect and request timeouts; tests pass a VirtualScheduler. Default the system's. */
+  readonly scheduler?: Scheduler;
 }
 
 export interface RequestOptions {
@@ -32,12 +38,13 @@ interface Pending {
   readonly apiVersion: number;
   readonly resolve: (frame: Buffer) => void;
   readonly reject: (error: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
 }
 
-const DEFAULT_CLIENT_ID = 'brook';
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+// The clients' defaults, so a connection opened on its own behaves like a Cluster's.
+const DEFAULT_CLIENT_ID = CLUSTER_OPTION_PROPERTIES.clientId.default;
+const DEFAULT_REQUEST_TIMEOUT_MS = CLUSTER_OPTION_PROPERTIES.requestTimeoutMs.default;
+const DEFAULT_CONNECT_TIMEOUT_MS = CLUSTER_OPTION_PROPERTIES.connectTimeoutMs.default;
 const MAX_CORRELATION_ID = 0x7fffffff;
 
 /** Requests rejected before any byte of them was written: sending them again cannot apply them twice. */
@@ -91,7 +98,8 @@ export class KafkaConnection {
   readonly address: string;
   readonly clientId: string;
   private readonly requestTimeoutMs: number;
-  private readonly socket: net.Socket;
+  private readonly scheduler: Scheduler;
+  private readonly socket: Duplex;
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, Pending>();
   private readonly socketClosed: Promise<void>;
@@ -101,8 +109,9 @@ export class KafkaConnection {
   private lastSocketError: Error | undefined;
   private versions: Promise<ReadonlyMap<number, AdvertisedVersions>> | undefined;
 
-  private constructor(socket: net.Socket, address: BrokerAddress, options: ConnectionOptions) {
+  private constructor(socket: Duplex, address: BrokerAddress, options: ConnectionOptions) {
     this.socket = socket;
+    this.scheduler = options.scheduler ?? systemScheduler;
     this.host = address.host;
     this.port = address.port;
     this.address = formatAddress(address);
@@ -132,24 +141,33 @@ export class KafkaConnection {
   static connect(host: string, port: number, options: ConnectionOptions = {}): Promise<KafkaConnection> {
     const address = formatAddress({ host, port });
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const scheduler = options.scheduler ?? systemScheduler;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port, noDelay: true, keepAlive: true });
-      const timer = setTimeout(() => {
+      const timer = scheduler.setTimeout(() => {
         socket.destroy();
         reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${address}: no answer within ${timeoutMs} ms`, { retriable: true }));
       }, timeoutMs);
       const onError = (error: NodeJS.ErrnoException): void => {
-        clearTimeout(timer);
+        scheduler.clearTimeout(timer);
         socket.destroy();
         reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${address}: ${describeSocketError(error)}`, { retriable: true, cause: error }));
       };
       socket.once('error', onError);
       socket.once('connect', () => {
-        clearTimeout(timer);
+        scheduler.clearTimeout(timer);
         socket.off('error', onError);
         resolve(new KafkaConnection(socket, { host, port }, options));
       });
     });
+  }
+
+  /**
+   * A connection over a stream already set up, e.g. an in-memory one whose other end a test
+   * answers with the protocol codec: everything but the TCP connect runs as on a socket.
+   */
+  static overStream(stream: Duplex, address: BrokerAddress, options: ConnectionOptions = {}): KafkaConnection {
+    return new KafkaConnection(stream, address, options);
   }
 
   /** Whether the connection can no longer send requests. */
@@ -185,7 +203,7 @@ export class KafkaConnection {
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.scheduler.setTimeout(() => {
         this.pending.delete(correlationId);
         reject(
           new ClientError(
@@ -285,7 +303,7 @@ export class KafkaConnection {
         return;
       }
       this.pending.delete(correlationId);
-      clearTimeout(waiting.timer);
+      this.scheduler.clearTimeout(waiting.timer);
       waiting.resolve(frame);
     }
   }
@@ -295,7 +313,7 @@ export class KafkaConnection {
     if (this.failure !== undefined) return;
     this.failure = error;
     for (const waiting of this.pending.values()) {
-      clearTimeout(waiting.timer);
+      this.scheduler.clearTimeout(waiting.timer);
       waiting.reject(error);
     }
     this.pending.clear();

@@ -15,6 +15,8 @@ export const ClientErrorCode = {
   UNSUPPORTED_VERSION: 'ERR_CLIENT_UNSUPPORTED_VERSION',
   /** A bootstrap server list is malformed. */
   INVALID_BOOTSTRAP: 'ERR_CLIENT_INVALID_BOOTSTRAP',
+  /** An option is invalid, unknown, or contradicts another; the message names each one. */
+  INVALID_CONFIG: 'ERR_CLIENT_INVALID_CONFIG',
   /** A response carried a Kafka error code: see `KafkaError`. */
   KAFKA: 'ERR_CLIENT_KAFKA',
 } as const;

@@ -1,14 +1,53 @@
-export { DEFAULT_KAFKA_PORT, formatAddress, parseBootstrap } from './bootstrap.ts';
-export type { BrokerAddress } from './bootstrap.ts';
-export { KafkaConnection, connectBootstrap } from './connection.ts';
-export type { AdvertisedVersions, ConnectionOptions, RequestOptions } from './connection.ts';
-export { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, encodeConsumerAssignment } from '../core/protocol/index.ts';
-export type { ConsumerAssignment } from '../core/protocol/index.ts';
-export { ClientError, ClientErrorCode, KafkaError, kafkaError, throwIfKafkaError } from './errors.ts';
-export { Cluster } from './cluster.ts';
-export type { BrokerInfo, ClusterOptions, PartitionInfo, TopicMetadata } from './cluster.ts';
-export * from './admin/index.ts';
+// The public entry, `brook/client`: what an application calls, and the types it names. How the
+// client talks to brokers (Cluster, connections, bootstrap parsing, the consumer protocol codec)
+// is in internal.ts, for Brook's own modules; the package does not export it, so it may change
+// without breaking users.
+export { Producer, ProducerError, ProducerErrorCode } from './producer/index.ts';
+export type { Acks, ProducerOptions, ProducerRecord, RecordBytes, RecordMetadata } from './producer/index.ts';
+export { Consumer } from './consumer/index.ts';
+export type {
+  ConsumerBatch,
+  ConsumerOptions,
+  ConsumerRecord,
+  IsolationLevel,
+  OffsetResetPolicy,
+  PartitionsListener,
+  TopicPartition,
+  TopicPartitionOffset,
+  TopicRecord,
+} from './consumer/index.ts';
+export { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor } from './consumer/index.ts';
+export type { Assignor, GroupAssignment, GroupMember, RebalanceProtocol, SubscriptionState } from './consumer/index.ts';
+export { Admin, ConfigSource } from './admin/index.ts';
+export type {
+  AdminOptions,
+  AlterConfigOp,
+  AlterConfigOpName,
+  AlterConfigsResource,
+  CommittedOffset,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceEntries,
+  ConfigResourceType,
+  ConfigSourceName,
+  DeleteRecordsRequest,
+  DeletedRecords,
+  DescribeConfigsResource,
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  ListOffsetsRequest,
+  ListedOffset,
+  MutationOptions,
+  NewTopic,
+  OffsetSpec,
+  OffsetToCommit,
+  PartitionDescription,
+  ResetOffset,
+  ResetOffsetsOptions,
+  ResetSpec,
+  TopicDescription,
+} from './admin/index.ts';
 export { SerdeError, SerdeErrorCode, bytesSerde, checkedJsonSerde, describeSerdeContext, jsonSerde, serde, stringSerde } from './serdes.ts';
 export type { Deserializer, Serde, SerdeContext, Serializer } from './serdes.ts';
-export * from './consumer/index.ts';
-export * from './producer/index.ts';
+export { ClientError, ClientErrorCode, KafkaError } from './errors.ts';

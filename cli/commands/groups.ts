@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CONSUMER_PROTOCOL_TYPE, KafkaError, formatAddress } from '../../client/index.ts';
+import { KafkaError } from '../../client/index.ts';
+import { CONSUMER_PROTOCOL_TYPE, formatAddress } from '../../client/internal.ts';
 import type { Admin, GroupDescription, ResetOffset, ResetSpec, TopicPartition } from '../../client/index.ts';
 import { BrookError } from '../../core/base/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { Producer } from '../../client/producer/index.ts';
+import { Producer } from '../../client/index.ts';
 import { perfCommand } from '../common.ts';
 import { startProgress } from '../progress.ts';
 import { DEFAULT_BOOTSTRAP, parseAcks, parseCompression, parseCount, usage } from './produce.ts';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import { Producer } from '../../client/producer/index.ts';
-import type { Acks, ProducerOptions } from '../../client/producer/index.ts';
+import { Producer } from '../../client/index.ts';
+import type { Acks, ProducerOptions } from '../../client/index.ts';
 import { BrookError } from '../../core/base/index.ts';
 import type { CompressionName } from '../../core/records/index.ts';
 import { DEFAULT_BOOTSTRAP } from '../common.ts';

@@ -1,5 +1,6 @@
 import { Cluster } from '../cluster.ts';
-import type { ClusterOptions } from '../cluster.ts';
+import { resolveAdminConfig } from './admin-config.ts';
+import type { AdminOptions } from './admin-config.ts';
 import * as configOps from './configs.ts';
 import { AdminContext } from './context.ts';
 import * as groupOps from './groups.ts';
@@ -46,10 +47,13 @@ export class Admin {
   private readonly ownsCluster: boolean;
   private readonly context: AdminContext;
 
-  /** Over an existing cluster (which the caller closes), or one made from `options` (closed by `close()`). */
-  constructor(cluster: Cluster | ClusterOptions) {
+  /**
+   * Over an existing cluster (which the caller closes), or one made from `options` (closed by
+   * `close()`), which are validated first: a bad option throws ERR_CLIENT_INVALID_CONFIG.
+   */
+  constructor(cluster: Cluster | AdminOptions) {
     this.ownsCluster = !(cluster instanceof Cluster);
-    this.cluster = cluster instanceof Cluster ? cluster : new Cluster(cluster);
+    this.cluster = cluster instanceof Cluster ? cluster : new Cluster({ ...cluster, ...resolveAdminConfig(cluster) });
     this.context = new AdminContext(this.cluster);
   }
 

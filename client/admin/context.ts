@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCode } from '../../core/protocol/index.ts';
 import type { MetadataResponse } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
@@ -86,7 +85,7 @@ export class AdminContext {
     names: readonly string[],
     request: (connection: KafkaConnection, names: readonly string[]) => Promise<ReadonlyMap<string, R>>,
   ): Promise<Map<string, R>> {
-    const deadline = Date.now() + this.cluster.requestTimeoutMs;
+    const deadline = this.cluster.scheduler.now() + this.cluster.requestTimeoutMs;
     let backoff = 100;
     const results = new Map<string, R>();
     let pending = names;
@@ -104,10 +103,10 @@ export class AdminContext {
       } catch (error) {
         const unapplied = !written || wasNotSent(error);
         if (!unapplied || !transient(error)) throw error;
-        if (this.closed || Date.now() + backoff > deadline) throw error;
+        if (this.closed || this.cluster.scheduler.now() + backoff > deadline) throw error;
       }
-      if (this.closed || Date.now() + backoff > deadline) return results;
-      await delay(backoff);
+      if (this.closed || this.cluster.scheduler.now() + backoff > deadline) return results;
+      await this.cluster.scheduler.sleep(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       // The controller moved or died: ask the cluster where it is now.
       await this.cluster.refreshMetadata([]).catch(() => undefined);
@@ -116,14 +115,14 @@ export class AdminContext {
 
   /** Runs `attempt` again after a transient fault, with backoff, until the cluster's request timeout or the admin closes. */
   async retry<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.cluster.requestTimeoutMs;
+    const deadline = this.cluster.scheduler.now() + this.cluster.requestTimeoutMs;
     let backoff = 100;
     for (;;) {
       try {
         return await attempt();
       } catch (error) {
-        if (this.closed || !transient(error) || Date.now() + backoff > deadline) throw error;
-        await delay(backoff);
+        if (this.closed || !transient(error) || this.cluster.scheduler.now() + backoff > deadline) throw error;
+        await this.cluster.scheduler.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }

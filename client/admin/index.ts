@@ -1,4 +1,6 @@
 export { Admin } from './admin.ts';
+export { ADMIN_CONFIG_SCHEMA } from './admin-config.ts';
+export type { AdminConfig, AdminOptions } from './admin-config.ts';
 export { ConfigSource } from './types.ts';
 export type {
   AlterConfigOp,

@@ -1,5 +1,7 @@
 import type { Observable } from 'rxjs';
+import type { Timer } from '../../core/base/index.ts';
 import { Cluster } from '../cluster.ts';
+import { clusterConfigOf } from '../cluster-config.ts';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 import { Timers } from '../timers.ts';
 import { rangeAssignor, roundRobinAssignor } from './assignors.ts';
@@ -7,6 +9,8 @@ import { Assignment, setPosition } from './assignment.ts';
 import type { ConsumerPartition } from './assignment.ts';
 import { BatchIterator, recordObservable } from './batch-iterator.ts';
 import { Committer } from './commits.ts';
+import { resolveConsumerConfig } from './consumer-config.ts';
+import type { ResolvedConsumerConfig } from './consumer-config.ts';
 import type { ConsumerBatch, ConsumerOptions, PartitionsListener, TopicRecord } from './consumer-types.ts';
 import { GroupCoordinator } from './coordinator.ts';
 import { Fetcher } from './fetcher.ts';
@@ -21,7 +25,6 @@ import { Subscription } from './subscription.ts';
 
 type Mode = 'none' | 'subscribe' | 'assign';
 
-const DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 const POSITION_RETRY_MS = 100;
 const MAX_POSITION_RETRY_MS = 1000;
 
@@ -40,6 +43,8 @@ interface Group {
  */
 export class Consumer {
   private readonly options: ConsumerOptions;
+  /** The JSON options, validated, with their defaults. */
+  private readonly config: ResolvedConsumerConfig;
   private readonly cluster: Cluster;
   private readonly fetcher: Fetcher<ConsumerPartition>;
   private readonly assignmentState = new Assignment();
@@ -48,37 +53,39 @@ export class Consumer {
   private readonly listeners = new RebalanceListeners();
   /** Notified when data arrives, a batch is released, the consumer fails or closes. */
   private readonly changes = new Signal();
-  private readonly pollWatch = new PollWatch();
+  private readonly pollWatch: PollWatch;
   /** Start-position retries: close() clears them. */
-  private readonly timers = new Timers();
+  private readonly timers: Timers;
   private membership: GroupMembership | undefined;
   private mode: Mode = 'none';
   private connected = false;
   private closed = false;
   private closing: Promise<void> | undefined;
   private failure: Error | undefined;
-  private autoCommitTimer: NodeJS.Timeout | undefined;
+  private autoCommitTimer: Timer | undefined;
 
   constructor(options: ConsumerOptions) {
     this.options = options;
+    this.config = resolveConsumerConfig(options);
+    const config = this.config;
     this.cluster = new Cluster({
-      bootstrapServers: options.bootstrapServers,
-      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
+      ...clusterConfigOf(config),
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
+    this.pollWatch = new PollWatch(this.cluster.scheduler);
+    this.timers = new Timers(this.cluster.scheduler);
     this.subscription = new Subscription(this.cluster);
-    if (options.groupId !== undefined) {
-      const coordinator = new GroupCoordinator(this.cluster, options.groupId);
+    if (config.groupId !== undefined) {
+      const coordinator = new GroupCoordinator(this.cluster, config.groupId);
       const committer = new Committer({
         cluster: this.cluster,
         coordinator,
         assignment: this.assignmentState,
-        groupInstanceId: options.groupInstanceId ?? null,
+        groupInstanceId: config.groupInstanceId ?? null,
         subscribed: () => this.mode === 'subscribe',
         membership: () => this.membership,
       });
-      this.group = { id: options.groupId, coordinator, committer };
+      this.group = { id: config.groupId, coordinator, committer };
     }
     if (options.onAssigned !== undefined) this.listeners.add('assigned', options.onAssigned);
     if (options.onRevoked !== undefined) this.listeners.add('revoked', options.onRevoked);
@@ -87,12 +94,12 @@ export class Consumer {
       {
         clientId: this.cluster.clientId,
         requestTimeoutMs: this.cluster.requestTimeoutMs,
-        isolationLevel: options.isolationLevel ?? 'read_uncommitted',
-        maxBytes: options.maxBytes ?? 50 * 1024 * 1024,
-        maxPartitionBytes: options.maxPartitionBytes ?? 1024 * 1024,
-        maxWaitMs: options.maxWaitMs ?? 500,
-        minBytes: options.minBytes ?? 1,
-        maxPrefetchBytes: options.maxPrefetchBytes ?? 32 * 1024 * 1024,
+        isolationLevel: config.isolationLevel,
+        maxBytes: config.maxBytes,
+        maxPartitionBytes: config.maxPartitionBytes,
+        maxWaitMs: config.maxWaitMs,
+        minBytes: config.minBytes,
+        maxPrefetchBytes: config.maxPrefetchBytes,
       },
       {
         partitions: () => this.assignmentState.values(),
@@ -116,9 +123,9 @@ export class Consumer {
     this.connected = true;
     const committer = this.group?.committer;
     if (committer !== undefined && this.autoCommitEnabled()) {
-      this.autoCommitTimer = setInterval(() => {
+      this.autoCommitTimer = this.cluster.scheduler.setInterval(() => {
         void committer.commitProcessed(undefined, 'auto').catch(() => undefined);
-      }, this.options.autoCommitIntervalMs ?? 5000);
+      }, this.config.autoCommitIntervalMs);
       this.autoCommitTimer.unref();
     }
     if (this.mode === 'subscribe') this.startMembership();
@@ -257,7 +264,7 @@ export class Consumer {
   }
 
   private async shutdown(): Promise<void> {
-    clearInterval(this.autoCommitTimer);
+    this.cluster.scheduler.clearInterval(this.autoCommitTimer);
     this.pollWatch.stop();
     this.timers.clearAll();
     if (this.connected && this.autoCommitEnabled()) await this.group?.committer.commitProcessed(undefined, 'auto').catch(() => undefined);
@@ -287,7 +294,7 @@ export class Consumer {
   }
 
   private autoCommitEnabled(): boolean {
-    return (this.options.autoCommit ?? true) && this.group !== undefined;
+    return this.config.autoCommit && this.group !== undefined;
   }
 
   private ensureOpen(): void {
@@ -321,7 +328,7 @@ export class Consumer {
       const coordinator = this.group?.coordinator;
       const committed = useCommitted && coordinator !== undefined ? await fetchCommittedOffsets(this.cluster, coordinator, pending) : new Map<string, bigint>();
       const rest = pending.filter((s) => !committed.has(s.key));
-      const reset = await resetOffsets(this.cluster, rest, this.options.autoOffsetReset ?? 'latest', this.options.isolationLevel ?? 'read_uncommitted');
+      const reset = await resetOffsets(this.cluster, rest, this.config.autoOffsetReset, this.config.isolationLevel);
       for (const state of pending) {
         // Seeked (or revoked) meanwhile: the caller's choice stands.
         if (!this.assignmentState.has(state) || state.position !== undefined) continue;
@@ -343,16 +350,16 @@ export class Consumer {
 
   private startMembership(): void {
     const { id: groupId, coordinator, committer } = this.group!;
-    const maxPollIntervalMs = this.options.maxPollIntervalMs ?? DEFAULT_MAX_POLL_INTERVAL_MS;
+    const { maxPollIntervalMs } = this.config;
     const membership = new GroupMembership(
       this.cluster,
       coordinator,
       {
         groupId,
-        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 45_000,
-        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? maxPollIntervalMs,
-        heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 3000,
-        groupInstanceId: this.options.groupInstanceId ?? null,
+        sessionTimeoutMs: this.config.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.config.rebalanceTimeoutMs,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        groupInstanceId: this.config.groupInstanceId ?? null,
         assignors: this.options.assignors ?? [rangeAssignor(), roundRobinAssignor()],
         metadataMaxAgeMs: this.cluster.metadataMaxAgeMs,
       },

@@ -2,8 +2,9 @@ import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import { decodeRecordBatch } from '../../core/records/index.ts';
 import type { Record } from '../../core/records/index.ts';
 import type { Cluster } from '../cluster.ts';
-import { KafkaConnection } from '../connection.ts';
+import type { KafkaConnection } from '../connection.ts';
 import { ClientError, STALE_METADATA_ERRORS, kafkaError } from '../errors.ts';
+import { Timers } from '../timers.ts';
 import { selectBatches } from './fetched-batches.ts';
 import type { AbortedTransaction } from './fetched-batches.ts';
 import { isolationLevelCode } from './offsets.ts';
@@ -93,13 +94,15 @@ export class Fetcher<S extends PartitionState> {
   private readonly inFlight = new Set<number>();
   private readonly connections = new Map<number, Promise<KafkaConnection>>();
   private readonly leaders = new Map<string, number>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Retries after a failed leader lookup: close() clears them. */
+  private readonly retryTimers: Timers;
   private closed = false;
 
   constructor(cluster: Cluster, options: FetcherOptions, hooks: FetcherHooks<S>) {
     this.cluster = cluster;
     this.options = options;
     this.hooks = hooks;
+    this.retryTimers = new Timers(cluster.scheduler);
   }
 
   /**
@@ -163,8 +166,7 @@ export class Fetcher<S extends PartitionState> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.retryTimers) clearTimeout(timer);
-    this.retryTimers.clear();
+    this.retryTimers.clearAll();
     const all = [...this.connections.values()];
     this.connections.clear();
     await Promise.all(all.map((c) => c.then((conn) => conn.close()).catch(() => undefined)));
@@ -192,11 +194,9 @@ export class Fetcher<S extends PartitionState> {
 
   private retryLater(): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
+    this.retryTimers.set(() => {
       this.kick();
     }, RETRY_BACKOFF_MS);
-    this.retryTimers.add(timer);
   }
 
   private connection(nodeId: number): Promise<KafkaConnection> {
@@ -209,7 +209,7 @@ export class Fetcher<S extends PartitionState> {
             this.connections.delete(nodeId);
             return this.connection(nodeId);
           })
-        : KafkaConnection.connect(broker.host, broker.port, { clientId: this.options.clientId, requestTimeoutMs: this.options.requestTimeoutMs });
+        : this.cluster.openConnection(broker);
     this.connections.set(nodeId, connecting);
     return connecting;
   }

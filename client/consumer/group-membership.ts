@@ -1,3 +1,4 @@
+import type { Timer } from '../../core/base/index.ts';
 import {
   ApiKey,
   CONSUMER_PROTOCOL_TYPE,
@@ -107,7 +108,7 @@ export class GroupMembership {
   private readonly closedSignal: Promise<undefined>;
   private signalClosed: () => void = () => undefined;
   private wake: (() => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   /** Set while this member leads the current generation. */
   private assignedFrom: AssignedFrom | undefined;
   private checkingMetadata = false;
@@ -241,7 +242,8 @@ export class GroupMembership {
           await this.joinAndSync();
         } else {
           await this.pause(this.options.heartbeatIntervalMs);
-          if (this.isClosed() || this.needsRejoin()) continue;
+          // Woken to leave (poll timeout) or rejoin: no heartbeat for a generation it is about to quit.
+          if (this.isClosed() || this.needsRejoin() || this.isInactive()) continue;
           await this.heartbeat();
           this.checkMetadata();
           if (await this.hooks.subscriptionChanged()) this.rejoinNeeded = true;
@@ -280,12 +282,12 @@ export class GroupMembership {
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
-        clearTimeout(this.timer);
+        this.cluster.scheduler.clearTimeout(this.timer);
         this.wake = undefined;
         resolve();
       };
       this.wake = done;
-      this.timer = setTimeout(done, ms);
+      this.timer = this.cluster.scheduler.setTimeout(done, ms);
     });
   }
 
@@ -320,9 +322,9 @@ export class GroupMembership {
     });
     while (!isDone() && !this.isClosed()) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.heartbeatIntervalMs);
+        const timer = this.cluster.scheduler.setTimeout(resolve, this.options.heartbeatIntervalMs);
         progress.stop = () => {
-          clearTimeout(timer);
+          this.cluster.scheduler.clearTimeout(timer);
           resolve();
         };
       });
@@ -344,9 +346,10 @@ export class GroupMembership {
    */
   private checkMetadata(): void {
     const from = this.assignedFrom;
-    if (from === undefined || this.checkingMetadata || Date.now() - from.checkedAt < this.options.metadataMaxAgeMs) return;
+    const now = this.cluster.scheduler.now();
+    if (from === undefined || this.checkingMetadata || now - from.checkedAt < this.options.metadataMaxAgeMs) return;
     this.checkingMetadata = true;
-    from.checkedAt = Date.now();
+    from.checkedAt = now;
     partitionCounts(this.cluster, from.topics)
       .then(
         (counts) => {
@@ -428,7 +431,7 @@ export class GroupMembership {
       }));
       const topics = [...new Set(members.flatMap((m) => m.subscription.topics))].sort();
       const partitionsPerTopic = await partitionCounts(this.cluster, topics);
-      this.assignedFrom = { topics, counts: partitionsPerTopic, checkedAt: Date.now() };
+      this.assignedFrom = { topics, counts: partitionsPerTopic, checkedAt: this.cluster.scheduler.now() };
       const plan = assignor.assign(members, partitionsPerTopic);
       assignments = members.map((m) => ({
         memberId: m.memberId,

@@ -1,5 +1,7 @@
 export { Consumer } from './consumer.ts';
 export type { ConsumerBatch, ConsumerOptions, ConsumerRecord, PartitionsListener, TopicRecord } from './consumer-types.ts';
+export { CONSUMER_CONFIG_SCHEMA } from './consumer-config.ts';
+export type { ConsumerConfig } from './consumer-config.ts';
 export { rangeAssignor, roundRobinAssignor } from './assignors.ts';
 export type { Assignor, GroupAssignment, GroupMember, RebalanceProtocol, SubscriptionState } from './assignors.ts';
 export { cooperativeStickyAssignor } from './sticky-assignor.ts';

@@ -1,3 +1,5 @@
+import type { Scheduler, Timer } from '../../core/base/index.ts';
+
 /**
  * Kafka's max.poll.interval.ms: whether the application keeps asking for batches. An
  * application waiting in next() is polling, however long the wait; one that holds a batch (or
@@ -8,7 +10,12 @@ export class PollWatch {
   /** Iterators waiting inside next(). */
   private waiting = 0;
   private expiredFlag = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private readonly scheduler: Scheduler;
+
+  constructor(scheduler: Scheduler) {
+    this.scheduler = scheduler;
+  }
 
   get expired(): boolean {
     return this.expiredFlag;
@@ -16,10 +23,10 @@ export class PollWatch {
 
   /** Starts watching, checking a few times per interval; `onExpired` runs once per expiry. */
   start(intervalMs: number, onExpired: () => void): void {
-    this.lastPollAt = Date.now();
-    this.timer = setInterval(
+    this.lastPollAt = this.scheduler.now();
+    this.timer = this.scheduler.setInterval(
       () => {
-        if (this.expiredFlag || this.waiting > 0 || Date.now() - this.lastPollAt <= intervalMs) return;
+        if (this.expiredFlag || this.waiting > 0 || this.scheduler.now() - this.lastPollAt <= intervalMs) return;
         this.expiredFlag = true;
         onExpired();
       },
@@ -30,7 +37,7 @@ export class PollWatch {
 
   /** The application asks for a batch, then waits in `wait` for one; `resumed` runs first when it had expired. */
   async poll<T>(resumed: () => void, wait: () => Promise<T>): Promise<T> {
-    this.lastPollAt = Date.now();
+    this.lastPollAt = this.scheduler.now();
     if (this.expiredFlag) {
       this.expiredFlag = false;
       resumed();
@@ -40,11 +47,11 @@ export class PollWatch {
       return await wait();
     } finally {
       this.waiting--;
-      this.lastPollAt = Date.now();
+      this.lastPollAt = this.scheduler.now();
     }
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.scheduler.clearInterval(this.timer);
   }
 }

@@ -25,7 +25,7 @@ export class Subscription {
     const patterns = this.entries.filter((s): s is RegExp => s instanceof RegExp);
     if (patterns.length > 0) {
       for (const name of await matchingTopics(this.cluster, patterns)) names.add(name);
-      this.checkedAt = Date.now();
+      this.checkedAt = this.cluster.scheduler.now();
     }
     this.resolved = [...names].sort();
     return this.resolved;
@@ -33,7 +33,7 @@ export class Subscription {
 
   /** Whether the patterns match other topics than when last resolved; looked at every few seconds at most. */
   async changed(): Promise<boolean> {
-    if (!this.entries.some((s) => s instanceof RegExp) || Date.now() - this.checkedAt < PATTERN_REFRESH_MS) return false;
+    if (!this.entries.some((s) => s instanceof RegExp) || this.cluster.scheduler.now() - this.checkedAt < PATTERN_REFRESH_MS) return false;
     const before = this.resolved.join('\u0000');
     return (await this.topics()).join('\u0000') !== before;
   }

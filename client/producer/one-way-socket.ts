@@ -1,21 +1,32 @@
 import net from 'node:net';
+import type { Scheduler, Timer } from '../../core/base/index.ts';
 import { ApiKey, encodeRequest } from '../../core/protocol/index.ts';
 import type { RequestInput } from '../../core/protocol/index.ts';
 import { ClientError, ClientErrorCode } from '../errors.ts';
 
+/** Where the sender writes acks=0 requests: a OneWaySocket, or a test double. */
+export interface OneWayWriter {
+  readonly isClosed: boolean;
+  /** Writes one request; `done` runs once, when it is written or with an error. */
+  write(apiVersion: number, body: RequestInput<typeof ApiKey.PRODUCE>, done: (error: Error | undefined) => void): void;
+  close(): void;
+}
+
 /** Writes requests whose answer never comes (acks=0) on a socket of its own. */
-export class OneWaySocket {
+export class OneWaySocket implements OneWayWriter {
   private readonly socket: net.Socket;
   private readonly clientId: string;
   private readonly address: string;
   private readonly timeoutMs: number;
+  private readonly scheduler: Scheduler;
   /** Writes whose callback has not come: a broker that stops reading leaves them here. */
   private readonly pending = new Set<PendingWrite>();
   private correlationId = 0;
   private failed = false;
 
-  private constructor(socket: net.Socket, clientId: string, address: string, timeoutMs: number) {
+  private constructor(socket: net.Socket, clientId: string, address: string, timeoutMs: number, scheduler: Scheduler) {
     this.socket = socket;
+    this.scheduler = scheduler;
     this.clientId = clientId;
     this.address = address;
     this.timeoutMs = timeoutMs;
@@ -31,7 +42,7 @@ export class OneWaySocket {
   }
 
   /** `signal` aborts a connect in progress (the producer closing): socket and timer go at once. */
-  static connect(host: string, port: number, clientId: string, timeoutMs: number, signal: AbortSignal): Promise<OneWaySocket> {
+  static connect(host: string, port: number, clientId: string, timeoutMs: number, signal: AbortSignal, scheduler: Scheduler): Promise<OneWaySocket> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) {
         reject(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
@@ -39,7 +50,7 @@ export class OneWaySocket {
       }
       const socket = net.connect({ host, port, noDelay: true });
       const settle = (): void => {
-        clearTimeout(timer);
+        scheduler.clearTimeout(timer);
         signal.removeEventListener('abort', abort);
       };
       const abort = (): void => {
@@ -47,7 +58,7 @@ export class OneWaySocket {
         socket.destroy();
         reject(new ClientError(ClientErrorCode.CLOSED, 'the producer is closed'));
       };
-      const timer = setTimeout(() => {
+      const timer = scheduler.setTimeout(() => {
         settle();
         socket.destroy();
         reject(new ClientError(ClientErrorCode.CONNECT, `cannot connect to a broker at ${host}:${port} within ${timeoutMs} ms`, { retriable: true }));
@@ -60,7 +71,7 @@ export class OneWaySocket {
       socket.once('connect', () => {
         settle();
         socket.removeAllListeners('error');
-        resolve(new OneWaySocket(socket, clientId, `${host}:${port}`, timeoutMs));
+        resolve(new OneWaySocket(socket, clientId, `${host}:${port}`, timeoutMs, scheduler));
       });
     });
   }
@@ -84,7 +95,7 @@ export class OneWaySocket {
     }
     const entry: PendingWrite = {
       done,
-      timer: setTimeout(() => {
+      timer: this.scheduler.setTimeout(() => {
         this.failPending(
           new ClientError(ClientErrorCode.TIMEOUT, `acks=0 produce: the broker at ${this.address} did not read a request within ${this.timeoutMs} ms`, { retriable: true }),
         );
@@ -94,7 +105,7 @@ export class OneWaySocket {
     this.pending.add(entry);
     this.socket.write(frame, (error) => {
       if (!this.pending.delete(entry)) return;
-      clearTimeout(entry.timer);
+      this.scheduler.clearTimeout(entry.timer);
       done(error === undefined || error === null ? undefined : new ClientError(ClientErrorCode.CLOSED, `acks=0 produce write failed: ${error.message}`, { retriable: true, cause: error }));
     });
   }
@@ -109,7 +120,7 @@ export class OneWaySocket {
     const entries = [...this.pending];
     this.pending.clear();
     for (const entry of entries) {
-      clearTimeout(entry.timer);
+      this.scheduler.clearTimeout(entry.timer);
       entry.done(error);
     }
   }
@@ -117,5 +128,5 @@ export class OneWaySocket {
 
 interface PendingWrite {
   readonly done: (error: Error | undefined) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
 }

@@ -1,80 +1,39 @@
 import { BrookError } from '../../core/base/index.ts';
-import type { Timer } from '../../core/base/index.ts';
+import type { Clock, Scheduler, Timer } from '../../core/base/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
-import { CompressionCodec } from '../../core/records/index.ts';
-import type { CompressionName } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';
+import { clusterConfigOf } from '../cluster-config.ts';
 import { ClientError, ClientErrorCode, KafkaError, kafkaError } from '../errors.ts';
 import { Timers } from '../timers.ts';
 import { DefaultPartitioner } from './partitioner.ts';
+import { resolveProducerConfig } from './producer-config.ts';
+import type { ProducerConfig, ProducerConfigInput, ResolvedProducerConfig } from './producer-config.ts';
 import { BATCH_OVERHEAD, HEADER_OVERHEAD, RECORD_OVERHEAD, RecordAccumulator } from './record-accumulator.ts';
 import type { RecordHeaderBytes, RecordSink } from './record-accumulator.ts';
 import { Sender } from './sender.ts';
 
 export const ProducerErrorCode = {
-  /** A producer option is invalid or options contradict each other. */
-  CONFIG: 'ERR_PRODUCER_CONFIG',
   /** A record is malformed: a key, value or header of the wrong type, a bad timestamp or partition. */
   INVALID_RECORD: 'ERR_PRODUCER_INVALID_RECORD',
 } as const;
 export type ProducerErrorCode = (typeof ProducerErrorCode)[keyof typeof ProducerErrorCode];
 
-/** A misuse of the producer: bad options or a malformed record. Never retriable. */
+/** A misuse of the producer: a malformed record. Never retriable. (Bad options are ClientErrorCode.INVALID_CONFIG.) */
 export class ProducerError extends BrookError {
   declare readonly code: ProducerErrorCode;
 }
 
-export type Acks = 0 | 1 | -1 | 'all';
+export type Acks = ProducerConfig['acks'];
 /** Keys, values and header values: bytes, or a string sent as UTF-8. Serdes turn objects into these. */
 export type RecordBytes = Buffer | Uint8Array | string | null;
 
-export interface ProducerOptions {
-  /** `host:port[,host:port]` or a list of such strings. */
-  readonly bootstrapServers: string | readonly string[];
-  readonly clientId?: string;
-  /** 0: no answer awaited; 1: the leader wrote it; -1 / 'all': every in-sync replica has it (default). */
-  readonly acks?: Acks;
-  /**
-   * Exactly-once per partition across retries (KIP-98): a producer id, and a sequence number
-   * per batch the broker checks. Default true when acks is 'all'; requires acks 'all'.
-   */
-  readonly idempotent?: boolean;
-  /** Codec of every batch (Kafka's compression.type). Default 'none'. */
-  readonly compression?: CompressionName;
-  /**
-   * Largest batch per partition in bytes, before compression (batch.size). Default 1 000 000,
-   * as librdkafka's: lingerMs and what accumulates while the partition's previous batch is in
-   * flight size the batches, and this only caps them. (Java's client defaults to 16 384, which
-   * caps a busy partition at one small batch per round trip.) A batch's buffer starts at
-   * 16 KiB and grows as records arrive.
-   */
-  readonly batchSize?: number;
-  /** How long a batch may wait for more records before it is sent (linger.ms). Default 5 ms. */
-  readonly lingerMs?: number;
-  /** Bytes of records waiting or in flight; send() awaits while they would exceed it (buffer.memory). Default 32 MiB. */
-  readonly bufferMemory?: number;
-  /** Retries of a batch after a retriable error. Default: unlimited within deliveryTimeoutMs. */
-  readonly retries?: number;
-  /** First backoff before a retry, doubled per attempt up to 1 s (retry.backoff.ms). Default 100 ms. */
-  readonly retryBackoffMs?: number;
-  /** How long a request waits for its answer (request.timeout.ms). Default 30 000 ms. */
-  readonly requestTimeoutMs?: number;
-  /** How long a record may take from send() to its acknowledgement, retries included (delivery.timeout.ms). Default 120 000 ms. */
-  readonly deliveryTimeoutMs?: number;
-  /**
-   * How long send() may wait for the cluster, the topic's metadata or buffer memory before
-   * its record fails with ERR_CLIENT_TIMEOUT (max.block.ms). Default 60 000 ms.
-   */
-  readonly maxBlockMs?: number;
-  /** Produce requests in flight per broker connection (max.in.flight.requests.per.connection). Default 5; at most 5 with idempotence. */
-  readonly maxInFlight?: number;
-  /** Largest Produce request, and so largest record (max.request.size). Default 1 MiB. */
-  readonly maxRequestSize?: number;
-  /**
-   * Metadata of the topics written to is refreshed this often, so partitions added to a topic
-   * get records (metadata.max.age.ms). Default 300 000 ms.
-   */
-  readonly metadataMaxAgeMs?: number;
+/**
+ * The JSON options (declared with their defaults in producer-config.ts, where the cluster's
+ * are spread in) and, here, the ones that are objects.
+ */
+export interface ProducerOptions extends ProducerConfigInput {
+  /** Time and timers (linger, retry backoff, delivery and block timeouts); tests pass a VirtualScheduler. Default the system's. */
+  readonly scheduler?: Scheduler;
 }
 
 export interface ProducerRecord {
@@ -113,84 +72,6 @@ interface Prepared {
   readonly deadline: number;
 }
 
-interface ResolvedConfig {
-  readonly acks: 0 | 1 | -1;
-  readonly idempotent: boolean;
-  readonly compression: CompressionCodec;
-  readonly batchSize: number;
-  readonly lingerMs: number;
-  readonly bufferMemory: number;
-  readonly retries: number;
-  readonly retryBackoffMs: number;
-  readonly requestTimeoutMs: number;
-  readonly deliveryTimeoutMs: number;
-  readonly maxBlockMs: number;
-  readonly maxInFlight: number;
-  readonly maxRequestSize: number;
-  readonly metadataMaxAgeMs: number;
-}
-
-const MAX_IDEMPOTENT_IN_FLIGHT = 5;
-/** librdkafka's batch.size; below the broker's default max.message.bytes (1 MiB + 12) with room for a request's framing. */
-const DEFAULT_BATCH_SIZE = 1_000_000;
-
-function configError(message: string): ProducerError {
-  return new ProducerError(ProducerErrorCode.CONFIG, message);
-}
-
-function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw configError(`${name} must be an integer >= ${min}, not ${String(value)}`);
-  return value;
-}
-
-function resolveConfig(options: ProducerOptions): ResolvedConfig {
-  const acksOption: unknown = options.acks ?? 'all';
-  let acks: 0 | 1 | -1;
-  if (acksOption === 'all' || acksOption === -1) acks = -1;
-  else if (acksOption === 0 || acksOption === 1) acks = acksOption;
-  else throw configError(`acks must be 0, 1, -1 or 'all', not ${JSON.stringify(acksOption)}`);
-  const retries = integerOption('retries', options.retries, Number.MAX_SAFE_INTEGER, 0);
-  const maxInFlight = integerOption('maxInFlight', options.maxInFlight, 5, 1);
-  // As in Kafka: idempotence is on unless it was not asked for and other options rule it out.
-  let idempotent = options.idempotent ?? (acks === -1 && retries > 0 && maxInFlight <= MAX_IDEMPOTENT_IN_FLIGHT);
-  if (options.idempotent === true) {
-    if (acks !== -1) throw configError(`idempotent: true needs acks 'all' (got acks ${acks}); set acks: 'all' or idempotent: false`);
-    if (retries === 0) throw configError('idempotent: true needs retries > 0; set idempotent: false to disable retries');
-    if (maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) throw configError(`idempotent: true allows at most ${MAX_IDEMPOTENT_IN_FLIGHT} requests in flight (maxInFlight ${maxInFlight})`);
-  }
-  if (options.idempotent === false) idempotent = false;
-  const compressionName = options.compression ?? 'none';
-  if (!Object.hasOwn(CompressionCodec, compressionName)) {
-    throw configError(`compression must be one of ${Object.keys(CompressionCodec).join(', ')}, not ${JSON.stringify(compressionName)}`);
-  }
-  const requestTimeoutMs = integerOption('requestTimeoutMs', options.requestTimeoutMs, 30_000, 1);
-  const lingerMs = integerOption('lingerMs', options.lingerMs, 5, 0);
-  const deliveryTimeoutMs = integerOption('deliveryTimeoutMs', options.deliveryTimeoutMs, Math.max(120_000, lingerMs + requestTimeoutMs), 1);
-  // As Kafka's producer: a record must have time for its linger and at least one request.
-  if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
-    throw configError(
-      `deliveryTimeoutMs (${deliveryTimeoutMs}) must be at least lingerMs + requestTimeoutMs (${lingerMs} + ${requestTimeoutMs}); raise deliveryTimeoutMs or lower the others`,
-    );
-  }
-  return {
-    acks,
-    idempotent,
-    compression: CompressionCodec[compressionName],
-    batchSize: integerOption('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, 1),
-    lingerMs,
-    bufferMemory: integerOption('bufferMemory', options.bufferMemory, 32 * 1024 * 1024, 1024),
-    retries,
-    retryBackoffMs: integerOption('retryBackoffMs', options.retryBackoffMs, 100, 0),
-    requestTimeoutMs,
-    deliveryTimeoutMs,
-    maxBlockMs: integerOption('maxBlockMs', options.maxBlockMs, 60_000, 0),
-    maxInFlight,
-    maxRequestSize: integerOption('maxRequestSize', options.maxRequestSize, 1024 * 1024, 1024),
-    metadataMaxAgeMs: integerOption('metadataMaxAgeMs', options.metadataMaxAgeMs, 300_000, 1),
-  };
-}
-
 function toBytes(value: unknown, what: string): Buffer | null {
   if (value === null) return null;
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
@@ -199,8 +80,8 @@ function toBytes(value: unknown, what: string): Buffer | null {
   throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `${what} must be a Buffer, a string or null, not ${value === undefined ? 'undefined' : typeof value}`);
 }
 
-function toTimestamp(value: number | bigint | Date | undefined): number {
-  if (value === undefined) return Date.now();
+function toTimestamp(value: number | bigint | Date | undefined, clock: Clock): number {
+  if (value === undefined) return clock.now();
   const ms = value instanceof Date ? value.getTime() : Number(value);
   if (!Number.isSafeInteger(ms)) throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `timestamp must be an integer number of milliseconds, not ${String(value)}`);
   return ms;
@@ -232,7 +113,7 @@ class SingleSink implements RecordSink {
  * (the default), never write a record twice.
  */
 export class Producer {
-  private readonly config: ResolvedConfig;
+  private readonly config: ResolvedProducerConfig;
   private readonly cluster: Cluster;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
@@ -246,21 +127,22 @@ export class Producer {
   private connected = false;
   private closing: Promise<void> | undefined;
   /** Backoffs while a topic's metadata is awaited; close() ends them. */
-  private readonly timers = new Timers();
+  private readonly timers: Timers;
+  /** The cluster's: one clock for record timestamps, batch ages and every timer of this producer. */
+  private readonly scheduler: Scheduler;
 
   constructor(options: ProducerOptions) {
-    this.config = resolveConfig(options);
+    this.config = resolveProducerConfig(options);
     this.cluster = new Cluster({
-      bootstrapServers: options.bootstrapServers,
-      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-      requestTimeoutMs: this.config.requestTimeoutMs,
-      retryBackoffMs: this.config.retryBackoffMs,
-      metadataMaxAgeMs: this.config.metadataMaxAgeMs,
+      ...clusterConfigOf(this.config),
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
+    this.scheduler = this.cluster.scheduler;
+    this.timers = new Timers(this.scheduler);
     this.accumulator = new RecordAccumulator(this.config.batchSize, (batch) => {
       const partitions = this.cluster.knownTopic(batch.topic)?.partitions.length ?? 0;
       this.partitioner.batchClosed(batch.topic, batch.partition, partitions, () => this.ledPartitions(batch.topic));
-    });
+    }, this.scheduler);
     this.sender = new Sender(this.cluster, this.accumulator, this.config, () => {
       const wake = this.memoryWaiter;
       if (wake !== undefined) {
@@ -453,8 +335,8 @@ export class Producer {
       const limit = Math.min(this.config.maxRequestSize, this.config.bufferMemory);
       throw kafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of about ${size + BATCH_OVERHEAD} bytes for topic ${input.topic} is larger than the producer allows (${limit} bytes: maxRequestSize / bufferMemory)`);
     }
-    const deadline = Date.now() + this.config.maxBlockMs;
-    return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp), size, sink, slot, deadline };
+    const deadline = this.scheduler.now() + this.config.maxBlockMs;
+    return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp, this.scheduler), size, sink, slot, deadline };
   }
 
   /** The topic's partitions that have a leader now, per cached metadata. */
@@ -517,11 +399,11 @@ export class Producer {
             final ||= refetched.has(head.topic);
             refetched.add(head.topic);
           }
-          const now = Date.now();
+          const now = this.scheduler.now();
           const concerned = (record: Prepared): boolean => !topicWide || record.topic === head.topic;
           this.failWaiting((record) => concerned(record) && (final || now >= record.deadline), (record) => (final ? cause : this.blockedTooLong(record, cause)));
           if (!final && this.waiting[0] === head) {
-            await this.timers.sleep(Math.min(backoff, Math.max(0, head.deadline - Date.now())));
+            await this.timers.sleep(Math.min(backoff, Math.max(0, head.deadline - this.scheduler.now())));
             backoff = Math.min(backoff * 2, 1000);
           }
         }
@@ -557,7 +439,7 @@ export class Producer {
   private async awaitRoom(record: Prepared): Promise<boolean> {
     while (!this.hasRoom(record.size)) {
       if (this.closing !== undefined && this.sender.flushing === 0) throw this.closedError();
-      const left = record.deadline - Date.now();
+      const left = record.deadline - this.scheduler.now();
       if (left <= 0) return false;
       let timer: Timer | undefined;
       await new Promise<void>((resolve) => {

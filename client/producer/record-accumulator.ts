@@ -1,3 +1,5 @@
+import { systemClock } from '../../core/base/index.ts';
+import type { Clock } from '../../core/base/index.ts';
 import { BatchLayout, RecordBatchBuilder, decodeRecordBatch } from '../../core/records/index.ts';
 import type { CompressionCodec, Record as DecodedRecord } from '../../core/records/index.ts';
 
@@ -187,10 +189,13 @@ export class RecordAccumulator {
   /** Topics whose batches the broker refused as too large: the smaller batch size they get from then on. */
   private readonly topicLimits = new Map<string, number>();
   private readonly onClosed: (batch: ProducerBatch) => void;
+  /** Dates new batches, whose age decides linger and delivery timeouts. */
+  private readonly clock: Clock;
 
-  constructor(batchSize: number, onClosed: (batch: ProducerBatch) => void) {
+  constructor(batchSize: number, onClosed: (batch: ProducerBatch) => void, clock: Clock = systemClock) {
     this.batchSize = batchSize;
     this.onClosed = onClosed;
+    this.clock = clock;
   }
 
   queueFor(topic: string, partition: number): PartitionQueue {
@@ -228,7 +233,7 @@ export class RecordAccumulator {
       closedOne = true;
     }
     if (batch === undefined || batch.closed) {
-      batch = new ProducerBatch(topic, partition, Date.now(), this.allocate(BATCH_OVERHEAD + size));
+      batch = new ProducerBatch(topic, partition, this.clock.now(), this.allocate(BATCH_OVERHEAD + size));
       queue.queue.push(batch);
       this.open.add(batch);
       this.bufferUsed += BATCH_OVERHEAD;

@@ -1,11 +1,11 @@
+import type { Scheduler, Timer } from '../../core/base/index.ts';
 import { ApiKey, ErrorCode, errorCodeInfo } from '../../core/protocol/index.ts';
-import type { ProduceResponse, RequestInput } from '../../core/protocol/index.ts';
+import type { ProduceResponse, RequestInput, ResponseBody } from '../../core/protocol/index.ts';
 import type { CompressionCodec } from '../../core/records/index.ts';
-import type { Cluster } from '../cluster.ts';
-import type { KafkaConnection } from '../connection.ts';
 import { ClientError, ClientErrorCode, KafkaError, STALE_METADATA_ERRORS, throwIfKafkaError } from '../errors.ts';
 import { Timers } from '../timers.ts';
 import { OneWaySocket } from './one-way-socket.ts';
+import type { OneWayWriter } from './one-way-socket.ts';
 import { addSequence } from './record-accumulator.ts';
 import type { PartitionQueue, ProducerBatch, RecordAccumulator } from './record-accumulator.ts';
 import { takeBatches } from './take-batches.ts';
@@ -24,6 +24,44 @@ export interface SenderConfig {
   readonly maxRequestSize: number;
 }
 
+/**
+ * What the sender needs of a broker connection. The client's KafkaConnection is one; a test
+ * double records the requests and answers them when the test says.
+ */
+export interface SenderConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: string;
+  readonly isClosed: boolean;
+  highestVersion(apiKey: ApiKey, minVersion?: number): Promise<number>;
+  request<K extends ApiKey>(apiKey: K, apiVersion: number, body: RequestInput<K>): Promise<ResponseBody<K>>;
+}
+
+/**
+ * What the sender needs of the cluster: leaders from cached metadata, a refresh when they
+ * went stale, a connection per broker, and the scheduler its timers run on. The client's
+ * Cluster is one; unit tests pass a double (as Kafka's SenderTest passes a MockClient), so
+ * the sender runs on virtual time without sockets.
+ */
+export interface SenderCluster {
+  readonly scheduler: Scheduler;
+  knownTopic(topic: string): { readonly partitions: readonly { readonly partition: number; readonly leader: number }[] } | undefined;
+  refreshMetadata(topics: readonly string[]): Promise<void>;
+  connectionTo(nodeId: number): Promise<SenderConnection>;
+  /** A connection to any live broker, for InitProducerId. */
+  anyConnection(): Promise<SenderConnection>;
+  /** Runs `attempt` again after retriable errors, within the request timeout. */
+  retrying<T>(attempt: () => Promise<T>): Promise<T>;
+}
+
+/** Opens the socket acks=0 requests are written on; `signal` aborts a connect in progress. */
+export type OneWayOpener = (connection: SenderConnection, timeoutMs: number, signal: AbortSignal) => Promise<OneWayWriter>;
+
+export interface SenderOptions {
+  /** Default: a OneWaySocket to the connection's broker. Tests pass a double. */
+  readonly openOneWay?: OneWayOpener;
+}
+
 /** Produce v3 is the first to carry record batch v2 (and so producer ids and sequences). */
 const PRODUCE_MIN_VERSION = 3;
 const MAX_BACKOFF_MS = 1000;
@@ -31,8 +69,8 @@ const MAX_BACKOFF_MS = 1000;
 /** One broker the sender talks to: the pooled connection (and, for acks=0, a one-way socket). */
 interface Link {
   readonly nodeId: number;
-  connection: KafkaConnection | undefined;
-  oneWay: OneWaySocket | undefined;
+  connection: SenderConnection | undefined;
+  oneWay: OneWayWriter | undefined;
   version: number;
   connecting: boolean;
   inFlight: number;
@@ -59,7 +97,9 @@ export class Sender {
   producerEpoch = -1;
   /** flush() in progress: every batch is ready regardless of linger. */
   flushing = 0;
-  private readonly cluster: Cluster;
+  private readonly cluster: SenderCluster;
+  private readonly scheduler: Scheduler;
+  private readonly openOneWay: OneWayOpener;
   private readonly accumulator: RecordAccumulator;
   private readonly config: SenderConfig;
   private readonly perPartitionLimit: number;
@@ -68,10 +108,10 @@ export class Sender {
   private readonly onSettled: () => void;
   private drainScheduled: NodeJS.Immediate | undefined;
   /** Backoffs of connects and metadata refreshes, cleared by close(). */
-  private readonly timers = new Timers();
+  private readonly timers: Timers;
   /** Aborted by close(): acks=0 sockets still connecting. */
   private readonly closeSignal = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private refreshing = false;
   private refreshAgain = false;
@@ -84,8 +124,13 @@ export class Sender {
   private totalInFlight = 0;
   private closed = false;
 
-  constructor(cluster: Cluster, accumulator: RecordAccumulator, config: SenderConfig, onSettled: () => void) {
+  constructor(cluster: SenderCluster, accumulator: RecordAccumulator, config: SenderConfig, onSettled: () => void, options: SenderOptions = {}) {
     this.cluster = cluster;
+    this.scheduler = cluster.scheduler;
+    this.timers = new Timers(this.scheduler);
+    this.openOneWay =
+      options.openOneWay ??
+      ((connection, timeoutMs, signal) => OneWaySocket.connect(connection.host, connection.port, connection.clientId, timeoutMs, signal, this.scheduler));
     this.accumulator = accumulator;
     this.config = config;
     this.onSettled = onSettled;
@@ -96,7 +141,8 @@ export class Sender {
   async initProducerId(): Promise<void> {
     await this.cluster.retrying(async () => {
       const connection = await this.cluster.anyConnection();
-      const { response } = await this.cluster.send(connection, ApiKey.INIT_PRODUCER_ID, { transactionalId: null, transactionTimeoutMs: 60_000 }, { maxVersion: 1 });
+      const version = Math.min(await connection.highestVersion(ApiKey.INIT_PRODUCER_ID), 1);
+      const response = await connection.request(ApiKey.INIT_PRODUCER_ID, version, { transactionalId: null, transactionTimeoutMs: 60_000 });
       throwIfKafkaError(response.errorCode, 'InitProducerId', null);
       this.producerId = response.producerId;
       this.producerEpoch = response.producerEpoch;
@@ -125,7 +171,7 @@ export class Sender {
   /** Stops sending; every unfinished batch fails with `error`; sockets of acks=0 are closed; no timer is left. */
   close(error: Error): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.scheduler.clearTimeout(this.timer);
     this.timer = undefined;
     clearImmediate(this.drainScheduled);
     this.drainScheduled = undefined;
@@ -142,7 +188,7 @@ export class Sender {
 
   private drain(): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = this.scheduler.now();
     let wakeAt = Number.POSITIVE_INFINITY;
     let needMetadata = false;
     const byLeader = new Map<number, PartitionQueue[]>();
@@ -235,15 +281,15 @@ export class Sender {
 
   private wakeAt(at: number): void {
     if (this.timer !== undefined && this.timerAt <= at) return;
-    clearTimeout(this.timer);
+    this.scheduler.clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(
+    this.timer = this.scheduler.setTimeout(
       () => {
         this.timer = undefined;
         this.timerAt = Number.POSITIVE_INFINITY;
         this.drain();
       },
-      Math.max(0, at - Date.now()),
+      Math.max(0, at - this.scheduler.now()),
     );
   }
 
@@ -269,7 +315,7 @@ export class Sender {
         const connection = await this.cluster.connectionTo(link.nodeId);
         link.version = await connection.highestVersion(ApiKey.PRODUCE, PRODUCE_MIN_VERSION);
         if (this.config.acks === 0 && (link.oneWay === undefined || link.oneWay.isClosed)) {
-          const oneWay = await OneWaySocket.connect(connection.host, connection.port, connection.clientId, this.config.requestTimeoutMs, this.closeSignal.signal);
+          const oneWay = await this.openOneWay(connection, this.config.requestTimeoutMs, this.closeSignal.signal);
           // Closed while connecting: close() no longer knows this link.
           if (this.closed) oneWay.close();
           else link.oneWay = oneWay;
@@ -447,7 +493,7 @@ export class Sender {
     removeFrom(queue.inFlight, batch);
     if (batch.settled) return;
     const retriable = forceRetriable || (error instanceof ClientError && error.retriable) || (error instanceof KafkaError && errorCodeInfo(error.errorCode).retriable);
-    const now = Date.now();
+    const now = this.scheduler.now();
     if (!this.closed && retriable && batch.attempts < this.config.retries && now - batch.createdAt < this.config.deliveryTimeoutMs) {
       batch.attempts++;
       batch.resequenced = false;
@@ -507,7 +553,7 @@ export class Sender {
       // ask again after a backoff. Waiting batches fail at their own deadlines (expire).
       this.resetPending = true;
       this.resetBackoffMs = Math.min(Math.max(this.resetBackoffMs * 2, this.config.retryBackoffMs, 1), MAX_BACKOFF_MS);
-      this.resetRetryAt = Date.now() + this.resetBackoffMs;
+      this.resetRetryAt = this.scheduler.now() + this.resetBackoffMs;
       if (!this.closed) this.wakeAt(this.resetRetryAt);
     } finally {
       this.resetting = false;

@@ -9,7 +9,7 @@ import net from 'node:net';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Kafka, logLevel } from 'kafkajs';
-import { encodeConsumerAssignment } from '../../client/index.ts';
+import { encodeConsumerAssignment } from '../../client/internal.ts';
 import { ApiKey, ErrorCode, Writer } from '../../core/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { WireClient } from '../helpers/kafka-wire.ts';

@@ -4,7 +4,8 @@
  * broker was told it may take.
  */
 import test from 'ava';
-import { Admin, ClientError, ClientErrorCode, KafkaConnection } from '../../../client/index.ts';
+import { Admin, ClientError, ClientErrorCode } from '../../../client/index.ts';
+import { KafkaConnection } from '../../../client/internal.ts';
 import { ApiKey } from '../../../core/protocol/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { startStallProxy } from '../../helpers/stall-proxy.ts';

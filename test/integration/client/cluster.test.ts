@@ -4,7 +4,8 @@
  */
 import net from 'node:net';
 import test from 'ava';
-import { ClientError, Cluster } from '../../../client/index.ts';
+import { ClientError } from '../../../client/index.ts';
+import { Cluster } from '../../../client/internal.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { startMetadataProxy } from '../../helpers/metadata-proxy.ts';
 

@@ -6,11 +6,9 @@
 import net from 'node:net';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { ClientError, ClientErrorCode, KafkaError } from '../../../client/index.ts';
 import {
-  ClientError,
-  ClientErrorCode,
   KafkaConnection,
-  KafkaError,
   connectBootstrap,
   decodeConsumerAssignment,
   encodeConsumerAssignment,
@@ -18,7 +16,7 @@ import {
   kafkaError,
   parseBootstrap,
   throwIfKafkaError,
-} from '../../../client/index.ts';
+} from '../../../client/internal.ts';
 import { BrookError } from '../../../core/base/index.ts';
 import { ApiKey, ErrorCode, FrameDecoder, ProtocolError, Reader, decodeRequestHeader, encodeResponse } from '../../../core/protocol/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';

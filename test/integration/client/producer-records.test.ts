@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { ClientErrorCode } from '../../../client/errors.ts';
 import { Producer, ProducerErrorCode } from '../../../client/producer/index.ts';
 import type { ProducerOptions } from '../../../client/producer/index.ts';
 import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
@@ -60,8 +61,8 @@ test('a record for a partition the cached metadata does not have yet is written 
 
 test('a deliveryTimeoutMs shorter than lingerMs + requestTimeoutMs is refused; by default it leaves room for both', (t) => {
   const error = t.throws(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 1050 }));
-  t.is((error as { code?: unknown }).code, ProducerErrorCode.CONFIG);
-  t.regex(String(error), /deliveryTimeoutMs \(1050\) must be at least lingerMs \+ requestTimeoutMs/);
+  t.is((error as { code?: unknown }).code, ClientErrorCode.INVALID_CONFIG);
+  t.regex(String(error), /producer option deliveryTimeoutMs \(1050\) must be at least lingerMs \+ requestTimeoutMs/);
   t.notThrows(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 1100 }));
   t.notThrows(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 1000, requestTimeoutMs: 200_000 }));
 });
