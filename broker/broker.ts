@@ -99,22 +99,23 @@ export class Broker {
     try {
       const clusterId = loadOrCreateClusterId(config.dataDir);
       topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions, logger }, store);
+      const watch = new PartitionWatch();
       const offsetsTopic = new OffsetsTopic({
         topics,
         partitions: config.groups.offsetsTopicPartitions,
         segmentBytes: config.groups.offsetsTopicSegmentBytes,
+        watch,
       });
       const existingTopics = topics;
       const groups = new GroupCoordinator({
         offsetsTopic,
         settings: config.groups,
-        clock: scheduler,
+        scheduler,
         logger,
         partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
       });
       groups.start();
-      const watch = new PartitionWatch();
-      const delayed = new DelayedFetches(watch);
+      const delayed = new DelayedFetches(watch, scheduler);
       let boundPort = config.port;
       const context: BrokerContext = {
         config,

@@ -40,6 +40,11 @@ export const BROKER_CONFIG_SCHEMA = {
       properties: {
         flushPolicy: { enum: ['every-append', 'interval', 'none'], default: 'every-append', description: 'When appended data is fsynced.' },
         flushIntervalMs: { type: 'integer', minimum: 1, default: 1000, description: 'Sync period of the interval flush policy.' },
+        visibility: {
+          enum: ['append', 'durable'],
+          default: 'append',
+          description: 'What consumers may read: every appended record (as Kafka with one replica), or only what the flush policy has synced.',
+        },
         // Index entries hold int32 positions, so a segment stays below 2 GiB (core/log enforces it too).
         segmentBytes: { type: 'integer', minimum: 1024, maximum: INT32_MAX, default: 1_073_741_824, description: 'A segment rolls at this size.' },
         segmentMs: { type: 'integer', minimum: 1, default: 604_800_000, description: 'A segment rolls at this age.' },
@@ -109,6 +114,7 @@ export function logDefaults(config: BrokerConfig): Partial<LogConfig> {
   return {
     flushPolicy: log.flushPolicy,
     flushIntervalMs: log.flushIntervalMs,
+    visibility: log.visibility,
     segmentBytes: log.segmentBytes,
     segmentMs: log.segmentMs,
     retentionMs: log.retentionMs,

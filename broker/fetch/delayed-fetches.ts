@@ -1,3 +1,4 @@
+import type { Scheduler } from '../../core/base/index.ts';
 import type { PartitionWatch } from './partition-watch.ts';
 
 interface Pending {
@@ -8,15 +9,18 @@ interface Pending {
  * Fetches waiting for data (Kafka's fetch purgatory). A waiting fetch is retried each time
  * one of its partitions advances and completes when `tryComplete` says it has enough, or
  * when its max wait ends. Closing completes every waiter at once, so shutdown never
- * waits out a long poll.
+ * waits out a long poll. The max wait runs on the injected scheduler, so tests can check
+ * on virtual time that a fetch really waits for it.
  */
 export class DelayedFetches {
   private readonly watch: PartitionWatch;
+  private readonly scheduler: Scheduler;
   private readonly pending = new Set<Pending>();
   private closed = false;
 
-  constructor(watch: PartitionWatch) {
+  constructor(watch: PartitionWatch, scheduler: Scheduler) {
     this.watch = watch;
+    this.scheduler = scheduler;
   }
 
   wait(partitions: readonly { topic: string; partition: number }[], maxWaitMs: number, tryComplete: () => boolean): Promise<void> {
@@ -26,12 +30,12 @@ export class DelayedFetches {
       const entry: Pending = {
         finish: () => {
           cancelWatch();
-          clearTimeout(timer);
+          this.scheduler.clearTimeout(timer);
           this.pending.delete(entry);
           resolve();
         },
       };
-      const timer = setTimeout(() => {
+      const timer = this.scheduler.setTimeout(() => {
         entry.finish();
       }, maxWaitMs);
       const arm = (): void => {

@@ -1,3 +1,5 @@
+import type { Timer } from '../../core/base/index.ts';
+import { GroupError, GroupErrorCode } from './errors.ts';
 import type { CommittedOffset } from './offsets-records.ts';
 
 /** Kafka's classic group states, with the names DescribeGroups reports. */
@@ -9,6 +11,20 @@ export const GroupState = {
   DEAD: 'Dead',
 } as const;
 export type GroupState = (typeof GroupState)[keyof typeof GroupState];
+
+/**
+ * Which state may follow which (Kafka's ClassicGroupState valid previous states, read
+ * forwards). A group loaded from `__consumer_offsets` starts in the state its record
+ * describes: that is initialisation (`ClassicGroup.load`), not a transition.
+ */
+export const GROUP_TRANSITIONS: Readonly<Record<GroupState, readonly GroupState[]>> = {
+  [GroupState.EMPTY]: [GroupState.PREPARING_REBALANCE, GroupState.DEAD],
+  [GroupState.PREPARING_REBALANCE]: [GroupState.COMPLETING_REBALANCE, GroupState.EMPTY, GroupState.DEAD],
+  [GroupState.COMPLETING_REBALANCE]: [GroupState.STABLE, GroupState.PREPARING_REBALANCE, GroupState.DEAD],
+  [GroupState.STABLE]: [GroupState.PREPARING_REBALANCE, GroupState.DEAD],
+  [GroupState.DEAD]: [GroupState.DEAD],
+};
+
 
 export interface JoinResult {
   readonly errorCode: number;
@@ -42,7 +58,7 @@ export interface Member {
   awaitingJoin: ((result: JoinResult) => void) | undefined;
   /** Set while the member's SyncGroup waits for the leader's assignment. */
   awaitingSync: ((result: SyncResult) => void) | undefined;
-  sessionTimer: NodeJS.Timeout | undefined;
+  sessionTimer: Timer | undefined;
 }
 
 export const EMPTY_BYTES = Buffer.alloc(0);
@@ -54,7 +70,7 @@ export const EMPTY_BYTES = Buffer.alloc(0);
  */
 export class ClassicGroup {
   readonly groupId: string;
-  state: GroupState = GroupState.EMPTY;
+  private current: GroupState = GroupState.EMPTY;
   generation = 0;
   protocolType: string | null = null;
   protocol: string | null = null;
@@ -63,19 +79,50 @@ export class ClassicGroup {
   /** group.instance.id → the member id that currently holds it (static membership). */
   readonly staticMembers = new Map<string, string>();
   /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet, with their expiry timers. */
-  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
+  readonly pendingMembers = new Map<string, Timer>();
   readonly offsets = new Map<string, { topic: string; partition: number; committed: CommittedOffset }>();
-  rebalanceTimer: NodeJS.Timeout | undefined;
+  rebalanceTimer: Timer | undefined;
   /** True while the first rebalance of an empty group waits group.initial.rebalance.delay.ms. */
   initialDelayRunning = false;
   /** A member joined during the current initial-delay period, so the delay starts over. */
   joinedDuringDelay = false;
   /** When the group last became empty (ms), for offset retention. */
   emptySince: number;
+  /**
+   * Set while the tombstones that delete the group (DeleteGroups, offset expiry) are being
+   * written: the group turns Dead only once they are durable, and meanwhile takes no joins.
+   */
+  deleting = false;
 
   constructor(groupId: string, now: number) {
     this.groupId = groupId;
     this.emptySince = now;
+  }
+
+  get state(): GroupState {
+    return this.current;
+  }
+
+  /** Moves to `next`, which the transition table must allow from the current state. */
+  transitionTo(next: GroupState): void {
+    // A forbidden change means the coordinator has a bug: failing loudly beats serving a group in a state Kafka clients never expect.
+    if (!GROUP_TRANSITIONS[this.current].includes(next)) {
+      throw new GroupError(
+        GroupErrorCode.ILLEGAL_TRANSITION,
+        `group '${this.groupId}' cannot go from ${this.current} to ${next}; from ${this.current} it may go to ${GROUP_TRANSITIONS[this.current].join(', ')}`,
+      );
+    }
+    this.current = next;
+  }
+
+  /** Sets the state a loaded record describes (Stable with members, else Empty), whatever came before. */
+  load(state: typeof GroupState.STABLE | typeof GroupState.EMPTY): void {
+    this.current = state;
+  }
+
+  /** Dead, or about to be: a deletion is being written. */
+  get gone(): boolean {
+    return this.current === GroupState.DEAD || this.deleting;
   }
 
   /** Whether a member with these protocols may join: same protocol type, and one protocol every member supports. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { LogError, LogErrorCode } from '../../core/log/index.ts';
-import type { Clock } from '../../core/base/index.ts';
+import type { Scheduler, Timer } from '../../core/base/index.ts';
 import { ErrorCode, decodeConsumerAssignment } from '../../core/protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupState } from './classic-group.ts';
 import type { JoinResult, Member, Protocol, SyncResult } from './classic-group.ts';
+import { CoordinatorRuntime } from './coordinator-runtime.ts';
+import type { CoordinatorLog, CoordinatorRecord, CoordinatorResult, WriteFailure } from './coordinator-runtime.ts';
 import {
   decodeGroupValue,
   decodeKey,
@@ -15,7 +16,6 @@ import {
   encodeOffsetValue,
 } from './offsets-records.ts';
 import type { CommittedOffset, StoredGroup } from './offsets-records.ts';
-import type { OffsetsTopic } from './offsets-topic.ts';
 
 export interface GroupSettings {
   readonly initialRebalanceDelayMs: number;
@@ -71,10 +71,14 @@ export interface GroupDescription {
   }[];
 }
 
+type CommitResults = { topic: string; partitions: { partition: number; errorCode: number }[] }[];
+
 export interface GroupCoordinatorOptions {
-  readonly offsetsTopic: OffsetsTopic;
+  /** `__consumer_offsets` (an OffsetsTopic), or an in-memory log in unit tests. */
+  readonly offsetsTopic: CoordinatorLog;
   readonly settings: GroupSettings;
-  readonly clock: Clock;
+  /** Time and every timer: sessions, rebalances, pending members, offset retention. */
+  readonly scheduler: Scheduler;
   readonly logger: Logger;
   /** Whether a topic partition exists, for commit validation. */
   readonly partitionExists: (topic: string, partition: number) => boolean;
@@ -83,41 +87,52 @@ export interface GroupCoordinatorOptions {
 /**
  * Kafka's classic group coordinator on one broker: JoinGroup/SyncGroup/Heartbeat/
  * LeaveGroup drive each group through Empty → PreparingRebalance → CompletingRebalance →
- * Stable; committed offsets and group metadata go to `__consumer_offsets` and are
- * rebuilt from it at start. After a restart a group comes back as last written, stable
- * with its members and assignments, whose sessions start over.
+ * Stable. What must survive a restart (committed offsets, each generation's members and
+ * assignments, deletions) is decided as records for `__consumer_offsets`; the runtime
+ * writes them and then `replay` applies them, the same `replay` that rebuilds every group
+ * at start. After a restart a group comes back as last written, stable with its members
+ * and assignments, whose sessions start over.
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
   private readonly options: GroupCoordinatorOptions;
   private readonly settings: GroupSettings;
+  private readonly scheduler: Scheduler;
   private readonly logger: Logger;
-  private retentionTimer: NodeJS.Timeout | undefined;
+  private readonly runtime: CoordinatorRuntime;
+  private retentionTimer: Timer | undefined;
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
     this.options = options;
     this.settings = options.settings;
+    this.scheduler = options.scheduler;
     this.logger = options.logger.child({ component: 'groups' });
+    this.runtime = new CoordinatorRuntime({
+      log: options.offsetsTopic,
+      replay: (record) => {
+        this.replay(record);
+      },
+      clock: options.scheduler,
+      logger: this.logger,
+    });
   }
 
-  /** Rebuilds groups and offsets from `__consumer_offsets` (if it exists) and starts offset expiry. */
+  /** Rebuilds groups and offsets by replaying `__consumer_offsets`, and starts offset expiry. */
   start(): void {
-    if (this.options.offsetsTopic.exists()) this.load();
-    this.retentionTimer = setInterval(() => {
-      void this.expireOffsets();
-    }, this.settings.offsetsRetentionCheckIntervalMs);
-    this.retentionTimer.unref();
+    const { records, damaged } = this.runtime.load();
+    this.logger.info({ groups: this.groups.size, records, damaged }, 'loaded consumer groups from __consumer_offsets');
+    this.retentionTimer = this.scheduler
+      .setInterval(() => {
+        void this.expireOffsets();
+      }, this.settings.offsetsRetentionCheckIntervalMs)
+      .unref();
   }
 
   close(): void {
     this.closed = true;
-    clearInterval(this.retentionTimer);
-    for (const group of this.groups.values()) {
-      clearTimeout(group.rebalanceTimer);
-      for (const timer of group.pendingMembers.values()) clearTimeout(timer);
-      for (const member of group.members.values()) clearTimeout(member.sessionTimer);
-    }
+    this.scheduler.clearInterval(this.retentionTimer);
+    for (const group of this.groups.values()) this.clearTimers(group);
   }
 
   // ---- membership ----------------------------------------------------------------------
@@ -131,10 +146,9 @@ export class GroupCoordinator {
     let group = this.groups.get(request.groupId);
     if (group === undefined) {
       if (request.memberId !== '') return fail(ErrorCode.UNKNOWN_MEMBER_ID);
-      group = new ClassicGroup(request.groupId, this.options.clock.now());
-      this.groups.set(request.groupId, group);
+      group = this.groupFor(request.groupId);
     }
-    if (group.state === GroupState.DEAD) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (group.gone) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (!group.supports(request.protocolType, request.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
 
     if (request.memberId === '') {
@@ -150,7 +164,7 @@ export class GroupCoordinator {
     }
 
     if (group.pendingMembers.has(request.memberId)) {
-      clearTimeout(group.pendingMembers.get(request.memberId));
+      this.scheduler.clearTimeout(group.pendingMembers.get(request.memberId));
       group.pendingMembers.delete(request.memberId);
       return this.addMemberAndRebalance(group, request.memberId, request);
     }
@@ -218,41 +232,39 @@ export class GroupCoordinator {
 
   // ---- offsets -------------------------------------------------------------------------
 
-  /** Validates the committer, then stores the offsets durably; one error code per partition. */
-  async commitOffsets(
-    ref: MemberRef,
-    topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[],
-  ): Promise<{ topic: string; partitions: { partition: number; errorCode: number }[] }[]> {
-    const everywhere = (errorCode: number): { topic: string; partitions: { partition: number; errorCode: number }[] }[] =>
-      topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+  /**
+   * Validates the committer, then stores the offsets durably; one error code per partition.
+   * OffsetFetch shows them only once they are written.
+   */
+  commitOffsets(ref: MemberRef, topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[]): Promise<CommitResults> {
+    const result = this.offsetCommit(ref, topics);
+    return this.runtime.write(ref.groupId, result, (failure) => {
+      this.writeFailed(failure, ref.groupId, 'offset commit could not be written');
+      const errorCode = coordinatorWriteError(failure, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
+      return topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+    });
+  }
+
+  /** OffsetCommit's decision: an error per partition, and an offset record for each accepted one. */
+  private offsetCommit(ref: MemberRef, topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[]): CoordinatorResult<CommitResults> {
     const memberError = this.commitMemberError(ref);
-    if (memberError !== ErrorCode.NONE) return everywhere(memberError);
-    const group = this.groupFor(ref.groupId);
-    const now = BigInt(this.options.clock.now());
-    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
-    const results = topics.map((t) => ({
+    if (memberError !== ErrorCode.NONE) {
+      return { response: topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: memberError })) })), records: [] };
+    }
+    const now = BigInt(this.scheduler.now());
+    const records: CoordinatorRecord[] = [];
+    const response = topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p) => {
         const metadata = p.metadata ?? '';
         if (Buffer.byteLength(metadata) > this.settings.offsetMetadataMaxBytes) return { partition: p.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         if (!this.options.partitionExists(t.topic, p.partition)) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-        accepted.push({ topic: t.topic, partition: p.partition, committed: { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestamp: now } });
+        const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestamp: now };
+        records.push({ key: encodeOffsetKey(ref.groupId, t.topic, p.partition), value: encodeOffsetValue(committed) });
         return { partition: p.partition, errorCode: ErrorCode.NONE };
       }),
     }));
-    if (accepted.length === 0) return results;
-    try {
-      await this.options.offsetsTopic.append(
-        ref.groupId,
-        accepted.map((a) => ({ key: encodeOffsetKey(ref.groupId, a.topic, a.partition), value: encodeOffsetValue(a.committed) })),
-        now,
-      );
-    } catch (error) {
-      this.logger.error({ err: error, group: ref.groupId }, 'offset commit could not be written');
-      return everywhere(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    }
-    for (const a of accepted) group.offsets.set(group.offsetKey(a.topic, a.partition), a);
-    return results;
+    return { response, records };
   }
 
   /** Committed offsets of a group: the named partitions, or every one with `null`. */
@@ -288,7 +300,7 @@ export class GroupCoordinator {
     const stable = group.state === GroupState.STABLE;
     return {
       groupId,
-      state: group.state,
+      state: group.gone ? GroupState.DEAD : group.state,
       protocolType: group.protocolType ?? '',
       protocol: stable ? group.protocol ?? '' : '',
       generation: group.generation,
@@ -305,53 +317,160 @@ export class GroupCoordinator {
 
   list(): { groupId: string; protocolType: string; state: GroupState }[] {
     return [...this.groups.values()]
-      .filter((g) => g.state !== GroupState.DEAD)
+      .filter((g) => !g.gone)
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
   }
 
   /** Deletes empty groups and their offsets (tombstones in `__consumer_offsets`). */
   async deleteGroup(groupId: string): Promise<number> {
     const group = this.groups.get(groupId);
-    if (group === undefined || group.state === GroupState.DEAD) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group === undefined || group.gone) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group.state !== GroupState.EMPTY) return ErrorCode.NON_EMPTY_GROUP;
-    group.state = GroupState.DEAD;
-    try {
-      await this.writeTombstones(group, [...group.offsets.values()], true);
-    } catch (error) {
-      group.state = GroupState.EMPTY;
-      this.logger.error({ err: error, group: groupId }, 'group deletion could not be written');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
-    this.groups.delete(groupId);
-    this.logger.info({ group: groupId }, 'deleted group');
-    return ErrorCode.NONE;
+    const errorCode = await this.removeGroup(group, 'group deletion could not be written');
+    if (errorCode === ErrorCode.NONE) this.logger.info({ group: groupId }, 'deleted group');
+    return errorCode;
   }
 
   /** Deletes the offsets of groups that have been empty longer than offsets.retention.ms. */
   async expireOffsets(): Promise<void> {
-    const now = this.options.clock.now();
     for (const group of [...this.groups.values()]) {
-      if (this.closed || group.state !== GroupState.EMPTY || now - group.emptySince < this.settings.offsetsRetentionMs) continue;
+      const now = this.scheduler.now();
+      if (this.closed || group.gone || group.state !== GroupState.EMPTY || now - group.emptySince < this.settings.offsetsRetentionMs) continue;
       if (group.offsets.size === 0 && group.generation === 0) continue;
-      try {
-        await this.writeTombstones(group, [...group.offsets.values()], true);
-        group.state = GroupState.DEAD;
-        this.groups.delete(group.groupId);
-        this.logger.info({ group: group.groupId }, 'expired the offsets of a group empty since before the retention period');
-      } catch (error) {
-        this.logger.error({ err: error, group: group.groupId }, 'offset expiry could not be written');
-      }
+      const errorCode = await this.removeGroup(group, 'offset expiry could not be written');
+      if (errorCode === ErrorCode.NONE) this.logger.info({ group: group.groupId }, 'expired the offsets of a group empty since before the retention period');
     }
+  }
+
+  /**
+   * Writes the tombstones of an empty group and its offsets; their replay makes it Dead and
+   * forgets it. Until they are durable the group takes no joins, and if the write fails it
+   * stays as it was.
+   */
+  private removeGroup(group: ClassicGroup, failureMessage: string): Promise<number> {
+    const records: CoordinatorRecord[] = [...group.offsets.values()].map((o) => ({ key: encodeOffsetKey(group.groupId, o.topic, o.partition), value: null }));
+    records.push({ key: encodeGroupKey(group.groupId), value: null });
+    group.deleting = true;
+    return this.runtime.write(group.groupId, { response: ErrorCode.NONE, records }, (failure) => {
+      group.deleting = false;
+      this.writeFailed(failure, group.groupId, failureMessage);
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    });
+  }
+
+  // ---- replay: the one way durable state changes, at load and after every write --------
+
+  /**
+   * Applies one `__consumer_offsets` record to memory. At start every stored record passes
+   * through here, oldest first; in operation every record passes through here once it is
+   * durable. A group record either completes the rebalance of its generation (its write is
+   * what makes the group Stable), or, when memory is behind it (loading), brings the group
+   * back as the record describes; a record that memory has already moved past changes nothing.
+   */
+  replay(record: CoordinatorRecord): void {
+    const key = decodeKey(record.key);
+    if (key.kind === 'offset') {
+      if (record.value === null) {
+        const group = this.groups.get(key.group);
+        group?.offsets.delete(group.offsetKey(key.topic, key.partition));
+        return;
+      }
+      const group = this.groupFor(key.group);
+      group.offsets.set(group.offsetKey(key.topic, key.partition), { topic: key.topic, partition: key.partition, committed: decodeOffsetValue(record.value) });
+      return;
+    }
+    if (record.value === null) {
+      this.forgetGroup(key.group);
+      return;
+    }
+    const stored = decodeGroupValue(record.value);
+    const group = this.groupFor(key.group);
+    if (stored.generation === group.generation && group.state === GroupState.COMPLETING_REBALANCE) {
+      this.completeRebalance(group, stored);
+      return;
+    }
+    if (stored.generation === group.generation && group.state === GroupState.STABLE && sameMemberIds(group, stored)) {
+      // A leader that sent SyncGroup twice in one generation: the later assignment was written last.
+      for (const m of stored.members) group.members.get(m.memberId)!.assignment = m.assignment;
+      return;
+    }
+    const behind = stored.generation > group.generation || (stored.generation === group.generation && group.state === GroupState.EMPTY && group.members.size === 0);
+    if (behind) this.loadGroup(group, stored);
+  }
+
+  /**
+   * Brings a group back as it was last written: a stable generation with its members and
+   * their assignments (as Kafka reloads groups), whose session timers start now, so members
+   * that keep heartbeating carry on without a rebalance and the others expire as usual.
+   */
+  private loadGroup(group: ClassicGroup, stored: StoredGroup): void {
+    for (const member of group.members.values()) this.scheduler.clearTimeout(member.sessionTimer);
+    group.members.clear();
+    group.staticMembers.clear();
+    group.generation = stored.generation;
+    group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
+    if (stored.members.length === 0 || stored.protocol === null) {
+      if (group.state !== GroupState.EMPTY) group.emptySince = this.scheduler.now();
+      group.protocol = null;
+      group.leader = null;
+      group.load(GroupState.EMPTY);
+      return;
+    }
+    group.protocol = stored.protocol;
+    for (const m of stored.members) {
+      group.members.set(m.memberId, {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        protocols: [{ name: stored.protocol, metadata: m.subscription }],
+        assignment: m.assignment,
+        awaitingJoin: undefined,
+        awaitingSync: undefined,
+        sessionTimer: undefined,
+      });
+      if (m.groupInstanceId !== null) group.staticMembers.set(m.groupInstanceId, m.memberId);
+    }
+    group.leader = stored.leader !== null && group.members.has(stored.leader) ? stored.leader : stored.members[0]!.memberId;
+    group.load(GroupState.STABLE);
+    for (const member of group.members.values()) this.touch(group, member);
+  }
+
+  /** The group record of a generation is durable: the assignments it carries are the members' now, and the group is Stable. */
+  private completeRebalance(group: ClassicGroup, stored: StoredGroup): void {
+    for (const member of group.members.values()) member.assignment = stored.members.find((m) => m.memberId === member.memberId)?.assignment ?? EMPTY_BYTES;
+    group.transitionTo(GroupState.STABLE);
+    this.logger.info({ group: group.groupId, generation: group.generation, protocol: group.protocol, assignments: assignmentSummary(group) }, 'group stable');
+    for (const member of group.members.values()) {
+      member.awaitingSync?.({ errorCode: ErrorCode.NONE, assignment: member.assignment });
+      member.awaitingSync = undefined;
+    }
+  }
+
+  /** A group tombstone: the group is Dead and forgotten (its offsets' own tombstones come with it). */
+  private forgetGroup(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return;
+    this.clearTimers(group);
+    for (const member of group.members.values()) {
+      member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
+      member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY_BYTES });
+    }
+    group.transitionTo(GroupState.DEAD);
+    this.groups.delete(groupId);
   }
 
   // ---- the rebalance state machine -----------------------------------------------------
 
   private addPendingMember(group: ClassicGroup, memberId: string, sessionTimeoutMs: number): void {
-    const timer = setTimeout(() => {
-      group.pendingMembers.delete(memberId);
-      if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
-    }, sessionTimeoutMs);
-    timer.unref();
+    const timer = this.scheduler
+      .setTimeout(() => {
+        group.pendingMembers.delete(memberId);
+        if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
+      }, sessionTimeoutMs)
+      .unref();
     group.pendingMembers.set(memberId, timer);
   }
 
@@ -382,7 +501,7 @@ export class GroupCoordinator {
   /** A static member rejoining under a new member id takes over the old one's place and assignment. */
   private replaceStaticMember(group: ClassicGroup, oldId: string, request: JoinRequest): Promise<JoinResult> | JoinResult {
     const old = group.members.get(oldId)!;
-    clearTimeout(old.sessionTimer);
+    this.scheduler.clearTimeout(old.sessionTimer);
     old.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
     old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: EMPTY_BYTES });
     group.members.delete(oldId);
@@ -408,7 +527,7 @@ export class GroupCoordinator {
 
   private awaitJoin(group: ClassicGroup, member: Member): Promise<JoinResult> {
     // While a join is parked the rebalance timeout governs the member, not its session.
-    clearTimeout(member.sessionTimer);
+    this.scheduler.clearTimeout(member.sessionTimer);
     member.sessionTimer = undefined;
     // A client that re-sends JoinGroup (after its own timeout) must still get an answer to the first one.
     member.awaitingJoin?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, member.memberId));
@@ -428,26 +547,26 @@ export class GroupCoordinator {
       }
     }
     const wasEmpty = group.state === GroupState.EMPTY;
-    group.state = GroupState.PREPARING_REBALANCE;
-    clearTimeout(group.rebalanceTimer);
+    group.transitionTo(GroupState.PREPARING_REBALANCE);
+    this.scheduler.clearTimeout(group.rebalanceTimer);
     this.logger.debug({ group: group.groupId, generation: group.generation, reason }, 'preparing rebalance');
     if (wasEmpty && this.settings.initialRebalanceDelayMs > 0) {
       // Kafka's InitialDelayedJoin: wait the delay, and again each time a member arrived
       // meanwhile, but never past the rebalance timeout, so a starting fleet joins as one.
       const delay = this.settings.initialRebalanceDelayMs;
-      const deadline = this.options.clock.now() + group.rebalanceTimeoutMs();
+      const deadline = this.scheduler.now() + group.rebalanceTimeoutMs();
       group.initialDelayRunning = true;
       group.joinedDuringDelay = false;
       const arm = (wait: number): void => {
-        group.rebalanceTimer = setTimeout(() => {
-          const remaining = deadline - this.options.clock.now();
+        group.rebalanceTimer = this.scheduler.setTimeout(() => {
+          const remaining = deadline - this.scheduler.now();
           if (group.joinedDuringDelay && remaining > 0) {
             group.joinedDuringDelay = false;
             arm(Math.min(delay, remaining));
             return;
           }
           group.initialDelayRunning = false;
-          group.rebalanceTimer = setTimeout(() => {
+          group.rebalanceTimer = this.scheduler.setTimeout(() => {
             this.completeJoin(group);
           }, Math.max(0, remaining));
           this.maybeCompleteJoin(group);
@@ -456,7 +575,7 @@ export class GroupCoordinator {
       arm(Math.min(delay, group.rebalanceTimeoutMs()));
       return;
     }
-    group.rebalanceTimer = setTimeout(() => {
+    group.rebalanceTimer = this.scheduler.setTimeout(() => {
       this.completeJoin(group);
     }, group.rebalanceTimeoutMs());
     this.maybeCompleteJoin(group);
@@ -470,7 +589,7 @@ export class GroupCoordinator {
   /** Ends the join phase: members that did not rejoin are dropped, the generation moves on. */
   private completeJoin(group: ClassicGroup): void {
     if (group.state !== GroupState.PREPARING_REBALANCE) return;
-    clearTimeout(group.rebalanceTimer);
+    this.scheduler.clearTimeout(group.rebalanceTimer);
     group.rebalanceTimer = undefined;
     group.initialDelayRunning = false;
     for (const member of [...group.members.values()]) {
@@ -483,7 +602,7 @@ export class GroupCoordinator {
     }
     group.protocol = group.selectProtocol();
     if (group.leader === null || !group.members.has(group.leader)) group.leader = group.members.keys().next().value!;
-    group.state = GroupState.COMPLETING_REBALANCE;
+    group.transitionTo(GroupState.COMPLETING_REBALANCE);
     const everyone = [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: group.metadataFor(m) }));
     this.logger.debug({ group: group.groupId, generation: group.generation, members: everyone.length, leader: group.leader }, 'rebalance: members joined');
     for (const member of group.members.values()) {
@@ -502,34 +621,26 @@ export class GroupCoordinator {
     }
   }
 
-  private async completeSync(group: ClassicGroup, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<void> {
+  /**
+   * The leader's SyncGroup: write the generation with its assignments. Its replay makes the
+   * group Stable and answers every waiting SyncGroup; a failed write answers them with the
+   * error and starts another rebalance.
+   */
+  private completeSync(group: ClassicGroup, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<void> {
     const generation = group.generation;
-    for (const member of group.members.values()) {
-      member.assignment = assignments.find((a) => a.memberId === member.memberId)?.assignment ?? EMPTY_BYTES;
-    }
-    let errorCode: number = ErrorCode.NONE;
-    try {
-      await this.writeGroup(group);
-    } catch (error) {
-      this.logger.error({ err: error, group: group.groupId }, 'group metadata could not be written');
+    const assignmentOf = (member: Member): Buffer => assignments.find((a) => a.memberId === member.memberId)?.assignment ?? EMPTY_BYTES;
+    return this.runtime.write(group.groupId, { response: undefined, records: [this.groupRecord(group, assignmentOf)] }, (failure) => {
+      this.writeFailed(failure, group.groupId, 'group metadata could not be written');
+      // A member may have left, or a new rebalance begun, while the write was in flight.
+      if (group.generation !== generation || group.state !== GroupState.COMPLETING_REBALANCE) return;
       // Too large will never fit, so it must not look retriable (Kafka answers UNKNOWN_SERVER_ERROR).
-      const tooLarge = error instanceof LogError && error.code === LogErrorCode.BATCH_TOO_LARGE;
-      errorCode = tooLarge ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
-    // A member may have left, or a new rebalance begun, while the write was in flight.
-    if (group.generation !== generation || group.state !== GroupState.COMPLETING_REBALANCE) return;
-    if (errorCode === ErrorCode.NONE) {
-      group.state = GroupState.STABLE;
-      this.logger.info(
-        { group: group.groupId, generation, protocol: group.protocol, assignments: assignmentSummary(group) },
-        'group stable',
-      );
-    }
-    for (const member of group.members.values()) {
-      member.awaitingSync?.({ errorCode, assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY_BYTES });
-      member.awaitingSync = undefined;
-    }
-    if (errorCode !== ErrorCode.NONE) this.prepareRebalance(group, 'group metadata write failed');
+      const errorCode = coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR);
+      for (const member of group.members.values()) {
+        member.awaitingSync?.({ errorCode, assignment: EMPTY_BYTES });
+        member.awaitingSync = undefined;
+      }
+      this.prepareRebalance(group, 'group metadata write failed');
+    });
   }
 
   private removeMember(group: ClassicGroup, member: Member, reason: string): void {
@@ -542,7 +653,7 @@ export class GroupCoordinator {
   }
 
   private dropMember(group: ClassicGroup, member: Member): void {
-    clearTimeout(member.sessionTimer);
+    this.scheduler.clearTimeout(member.sessionTimer);
     group.members.delete(member.memberId);
     if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) {
       group.staticMembers.delete(member.groupInstanceId);
@@ -551,24 +662,36 @@ export class GroupCoordinator {
   }
 
   private becomeEmpty(group: ClassicGroup): void {
-    group.state = GroupState.EMPTY;
+    group.transitionTo(GroupState.EMPTY);
     group.protocol = null;
     group.leader = null;
-    group.emptySince = this.options.clock.now();
+    group.emptySince = this.scheduler.now();
     this.logger.info({ group: group.groupId, generation: group.generation }, 'group empty');
-    this.writeGroup(group).catch((error: unknown) => {
-      this.logger.error({ err: error, group: group.groupId }, 'group metadata could not be written');
+    // Written so that a restart brings the group back empty at this generation, not as the last Stable one.
+    void this.runtime.write(group.groupId, { response: undefined, records: [this.groupRecord(group, () => EMPTY_BYTES)] }, (failure) => {
+      this.writeFailed(failure, group.groupId, 'group metadata could not be written');
     });
   }
 
   /** Restarts the member's session: it must send another heartbeat (or join, sync, commit) within its session timeout. */
   private touch(group: ClassicGroup, member: Member): void {
-    clearTimeout(member.sessionTimer);
+    this.scheduler.clearTimeout(member.sessionTimer);
     if (member.awaitingJoin !== undefined || this.closed) return;
-    member.sessionTimer = setTimeout(() => {
-      if (group.members.get(member.memberId) === member) this.removeMember(group, member, `session timed out after ${member.sessionTimeoutMs} ms`);
-    }, member.sessionTimeoutMs);
-    member.sessionTimer.unref();
+    member.sessionTimer = this.scheduler
+      .setTimeout(() => {
+        if (group.members.get(member.memberId) === member) this.removeMember(group, member, `session timed out after ${member.sessionTimeoutMs} ms`);
+      }, member.sessionTimeoutMs)
+      .unref();
+  }
+
+  private clearTimers(group: ClassicGroup): void {
+    this.scheduler.clearTimeout(group.rebalanceTimer);
+    for (const timer of group.pendingMembers.values()) this.scheduler.clearTimeout(timer);
+    for (const member of group.members.values()) this.scheduler.clearTimeout(member.sessionTimer);
+  }
+
+  private writeFailed(failure: WriteFailure, groupId: string, message: string): void {
+    this.logger.error({ err: failure.fault ?? failure.message, errorCode: failure.errorCode, group: groupId }, message);
   }
 
   /**
@@ -588,7 +711,7 @@ export class GroupCoordinator {
     const group = this.groups.get(ref.groupId);
     // Commits from outside the group protocol (generation -1, no member): admin tools and assign() users.
     if (ref.generationId < 0 && ref.memberId === '') {
-      return group === undefined || group.state === GroupState.EMPTY ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+      return group === undefined || (group.state === GroupState.EMPTY && !group.gone) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
     }
     if (group === undefined) return ErrorCode.ILLEGAL_GENERATION;
     const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
@@ -618,21 +741,22 @@ export class GroupCoordinator {
   private groupFor(groupId: string): ClassicGroup {
     let group = this.groups.get(groupId);
     if (group === undefined) {
-      group = new ClassicGroup(groupId, this.options.clock.now());
+      group = new ClassicGroup(groupId, this.scheduler.now());
       this.groups.set(groupId, group);
     }
     return group;
   }
 
-  // ---- persistence ---------------------------------------------------------------------
+  // ---- records -------------------------------------------------------------------------
 
-  private writeGroup(group: ClassicGroup): Promise<void> {
+  /** The group's record for its current generation, with each member's assignment as `assignmentOf` gives it. */
+  private groupRecord(group: ClassicGroup, assignmentOf: (member: Member) => Buffer): CoordinatorRecord {
     const value = encodeGroupValue({
       protocolType: group.protocolType ?? '',
       generation: group.generation,
       protocol: group.protocol,
       leader: group.leader,
-      stateTimestamp: BigInt(this.options.clock.now()),
+      stateTimestamp: BigInt(this.scheduler.now()),
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
@@ -641,90 +765,26 @@ export class GroupCoordinator {
         rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         sessionTimeoutMs: m.sessionTimeoutMs,
         subscription: group.metadataFor(m),
-        assignment: m.assignment,
+        assignment: assignmentOf(m),
       })),
     });
-    return this.options.offsetsTopic.append(group.groupId, [{ key: encodeGroupKey(group.groupId), value }], BigInt(this.options.clock.now()));
-  }
-
-  private async writeTombstones(group: ClassicGroup, offsets: readonly { topic: string; partition: number }[], includeGroup: boolean): Promise<void> {
-    const records = offsets.map((o) => ({ key: encodeOffsetKey(group.groupId, o.topic, o.partition), value: null }));
-    if (includeGroup) records.push({ key: encodeGroupKey(group.groupId), value: null });
-    if (records.length === 0) return;
-    await this.options.offsetsTopic.append(group.groupId, records, BigInt(this.options.clock.now()));
-  }
-
-  private restore(group: ClassicGroup, stored: StoredGroup, now: number): void {
-    restoreInto(group, stored, now);
-    for (const member of group.members.values()) this.touch(group, member);
-  }
-
-  private load(): void {
-    const now = this.options.clock.now();
-    let records = 0;
-    let damaged = 0;
-    const storedGroups = new Map<string, StoredGroup>();
-    this.options.offsetsTopic.replay((keyBytes, value) => {
-      records++;
-      try {
-        const key = decodeKey(keyBytes);
-        if (key.kind === 'offset') {
-          const group = this.groupFor(key.group);
-          const slot = group.offsetKey(key.topic, key.partition);
-          if (value === null) group.offsets.delete(slot);
-          else group.offsets.set(slot, { topic: key.topic, partition: key.partition, committed: decodeOffsetValue(value) });
-          return;
-        }
-        if (value === null) {
-          this.groups.delete(key.group);
-          storedGroups.delete(key.group);
-          return;
-        }
-        storedGroups.set(key.group, decodeGroupValue(value));
-        this.groupFor(key.group);
-      } catch (error) {
-        damaged++;
-        if (damaged === 1) this.logger.warn({ err: error }, 'skipping an unreadable __consumer_offsets record');
-      }
-    });
-    for (const [groupId, stored] of storedGroups) {
-      const group = this.groups.get(groupId);
-      if (group !== undefined) this.restore(group, stored, now);
-    }
-    this.logger.info({ groups: this.groups.size, records, damaged }, 'loaded consumer groups from __consumer_offsets');
+    return { key: encodeGroupKey(group.groupId), value };
   }
 }
 
 /**
- * Brings a group back as it was last written: a stable generation with its members and
- * their assignments (as Kafka reloads groups), whose session timers start now, so members
- * that keep heartbeating carry on without a rebalance and the others expire as usual.
+ * The error a client gets when a coordinator write failed (Kafka's GroupCoordinatorService
+ * rules, on one node): records too large for the topic will never fit, so they get
+ * `tooLarge` (never retriable); everything else is a coordinator that cannot write now,
+ * which the client retries.
  */
-function restoreInto(group: ClassicGroup, stored: StoredGroup, now: number): void {
-  group.generation = stored.generation;
-  group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
-  group.emptySince = now;
-  if (stored.members.length === 0 || stored.protocol === null) return;
-  group.protocol = stored.protocol;
-  group.leader = stored.leader;
-  for (const m of stored.members) {
-    group.members.set(m.memberId, {
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      clientId: m.clientId,
-      clientHost: m.clientHost,
-      sessionTimeoutMs: m.sessionTimeoutMs,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-      protocols: [{ name: stored.protocol, metadata: m.subscription }],
-      assignment: m.assignment,
-      awaitingJoin: undefined,
-      awaitingSync: undefined,
-      sessionTimer: undefined,
-    });
-    if (m.groupInstanceId !== null) group.staticMembers.set(m.groupInstanceId, m.memberId);
-  }
-  if (group.leader === null || !group.members.has(group.leader)) group.leader = stored.members[0]!.memberId;
-  group.state = GroupState.STABLE;
+function coordinatorWriteError(failure: WriteFailure, tooLarge: number): number {
+  if (failure.errorCode === ErrorCode.MESSAGE_TOO_LARGE || failure.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE) return tooLarge;
+  return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+}
+
+function sameMemberIds(group: ClassicGroup, stored: StoredGroup): boolean {
+  return stored.members.length === group.members.size && stored.members.every((m) => group.members.has(m.memberId));
 }
 
 function joinError(errorCode: number, memberId: string): JoinResult {

@@ -1,5 +1,9 @@
+import { ErrorCode } from '../../core/protocol/index.ts';
 import { decodeRecordBatch, encodeRecordBatch, isControlBatch, iterateBatches } from '../../core/records/index.ts';
+import type { PartitionWatch } from '../fetch/partition-watch.ts';
+import { storageFailure } from '../handlers/storage-errors.ts';
 import type { TopicManager, TopicResult } from '../topics/topic-manager.ts';
+import type { CoordinatorLog, CoordinatorRecord, WriteOutcome } from './coordinator-runtime.ts';
 import { offsetsPartitionFor } from './offsets-records.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -13,6 +17,8 @@ export interface OffsetsTopicOptions {
   readonly partitions: number;
   /** offsets.topic.segment.bytes: small, so compaction (which skips the active segment) has work to do. */
   readonly segmentBytes: number;
+  /** Wakes fetches that wait on `__consumer_offsets` (tools that read it), as Produce does. */
+  readonly watch: PartitionWatch;
 }
 
 /**
@@ -20,7 +26,7 @@ export interface OffsetsTopicOptions {
  * group. Created on first use, as Kafka does; a write resolves once it is durable, so a
  * commit that was acknowledged survives a crash.
  */
-export class OffsetsTopic {
+export class OffsetsTopic implements CoordinatorLog {
   private readonly options: OffsetsTopicOptions;
 
   constructor(options: OffsetsTopicOptions) {
@@ -46,19 +52,35 @@ export class OffsetsTopic {
     return offsetsPartitionFor(group, count);
   }
 
-  /** Appends records for one group in one batch and resolves once they are durable. */
-  async append(group: string, records: readonly { key: Buffer; value: Buffer | null }[], timestamp: bigint): Promise<void> {
+  /**
+   * Appends records for one group in one batch, through the same partition write path as
+   * Produce, and resolves once they are durable; a failure is a Kafka error value.
+   */
+  async append(group: string, records: readonly CoordinatorRecord[], timestamp: bigint): Promise<WriteOutcome> {
     const created = this.ensure();
-    if (!created.ok) throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.message}`);
-    const handle = this.options.topics.partition(OFFSETS_TOPIC, this.partitionFor(group));
-    if (handle === undefined) throw new Error(`${OFFSETS_TOPIC} partition ${this.partitionFor(group)} is offline`);
+    if (!created.ok) return { ok: false, errorCode: created.errorCode, message: `cannot create ${OFFSETS_TOPIC}: ${created.message}`, fault: undefined };
+    const partition = this.partitionFor(group);
+    const handle = this.options.topics.partition(OFFSETS_TOPIC, partition);
+    if (handle === undefined) {
+      return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `${OFFSETS_TOPIC} partition ${partition} is offline`, fault: undefined };
+    }
     const batch = encodeRecordBatch(records.map((r) => ({ timestamp, key: r.key, value: r.value })));
-    const info = handle.log.append(batch, { origin: 'internal' });
-    await handle.log.waitDurable(info.lastOffset);
+    const appended = this.options.topics.append(handle, batch, { origin: 'internal', producerBatches: [], watch: this.options.watch });
+    if (appended.kind === 'rejected') return { ok: false, errorCode: appended.errorCode, message: appended.message, fault: appended.fault };
+    // Internal batches carry no producer id, so they are never a producer's duplicate.
+    if (appended.kind === 'duplicate') return { ok: true };
+    try {
+      await appended.durable;
+    } catch (error) {
+      const failure = storageFailure(error, ErrorCode.KAFKA_STORAGE_ERROR);
+      return { ok: false, errorCode: failure.errorCode, message: failure.message, fault: error };
+    }
+    return { ok: true };
   }
 
   /** Calls `visit` for every record of every partition, oldest first, so later records win. */
-  replay(visit: (key: Buffer, value: Buffer | null) => void): void {
+  read(visit: (record: CoordinatorRecord) => void): void {
+    if (!this.exists()) return;
     for (const handle of this.options.topics.partitionsOf(OFFSETS_TOPIC)) {
       const { log } = handle;
       let offset = log.logStartOffset;
@@ -70,7 +92,7 @@ export class OffsetsTopic {
           const batch = decodeRecordBatch(records, pos);
           offset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
           if (isControlBatch(batch.header.attributes)) continue;
-          for (const record of batch.records) if (record.key !== null) visit(record.key, record.value);
+          for (const record of batch.records) if (record.key !== null) visit({ key: record.key, value: record.value });
         }
       }
     }

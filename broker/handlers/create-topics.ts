@@ -1,16 +1,27 @@
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { Handler } from './handler.ts';
+import { manualAssignmentProblem, replicationFactorProblem } from './replica-assignment.ts';
+import type { AssignmentProblem } from './replica-assignment.ts';
 
-/** CreateTopics: replication factor and manual assignments must fit this single broker. */
+/**
+ * CreateTopics: replication factor and manual assignments must fit this single broker. The
+ * checks and their order and messages are the Kafka controller's, so a tool sees the refusal
+ * it would see from Kafka.
+ */
 export function createTopicsHandler(broker: BrokerContext): Handler<typeof ApiKey.CREATE_TOPICS> {
   return {
     apiKey: ApiKey.CREATE_TOPICS,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {
+      const brokers = new Set([broker.config.nodeId]);
       const topics = request.topics.map((topic) => {
-        const problem = singleBrokerProblem(broker.config.nodeId, topic.replicationFactor, topic.assignments);
+        // Kafka answers every copy of a name given twice in one request with INVALID_REQUEST.
+        if (request.topics.filter((other) => other.name === topic.name).length > 1) {
+          return { name: topic.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' };
+        }
+        const problem = topicProblem(brokers, topic.numPartitions, topic.replicationFactor, topic.assignments);
         if (problem !== undefined) return { name: topic.name, errorCode: problem.errorCode, errorMessage: problem.message };
         const partitions = topic.assignments.length > 0 ? topic.assignments.length : topic.numPartitions;
         const result = broker.topics.create(topic.name, partitions, topic.configs, request.validateOnly);
@@ -23,24 +34,39 @@ export function createTopicsHandler(broker: BrokerContext): Handler<typeof ApiKe
   };
 }
 
-function singleBrokerProblem(
-  nodeId: number,
+function topicProblem(
+  brokers: ReadonlySet<number>,
+  numPartitions: number,
   replicationFactor: number,
   assignments: readonly { partitionIndex: number; brokerIds: readonly number[] }[],
-): { errorCode: number; message: string } | undefined {
-  if (replicationFactor !== -1 && replicationFactor !== 1 && assignments.length === 0) {
-    return {
-      errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-      message: `Replication factor ${replicationFactor} is larger than the 1 available broker; use 1 (or -1 for the default).`,
-    };
+): AssignmentProblem | undefined {
+  if (assignments.length === 0) {
+    const factor = replicationFactorProblem(replicationFactor, brokers.size);
+    if (factor !== undefined) return factor;
+    if (numPartitions === 0 || numPartitions < -1) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, message: 'Number of partitions was set to an invalid non-positive value.' };
+    }
+    return undefined;
   }
-  for (const [i, assignment] of assignments.entries()) {
-    if (assignment.partitionIndex !== i) {
-      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Assignments must list partitions 0..n-1 in order; entry ${i} is for partition ${assignment.partitionIndex}.` };
+  if (replicationFactor !== -1) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, message: 'A manual partition assignment was specified, but replication factor was not set to -1.' };
+  }
+  if (numPartitions !== -1) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, message: 'A manual partition assignment was specified, but numPartitions was not set to -1.' };
+  }
+  const partitions = new Set<number>();
+  let replicas: number | undefined;
+  for (const assignment of assignments) {
+    if (partitions.has(assignment.partitionIndex)) {
+      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Found multiple manual partition assignments for partition ${assignment.partitionIndex}` };
     }
-    if (assignment.brokerIds.length !== 1 || assignment.brokerIds[0] !== nodeId) {
-      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: `Partition ${i} must be assigned to broker ${nodeId}, the only broker.` };
-    }
+    const problem = manualAssignmentProblem(assignment.brokerIds, brokers, replicas);
+    if (problem !== undefined) return problem;
+    replicas = assignment.brokerIds.length;
+    partitions.add(assignment.partitionIndex);
+  }
+  for (let i = 0; i < partitions.size; i++) {
+    if (!partitions.has(i)) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, message: 'partitions should be a consecutive 0-based integer sequence' };
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import type { DelayedFetches } from '../fetch/delayed-fetches.ts';
 import { ReadBufferPool } from '../fetch/read-buffer-pool.ts';
 import { withAfterSend } from './handler.ts';
 import type { Handler, HandlerOutcome } from './handler.ts';
+import { storageErrorCode } from './storage-errors.ts';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 type TopicData = FetchResponse['responses'][number];
@@ -121,7 +122,7 @@ function readPartition(
       return empty(partition, ErrorCode.OFFSET_OUT_OF_RANGE, log.highWatermark, log.logStartOffset);
     }
     broker.logger.error({ err: error, topic, partition, offset }, 'fetch read failed');
-    return empty(partition, ErrorCode.KAFKA_STORAGE_ERROR, highWatermark, log.logStartOffset);
+    return empty(partition, storageErrorCode(error, ErrorCode.KAFKA_STORAGE_ERROR), highWatermark, log.logStartOffset);
   }
 }
 

@@ -1,5 +1,3 @@
-import { LogError, LogErrorCode } from '../../core/log/index.ts';
-import type { AppendInfo } from '../../core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { ProduceResponse } from '../../core/protocol/index.ts';
 import { Attributes, BatchLayout } from '../../core/records/index.ts';
@@ -78,27 +76,20 @@ function produceToPartition(
   if (batches === 'transactional') {
     return failed(partition, ErrorCode.INVALID_TXN_STATE, 'transactional batches need a transaction, which this broker does not coordinate');
   }
-  const { log } = handle;
-  const idempotent = batches.some((batch) => batch.producerId >= 0n);
-  const check = idempotent ? handle.producers.state.prepare(batches, log.logEndOffset) : undefined;
-  if (check?.kind === 'error') return failed(partition, check.errorCode, check.message);
-  if (check?.kind === 'duplicate') {
-    if (acks === ACKS_ALL) durable.push(log.waitDurable(check.lastOffset));
-    return succeeded(partition, check.firstOffset, -1n, log.logStartOffset);
+  // The one partition write path, shared with the broker's own writes (__consumer_offsets).
+  const appended = broker.topics.append(handle, records, { origin: 'client', producerBatches: batches, watch: broker.watch });
+  if (appended.kind === 'rejected') {
+    if (appended.fault !== undefined) broker.logger.error({ err: appended.fault, topic, partition }, 'append failed');
+    return failed(partition, appended.errorCode, appended.message);
   }
-  let info: AppendInfo;
-  try {
-    info = log.append(records, { origin: 'client' });
-  } catch (error) {
-    return appendFailed(broker, topic, partition, error);
+  if (appended.kind === 'duplicate') {
+    if (acks === ACKS_ALL) durable.push(handle.log.waitDurable(appended.lastOffset));
+    return succeeded(partition, appended.firstOffset, -1n, handle.log.logStartOffset);
   }
-  check?.commit();
-  const synced = log.waitDurable(info.lastOffset).then(() => {
-    broker.watch.notify(topic, partition);
-  });
-  if (acks === ACKS_ALL) durable.push(synced);
+  const { info } = appended;
+  if (acks === ACKS_ALL) durable.push(appended.durable);
   else {
-    synced.catch((error: unknown) => {
+    appended.durable.catch((error: unknown) => {
       broker.logger.error({ err: error, topic, partition }, 'flush failed');
     });
   }
@@ -142,26 +133,6 @@ function producerBatchesOf(records: Buffer): ProducerBatch[] | 'transactional' {
     pos += size;
   }
   return out;
-}
-
-const LOG_ERROR_CODES: Readonly<Record<string, number>> = {
-  [LogErrorCode.CORRUPT_BATCH]: ErrorCode.CORRUPT_MESSAGE,
-  [LogErrorCode.INVALID_BATCH]: ErrorCode.INVALID_RECORD,
-  [LogErrorCode.BATCH_TOO_LARGE]: ErrorCode.MESSAGE_TOO_LARGE,
-  [LogErrorCode.LOG_CLOSED]: ErrorCode.NOT_LEADER_OR_FOLLOWER,
-  [LogErrorCode.IO_FAILED]: ErrorCode.KAFKA_STORAGE_ERROR,
-};
-
-function appendFailed(broker: BrokerContext, topic: string, partition: number, error: unknown): PartitionResponse {
-  if (error instanceof LogError) {
-    const code = LOG_ERROR_CODES[error.code];
-    if (code !== undefined) {
-      if (code === ErrorCode.KAFKA_STORAGE_ERROR) broker.logger.error({ err: error, topic, partition }, 'append failed');
-      return failed(partition, code, error.message);
-    }
-  }
-  broker.logger.error({ err: error, topic, partition }, 'append failed');
-  return failed(partition, ErrorCode.UNKNOWN_SERVER_ERROR, error instanceof Error ? error.message : String(error));
 }
 
 function succeeded(index: number, baseOffset: bigint, logAppendTimeMs: bigint, logStartOffset: bigint): PartitionResponse {

@@ -1,5 +1,5 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { DEFAULT_LOG_CONFIG, LogError, LogErrorCode } from '../../core/log/index.ts';
+import { DEFAULT_LOG_CONFIG, FlushPolicy, LogError, LogErrorCode } from '../../core/log/index.ts';
 import type { LogConfig } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
 import { ajv, describeAjvError, fieldName } from '../../core/base/index.ts';
@@ -12,10 +12,21 @@ import { ajv, describeAjvError, fieldName } from '../../core/base/index.ts';
  */
 
 const INT32_MAX = 2_147_483_647;
+/** Kafka's Long.MAX_VALUE, the "never" of its time and count configs. */
+export const LONG_MAX = '9223372036854775807';
+
+// Kafka's ThrottledReplicaListValidator: "*" or partition:broker pairs.
+const THROTTLED_REPLICAS = {
+  type: 'array',
+  items: { type: 'string', pattern: '^(\\*|[0-9]+:[0-9]+)$' },
+} as const;
 
 /**
- * Integer properties bounded by INT32_MAX are Kafka INTs, other integers are LONGs (their
- * 64-bit range is checked on the decimal string, since a double cannot hold it exactly).
+ * Every topic-level config Kafka 3.x defines (LogConfig), in name order, which is the order
+ * kafka-configs prints them in. Integer properties with a `maximum` or an `enum` are Kafka INTs, the
+ * others LONGs (their 64-bit range is checked on the decimal string, since a double cannot
+ * hold it exactly). No `default` keywords: the shared ajv fills defaults in, and a stored
+ * override set must hold only what was set; Kafka's defaults are in TOPIC_CONFIG_META.
  */
 export const TOPIC_CONFIG_SCHEMA = {
   type: 'object',
@@ -27,19 +38,47 @@ export const TOPIC_CONFIG_SCHEMA = {
       items: { type: 'string', enum: ['compact', 'delete'] },
       minItems: 1,
     },
+    'compression.gzip.level': { type: 'integer', enum: [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    'compression.lz4.level': { type: 'integer', minimum: 1, maximum: 17 },
+    'compression.type': { type: 'string', enum: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
+    'compression.zstd.level': { type: 'integer', minimum: -131_072, maximum: 22 },
     'delete.retention.ms': { type: 'integer', minimum: 0 },
+    'file.delete.delay.ms': { type: 'integer', minimum: 0 },
+    'flush.messages': { type: 'integer', minimum: 1 },
+    'flush.ms': { type: 'integer', minimum: 0 },
+    'follower.replication.throttled.replicas': THROTTLED_REPLICAS,
+    'index.interval.bytes': { type: 'integer', minimum: 0, maximum: INT32_MAX },
+    'leader.replication.throttled.replicas': THROTTLED_REPLICAS,
+    'local.retention.bytes': { type: 'integer', minimum: -2 },
+    'local.retention.ms': { type: 'integer', minimum: -2 },
+    'max.compaction.lag.ms': { type: 'integer', minimum: 1 },
     // Kafka allows 0, but no batch fits below the 61-byte batch header and the log refuses
     // such a config (resolveLogConfig), so it is refused here, where the client hears why.
     'max.message.bytes': { type: 'integer', minimum: 61, maximum: INT32_MAX },
+    'message.downconversion.enable': { type: 'boolean' },
+    // Kafka's MetadataVersion names; ignored since 3.0 (every batch is v2), but still accepted.
+    'message.format.version': { type: 'string', pattern: '^(0\\.(8\\.[0-2]|9\\.0|10\\.[0-2]|11\\.0)|[1-3]\\.[0-9]+)(-IV[0-9]+)?$' },
+    'message.timestamp.after.max.ms': { type: 'integer', minimum: 0 },
+    'message.timestamp.before.max.ms': { type: 'integer', minimum: 0 },
+    'message.timestamp.difference.max.ms': { type: 'integer', minimum: 0 },
     'message.timestamp.type': { type: 'string', enum: ['CreateTime', 'LogAppendTime'] },
     'min.cleanable.dirty.ratio': { type: 'number', minimum: 0, maximum: 1 },
     'min.compaction.lag.ms': { type: 'integer', minimum: 0 },
     'min.insync.replicas': { type: 'integer', minimum: 1, maximum: INT32_MAX },
+    preallocate: { type: 'boolean' },
+    'remote.log.copy.disable': { type: 'boolean' },
+    'remote.log.delete.on.disable': { type: 'boolean' },
+    'remote.storage.enable': { type: 'boolean' },
+    // Kafka accepts any long here; the log treats every negative value as "no limit", so
+    // only -1 is stored for it.
     'retention.bytes': { type: 'integer', minimum: -1 },
     'retention.ms': { type: 'integer', minimum: -1 },
     // Kafka's floor; index entries hold int32 positions, hence the ceiling.
     'segment.bytes': { type: 'integer', minimum: 14, maximum: INT32_MAX },
+    'segment.index.bytes': { type: 'integer', minimum: 4, maximum: INT32_MAX },
+    'segment.jitter.ms': { type: 'integer', minimum: 0 },
     'segment.ms': { type: 'integer', minimum: 1 },
+    'unclean.leader.election.enable': { type: 'boolean' },
   },
 } as const satisfies JSONSchema;
 
@@ -49,16 +88,104 @@ export type TopicConfigName = keyof typeof TOPIC_CONFIG_SCHEMA.properties;
 /** The stored form: validated, normalised values keyed by Kafka config name. */
 export type TopicConfigs = Readonly<Record<string, string>>;
 
+/**
+ * What Kafka says about each config beyond its value rules: its default, and the broker
+ * configs it inherits from (Kafka's synonyms, most specific first, each with the default
+ * Kafka's broker gives it, or null when it has none and falls through to the next).
+ */
+interface ConfigMeta {
+  readonly kafkaDefault: string;
+  readonly synonyms: readonly (readonly [name: string, kafkaDefault: string | null])[];
+}
+
+export const TOPIC_CONFIG_META: Readonly<Record<TopicConfigName, ConfigMeta>> = {
+  'cleanup.policy': { kafkaDefault: 'delete', synonyms: [['log.cleanup.policy', 'delete']] },
+  'compression.gzip.level': { kafkaDefault: '-1', synonyms: [['compression.gzip.level', '-1']] },
+  'compression.lz4.level': { kafkaDefault: '9', synonyms: [['compression.lz4.level', '9']] },
+  'compression.type': { kafkaDefault: 'producer', synonyms: [['compression.type', 'producer']] },
+  'compression.zstd.level': { kafkaDefault: '3', synonyms: [['compression.zstd.level', '3']] },
+  'delete.retention.ms': { kafkaDefault: '86400000', synonyms: [['log.cleaner.delete.retention.ms', '86400000']] },
+  'file.delete.delay.ms': { kafkaDefault: '60000', synonyms: [['log.segment.delete.delay.ms', '60000']] },
+  'flush.messages': { kafkaDefault: LONG_MAX, synonyms: [['log.flush.interval.messages', LONG_MAX]] },
+  'flush.ms': { kafkaDefault: LONG_MAX, synonyms: [['log.flush.interval.ms', null], ['log.flush.scheduler.interval.ms', LONG_MAX]] },
+  'follower.replication.throttled.replicas': { kafkaDefault: '', synonyms: [] },
+  'index.interval.bytes': { kafkaDefault: '4096', synonyms: [['log.index.interval.bytes', '4096']] },
+  'leader.replication.throttled.replicas': { kafkaDefault: '', synonyms: [] },
+  'local.retention.bytes': { kafkaDefault: '-2', synonyms: [['log.local.retention.bytes', '-2']] },
+  'local.retention.ms': { kafkaDefault: '-2', synonyms: [['log.local.retention.ms', '-2']] },
+  'max.compaction.lag.ms': { kafkaDefault: LONG_MAX, synonyms: [['log.cleaner.max.compaction.lag.ms', LONG_MAX]] },
+  'max.message.bytes': { kafkaDefault: '1048588', synonyms: [['message.max.bytes', '1048588']] },
+  'message.downconversion.enable': { kafkaDefault: 'true', synonyms: [['log.message.downconversion.enable', 'true']] },
+  'message.format.version': { kafkaDefault: '3.0-IV1', synonyms: [['log.message.format.version', '3.0-IV1']] },
+  'message.timestamp.after.max.ms': { kafkaDefault: LONG_MAX, synonyms: [['log.message.timestamp.after.max.ms', LONG_MAX]] },
+  'message.timestamp.before.max.ms': { kafkaDefault: LONG_MAX, synonyms: [['log.message.timestamp.before.max.ms', LONG_MAX]] },
+  'message.timestamp.difference.max.ms': { kafkaDefault: LONG_MAX, synonyms: [['log.message.timestamp.difference.max.ms', LONG_MAX]] },
+  'message.timestamp.type': { kafkaDefault: 'CreateTime', synonyms: [['log.message.timestamp.type', 'CreateTime']] },
+  'min.cleanable.dirty.ratio': { kafkaDefault: '0.5', synonyms: [['log.cleaner.min.cleanable.ratio', '0.5']] },
+  'min.compaction.lag.ms': { kafkaDefault: '0', synonyms: [['log.cleaner.min.compaction.lag.ms', '0']] },
+  'min.insync.replicas': { kafkaDefault: '1', synonyms: [['min.insync.replicas', '1']] },
+  preallocate: { kafkaDefault: 'false', synonyms: [['log.preallocate', 'false']] },
+  'remote.log.copy.disable': { kafkaDefault: 'false', synonyms: [] },
+  'remote.log.delete.on.disable': { kafkaDefault: 'false', synonyms: [] },
+  'remote.storage.enable': { kafkaDefault: 'false', synonyms: [] },
+  'retention.bytes': { kafkaDefault: '-1', synonyms: [['log.retention.bytes', '-1']] },
+  'retention.ms': { kafkaDefault: '604800000', synonyms: [['log.retention.ms', null], ['log.retention.minutes', null], ['log.retention.hours', '168']] },
+  'segment.bytes': { kafkaDefault: '1073741824', synonyms: [['log.segment.bytes', '1073741824']] },
+  'segment.index.bytes': { kafkaDefault: '10485760', synonyms: [['log.index.size.max.bytes', '10485760']] },
+  'segment.jitter.ms': { kafkaDefault: '0', synonyms: [['log.roll.jitter.ms', null], ['log.roll.jitter.hours', '0']] },
+  'segment.ms': { kafkaDefault: '604800000', synonyms: [['log.roll.ms', null], ['log.roll.hours', '168']] },
+  'unclean.leader.election.enable': { kafkaDefault: 'false', synonyms: [['unclean.leader.election.enable', 'false']] },
+};
+
+/**
+ * Configs Brook accepts, stores and describes but that change nothing on a single node:
+ * they are about replicas, tiered storage, old message formats or file-system tuning.
+ */
+export const STORED_ONLY_CONFIGS: readonly TopicConfigName[] = Object.freeze([
+  'compression.gzip.level',
+  'compression.lz4.level',
+  'compression.zstd.level',
+  'file.delete.delay.ms',
+  'follower.replication.throttled.replicas',
+  'leader.replication.throttled.replicas',
+  'local.retention.bytes',
+  'local.retention.ms',
+  'max.compaction.lag.ms',
+  'message.downconversion.enable',
+  'message.format.version',
+  'preallocate',
+  'remote.log.copy.disable',
+  'remote.log.delete.on.disable',
+  'remote.storage.enable',
+  'segment.index.bytes',
+  'segment.jitter.ms',
+  'unclean.leader.election.enable',
+]);
+
 /** Failures carry the wire error code a handler should answer with. */
 export type TopicConfigResult =
   | { ok: true; configs: Record<string, string> }
   | { ok: false; message: string; errorCode: typeof ErrorCode.INVALID_CONFIG | typeof ErrorCode.INVALID_REQUEST };
 
+/**
+ * Where a described value comes from, as Kafka's ConfigSource says it: the topic's override,
+ * the broker's config file or flags (a value other than Kafka's default), or Kafka's default.
+ */
+export type TopicConfigSource = 'topic' | 'broker' | 'default';
+
+export interface TopicConfigSynonym {
+  readonly name: string;
+  readonly value: string;
+  readonly source: TopicConfigSource;
+}
+
 export interface TopicConfigEntry {
   name: string;
   value: string;
   isDefault: boolean;
-  source: 'topic' | 'broker-default';
+  source: TopicConfigSource;
+  /** The override (if any), then the broker settings behind it, most specific first. */
+  synonyms: TopicConfigSynonym[];
   readOnly: false;
   sensitive: false;
 }
@@ -72,9 +199,11 @@ export const DEFAULT_MIN_INSYNC_REPLICAS = 1;
 
 /** The view of a property schema the parsers need. */
 interface PropertySchema {
-  readonly type: 'integer' | 'number' | 'string' | 'array';
+  readonly type: 'integer' | 'number' | 'string' | 'array' | 'boolean';
   readonly maximum?: number;
-  readonly items?: { readonly enum: readonly string[] };
+  readonly enum?: readonly unknown[];
+  readonly pattern?: string;
+  readonly items?: { readonly enum?: readonly string[]; readonly pattern?: string };
 }
 
 const PROPERTIES: Readonly<Record<TopicConfigName, PropertySchema>> = TOPIC_CONFIG_SCHEMA.properties;
@@ -95,7 +224,14 @@ function invalidValue(name: string, raw: string, problem: string): string {
   return `Invalid value ${JSON.stringify(raw)} for topic config ${name}: ${problem}`;
 }
 
-type Parsed = { ok: true; value: number | string | string[]; normalised: string } | { ok: false; problem: string };
+/** What a `pattern` rule means, in words: ajv would print the regular expression. */
+const PATTERN_PROBLEMS: Readonly<Partial<Record<TopicConfigName, string>>> = {
+  'follower.replication.throttled.replicas': "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...",
+  'leader.replication.throttled.replicas': "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...",
+  'message.format.version': 'must be a Kafka version such as 0.10.2, 2.8 or 3.0-IV1',
+};
+
+type Parsed = { ok: true; value: number | string | string[] | boolean; normalised: string } | { ok: false; problem: string };
 
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -112,7 +248,7 @@ function parseValue(schema: PropertySchema, raw: string): Parsed {
   const text = raw.trim();
   switch (schema.type) {
     case 'integer': {
-      const bits = schema.maximum === INT32_MAX ? 32 : 64;
+      const bits = (schema.maximum !== undefined && schema.maximum <= INT32_MAX) || schema.enum !== undefined ? 32 : 64;
       const limit = 1n << BigInt(bits - 1);
       const big = INTEGER.test(text) ? BigInt(text) : undefined;
       if (big === undefined || big < -limit || big >= limit) return { ok: false, problem: `must be a ${bits}-bit integer` };
@@ -123,9 +259,16 @@ function parseValue(schema: PropertySchema, raw: string): Parsed {
       if (!DECIMAL.test(text) || !Number.isFinite(value)) return { ok: false, problem: 'must be a number' };
       return { ok: true, value, normalised: String(value) };
     }
+    case 'boolean': {
+      // Kafka's ConfigDef: "true" or "false", in any case.
+      const lower = text.toLowerCase();
+      if (lower !== 'true' && lower !== 'false') return { ok: false, problem: 'must be true or false' };
+      return { ok: true, value: lower === 'true', normalised: lower };
+    }
     case 'array': {
       // Duplicates mean nothing in a set-like list; the canonical order is the schema's, so
-      // "delete,compact" and "compact,delete" store and describe the same way.
+      // "delete,compact" and "compact,delete" store and describe the same way. Lists without
+      // an enum keep the order they were given in.
       const order = schema.items?.enum ?? [];
       const rank = (item: string): number => (order.includes(item) ? order.indexOf(item) : order.length);
       const items = [...new Set(splitList(text))].sort((a, b) => rank(a) - rank(b));
@@ -134,6 +277,24 @@ function parseValue(schema: PropertySchema, raw: string): Parsed {
     case 'string':
       return { ok: true, value: text, normalised: text };
   }
+}
+
+/** Rules that span a value's items or two configs, which JSON Schema cannot say. */
+function crossProblems(values: Record<string, unknown>, normalised: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const name of ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'] as const) {
+    const items = values[name];
+    if (Array.isArray(items) && items.includes('*') && items.length > 1) {
+      problems.push(invalidValue(name, normalised[name] ?? '', PATTERN_PROBLEMS[name] ?? ''));
+    }
+  }
+  // Kafka's LogConfig.validateValues, word for word.
+  const minLag = values['min.compaction.lag.ms'];
+  const maxLag = values['max.compaction.lag.ms'];
+  if (typeof minLag === 'number' && typeof maxLag === 'number' && BigInt(normalised['min.compaction.lag.ms'] ?? '0') > BigInt(normalised['max.compaction.lag.ms'] ?? LONG_MAX)) {
+    problems.push(`conflict topic config setting min.compaction.lag.ms (${normalised['min.compaction.lag.ms']}) > max.compaction.lag.ms (${normalised['max.compaction.lag.ms']})`);
+  }
+  return problems;
 }
 
 type ParseAll = { ok: true; parsed: ParsedTopicConfigs; normalised: Record<string, string> } | { ok: false; problems: string[] };
@@ -164,14 +325,17 @@ function parseAll(entries: ReadonlyMap<string, string>): ParseAll {
       const { path, problem } = describeAjvError(error);
       const [name = '', ...rest] = path;
       const value = values[name];
+      const explained = error.keyword === 'pattern' ? (PATTERN_PROBLEMS[name as TopicConfigName] ?? problem) : problem;
       // A list item is named by its value: the index means nothing to whoever typed the list.
       const subject = Array.isArray(value) && rest.length > 0 ? `item ${JSON.stringify(value[Number(rest[0])])} ` : rest.length > 0 ? `${fieldName(rest)} ` : '';
       const list = byName.get(name) ?? [];
-      list.push(`${subject}${problem}`);
+      const text = `${subject}${explained}`;
+      if (!list.includes(text)) list.push(text);
       byName.set(name, list);
     }
     for (const [name, list] of byName) problems.push(invalidValue(name, entries.get(name) ?? '', list.join(', ')));
   }
+  if (problems.length === 0 && valid) problems.push(...crossProblems(values, normalised));
   if (problems.length > 0 || !valid) return { ok: false, problems };
   return { ok: true, parsed: values, normalised };
 }
@@ -196,6 +360,26 @@ export function validateTopicConfigs(entries: Iterable<{ name: string; value: st
   return { ok: true, configs: result.normalised };
 }
 
+/** setTimeout's ceiling; a longer flush.ms is as good as never. */
+const MAX_TIMER_MS = INT32_MAX;
+
+/**
+ * Kafka flushes a topic after flush.messages records or flush.ms milliseconds, whichever
+ * comes first. Brook's policies are per append, per interval or never, so a topic that sets
+ * either config gets the policy that keeps its promise (the one it leaves unset counts as
+ * Kafka's default, never): flushing every message or every 0 ms is every-append; a time
+ * bound is the interval policy; a count bound above 1 is every-append too (group commit
+ * shares one fsync among concurrent appends), since nothing weaker keeps the bound.
+ */
+function flushSettings(messages: number | undefined, ms: number | undefined): Pick<LogConfig, 'flushPolicy'> & Partial<Pick<LogConfig, 'flushIntervalMs'>> {
+  const countBound = messages !== undefined && messages < Number.MAX_SAFE_INTEGER;
+  const timeBound = ms !== undefined && ms < Number.MAX_SAFE_INTEGER;
+  if (messages === 1 || ms === 0) return { flushPolicy: FlushPolicy.EVERY_APPEND };
+  if (timeBound) return { flushPolicy: FlushPolicy.INTERVAL, flushIntervalMs: Math.min(ms, MAX_TIMER_MS) };
+  if (countBound) return { flushPolicy: FlushPolicy.EVERY_APPEND };
+  return { flushPolicy: FlushPolicy.NONE };
+}
+
 /**
  * Reads stored overrides into log settings. They were validated when stored; a value that
  * no longer parses means the stored file was damaged, which is a fault, not a client error.
@@ -208,8 +392,17 @@ export function toLogConfig(configs: TopicConfigs): Partial<LogConfig> {
   if (p['cleanup.policy'] !== undefined) {
     out.cleanupPolicy = { compact: p['cleanup.policy'].includes('compact'), delete: p['cleanup.policy'].includes('delete') };
   }
+  if (p['compression.type'] !== undefined) out.compressionType = p['compression.type'];
   if (p['delete.retention.ms'] !== undefined) out.deleteRetentionMs = p['delete.retention.ms'];
+  if (p['flush.messages'] !== undefined || p['flush.ms'] !== undefined) Object.assign(out, flushSettings(p['flush.messages'], p['flush.ms']));
+  if (p['index.interval.bytes'] !== undefined) out.indexIntervalBytes = p['index.interval.bytes'];
   if (p['max.message.bytes'] !== undefined) out.maxMessageBytes = p['max.message.bytes'];
+  // Kafka 3.6+: before/after win when set; otherwise the deprecated difference bounds both sides.
+  const difference = p['message.timestamp.difference.max.ms'];
+  const before = p['message.timestamp.before.max.ms'] ?? difference;
+  const after = p['message.timestamp.after.max.ms'] ?? difference;
+  if (before !== undefined) out.messageTimestampBeforeMaxMs = before;
+  if (after !== undefined) out.messageTimestampAfterMaxMs = after;
   if (p['message.timestamp.type'] !== undefined) out.messageTimestampType = p['message.timestamp.type'];
   if (p['min.cleanable.dirty.ratio'] !== undefined) out.minCleanableDirtyRatio = p['min.cleanable.dirty.ratio'];
   if (p['min.compaction.lag.ms'] !== undefined) out.minCompactionLagMs = p['min.compaction.lag.ms'];
@@ -231,6 +424,8 @@ export function minInsyncReplicas(configs: TopicConfigs): number {
 }
 
 function renderNumber(value: number): string {
+  // A double cannot hold Long.MAX_VALUE: anything that large is Kafka's "never".
+  if (value >= 2 ** 63) return LONG_MAX;
   // String(1e21) is "1e+21"; Kafka prints longs in plain decimal.
   return Number.isInteger(value) ? BigInt(value).toString() : String(value);
 }
@@ -242,51 +437,77 @@ function renderCleanupPolicy(policy: LogConfig['cleanupPolicy']): string {
   return items.join(',');
 }
 
-/** The value a topic gets for `name` when it has no override, as Kafka renders it. */
-function defaultValue(name: TopicConfigName, defaults: Readonly<LogConfig>): string {
-  switch (name) {
-    case 'cleanup.policy':
-      return renderCleanupPolicy(defaults.cleanupPolicy);
-    case 'delete.retention.ms':
-      return renderNumber(defaults.deleteRetentionMs);
-    case 'max.message.bytes':
-      return renderNumber(defaults.maxMessageBytes);
-    case 'message.timestamp.type':
-      return defaults.messageTimestampType;
-    case 'min.cleanable.dirty.ratio':
-      return renderNumber(defaults.minCleanableDirtyRatio);
-    case 'min.compaction.lag.ms':
-      return renderNumber(defaults.minCompactionLagMs);
-    case 'min.insync.replicas':
-      return renderNumber(DEFAULT_MIN_INSYNC_REPLICAS);
-    case 'retention.bytes':
-      return renderNumber(defaults.retentionBytes);
-    case 'retention.ms':
-      return renderNumber(defaults.retentionMs);
-    case 'segment.bytes':
-      return renderNumber(defaults.segmentBytes);
-    case 'segment.ms':
-      return renderNumber(defaults.segmentMs);
+/** The broker's flush policy in Kafka's terms: [flush.messages, flush.ms]. */
+function flushConfigs(defaults: Readonly<LogConfig>): [string, string] {
+  switch (defaults.flushPolicy) {
+    case FlushPolicy.EVERY_APPEND:
+      return ['1', LONG_MAX];
+    case FlushPolicy.INTERVAL:
+      return [LONG_MAX, renderNumber(defaults.flushIntervalMs)];
+    case FlushPolicy.NONE:
+      return [LONG_MAX, LONG_MAX];
   }
 }
 
+/** The topic configs whose default is one of the broker's log settings, rendered as Kafka does. */
+const FROM_BROKER: Readonly<Partial<Record<TopicConfigName, (defaults: Readonly<LogConfig>) => string>>> = {
+  'cleanup.policy': (d) => renderCleanupPolicy(d.cleanupPolicy),
+  'compression.type': (d) => d.compressionType,
+  'delete.retention.ms': (d) => renderNumber(d.deleteRetentionMs),
+  'flush.messages': (d) => flushConfigs(d)[0],
+  'flush.ms': (d) => flushConfigs(d)[1],
+  'index.interval.bytes': (d) => renderNumber(d.indexIntervalBytes),
+  'max.message.bytes': (d) => renderNumber(d.maxMessageBytes),
+  'message.timestamp.after.max.ms': (d) => renderNumber(d.messageTimestampAfterMaxMs),
+  'message.timestamp.before.max.ms': (d) => renderNumber(d.messageTimestampBeforeMaxMs),
+  'message.timestamp.type': (d) => d.messageTimestampType,
+  'min.cleanable.dirty.ratio': (d) => renderNumber(d.minCleanableDirtyRatio),
+  'min.compaction.lag.ms': (d) => renderNumber(d.minCompactionLagMs),
+  'retention.bytes': (d) => renderNumber(d.retentionBytes),
+  'retention.ms': (d) => renderNumber(d.retentionMs),
+  'segment.bytes': (d) => renderNumber(d.segmentBytes),
+  'segment.ms': (d) => renderNumber(d.segmentMs),
+};
+
 /**
- * DescribeConfigs for one topic: every supported config with its override or its default.
- * `names` null, absent or empty means all, as in Kafka; names Brook does not know are skipped.
+ * The value a topic gets for `name` when it has no override, as Kafka renders it: the
+ * broker's log setting where Brook has one, Kafka's default elsewhere.
+ */
+export function topicConfigDefault(name: TopicConfigName, defaults: Readonly<LogConfig>): string {
+  return FROM_BROKER[name]?.(defaults) ?? TOPIC_CONFIG_META[name].kafkaDefault;
+}
+
+/**
+ * The broker settings behind a topic config, as Kafka's DescribeConfigs lists them: the
+ * broker's own value under its first synonym when it differs from Kafka's default, then
+ * every synonym Kafka gives a default to.
+ */
+function brokerSynonyms(name: TopicConfigName, value: string): TopicConfigSynonym[] {
+  const { kafkaDefault, synonyms } = TOPIC_CONFIG_META[name];
+  const out: TopicConfigSynonym[] = [];
+  const first = synonyms[0];
+  if (first !== undefined && value !== kafkaDefault) out.push({ name: first[0], value, source: 'broker' });
+  for (const [synonym, synonymDefault] of synonyms) if (synonymDefault !== null) out.push({ name: synonym, value: synonymDefault, source: 'default' });
+  return out;
+}
+
+/**
+ * DescribeConfigs for one topic: every config with its override or its default, in name
+ * order, or in the order `names` asks for. `names` null, absent or empty means all, as in
+ * Kafka; names Kafka does not define are skipped, as Kafka skips them.
  */
 export function describeTopicConfigs(configs: TopicConfigs, defaults: Readonly<LogConfig>, names?: readonly string[] | null): TopicConfigEntry[] {
-  const wanted = names === undefined || names === null || names.length === 0 ? undefined : new Set(names);
-  const entries: TopicConfigEntry[] = [];
-  for (const name of TOPIC_CONFIG_NAMES) {
-    if (wanted !== undefined && !wanted.has(name)) continue;
+  const wanted = names === undefined || names === null || names.length === 0 ? TOPIC_CONFIG_NAMES : [...new Set(names)].filter(isTopicConfigName);
+  return wanted.map((name): TopicConfigEntry => {
+    const inherited = topicConfigDefault(name, defaults);
+    const behind = brokerSynonyms(name, inherited);
     const override = configs[name];
-    entries.push(
-      override === undefined
-        ? { name, value: defaultValue(name, defaults), isDefault: true, source: 'broker-default', readOnly: false, sensitive: false }
-        : { name, value: override, isDefault: false, source: 'topic', readOnly: false, sensitive: false },
-    );
-  }
-  return entries;
+    if (override !== undefined) {
+      return { name, value: override, isDefault: false, source: 'topic', synonyms: [{ name, value: override, source: 'topic' }, ...behind], readOnly: false, sensitive: false };
+    }
+    const source = behind[0]?.source ?? (inherited === TOPIC_CONFIG_META[name].kafkaDefault ? 'default' : 'broker');
+    return { name, value: inherited, isDefault: source === 'default', source, synonyms: behind, readOnly: false, sensitive: false };
+  });
 }
 
 /**
@@ -316,9 +537,9 @@ export function applyIncrementalAlter(
       case AlterConfigOp.APPEND:
       case AlterConfigOp.SUBTRACT: {
         const verb = op === AlterConfigOp.APPEND ? 'APPEND' : 'SUBTRACT';
-        if (PROPERTIES[name].type !== 'array') return failure(`${verb} works only on list configs (cleanup.policy), not on ${name}; use SET`);
+        if (PROPERTIES[name].type !== 'array') return failure(`${verb} works only on list configs (cleanup.policy, *.replication.throttled.replicas), not on ${name}; use SET`);
         if (value === null) return failure(`${verb} to topic config ${name} needs a value`, ErrorCode.INVALID_REQUEST);
-        const before = splitList(next.get(name) ?? defaultValue(name, defaults));
+        const before = splitList(next.get(name) ?? topicConfigDefault(name, defaults));
         const items = splitList(value);
         const after = op === AlterConfigOp.APPEND ? [...before, ...items.filter((i) => !before.includes(i))] : before.filter((i) => !items.includes(i));
         next.set(name, after.join(','));

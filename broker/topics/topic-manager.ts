@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { resolveLogConfig } from '../../core/log/index.ts';
-import type { LogConfig, LogManager, PartitionLog } from '../../core/log/index.ts';
+import type { AppendInfo, AppendOrigin, LogConfig, LogManager, PartitionLog } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
+import type { PartitionWatch } from '../fetch/partition-watch.ts';
+import { storageFailure } from '../handlers/storage-errors.ts';
 import type { Logger } from '../logger.ts';
 import { ProducerStateStore } from '../producers/index.ts';
+import type { ProducerBatch } from '../producers/index.ts';
 import { minInsyncReplicas, toLogConfig, validateTopicConfigs } from './topic-config.ts';
 import type { TopicConfigs } from './topic-config.ts';
 import { collidingTopic, topicNameProblem } from './topic-name.ts';
@@ -26,6 +29,26 @@ export interface TopicFailure {
 }
 
 export type TopicResult = { readonly ok: true; readonly topic: TopicInfo } | TopicFailure;
+
+export interface PartitionAppendOptions {
+  /** `client` for Produce (Kafka's rules for producer data), `internal` for the broker's own records. */
+  readonly origin: AppendOrigin;
+  /** The producer identity of each batch, for the idempotence checks; empty when no batch has a producer id. */
+  readonly producerBatches: readonly ProducerBatch[];
+  /** Woken when the appended records become readable, so long-polling fetches answer. */
+  readonly watch: PartitionWatch;
+}
+
+/**
+ * What one append to a partition came to. `durable` resolves once the records are as
+ * durable as the flush policy promises; it may reject (a failed sync), so a caller that
+ * does not wait for it must still catch it. A duplicate (an idempotent producer's retry)
+ * was appended before, at the offsets given.
+ */
+export type PartitionAppend =
+  | { readonly kind: 'appended'; readonly info: AppendInfo; readonly durable: Promise<void> }
+  | { readonly kind: 'duplicate'; readonly firstOffset: bigint; readonly lastOffset: bigint }
+  | { readonly kind: 'rejected'; readonly errorCode: number; readonly message: string; readonly fault: unknown };
 
 export interface TopicManagerOptions {
   readonly dataDir: string;
@@ -135,9 +158,9 @@ export class TopicManager {
     }
     const count = partitions === -1 ? this.options.defaultPartitions : partitions;
     const limit = this.options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
-    if (!Number.isInteger(count) || count < 1 || count > limit) {
-      return failure(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${limit}, got ${partitions}.`);
-    }
+    // Kafka's wording for a non-positive count; the ceiling is this node's own.
+    if (!Number.isInteger(count) || count < 1) return failure(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+    if (count > limit) return failure(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${limit}, got ${partitions}.`);
     const validated = validateTopicConfigs(configs);
     if (!validated.ok) return failure(validated.errorCode, validated.message);
     const topic: TopicInfo = { name, topicId: randomUUID(), partitions: count, configs: validated.configs };
@@ -150,7 +173,7 @@ export class TopicManager {
 
   async delete(name: string): Promise<TopicResult> {
     const topic = this.topics.get(name);
-    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     this.topics.delete(name);
     this.persist();
     for (let p = 0; p < topic.partitions; p++) {
@@ -164,7 +187,7 @@ export class TopicManager {
   /** Replaces the topic's overrides with `configs` (already validated) and applies them to its open logs. */
   setConfigs(name: string, configs: TopicConfigs, validateOnly = false): TopicResult {
     const topic = this.topics.get(name);
-    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const updated: TopicInfo = { ...topic, configs };
     if (validateOnly) return { ok: true, topic: updated };
     this.topics.set(name, updated);
@@ -177,13 +200,15 @@ export class TopicManager {
   /** Grows a topic to `count` partitions (Kafka never shrinks one). */
   addPartitions(name: string, count: number, validateOnly = false): TopicResult {
     const topic = this.topics.get(name);
-    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (topic === undefined) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const limit = this.options.maxPartitions ?? DEFAULT_MAX_PARTITIONS;
-    if (!Number.isInteger(count) || count <= topic.partitions || count > limit) {
-      return failure(
-        ErrorCode.INVALID_PARTITIONS,
-        `Topic '${name}' has ${topic.partitions} partitions; the new count must be larger and at most ${limit}, got ${count}.`,
-      );
+    // The first two in the Kafka controller's words; the ceiling is this node's own.
+    if (count === topic.partitions) return failure(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partition(s).`);
+    if (!Number.isInteger(count) || count < topic.partitions) {
+      return failure(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${topic.partitions} partition(s); ${count} would not be an increase.`);
+    }
+    if (count > limit) {
+      return failure(ErrorCode.INVALID_PARTITIONS, `Topic '${name}' has ${topic.partitions} partitions; the new count may be at most ${limit}, got ${count}.`);
     }
     const updated: TopicInfo = { ...topic, partitions: count };
     if (validateOnly) return { ok: true, topic: updated };
@@ -191,6 +216,36 @@ export class TopicManager {
     this.persist();
     this.openPartitions(updated, topic.partitions);
     return { ok: true, topic: updated };
+  }
+
+  /**
+   * The one write path into a partition, for Produce and for the broker's own records
+   * (`__consumer_offsets`, and every internal topic after it): idempotent-producer checks,
+   * the log append, and the wake-up of fetches waiting for the records, in that order. A
+   * refused or failed append is a Kafka error value, mapped in one place.
+   */
+  append(handle: PartitionHandle, records: Buffer, options: PartitionAppendOptions): PartitionAppend {
+    const { log, topic, partition } = handle;
+    const idempotent = options.producerBatches.some((batch) => batch.producerId >= 0n);
+    const check = idempotent ? handle.producers.state.prepare(options.producerBatches, log.logEndOffset) : undefined;
+    if (check?.kind === 'error') return { kind: 'rejected', errorCode: check.errorCode, message: check.message, fault: undefined };
+    if (check?.kind === 'duplicate') return { kind: 'duplicate', firstOffset: check.firstOffset, lastOffset: check.lastOffset };
+    let info: AppendInfo;
+    try {
+      info = log.append(records, { origin: options.origin });
+    } catch (error) {
+      const failure = storageFailure(error);
+      return { kind: 'rejected', errorCode: failure.errorCode, message: failure.message, fault: failure.fault ? error : undefined };
+    }
+    check?.commit();
+    // Readers wake when the records become readable: now, unless only durable records are
+    // visible, then once the sync that covers them is done.
+    const visible = log.highWatermark > info.lastOffset;
+    if (visible) options.watch.notify(topic, partition);
+    const durable = log.waitDurable(info.lastOffset).then(() => {
+      if (!visible) options.watch.notify(topic, partition);
+    });
+    return { kind: 'appended', info, durable };
   }
 
   /** Saves every partition's producer state so the next start need not scan the log for it. */

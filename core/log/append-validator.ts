@@ -1,4 +1,5 @@
-import { Attributes, BatchLayout, DEFAULT_MAX_DECOMPRESSED_BYTES, checkBatch, recordsProblem } from '../records/index.ts';
+import { Attributes, BatchLayout, DEFAULT_MAX_DECOMPRESSED_BYTES, checkBatch, decodeRecordBatch, recordsProblem } from '../records/index.ts';
+import type { LogConfig } from './log-config.ts';
 import { LogError, LogErrorCode } from './errors.ts';
 
 /** Where each validated batch sits inside the appended buffer. */
@@ -17,11 +18,33 @@ export interface ValidatedBatch {
  */
 export type AppendOrigin = 'client' | 'internal';
 
+/** The window a CreateTime record's timestamp must fall in: [now - beforeMs, now + afterMs]. */
+export interface TimestampWindow {
+  readonly earliest: bigint;
+  readonly latest: bigint;
+}
+
+/** Kafka's RecordBatch.NO_TIMESTAMP: a record without a timestamp is never out of range. */
+const NO_TIMESTAMP = -1n;
+
+/**
+ * The timestamp window for appends at `now` (Kafka's message.timestamp.before.max.ms and
+ * after.max.ms), or undefined when nothing is checked: LogAppendTime topics overwrite the
+ * timestamps, and the defaults (Long.MAX_VALUE) bound nothing.
+ */
+export function timestampWindow(config: Readonly<LogConfig>, now: number): TimestampWindow | undefined {
+  if (config.messageTimestampType === 'LogAppendTime') return undefined;
+  const unbounded = 2 ** 62;
+  if (config.messageTimestampBeforeMaxMs >= unbounded && config.messageTimestampAfterMaxMs >= unbounded) return undefined;
+  const at = BigInt(now);
+  return { earliest: at - BigInt(config.messageTimestampBeforeMaxMs), latest: at + BigInt(config.messageTimestampAfterMaxMs) };
+}
+
 /**
  * Checks every batch in `bytes` before anything is written, so an append is all or
  * nothing. Throws LogError CORRUPT_BATCH / INVALID_BATCH / BATCH_TOO_LARGE.
  */
-export function validateAppend(bytes: Buffer, origin: AppendOrigin, maxMessageBytes: number): ValidatedBatch[] {
+export function validateAppend(bytes: Buffer, origin: AppendOrigin, maxMessageBytes: number, timestamps?: TimestampWindow): ValidatedBatch[] {
   const batches: ValidatedBatch[] = [];
   let pos = 0;
   while (pos < bytes.length) {
@@ -45,6 +68,7 @@ export function validateAppend(bytes: Buffer, origin: AppendOrigin, maxMessageBy
     if (origin === 'client') {
       const rule = clientRuleBroken(bytes, pos, attributes, recordCount, lastOffsetDelta) ?? recordsProblem(bytes, pos, DEFAULT_MAX_DECOMPRESSED_BYTES);
       if (rule !== undefined) throw new LogError(LogErrorCode.INVALID_BATCH, `batch ${batches.length}: ${rule}`);
+      if (timestamps !== undefined) checkTimestamps(bytes, pos, timestamps);
     }
     batches.push({
       position: pos,
@@ -68,4 +92,21 @@ function clientRuleBroken(bytes: Buffer, pos: number, attributes: number, record
   const producerId = bytes.readBigInt64BE(pos + BatchLayout.PRODUCER_ID);
   if (producerId >= 0n && bytes.readInt32BE(pos + BatchLayout.BASE_SEQUENCE) < 0) return 'an idempotent batch must carry a base sequence';
   return undefined;
+}
+
+/**
+ * Kafka's LogValidator check, with its message. Every record is read, since a batch's
+ * timestamp deltas may go below its base timestamp; only topics that set a window pay for
+ * the decode. The records were checked well-formed just before.
+ */
+function checkTimestamps(bytes: Buffer, pos: number, window: TimestampWindow): void {
+  for (const record of decodeRecordBatch(bytes, pos, { verifyCrc: false }).records) {
+    if (record.timestamp === NO_TIMESTAMP) continue;
+    if (record.timestamp < window.earliest || record.timestamp > window.latest) {
+      throw new LogError(
+        LogErrorCode.INVALID_TIMESTAMP,
+        `Timestamp ${record.timestamp} of message with offset ${record.offset} is out of range. The timestamp should be within [${window.earliest}, ${window.latest}]`,
+      );
+    }
+  }
 }

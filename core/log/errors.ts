@@ -9,6 +9,8 @@ export const LogErrorCode = {
   CORRUPT_BATCH: 'ERR_LOG_CORRUPT_BATCH',
   /** An appended batch is well-formed but breaks an append rule (Kafka's INVALID_RECORD). */
   INVALID_BATCH: 'ERR_LOG_INVALID_BATCH',
+  /** A CreateTime record's timestamp lies outside the topic's message.timestamp window (Kafka's INVALID_TIMESTAMP). */
+  INVALID_TIMESTAMP: 'ERR_LOG_INVALID_TIMESTAMP',
   /** An appended batch is larger than max.message.bytes. */
   BATCH_TOO_LARGE: 'ERR_LOG_BATCH_TOO_LARGE',
   /** Another process holds the data directory. */

@@ -1,5 +1,5 @@
 export { LogError, LogErrorCode } from './errors.ts';
-export { DEFAULT_LOG_CONFIG, FlushPolicy, resolveLogConfig, TimestampTypeConfig } from './log-config.ts';
+export { CompressionTypeConfig, DEFAULT_LOG_CONFIG, FlushPolicy, resolveLogConfig, TimestampTypeConfig, Visibility } from './log-config.ts';
 export type { LogConfig } from './log-config.ts';
 export { PartitionLog } from './partition-log.ts';
 export type { AppendInfo, AppendOptions, PartitionLogOptions, ReadOptions, ReadResult, RetentionResult } from './partition-log.ts';

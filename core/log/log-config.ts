@@ -11,6 +11,24 @@ import { LogError, LogErrorCode } from './errors.ts';
 export const FlushPolicy = { EVERY_APPEND: 'every-append', INTERVAL: 'interval', NONE: 'none' } as const;
 export type FlushPolicy = (typeof FlushPolicy)[keyof typeof FlushPolicy];
 
+/**
+ * What moves the high watermark, the end of what consumers may read (Fetch, ListOffsets
+ * latest, DeleteRecords).
+ * - `append`: every append, at once, as on a Kafka node with replication factor 1. An
+ *   answered produce (acks=1 or all) is readable by its producer's next request. A process
+ *   crash loses nothing (the page cache survives kill -9); an OS crash can take back records
+ *   the flush policy had not synced yet, and consumers may have seen them.
+ * - `durable`: only what the flush policy has made durable (under `none`, which promises
+ *   nothing beyond the page cache, the same as `append`). Consumers never see a record an OS
+ *   crash could take back, but an acks=1 producer may briefly not find its own records.
+ */
+export const Visibility = { APPEND: 'append', DURABLE: 'durable' } as const;
+export type Visibility = (typeof Visibility)[keyof typeof Visibility];
+
+/** compression.type: `producer` stores batches as sent; any other value is the codec the log stores. */
+export const CompressionTypeConfig = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionTypeConfig = (typeof CompressionTypeConfig)[number];
+
 export const TimestampTypeConfig = { CREATE_TIME: 'CreateTime', LOG_APPEND_TIME: 'LogAppendTime' } as const;
 export type TimestampTypeConfig = (typeof TimestampTypeConfig)[keyof typeof TimestampTypeConfig];
 
@@ -38,9 +56,16 @@ export interface LogConfig {
   indexIntervalBytes: number;
   /** message.timestamp.type */
   messageTimestampType: TimestampTypeConfig;
+  /** message.timestamp.before.max.ms: how far in the past a CreateTime timestamp may lie. */
+  messageTimestampBeforeMaxMs: number;
+  /** message.timestamp.after.max.ms: how far in the future a CreateTime timestamp may lie. */
+  messageTimestampAfterMaxMs: number;
+  /** compression.type */
+  compressionType: CompressionTypeConfig;
   flushPolicy: FlushPolicy;
   /** flush.ms, used by the interval policy. */
   flushIntervalMs: number;
+  visibility: Visibility;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -57,8 +82,13 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   maxMessageBytes: 1_048_588,
   indexIntervalBytes: 4096,
   messageTimestampType: TimestampTypeConfig.CREATE_TIME,
+  // Kafka's Long.MAX_VALUE: no bound.
+  messageTimestampBeforeMaxMs: 2 ** 63,
+  messageTimestampAfterMaxMs: 2 ** 63,
+  compressionType: 'producer',
   flushPolicy: FlushPolicy.EVERY_APPEND,
   flushIntervalMs: 1000,
+  visibility: Visibility.APPEND,
 });
 
 /** Merges overrides onto the defaults and checks the ranges Kafka enforces. */
@@ -76,6 +106,11 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
     ['maxMessageBytes', Number.isInteger(config.maxMessageBytes) && config.maxMessageBytes >= 61, 'an integer of at least 61'],
     ['indexIntervalBytes', config.indexIntervalBytes >= 0, 'at least 0'],
     ['flushIntervalMs', config.flushIntervalMs >= 1, 'at least 1'],
+    ['messageTimestampBeforeMaxMs', config.messageTimestampBeforeMaxMs >= 0, 'at least 0'],
+    ['messageTimestampAfterMaxMs', config.messageTimestampAfterMaxMs >= 0, 'at least 0'],
+    ['compressionType', CompressionTypeConfig.includes(config.compressionType), `one of ${CompressionTypeConfig.join(', ')}`],
+    // Typed callers cannot get this wrong, but configs also come from JSON.
+    ['visibility', (Object.values(Visibility) as string[]).includes(config.visibility), `'${Visibility.APPEND}' or '${Visibility.DURABLE}'`],
   ];
   for (const [field, ok, expected] of rules) {
     if (!ok) {

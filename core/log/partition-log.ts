@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Attributes, BatchLayout, checkBatch, computeBatchCrc, decodeRecordBatch, stampBatch } from '../records/index.ts';
-import { validateAppend } from './append-validator.ts';
+import { timestampWindow, validateAppend } from './append-validator.ts';
+import { recompress } from './recompress.ts';
 import type { AppendOrigin } from './append-validator.ts';
 import type { Scheduler, Timer } from '../base/index.ts';
 import { systemScheduler } from '../base/index.ts';
@@ -10,7 +11,7 @@ import { compactSegments } from './compactor.ts';
 import type { CompactionResult } from './compactor.ts';
 import { LogError, LogErrorCode } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
-import { FlushPolicy, resolveLogConfig } from './log-config.ts';
+import { FlushPolicy, resolveLogConfig, Visibility } from './log-config.ts';
 import type { LogConfig } from './log-config.ts';
 import { recoverDirectory } from './log-recovery.ts';
 import type { LogRecovery } from './log-recovery.ts';
@@ -87,6 +88,8 @@ export class PartitionLog {
   private readonly commit: GroupCommit;
   private flushTimer: Timer | undefined;
   private maintenance: Promise<unknown> = Promise.resolve();
+  /** The high watermark when the config last changed; it stays visible whatever the new rule. */
+  private visibleFloor = 0n;
   /** Offsets below this were compacted in this process's lifetime; drives dirtyRatio. */
   private cleanedUpTo = 0n;
   private closed = false;
@@ -127,12 +130,14 @@ export class PartitionLog {
   }
 
   /**
-   * The offset below which records are committed and visible to consumers. On a single
-   * node that means "as durable as the flush policy promises": with `every-append` or
-   * `interval` a consumer never sees a record that a crash could take back.
+   * The offset below which records are committed and visible to consumers (Fetch,
+   * ListOffsets latest, DeleteRecords). This is the one place that decides what advances
+   * it: on a single node, the append itself (as on a Kafka node with replication factor 1)
+   * or, with `visibility: durable`, the sync the flush policy promises. With replicas it
+   * will follow the in-sync replicas' fetch positions instead.
    */
   get highWatermark(): bigint {
-    const committed = this.config.flushPolicy === FlushPolicy.NONE ? this.endOffset : this.commit.durableOffset;
+    const committed = this.visibleOnlyWhenDurable() ? maxBigint(this.commit.durableOffset, this.visibleFloor) : this.endOffset;
     return committed < this.startOffset ? this.startOffset : committed;
   }
 
@@ -159,20 +164,27 @@ export class PartitionLog {
   }
 
   updateConfig(overrides: Partial<LogConfig>): void {
+    // A stricter rule (durable visibility, a policy that now syncs) must not take back
+    // records consumers may already have read: the high watermark never moves backwards.
+    this.visibleFloor = this.highWatermark;
     this.config = resolveLogConfig({ ...this.config, ...overrides });
     this.applyFlushTimer();
   }
 
   /**
    * Validates, assigns offsets to and appends one or more batches. The log takes
-   * ownership of `bytes`: offsets and the leader epoch are stamped in place. Returns as
+   * ownership of `input`: offsets and the leader epoch are stamped in place (into a copy when
+   * the topic's compression.type recompresses it). Returns as
    * soon as the data is in the page cache; `waitDurable(lastOffset)` waits for the flush
    * policy's promise.
    */
-  append(bytes: Buffer, options: AppendOptions = {}): AppendInfo {
+  append(input: Buffer, options: AppendOptions = {}): AppendInfo {
     this.ensureOpen();
-    const batches = validateAppend(bytes, options.origin ?? 'client', this.config.maxMessageBytes);
+    const origin = options.origin ?? 'client';
     const now = this.scheduler.now();
+    // compression.type and the timestamp window apply to what producers send, as in Kafka.
+    const bytes = origin === 'client' ? recompress(input, this.config.compressionType) : input;
+    const batches = validateAppend(bytes, origin, this.config.maxMessageBytes, origin === 'client' ? timestampWindow(this.config, now) : undefined);
     const recordCount = batches.reduce((n, b) => n + b.lastOffsetDelta + 1, 0);
     this.maybeRoll(bytes.length, BigInt(recordCount), now);
 
@@ -419,6 +431,11 @@ export class PartitionLog {
     active.persistIndexes();
     await active.syncLog();
     return target;
+  }
+
+  /** `none` promises nothing beyond the page cache: waiting for syncs would hold records back until a segment rolls. */
+  private visibleOnlyWhenDurable(): boolean {
+    return this.config.visibility === Visibility.DURABLE && this.config.flushPolicy !== FlushPolicy.NONE;
   }
 
   private applyFlushTimer(): void {

@@ -77,9 +77,14 @@ for (const codec of CODECS) {
 
     // The batches are stored as sent: compressed with the codec asked for.
     const wire = await wireClient(t, broker.port);
+    let storedRecords = 0;
     for (let partition = 0; partition < PARTITIONS; partition++) {
-      for (const { header } of await wireBatches(wire, topic, partition)) t.is(codecFromAttributes(header.attributes), CompressionCodec[codec]);
+      for (const { header } of await wireBatches(wire, topic, partition)) {
+        t.is(codecFromAttributes(header.attributes), CompressionCodec[codec]);
+        storedRecords += header.recordsCount;
+      }
     }
+    t.is(storedRecords, sent.length, 'every record was stored');
 
     const consumed = await consumeFormatted(bootstrap, topic, 'beginning');
     t.is(consumed.length, sent.length);

@@ -4,7 +4,9 @@ import test from 'ava';
 import { codecFromAttributes, CompressionCodec, decodeRecordBatch, iterateBatches, readBatchHeader } from '../../core/records/index.ts';
 import type { CompressionName, Record } from '../../core/records/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
+import { WireClient } from '../helpers/kafka-wire.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { createTopic, produce, valuesBatch } from '../integration/broker/records.ts';
 import { consumeFormatted, kcat } from './kcat-helpers.ts';
 import type { Consumed } from './kcat-helpers.ts';
 import { murmur2Partition } from './murmur2.ts';
@@ -190,6 +192,7 @@ for (const codec of CODECS) {
 
     // Stored as received: every batch carries kcat's codec, and our decoder reads librdkafka's compression.
     const batches = storedBatches(dataDir, topic, 0);
+    t.true(batches.length > 0, 'batches were stored');
     t.deepEqual(
       batches.map((batch) => batch.codec),
       batches.map(() => CompressionCodec[codec]),
@@ -258,4 +261,28 @@ test('kcat -Q finds offsets by timestamp (ListOffsets)', async (t) => {
   t.is(await query(first.ts), `${topic} [0] offset 0`);
   // A timestamp after every record: Kafka answers offset -1 (no such record).
   t.is(await query(first.ts + 3_600_000), `${topic} [0] offset -1`);
+});
+
+test('kcat -Q maps timestamps inside the log to the exact offset: mid-batch, between batches, the last record', async (t) => {
+  const { port, bootstrap } = await startTestBroker(t, { autoCreateTopics: false });
+  const topic = 'kcat-query-middle';
+  const wire = await WireClient.connect(port);
+  t.teardown(() => {
+    wire.close();
+  });
+  await createTopic(wire, topic);
+  // Four batches of three records: batch b holds offsets 3b..3b+2 with timestamps base+100b+i.
+  const base = 1_700_000_000_000;
+  for (let b = 0; b < 4; b++) {
+    const values = [0, 1, 2].map((i) => `b${b}-r${i}`);
+    const produced = await produce(wire, topic, 0, valuesBatch(values, { firstTimestamp: BigInt(base + 100 * b) }));
+    t.is(produced.baseOffset, BigInt(3 * b));
+  }
+
+  const query = async (timestamp: number): Promise<string> => (await kcat(['-Q', '-b', bootstrap, '-t', `${topic}:0:${timestamp}`])).stdout.toString('utf8').trim();
+  t.is(await query(base + 101), `${topic} [0] offset 4`, 'the second record of the second batch');
+  t.is(await query(base + 150), `${topic} [0] offset 6`, 'between batches: the first record of the next one');
+  t.is(await query(base + 200), `${topic} [0] offset 6`, 'exactly the first record of the third batch');
+  t.is(await query(base + 302), `${topic} [0] offset 11`, 'the last record');
+  t.is(await query(base + 303), `${topic} [0] offset -1`);
 });

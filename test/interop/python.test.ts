@@ -204,7 +204,13 @@ test('kafka-python producer puts keyed records on murmur2 partitions; kafka-pyth
 
   // Plain batches without a producer id: kafka-python is not idempotent.
   for (let p = 0; p < PARTITIONS; p++) {
-    for (const batch of storedBatches(dataDir, topic, p)) {
+    const batches = storedBatches(dataDir, topic, p);
+    t.is(
+      batches.reduce((sum, b) => sum + b.count, 0),
+      wantPartitions.filter((want) => want === p).length,
+      `partition ${p} record count`,
+    );
+    for (const batch of batches) {
       t.is(batch.codec, CompressionCodec.none);
       t.is(batch.producerId, -1n);
     }
@@ -312,6 +318,10 @@ test('confluent-kafka default partitioner (consistent_random: CRC32 of the key) 
   // librdkafka sends a batch uncompressed when gzip would not shrink it; linger and compressible
   // values make one compressible batch per partition.
   const batches = [0, 1, 2].flatMap((p) => storedBatches(dataDir, topic, p));
+  t.is(
+    batches.reduce((sum, b) => sum + b.count, 0),
+    records.length,
+  );
   t.deepEqual(
     batches.map((b) => ({ codec: b.codec, producerId: b.producerId })),
     batches.map(() => ({ codec: CompressionCodec.gzip, producerId: -1n })),

@@ -164,9 +164,14 @@ test('DescribeConfigs v0..v2 shows a topic’s overrides as dynamic topic config
     check('retention.bytes', '-1', false);
     check('segment.ms', '604800000', false);
     check('message.timestamp.type', 'CreateTime', false);
-    // Every entry is either one of the two overrides or a default.
+    // Every entry is one of the two overrides, a default, or flush.messages: the broker's
+    // default every-append flush policy is Kafka's log.flush.interval.messages=1.
     const overridden = result.configs.filter((entry) => (v === 0 ? !entry.isDefault : entry.configSource !== Source.DEFAULT_CONFIG)).map((e) => e.name);
-    t.deepEqual(overridden.sort(), ['cleanup.policy', 'retention.ms'], `v${v} overrides`);
+    t.deepEqual(overridden.sort(), ['cleanup.policy', 'flush.messages', 'retention.ms'], `v${v} overrides`);
+    if (v > 0) {
+      const fromTopic = result.configs.filter((entry) => entry.configSource === Source.DYNAMIC_TOPIC_CONFIG).map((e) => e.name);
+      t.deepEqual(fromTopic.sort(), ['cleanup.policy', 'retention.ms'], `v${v} topic overrides`);
+    }
   }
 });
 

@@ -164,16 +164,6 @@ test('a long-poll fetch on an empty partition is answered by the next produce', 
   t.is(parkedFetches(broker), 0);
 });
 
-test('a long-poll fetch with nothing produced returns empty when its wait ends', async (t) => {
-  const { port } = await startTestBroker(t, { autoCreateTopics: false });
-  const client = await connect(t, port);
-  await createTopic(client, 'quiet');
-  const fetched = await fetchOne(client, 'quiet', 0, 0n, { maxWaitMs: 300, minBytes: 1 });
-  t.is(fetched.errorCode, 0);
-  t.is(fetched.highWatermark, 0n);
-  t.is(fetched.records?.length ?? 0, 0);
-});
-
 test('partitionMaxBytes and maxBytes bound a fetch, but never below one whole batch', async (t) => {
   const { port } = await startTestBroker(t, { autoCreateTopics: false });
   const client = await connect(t, port);

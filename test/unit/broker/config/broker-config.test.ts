@@ -33,6 +33,7 @@ test('fills every default and leaves advertisedPort unset', (t) => {
     log: {
       flushPolicy: 'every-append',
       flushIntervalMs: 1000,
+      visibility: 'append',
       segmentBytes: 1_073_741_824,
       segmentMs: 604_800_000,
       retentionMs: 604_800_000,
@@ -109,6 +110,7 @@ for (const [field, ok, bad] of bounds) {
 const logBounds: [field: string, ok: unknown[], bad: unknown[]][] = [
   ['flushPolicy', ['interval', 'none', 'every-append'], ['always']],
   ['flushIntervalMs', [1], [0]],
+  ['visibility', ['append', 'durable'], ['synced']],
   ['segmentBytes', [1024, 2_147_483_647], [1023, 2_147_483_648]],
   ['segmentMs', [1], [0]],
   ['retentionMs', [-1, 0], [-2]],
@@ -162,11 +164,12 @@ test('the schema refuses unknown fields at both levels', (t) => {
 });
 
 test('logDefaults maps the log section onto a LogConfig core/log accepts', (t) => {
-  const config = resolveBrokerConfig({ dataDir: 'd', log: { flushPolicy: 'interval', flushIntervalMs: 50, segmentBytes: 4096, retentionBytes: 1_000_000 } });
+  const config = resolveBrokerConfig({ dataDir: 'd', log: { flushPolicy: 'interval', flushIntervalMs: 50, visibility: 'durable', segmentBytes: 4096, retentionBytes: 1_000_000 } });
   const defaults = logDefaults(config);
   t.deepEqual(defaults, {
     flushPolicy: 'interval',
     flushIntervalMs: 50,
+    visibility: 'durable',
     segmentBytes: 4096,
     segmentMs: 604_800_000,
     retentionMs: 604_800_000,
@@ -175,6 +178,7 @@ test('logDefaults maps the log section onto a LogConfig core/log accepts', (t) =
   });
   const log = resolveLogConfig(defaults);
   t.is(log.segmentBytes, 4096);
+  t.is(log.visibility, 'durable');
   t.is(log.indexIntervalBytes, DEFAULT_LOG_CONFIG.indexIntervalBytes);
 });
 

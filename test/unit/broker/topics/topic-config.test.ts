@@ -1,5 +1,5 @@
 import test from 'ava';
-import { DEFAULT_LOG_CONFIG, LogErrorCode, resolveLogConfig } from '../../../../core/log/index.ts';
+import { DEFAULT_LOG_CONFIG, FlushPolicy, LogErrorCode, resolveLogConfig } from '../../../../core/log/index.ts';
 import type { LogConfig } from '../../../../core/log/index.ts';
 import { ErrorCode } from '../../../../core/protocol/index.ts';
 import {
@@ -28,20 +28,46 @@ function messageOf(result: TopicConfigResult): string {
   return result.message;
 }
 
-test('the supported configs are exactly these', async (t) => {
-  t.deepEqual([...TOPIC_CONFIG_NAMES].sort(), [
+test('the supported configs are exactly Kafka 3.x topic configs, in name order', async (t) => {
+  const kafka = [
     'cleanup.policy',
+    'compression.gzip.level',
+    'compression.lz4.level',
+    'compression.type',
+    'compression.zstd.level',
     'delete.retention.ms',
+    'file.delete.delay.ms',
+    'flush.messages',
+    'flush.ms',
+    'follower.replication.throttled.replicas',
+    'index.interval.bytes',
+    'leader.replication.throttled.replicas',
+    'local.retention.bytes',
+    'local.retention.ms',
+    'max.compaction.lag.ms',
     'max.message.bytes',
+    'message.downconversion.enable',
+    'message.format.version',
+    'message.timestamp.after.max.ms',
+    'message.timestamp.before.max.ms',
+    'message.timestamp.difference.max.ms',
     'message.timestamp.type',
     'min.cleanable.dirty.ratio',
     'min.compaction.lag.ms',
     'min.insync.replicas',
+    'preallocate',
+    'remote.log.copy.disable',
+    'remote.log.delete.on.disable',
+    'remote.storage.enable',
     'retention.bytes',
     'retention.ms',
     'segment.bytes',
+    'segment.index.bytes',
+    'segment.jitter.ms',
     'segment.ms',
-  ]);
+    'unclean.leader.election.enable',
+  ];
+  t.deepEqual([...TOPIC_CONFIG_NAMES], kafka);
 });
 
 // [config, accepted values, [refused value, what the message must say]...]
@@ -57,6 +83,38 @@ const BOUNDS: [string, string[], [string, string][]][] = [
   ['min.cleanable.dirty.ratio', ['0', '1', '0.5', '5e-1'], [['-0.1', 'must be >= 0'], ['1.01', 'must be <= 1'], ['half', 'must be a number'], ['NaN', 'must be a number'], ['1e999', 'must be a number']]],
   ['cleanup.policy', ['delete', 'compact', 'compact,delete', 'delete,compact'], [['', 'must not be empty'], ['remove', 'item "remove" must be one of compact, delete'], ['delete,', 'item "" must be one of compact, delete']]],
   ['message.timestamp.type', ['CreateTime', 'LogAppendTime'], [['createtime', 'must be one of CreateTime, LogAppendTime'], ['', 'must be one of CreateTime, LogAppendTime']]],
+  ['compression.type', ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], [['none', 'must be one of uncompressed, zstd, lz4, snappy, gzip, producer'], ['GZIP', 'must be one of uncompressed, zstd, lz4, snappy, gzip, producer']]],
+  ['compression.gzip.level', ['-1', '1', '9'], [['0', 'must be one of -1, 1, 2, 3, 4, 5, 6, 7, 8, 9'], ['10', 'must be one of -1, 1, 2, 3, 4, 5, 6, 7, 8, 9'], ['2147483648', 'must be a 32-bit integer']]],
+  ['compression.lz4.level', ['1', '17'], [['0', 'must be >= 1'], ['18', 'must be <= 17']]],
+  ['compression.zstd.level', ['-131072', '22'], [['-131073', 'must be >= -131072'], ['23', 'must be <= 22']]],
+  ['file.delete.delay.ms', ['0', '60000'], [['-1', 'must be >= 0']]],
+  ['flush.messages', ['1', '9223372036854775807'], [['0', 'must be >= 1'], ['many', 'must be a 64-bit integer']]],
+  ['flush.ms', ['0', '1000', '9223372036854775807'], [['-1', 'must be >= 0']]],
+  ['index.interval.bytes', ['0', '4096'], [['-1', 'must be >= 0'], ['2147483648', 'must be a 32-bit integer']]],
+  ['local.retention.bytes', ['-2', '-1', '100'], [['-3', 'must be >= -2']]],
+  ['local.retention.ms', ['-2', '-1', '100'], [['-3', 'must be >= -2']]],
+  ['max.compaction.lag.ms', ['1', '9223372036854775807'], [['0', 'must be >= 1']]],
+  ['message.downconversion.enable', ['true', 'false', 'TRUE'], [['yes', 'must be true or false'], ['1', 'must be true or false']]],
+  ['message.format.version', ['0.10.2', '2.8', '3.0-IV1', '0.8.0'], [['4.0x', 'must be a Kafka version such as 0.10.2, 2.8 or 3.0-IV1'], ['latest', 'must be a Kafka version such as 0.10.2, 2.8 or 3.0-IV1']]],
+  ['message.timestamp.after.max.ms', ['0', '3600000'], [['-1', 'must be >= 0']]],
+  ['message.timestamp.before.max.ms', ['0', '3600000'], [['-1', 'must be >= 0']]],
+  ['message.timestamp.difference.max.ms', ['0', '3600000', '9223372036854775807'], [['-1', 'must be >= 0']]],
+  ['preallocate', ['false', 'true'], [['no', 'must be true or false']]],
+  ['remote.log.copy.disable', ['false', 'true'], [['', 'must be true or false']]],
+  ['remote.log.delete.on.disable', ['false', 'true'], [['0', 'must be true or false']]],
+  ['remote.storage.enable', ['false', 'true'], [['on', 'must be true or false']]],
+  ['segment.index.bytes', ['4', '10485760'], [['3', 'must be >= 4']]],
+  ['segment.jitter.ms', ['0', '1000'], [['-1', 'must be >= 0']]],
+  ['unclean.leader.election.enable', ['false', 'True'], [['maybe', 'must be true or false']]],
+  [
+    'leader.replication.throttled.replicas',
+    ['', '*', '0:0', '0:0,1:0, 2:0'],
+    [
+      ['0', "item \"0\" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."],
+      ['*,0:0', "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."],
+    ],
+  ],
+  ['follower.replication.throttled.replicas', ['', '*', '3:1'], [['a:b', "item \"a:b\" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."]]],
 ];
 
 for (const [name, accepted, refused] of BOUNDS) {
@@ -78,8 +136,8 @@ test('every supported config has a bounds test', async (t) => {
 });
 
 test('unknown names are refused with Kafka\'s message', async (t) => {
-  const result = validate({ 'retention.ms': '5', 'flush.messages': '1' });
-  t.is(messageOf(result), 'Unknown topic config name: flush.messages');
+  const result = validate({ 'retention.ms': '5', 'flush.messagez': '1' });
+  t.is(messageOf(result), 'Unknown topic config name: flush.messagez');
   t.is(result.ok ? undefined : result.errorCode, ErrorCode.INVALID_CONFIG);
   t.is(messageOf(validate({ 'segment.bytes ': null })), 'Unknown topic config name: segment.bytes ', 'names are not trimmed, and null does not excuse them');
 });
@@ -169,59 +227,183 @@ test('min.insync.replicas defaults to 1', async (t) => {
   t.is(minInsyncReplicas({ 'retention.ms': '5' }), 1);
 });
 
-test('describe lists every config with Kafka\'s rendering of the defaults', async (t) => {
-  const entries = describeTopicConfigs({}, DEFAULT_LOG_CONFIG);
-  t.deepEqual(
-    Object.fromEntries(entries.map((e) => [e.name, e.value])),
-    {
-      'cleanup.policy': 'delete',
-      'delete.retention.ms': '86400000',
-      'max.message.bytes': '1048588',
-      'message.timestamp.type': 'CreateTime',
-      'min.cleanable.dirty.ratio': '0.5',
-      'min.compaction.lag.ms': '0',
-      'min.insync.replicas': '1',
-      'retention.bytes': '-1',
-      'retention.ms': '604800000',
-      'segment.bytes': '1073741824',
-      'segment.ms': '604800000',
-    },
-  );
+const KAFKA_DEFAULTS: Record<string, string> = {
+  'cleanup.policy': 'delete',
+  'compression.gzip.level': '-1',
+  'compression.lz4.level': '9',
+  'compression.type': 'producer',
+  'compression.zstd.level': '3',
+  'delete.retention.ms': '86400000',
+  'file.delete.delay.ms': '60000',
+  'flush.messages': '9223372036854775807',
+  'flush.ms': '9223372036854775807',
+  'follower.replication.throttled.replicas': '',
+  'index.interval.bytes': '4096',
+  'leader.replication.throttled.replicas': '',
+  'local.retention.bytes': '-2',
+  'local.retention.ms': '-2',
+  'max.compaction.lag.ms': '9223372036854775807',
+  'max.message.bytes': '1048588',
+  'message.downconversion.enable': 'true',
+  'message.format.version': '3.0-IV1',
+  'message.timestamp.after.max.ms': '9223372036854775807',
+  'message.timestamp.before.max.ms': '9223372036854775807',
+  'message.timestamp.difference.max.ms': '9223372036854775807',
+  'message.timestamp.type': 'CreateTime',
+  'min.cleanable.dirty.ratio': '0.5',
+  'min.compaction.lag.ms': '0',
+  'min.insync.replicas': '1',
+  preallocate: 'false',
+  'remote.log.copy.disable': 'false',
+  'remote.log.delete.on.disable': 'false',
+  'remote.storage.enable': 'false',
+  'retention.bytes': '-1',
+  'retention.ms': '604800000',
+  'segment.bytes': '1073741824',
+  'segment.index.bytes': '10485760',
+  'segment.jitter.ms': '0',
+  'segment.ms': '604800000',
+  'unclean.leader.election.enable': 'false',
+};
+
+/** A broker whose log settings are all Kafka's, flush policy included (Kafka never fsyncs on its own). */
+const KAFKA_LIKE: LogConfig = { ...DEFAULT_LOG_CONFIG, flushPolicy: FlushPolicy.NONE };
+
+test('describe lists every config with Kafka\'s defaults, as Kafka\'s defaults', async (t) => {
+  const entries = describeTopicConfigs({}, KAFKA_LIKE);
+  t.deepEqual(Object.fromEntries(entries.map((e) => [e.name, e.value])), KAFKA_DEFAULTS);
   t.deepEqual(entries.map((e) => e.name), [...TOPIC_CONFIG_NAMES]);
   for (const entry of entries) {
-    t.like(entry, { isDefault: true, source: 'broker-default', readOnly: false, sensitive: false });
+    t.like(entry, { isDefault: true, source: 'default', readOnly: false, sensitive: false }, entry.name);
+    t.true(entry.synonyms.every((s) => s.source === 'default'), entry.name);
   }
 });
 
-test('describe renders broker defaults that differ from Kafka\'s', async (t) => {
+test('Brook\'s every-append flush default is Kafka\'s log.flush.interval.messages=1, set by the broker', async (t) => {
+  const [messages, ms] = describeTopicConfigs({}, DEFAULT_LOG_CONFIG, ['flush.messages', 'flush.ms']);
+  t.deepEqual(messages, {
+    name: 'flush.messages',
+    value: '1',
+    isDefault: false,
+    source: 'broker',
+    synonyms: [
+      { name: 'log.flush.interval.messages', value: '1', source: 'broker' },
+      { name: 'log.flush.interval.messages', value: '9223372036854775807', source: 'default' },
+    ],
+    readOnly: false,
+    sensitive: false,
+  });
+  t.like(ms, { value: '9223372036854775807', source: 'default' });
+  const interval = describeTopicConfigs({}, { ...DEFAULT_LOG_CONFIG, flushPolicy: FlushPolicy.INTERVAL, flushIntervalMs: 250 }, ['flush.messages', 'flush.ms']);
+  t.deepEqual(interval.map((e) => [e.value, e.source]), [['9223372036854775807', 'default'], ['250', 'broker']]);
+});
+
+test('describe renders broker defaults that differ from Kafka\'s, with the synonyms behind them', async (t) => {
   const render = (defaults: Partial<LogConfig>): string | undefined =>
     describeTopicConfigs({}, { ...DEFAULT_LOG_CONFIG, ...defaults }, ['cleanup.policy', 'retention.ms'])
       .map((e) => e.value)
       .join(' ');
   t.is(render({ cleanupPolicy: { compact: true, delete: false } }), 'compact 604800000');
   t.is(render({ cleanupPolicy: { compact: true, delete: true }, retentionMs: -1 }), 'compact,delete -1');
-  t.is(render({ retentionMs: 1e21 }), 'delete 1000000000000000000000', 'no exponent notation');
+  t.is(render({ retentionMs: 1e20 }), 'delete 9223372036854775807', 'beyond a long is Kafka\'s "never", in plain digits');
+  const [retention] = describeTopicConfigs({}, { ...DEFAULT_LOG_CONFIG, retentionMs: 3_600_000 }, ['retention.ms']);
+  t.deepEqual(retention?.synonyms, [
+    { name: 'log.retention.ms', value: '3600000', source: 'broker' },
+    { name: 'log.retention.hours', value: '168', source: 'default' },
+  ]);
+  t.is(retention?.source, 'broker');
 });
 
-test('describe shows overrides as the topic\'s, and filters by name', async (t) => {
+test('describe shows overrides as the topic\'s, first among the synonyms, and filters by name in the order asked', async (t) => {
   const configs = configsOf(validate({ 'retention.ms': '1000', 'cleanup.policy': 'delete,compact' }));
-  const entries = describeTopicConfigs(configs, DEFAULT_LOG_CONFIG, ['retention.ms', 'segment.ms', 'no.such.config']);
+  const entries = describeTopicConfigs(configs, KAFKA_LIKE, ['segment.ms', 'retention.ms', 'no.such.config', 'segment.ms']);
   t.deepEqual(entries, [
-    { name: 'retention.ms', value: '1000', isDefault: false, source: 'topic', readOnly: false, sensitive: false },
-    { name: 'segment.ms', value: '604800000', isDefault: true, source: 'broker-default', readOnly: false, sensitive: false },
+    {
+      name: 'segment.ms',
+      value: '604800000',
+      isDefault: true,
+      source: 'default',
+      synonyms: [{ name: 'log.roll.hours', value: '168', source: 'default' }],
+      readOnly: false,
+      sensitive: false,
+    },
+    {
+      name: 'retention.ms',
+      value: '1000',
+      isDefault: false,
+      source: 'topic',
+      synonyms: [
+        { name: 'retention.ms', value: '1000', source: 'topic' },
+        { name: 'log.retention.hours', value: '168', source: 'default' },
+      ],
+      readOnly: false,
+      sensitive: false,
+    },
   ]);
-  t.is(describeTopicConfigs(configs, DEFAULT_LOG_CONFIG, null).length, TOPIC_CONFIG_NAMES.length);
-  t.is(describeTopicConfigs(configs, DEFAULT_LOG_CONFIG, []).length, TOPIC_CONFIG_NAMES.length, 'an empty list means all, as in Kafka');
-  t.is(describeTopicConfigs(configs, DEFAULT_LOG_CONFIG).find((e) => e.name === 'cleanup.policy')?.value, 'compact,delete');
+  t.is(describeTopicConfigs(configs, KAFKA_LIKE, null).length, TOPIC_CONFIG_NAMES.length);
+  t.is(describeTopicConfigs(configs, KAFKA_LIKE, []).length, TOPIC_CONFIG_NAMES.length, 'an empty list means all, as in Kafka');
+  t.is(describeTopicConfigs(configs, KAFKA_LIKE).find((e) => e.name === 'cleanup.policy')?.value, 'compact,delete');
+  t.deepEqual(describeTopicConfigs({}, KAFKA_LIKE, ['remote.storage.enable'])[0]?.synonyms, [], 'a topic-only config has no broker synonym');
 });
 
 test('described values validate back to the same configs', async (t) => {
-  const configs = configsOf(validate({ 'retention.ms': ' 12 ', 'cleanup.policy': 'delete,compact', 'min.cleanable.dirty.ratio': '0.75' }));
+  const configs = configsOf(validate({ 'retention.ms': ' 12 ', 'cleanup.policy': 'delete,compact', 'min.cleanable.dirty.ratio': '0.75', preallocate: 'TRUE' }));
   const described = describeTopicConfigs(configs, DEFAULT_LOG_CONFIG);
-  const overrides = described.filter((e) => !e.isDefault);
+  const overrides = described.filter((e) => e.source === 'topic');
   t.deepEqual(configsOf(validateTopicConfigs(overrides)), configs);
+  t.is(configs['preallocate'], 'true');
   // The defaults, made overrides, are valid values too.
   t.true(validateTopicConfigs(described).ok);
+});
+
+test('min.compaction.lag.ms above max.compaction.lag.ms is refused with Kafka\'s message', async (t) => {
+  t.is(
+    messageOf(validate({ 'min.compaction.lag.ms': '5000', 'max.compaction.lag.ms': '1000' })),
+    'conflict topic config setting min.compaction.lag.ms (5000) > max.compaction.lag.ms (1000)',
+  );
+  t.true(validate({ 'min.compaction.lag.ms': '1000', 'max.compaction.lag.ms': '1000' }).ok);
+  t.true(validate({ 'min.compaction.lag.ms': '9223372036854775806' }).ok, 'the default maximum is Long.MAX_VALUE');
+});
+
+test('flush.messages and flush.ms become the topic\'s flush policy', async (t) => {
+  const flush = (configs: Record<string, string>): Record<string, unknown> => {
+    const { flushPolicy, flushIntervalMs } = toLogConfig(configsOf(validate(configs)));
+    return flushIntervalMs === undefined ? { flushPolicy } : { flushPolicy, flushIntervalMs };
+  };
+  t.deepEqual(flush({ 'flush.messages': '1' }), { flushPolicy: FlushPolicy.EVERY_APPEND });
+  t.deepEqual(flush({ 'flush.ms': '0' }), { flushPolicy: FlushPolicy.EVERY_APPEND });
+  t.deepEqual(flush({ 'flush.ms': '250' }), { flushPolicy: FlushPolicy.INTERVAL, flushIntervalMs: 250 });
+  t.deepEqual(flush({ 'flush.messages': '1000', 'flush.ms': '250' }), { flushPolicy: FlushPolicy.INTERVAL, flushIntervalMs: 250 });
+  t.deepEqual(flush({ 'flush.messages': '1000' }), { flushPolicy: FlushPolicy.EVERY_APPEND }, 'a count bound only every-append keeps');
+  t.deepEqual(flush({ 'flush.messages': '9223372036854775807' }), { flushPolicy: FlushPolicy.NONE });
+  t.deepEqual(flush({ 'flush.ms': '9000000000' }), { flushPolicy: FlushPolicy.INTERVAL, flushIntervalMs: 2_147_483_647 }, 'capped at the longest timer');
+  t.deepEqual(toLogConfig({ 'retention.ms': '5' }).flushPolicy, undefined, 'no flush config leaves the broker\'s policy');
+  t.notThrows(() => resolveLogConfig(toLogConfig({ 'flush.ms': '9000000000' })));
+});
+
+test('timestamp windows: before/after win, the deprecated difference bounds both sides otherwise', async (t) => {
+  const window = (configs: Record<string, string>): [number | undefined, number | undefined] => {
+    const log = toLogConfig(configsOf(validate(configs)));
+    return [log.messageTimestampBeforeMaxMs, log.messageTimestampAfterMaxMs];
+  };
+  t.deepEqual(window({ 'message.timestamp.difference.max.ms': '1000' }), [1000, 1000]);
+  t.deepEqual(window({ 'message.timestamp.difference.max.ms': '1000', 'message.timestamp.after.max.ms': '50' }), [1000, 50]);
+  t.deepEqual(window({ 'message.timestamp.before.max.ms': '7' }), [7, undefined]);
+  t.deepEqual(window({}), [undefined, undefined]);
+});
+
+test('compression.type and index.interval.bytes reach the log', async (t) => {
+  t.like(toLogConfig({ 'compression.type': 'zstd', 'index.interval.bytes': '100' }), { compressionType: 'zstd', indexIntervalBytes: 100 });
+  t.notThrows(() => resolveLogConfig(toLogConfig({ 'compression.type': 'uncompressed' })));
+  t.deepEqual(toLogConfig({ 'unclean.leader.election.enable': 'true', 'segment.jitter.ms': '5', preallocate: 'true' }), {}, 'stored-only configs change no log setting');
+});
+
+test('incremental APPEND and SUBTRACT work on the throttled replica lists', async (t) => {
+  t.deepEqual(configsOf(alter({}, ['leader.replication.throttled.replicas', AlterConfigOp.APPEND, '0:0'])), { 'leader.replication.throttled.replicas': '0:0' });
+  t.deepEqual(
+    configsOf(alter({ 'leader.replication.throttled.replicas': '0:0,1:0' }, ['leader.replication.throttled.replicas', AlterConfigOp.SUBTRACT, '0:0'])),
+    { 'leader.replication.throttled.replicas': '1:0' },
+  );
 });
 
 function alter(current: TopicConfigs, ...ops: [string, number, string | null][]): TopicConfigResult {
@@ -250,7 +432,7 @@ test('incremental results are validated like a full set', async (t) => {
   t.is(messageOf(alter({}, ['cleanup.policy', AlterConfigOp.SUBTRACT, 'delete'])), 'Invalid value "" for topic config cleanup.policy: must not be empty');
   t.is(messageOf(alter({}, ['cleanup.policy', AlterConfigOp.APPEND, 'purge'])), 'Invalid value "delete,purge" for topic config cleanup.policy: item "purge" must be one of compact, delete');
   t.is(messageOf(alter({}, ['retention.ms', AlterConfigOp.SET, '-3'])), 'Invalid value "-3" for topic config retention.ms: must be >= -1');
-  t.is(messageOf(alter({}, ['flush.ms', AlterConfigOp.SET, '5'])), 'Unknown topic config name: flush.ms');
+  t.is(messageOf(alter({}, ['flush.mss', AlterConfigOp.SET, '5'])), 'Unknown topic config name: flush.mss');
 });
 
 test('incremental misuse gets the error code Kafka gives', async (t) => {

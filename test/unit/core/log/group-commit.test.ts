@@ -258,8 +258,8 @@ test.serial("every-append: a turn of appends is covered by one fdatasync, and ev
   t.is(log.highWatermark, 100n);
 });
 
-test.serial('every-append: the high watermark never moves past the durable offset', async (t) => {
-  const log = openLog(t, { flushPolicy: 'every-append' });
+test.serial('every-append, durable visibility: the high watermark never moves past the durable offset', async (t) => {
+  const log = openLog(t, { flushPolicy: 'every-append', visibility: 'durable' });
   let last = -1n;
   for (let turn = 0; turn < 20; turn++) {
     for (let i = 0; i < 5; i++) last = log.append(testBatch({ count: 3 })).lastOffset;
@@ -275,7 +275,7 @@ test.serial('every-append: the high watermark never moves past the durable offse
 });
 
 test.serial('every-append: appends made while a sync runs get exactly one following sync', async (t) => {
-  const log = openLog(t, { flushPolicy: 'every-append' });
+  const log = openLog(t, { flushPolicy: 'every-append', visibility: 'durable' });
   const target = fs as { fdatasync: typeof fs.fdatasync };
   const original = target.fdatasync;
   const held: (() => void)[] = [];
@@ -326,7 +326,7 @@ test.serial('none: waitDurable resolves at once and the high watermark is the lo
 });
 
 test.serial('interval: waitDurable resolves without further appends', async (t) => {
-  const log = openLog(t, { flushPolicy: 'interval', flushIntervalMs: 20 });
+  const log = openLog(t, { flushPolicy: 'interval', flushIntervalMs: 20, visibility: 'durable' });
   const info = log.append(testBatch({ count: 3 }));
   t.is(log.highWatermark, 0n, 'nothing is visible before the flush');
   await log.waitDurable(info.lastOffset);

@@ -1,0 +1,221 @@
+// The import rules of ARCHITECTURE.md ("who may import whom"), as one ESLint rule.
+//
+// It works on paths, not on the file system: a relative specifier is joined to the importing
+// file's folder and the result is placed in a module by its folder. So it needs no resolver, gives
+// the same answer for files that exist and for text linted under a virtual name, and already
+// governs folders that have no file yet (streams/, connect/, connectors/).
+import path from 'node:path';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+/** Modules whose dependencies are restricted, most specific folder first. */
+const PRODUCTION = [
+  'core/base',
+  'core/protocol',
+  'core/records',
+  'core/log',
+  'broker',
+  'client',
+  'streams',
+  'connect/api',
+  'connect/runtime',
+  'connectors/*',
+  'cli',
+];
+
+/**
+ * What each module may import besides itself. `connectors/*` stands for every connectors/<name>:
+ * a connector may not import another one. npm packages (ajv, mysql2, chokidar…) are not ours and
+ * are not restricted here.
+ */
+export const ALLOWED = {
+  'core/base': [],
+  'core/protocol': ['core/base'],
+  'core/records': ['core/protocol', 'core/base'],
+  'core/log': ['core/records', 'core/base'],
+  broker: ['core/base', 'core/protocol', 'core/records', 'core/log', 'client'],
+  client: ['core/base', 'core/protocol', 'core/records'],
+  streams: ['client', 'core/base'],
+  'connect/api': ['core/base'],
+  'connect/runtime': ['client', 'connect/api', 'core/base'],
+  'connectors/*': ['connect/api', 'core/base'],
+  // The command is wiring on top of everything, but it runs no test code and no benchmark.
+  cli: ['core/base', 'core/protocol', 'core/records', 'core/log', 'broker', 'client', 'streams', 'connect/api', 'connect/runtime', 'connectors/*'],
+  bench: ['core/base', 'core/protocol', 'core/records', 'core/log', 'broker', 'client', 'streams', 'connect/api', 'connect/runtime', 'connectors/*'],
+  test: null,
+};
+
+/**
+ * The files another module may import. Everything else is the module's own business, so it can be
+ * reorganised without breaking its importers. client has two: the public API that the package
+ * exports, and the transport internals that streams/ and connect/ build on.
+ */
+const ENTRIES = {
+  client: ['client/index.ts', 'client/internal.ts'],
+};
+
+/** Importers that test internals (or measure them) and may reach past a module's entry. */
+const DEEP_IMPORTERS = new Set(['test', 'bench']);
+
+/**
+ * The module a project-relative path (forward slashes) belongs to, `null` for a path under a
+ * restricted root (core/, connect/, connectors/) that is in no module, and `undefined` for one
+ * outside every root (package.json, examples/…).
+ * @param {string} file
+ * @returns {{ id: string, name: string } | null | undefined}
+ */
+export function moduleOf(file) {
+  // A path may name a module's folder itself ('../client'): that is in the module, too.
+  const [top, second] = file.split('/');
+  if (top === undefined) return undefined;
+  if (top === 'core' || top === 'connect') {
+    const name = `${top}/${second}`;
+    return name in ALLOWED ? { id: name, name } : null;
+  }
+  if (top === 'connectors') {
+    return second === undefined || second.endsWith('.ts') ? null : { id: 'connectors/*', name: `connectors/${second}` };
+  }
+  return top in ALLOWED ? { id: top, name: top } : undefined;
+}
+
+function entriesOf(target) {
+  return ENTRIES[target.name] ?? [`${target.name}/index.ts`];
+}
+
+function allowedText(id) {
+  const allowed = ALLOWED[id] ?? [];
+  return allowed.length === 0 ? 'nothing of ours' : allowed.join(', ');
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+export const layeringRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: "Enforce ARCHITECTURE.md's import rules: direction, entries, no test/cli imports." },
+    schema: [
+      {
+        type: 'object',
+        properties: { root: { type: 'string' } },
+        required: ['root'],
+        additionalProperties: false,
+      },
+    ],
+    messages: {
+      direction: '{{from}} may not import {{to}} ({{spec}}): {{from}} may import {{allowed}}. See "who may import whom" in ARCHITECTURE.md.',
+      neverImported: '{{to}}/ is never imported by {{from}} ({{spec}}): nothing but test code imports test/, and nothing imports cli/ or bench/.',
+      entry: "{{spec}} reaches inside {{to}}: import {{entries}} instead, {{to}}'s entry for other modules.",
+      fileInNoModule: '{{file}} is in no module of the layering table (eslint/layering.js): move it into one, or add its module to the table.',
+      noModule: '{{spec}} resolves to {{target}}, which is in no module of the layering table (eslint/layering.js): put it in a module, or add the module to the table.',
+      selfPackage: "Import {{spec}} with a relative path to the module's entry: the package name resolves to the built dist/.",
+    },
+  },
+  create(context) {
+    const root = context.options[0].root;
+    const fromPath = path.relative(root, context.physicalFilename).split(path.sep).join('/');
+    if (fromPath.startsWith('..')) return {};
+    const from = moduleOf(fromPath);
+    if (from === undefined) return {};
+    if (from === null) {
+      return {
+        Program(node) {
+          context.report({ node, messageId: 'fileInNoModule', data: { file: fromPath } });
+        },
+      };
+    }
+    const allowed = ALLOWED[from.id];
+    const restricted = from.id !== 'test';
+
+    function check(node, spec) {
+      if (typeof spec !== 'string') return;
+      if (spec === 'brook' || spec.startsWith('brook/')) {
+        if (restricted) context.report({ node, messageId: 'selfPackage', data: { spec } });
+        return;
+      }
+      if (!spec.startsWith('./') && !spec.startsWith('../')) return;
+      const target = path.posix.join(path.posix.dirname(fromPath), spec);
+      if (target.startsWith('../')) return;
+      const to = moduleOf(target);
+      if (to === undefined) return;
+      if (to === null) {
+        if (restricted) context.report({ node, messageId: 'noModule', data: { spec, target } });
+        return;
+      }
+      if (to.name === from.name) return;
+      if (allowed !== null && !allowed.includes(to.id)) {
+        const never = to.id === 'test' || to.id === 'cli' || to.id === 'bench';
+        context.report({
+          node,
+          messageId: never ? 'neverImported' : 'direction',
+          data: { from: from.name, to: to.name, spec, allowed: allowedText(from.id) },
+        });
+        return;
+      }
+      if (DEEP_IMPORTERS.has(from.id)) return;
+      const entries = entriesOf(to);
+      if (!entries.includes(target)) context.report({ node, messageId: 'entry', data: { spec, to: to.name, entries: entries.join(' or ') } });
+    }
+
+    const checkSource = (node) => {
+      if (node.source) check(node.source, node.source.value);
+    };
+    return {
+      ImportDeclaration: checkSource,
+      ExportNamedDeclaration: checkSource,
+      ExportAllDeclaration: checkSource,
+      ImportExpression(node) {
+        if (node.source.type === 'Literal') check(node.source, node.source.value);
+      },
+      TSImportType(node) {
+        // typescript-eslint 8 names the specifier `source`; older versions wrapped it in `argument`.
+        if (node.source) {
+          check(node.source, node.source.value);
+          return;
+        }
+        const arg = node.argument;
+        if (arg.type === 'TSLiteralType' && arg.literal.type === 'Literal') check(arg, arg.literal.value);
+      },
+    };
+  },
+};
+
+/** The plugin that carries the rule, named `brook` in the config. */
+export const brookPlugin = { meta: { name: 'brook' }, rules: { layering: layeringRule } };
+
+/** Production code: the files in which import cycles are errors. */
+export const PRODUCTION_FILES = PRODUCTION.map((m) => `${m.replace('/*', '')}/**/*.ts`);
+
+/**
+ * The layering rules alone, without type information: eslint.config.js includes them, and the
+ * test lints fixtures with just these.
+ * @param {string} root the project's root folder, against which module folders are read
+ */
+export function layeringConfig(root) {
+  return [
+    {
+      files: ['**/*.ts'],
+      plugins: { brook: brookPlugin },
+      rules: { 'brook/layering': ['error', { root }] },
+    },
+  ];
+}
+
+/**
+ * No import cycles among `files`: a cycle makes load order decide what is initialised when.
+ * Type-only imports vanish at run time and are not counted.
+ * @param {string[]} files
+ */
+export function noCycleConfig(files) {
+  return [
+    {
+      files,
+      plugins: { 'import-x': importX },
+      settings: {
+        // Dependencies are parsed (without types) to follow their imports; files of other
+        // extensions would be skipped, and a cycle through them missed.
+        'import-x/extensions': ['.ts', '.js'],
+        'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+        'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+      },
+      rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+    },
+  ];
+}
