@@ -6,6 +6,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 
 export interface BrokerProcess {
   readonly port: number;
+  readonly pid: number;
   /** SIGTERM, then resolves once the broker has exited (it flushes and closes first). */
   stop(): Promise<void>;
 }
@@ -14,10 +15,10 @@ export interface BrokerProcess {
  * Starts `brook broker` in its own process (so it gets a core of its own, as a real broker
  * would) on a free port, and resolves with that port once it logs that it listens.
  */
-export async function startBrokerProcess(dataDir: string, extraArgs: readonly string[] = []): Promise<BrokerProcess> {
+export async function startBrokerProcess(dataDir: string, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<BrokerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import=tsx', path.join(ROOT, 'cli/main.ts'), 'broker', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', '--log-level', 'info', ...extraArgs],
+    [...nodeArgs, '--import=tsx', path.join(ROOT, 'cli/main.ts'), 'broker', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1', '--advertised-host', '127.0.0.1', '--log-level', 'info', ...extraArgs],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = readline.createInterface({ input: child.stdout });
@@ -32,6 +33,7 @@ export async function startBrokerProcess(dataDir: string, extraArgs: readonly st
   });
   return {
     port,
+    pid: child.pid ?? -1,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => {

@@ -1,14 +1,16 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MB, printEnvironment, printTable } from './report.ts';
 import { startBrokerProcess } from './broker-process.ts';
+import { PARTITION_COUNTS, kcat, partitionSweep, writeRecordsFile } from './partitions.ts';
 
 /**
  * Drives kcat (librdkafka 2.0.2) against a fresh Brook broker in its own process:
  * produce N records of a fixed size with acks=1 and acks=all, then consume them all, and
- * produce them lz4- and zstd-compressed with acks=1.
+ * produce them lz4- and zstd-compressed with acks=1. Then the partition sweep: the same
+ * records spread over 1, 10, 100 and 1,000 partitions of one topic, each consumed whole
+ * by kcat, with the 1,000-partition rate as a share of the one-partition rate.
  * Batching is librdkafka's own; each workload runs three times and the median is shown.
  * The consumer prints nothing per record (`-f ''`): formatting a line per record costs
  * kcat more CPU than the broker spends serving it. Usage:
@@ -19,30 +21,13 @@ const RECORDS = Number(process.argv[2] ?? 2_000_000);
 const RECORD_SIZE = Number(process.argv[3] ?? 100);
 const ROUNDS = 3;
 
-function kcat(args: string[]): Promise<number> {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    execFile('kcat', args, { maxBuffer: 1024 * 1024 * 1024 }, (error) => {
-      if (error !== null) reject(new Error(`kcat ${args.join(' ')} failed: ${error.message}`, { cause: error }));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e9);
-    });
-  });
-}
-
-function writeRecordsFile(file: string): void {
-  const line = `${'x'.repeat(RECORD_SIZE - 1)}\n`;
-  const chunk = line.repeat(10_000);
-  const fd = fs.openSync(file, 'w');
-  for (let written = 0; written < RECORDS; written += 10_000) fs.writeSync(fd, written + 10_000 <= RECORDS ? chunk : line.repeat(RECORDS - written));
-  fs.closeSync(fd);
-}
-
 async function main(): Promise<void> {
   printEnvironment(`bench:broker: ${RECORDS.toLocaleString('en-US')} records of ${RECORD_SIZE} bytes, kcat (librdkafka) against a fresh broker`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-broker-'));
   const recordsFile = path.join(work, 'records.txt');
-  writeRecordsFile(recordsFile);
+  writeRecordsFile(recordsFile, RECORDS, RECORD_SIZE);
   const rows: string[][] = [];
+  let sweepNote = '';
   const row = (what: string, runs: number[]): void => {
     const seconds = [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
     const rate = (s: number): string => (RECORDS / s).toLocaleString('en-US', { maximumFractionDigits: 0 });
@@ -82,6 +67,17 @@ async function main(): Promise<void> {
         await broker.stop();
       }
     }
+    const sweep = await partitionSweep({ work, recordsFile, records: RECORDS, rounds: ROUNDS });
+    for (const result of sweep) {
+      row(`produce acks=1, ${result.partitions} partitions`, [result.produceSeconds]);
+      row(`consume, ${result.partitions} partitions`, result.consumeSeconds);
+    }
+    const median = (runs: number[]): number => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+    const one = sweep.find((r) => r.partitions === PARTITION_COUNTS[0]);
+    const most = sweep.find((r) => r.partitions === PARTITION_COUNTS.at(-1));
+    if (one !== undefined && most !== undefined) {
+      sweepNote = `consume at ${most.partitions} partitions: ${((median(one.consumeSeconds) / median(most.consumeSeconds)) * 100).toFixed(0)}% of the one-partition rate`;
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -95,6 +91,7 @@ async function main(): Promise<void> {
     ],
     rows,
   );
+  if (sweepNote !== '') process.stdout.write(`\n${sweepNote}\n`);
 }
 
 await main();

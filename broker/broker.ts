@@ -13,9 +13,10 @@ import { GroupCoordinator, OffsetsTopic } from './groups/index.ts';
 import { createHandlerRegistry } from './handlers/index.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
+import type { SnapshotRound } from './producers/index.ts';
 import { Listener } from './net/listener.ts';
 import { RequestDispatcher } from './net/request-dispatcher.ts';
-import { ProducerIdAllocator } from './producers/index.ts';
+import { ProducerIdAllocator, ProducerSnapshotter } from './producers/index.ts';
 import { TopicManager } from './topics/topic-manager.ts';
 import { TopicStore } from './topics/topic-store.ts';
 
@@ -43,6 +44,7 @@ export class Broker {
   private readonly listener: Listener;
   private readonly scheduler: Scheduler;
   private readonly snapshotTimer: Timer;
+  private readonly snapshotter: ProducerSnapshotter;
   private closing: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -66,9 +68,12 @@ export class Broker {
     this.delayed = parts.delayed;
     this.listener = parts.listener;
     this.scheduler = parts.scheduler;
+    const topics = parts.topics;
+    this.snapshotter = new ProducerSnapshotter({ stores: () => topics.producerStateStores() });
     this.snapshotTimer = this.scheduler
       .setInterval(() => {
-        this.snapshotProducers();
+        // A round still running when the next tick comes is joined, not doubled.
+        void this.snapshotProducers(this.snapshotter.run());
       }, parts.snapshotIntervalMs)
       .unref();
   }
@@ -178,14 +183,16 @@ export class Broker {
     this.delayed.close();
     await this.listener.close();
     this.groups.close();
-    this.snapshotProducers();
+    await this.snapshotProducers(this.snapshotter.close());
     await this.logs.close();
     this.logger.info({ dataDir: this.config.dataDir }, 'broker stopped');
   }
 
-  private snapshotProducers(): void {
+  private async snapshotProducers(round: Promise<SnapshotRound>): Promise<void> {
     try {
-      this.topics.writeProducerSnapshots();
+      const { written, unchanged, failures } = await round;
+      for (const failure of failures) this.logger.error({ err: failure.error, file: failure.file }, 'could not snapshot producer state');
+      this.logger.debug({ written, unchanged, failed: failures.length }, 'producer state snapshot round');
     } catch (error) {
       this.logger.error({ err: error }, 'could not snapshot producer state');
     }

@@ -14,7 +14,7 @@ interface Pending {
  */
 export class DelayedFetches {
   private readonly watch: PartitionWatch;
-  private readonly scheduler: Scheduler;
+  readonly scheduler: Scheduler;
   private readonly pending = new Set<Pending>();
   private closed = false;
 

@@ -3,13 +3,17 @@ import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
 import type { FetchRequest, FetchResponse } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { DelayedFetches } from '../fetch/delayed-fetches.ts';
+import { newFetchContext } from '../fetch/fetch-context.ts';
+import type { FetchContext } from '../fetch/fetch-context.ts';
+import { FetchSessionCache } from '../fetch/fetch-session-cache.ts';
+import type { PartitionFetch } from '../fetch/fetch-session.ts';
 import { ReadBufferPool } from '../fetch/read-buffer-pool.ts';
 import { withAfterSend } from './handler.ts';
 import type { Handler, HandlerOutcome } from './handler.ts';
 import { storageErrorCode } from './storage-errors.ts';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
-type TopicData = FetchResponse['responses'][number];
+type ServedContext = Exclude<FetchContext, { kind: 'error' }>;
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
@@ -19,20 +23,27 @@ const EMPTY = Buffer.alloc(0);
  * than minBytes is available the request waits (up to maxWaitMs) for a produce to one of
  * its partitions, then reads again.
  */
-export function fetchHandler(broker: BrokerContext, delayed: DelayedFetches): Handler<typeof ApiKey.FETCH> {
+export function fetchHandler(
+  broker: BrokerContext,
+  delayed: DelayedFetches,
+  sessions = new FetchSessionCache({ clock: delayed.scheduler }),
+): Handler<typeof ApiKey.FETCH> {
   const pool = new ReadBufferPool();
   return {
     apiKey: ApiKey.FETCH,
     minVersion: 0,
     maxVersion: 11,
     handle(request) {
-      let result = readAll(broker, request, pool);
+      const context = newFetchContext(sessions, request);
+      if (context.kind === 'error') return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: 0, responses: [] };
+      let result = readAll(broker, request, context.targets, pool);
       const enough = (): boolean => result.bytes >= request.minBytes || result.failed;
-      if (enough() || request.maxWaitMs <= 0) return respond(result, pool);
-      const partitions = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition })));
+      if (enough() || request.maxWaitMs <= 0) return respond(result, pool, context);
+      // An incremental request names only what changed; the session's partitions are what it waits on.
+      const partitions = context.targets;
       const reread = (): void => {
         giveBack(result, pool);
-        result = readAll(broker, request, pool);
+        result = readAll(broker, request, context.targets, pool);
       };
       let fresh = false;
       return delayed
@@ -43,14 +54,15 @@ export function fetchHandler(broker: BrokerContext, delayed: DelayedFetches): Ha
         })
         .then(() => {
           if (!fresh) reread();
-          return respond(result, pool);
+          return respond(result, pool, context);
         });
     },
   };
 }
 
-function respond(result: ReadOutcome, pool: ReadBufferPool): HandlerOutcome<typeof ApiKey.FETCH> {
-  const body: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+function respond(result: ReadOutcome, pool: ReadBufferPool, context: ServedContext): HandlerOutcome<typeof ApiKey.FETCH> {
+  const { sessionId, responses } = context.respond(result.partitions);
+  const body: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses };
   if (result.borrowed.length === 0) return body;
   return withAfterSend<typeof ApiKey.FETCH>(body, () => {
     giveBack(result, pool);
@@ -63,7 +75,8 @@ function giveBack(result: ReadOutcome, pool: ReadBufferPool): void {
 }
 
 interface ReadOutcome {
-  responses: TopicData[];
+  /** One per target, in the context's order. */
+  partitions: PartitionData[];
   bytes: number;
   /** A partition answered with an error: Kafka returns at once rather than waiting. */
   failed: boolean;
@@ -71,26 +84,46 @@ interface ReadOutcome {
   borrowed: Buffer[];
 }
 
-function readAll(broker: BrokerContext, request: FetchRequest, pool: ReadBufferPool): ReadOutcome {
-  const outcome: ReadOutcome = { responses: [], bytes: 0, failed: false, borrowed: [] };
+/**
+ * Reads share pooled chunks of at least this size: a fetch over many partitions fills one
+ * chunk after another instead of taking a partition-sized buffer for each partition, which
+ * at 1,000 partitions meant a thousand 1 MiB buffers per fetch, mostly empty.
+ */
+const READ_CHUNK_BYTES = 8 << 20;
+
+function readAll(broker: BrokerContext, request: FetchRequest, targets: readonly PartitionFetch[], pool: ReadBufferPool): ReadOutcome {
+  const outcome: ReadOutcome = { partitions: [], bytes: 0, failed: false, borrowed: [] };
   const readCommitted = request.isolationLevel === READ_COMMITTED;
-  for (const topic of request.topics) {
-    const partitions = topic.partitions.map((p): PartitionData => {
-      const budget = request.maxBytes - outcome.bytes;
-      const limit = Math.min(p.partitionMaxBytes, budget);
-      const into = pool.acquire(limit);
-      const data = readPartition(broker, topic.topic, p.partition, p.fetchOffset, limit, outcome.bytes === 0, into);
-      if (into !== undefined) {
-        if (data.records !== null && data.records.length > 0 && data.records.buffer === into.buffer) outcome.borrowed.push(into);
-        else pool.release(into);
-      }
-      if (data.errorCode !== ErrorCode.NONE) outcome.failed = true;
-      outcome.bytes += data.records?.length ?? 0;
-      if (readCommitted) data.abortedTransactions = [];
-      return data;
-    });
-    outcome.responses.push({ topic: topic.topic, partitions });
+  let chunk: Buffer | undefined;
+  let used = 0;
+  let lent = false;
+  const retire = (): void => {
+    if (chunk !== undefined && !lent) pool.release(chunk);
+    chunk = undefined;
+  };
+  for (const p of targets) {
+    const budget = request.maxBytes - outcome.bytes;
+    const limit = Math.min(p.partitionMaxBytes, budget);
+    if (limit > 0 && (chunk === undefined || chunk.length - used < limit)) {
+      retire();
+      chunk = pool.acquire(Math.max(limit, READ_CHUNK_BYTES)) ?? pool.acquire(limit);
+      used = 0;
+      lent = false;
+    }
+    const into = limit > 0 ? chunk?.subarray(used) : undefined;
+    const data = readPartition(broker, p.topic, p.partition, p.fetchOffset, limit, outcome.bytes === 0, into);
+    const records = data.records;
+    if (chunk !== undefined && records !== null && records.length > 0 && records.buffer === chunk.buffer) {
+      used = records.byteOffset + records.length - chunk.byteOffset;
+      if (!lent) outcome.borrowed.push(chunk);
+      lent = true;
+    }
+    if (data.errorCode !== ErrorCode.NONE) outcome.failed = true;
+    outcome.bytes += records?.length ?? 0;
+    if (readCommitted) data.abortedTransactions = [];
+    outcome.partitions.push(data);
   }
+  retire();
   return outcome;
 }
 

@@ -12,3 +12,6 @@ export type {
 export { PRODUCER_STATE_SNAPSHOT_FILE, ProducerStateStore } from './producer-state-store.ts';
 export type { ProducerStateSource } from './producer-state-store.ts';
 export { PRODUCER_ID_BLOCK_FILE, PRODUCER_ID_BLOCK_SIZE, ProducerIdAllocator } from './producer-id-allocator.ts';
+export type { PendingSnapshot } from './producer-state-store.ts';
+export { ProducerSnapshotter, fsSnapshotWriter } from './producer-snapshotter.ts';
+export type { ProducerSnapshotterOptions, SnapshotRound, SnapshotWriter } from './producer-snapshotter.ts';

@@ -8,6 +8,19 @@ export const PRODUCER_STATE_SNAPSHOT_FILE = 'producer-state.snapshot';
 
 export type ProducerStateSource = 'snapshot' | 'log';
 
+/** A snapshot taken in memory, to be written by the caller; `written()` records it as the latest on disk. */
+export interface PendingSnapshot {
+  readonly file: string;
+  readonly contents: string;
+  written(): void;
+}
+
+/** What the last snapshot on disk covers: the state's change count and the log end offset then. */
+interface SnapshotMark {
+  readonly changeCount: number;
+  readonly offset: bigint;
+}
+
 /**
  * Keeps a partition's producer state across restarts. The snapshot is only a shortcut:
  * on open the log after the snapshot's offset is always replayed, so batches appended
@@ -22,13 +35,23 @@ export class ProducerStateStore {
   readonly snapshotProblem: string | undefined;
   readonly snapshotFile: string;
   private readonly log: PartitionLog;
+  private lastWritten: SnapshotMark | undefined;
 
-  private constructor(log: PartitionLog, state: PartitionProducerState, rebuiltFrom: ProducerStateSource, snapshotProblem: string | undefined) {
+  private constructor(
+    log: PartitionLog,
+    state: PartitionProducerState,
+    rebuiltFrom: ProducerStateSource,
+    snapshotProblem: string | undefined,
+    snapshotOffset?: bigint,
+  ) {
     this.log = log;
     this.state = state;
     this.rebuiltFrom = rebuiltFrom;
     this.snapshotProblem = snapshotProblem;
     this.snapshotFile = snapshotPath(log);
+    // A snapshot that already covers the whole log, or an empty log, needs no rewrite until something changes.
+    const upToDate = rebuiltFrom === 'snapshot' ? snapshotOffset === log.logEndOffset : log.logEndOffset === 0n && state.producerCount === 0;
+    if (upToDate) this.lastWritten = { changeCount: state.changeCount, offset: log.logEndOffset };
   }
 
   static open(log: PartitionLog): ProducerStateStore {
@@ -45,7 +68,7 @@ export class ProducerStateStore {
       } else {
         state.removeProducersBefore(log.logStartOffset);
         state.loadFromLog(log, offset);
-        return new ProducerStateStore(log, state, 'snapshot', undefined);
+        return new ProducerStateStore(log, state, 'snapshot', undefined, offset);
       }
     }
     const state = new PartitionProducerState();
@@ -58,8 +81,37 @@ export class ProducerStateStore {
    * between appends, never between prepare() and commit().
    */
   writeSnapshot(): void {
-    const snapshot = this.state.snapshot(this.log.logEndOffset);
-    writeFileAtomic(this.snapshotFile, `${JSON.stringify(snapshot)}\n`);
+    const pending = this.takeSnapshot();
+    writeFileAtomic(pending.file, pending.contents);
+    pending.written();
+  }
+
+  /**
+   * True when the state or the log end offset moved since the last snapshot this store
+   * wrote (or read at open): only then is a new snapshot worth its write. A moved log end
+   * alone counts, since it is what a restart would otherwise have to replay.
+   */
+  get changedSinceSnapshot(): boolean {
+    const mark = this.lastWritten;
+    return mark === undefined || mark.changeCount !== this.state.changeCount || mark.offset !== this.log.logEndOffset;
+  }
+
+  /**
+   * The state as of the log end offset, in memory, for the caller to write (with any I/O it
+   * likes). Taking it is synchronous, so it never sees half an append; the same rule as
+   * writeSnapshot applies: not between prepare() and commit().
+   */
+  takeSnapshot(): PendingSnapshot {
+    const mark: SnapshotMark = { changeCount: this.state.changeCount, offset: this.log.logEndOffset };
+    const contents = `${JSON.stringify(this.state.snapshot(mark.offset))}\n`;
+    return {
+      file: this.snapshotFile,
+      contents,
+      written: () => {
+        // Rounds may finish out of order; an older snapshot never overrides the mark of a newer one.
+        if (this.lastWritten === undefined || this.lastWritten.changeCount <= mark.changeCount) this.lastWritten = mark;
+      },
+    };
   }
 }
 

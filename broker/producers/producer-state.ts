@@ -88,6 +88,11 @@ export class PartitionProducerState {
     return this.producers.size;
   }
 
+  /** Grows with every change, so a snapshot writer can tell whether anything changed since it last looked. */
+  get changeCount(): number {
+    return this.version;
+  }
+
   entry(producerId: bigint): ProducerEntry | undefined {
     return this.producers.get(producerId);
   }

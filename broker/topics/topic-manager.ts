@@ -248,9 +248,9 @@ export class TopicManager {
     return { kind: 'appended', info, durable };
   }
 
-  /** Saves every partition's producer state so the next start need not scan the log for it. */
-  writeProducerSnapshots(): void {
-    for (const handle of this.handles.values()) handle.producers.writeSnapshot();
+  /** Every open partition's producer state, for the snapshot rounds that spare the next start a log scan. */
+  producerStateStores(): ProducerStateStore[] {
+    return [...this.handles.values()].map((handle) => handle.producers);
   }
 
   private openPartitions(topic: TopicInfo, from: number): void {
