@@ -13,6 +13,22 @@ const TIMER_GLOBALS = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterv
 // allowed only where a file is listed as doing just that.
 const IMMEDIATE_GLOBALS = ['setImmediate', 'clearImmediate'];
 
+// The global object under the names Node answers to: `globalThis.Date.now()` reads the same
+// clock as `Date.now()`, so each clock read is refused through them, too.
+const GLOBAL_OBJECT = "/^(globalThis|global)$/";
+
+/** `<global>.<object>.<property>`, e.g. globalThis.Date.now. */
+function throughGlobal(object, property) {
+  return `MemberExpression[object.type='MemberExpression'][object.object.name=${GLOBAL_OBJECT}][object.property.name='${object}'][property.name='${property}']`;
+}
+
+// Clocks: wall (Date.now), monotonic (performance.now, process.hrtime and its bigint form).
+const CLOCK_READS = [
+  ['Date', 'now'],
+  ['performance', 'now'],
+  ['process', 'hrtime'],
+];
+
 /**
  * @param {object} options
  * @param {string[]} options.files
@@ -32,18 +48,21 @@ export function injectedTimeConfig({ files, ignores = [], allowImmediate = false
       'no-restricted-globals': ['error', ...globals.map((name) => ({ name, message }))],
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message },
-        { object: 'performance', property: 'now', message },
+        ...CLOCK_READS.map(([object, property]) => ({ object, property, message })),
         ...globals.map((property) => ({ object: 'globalThis', property, message })),
       ],
       'no-restricted-imports': [
         'error',
         {
-          paths: ['node:timers', 'timers', 'node:timers/promises', 'timers/promises'].map((name) => ({
-            name,
-            importNames: timerModuleNames,
-            message,
-          })),
+          paths: [
+            ...['node:timers', 'timers', 'node:timers/promises', 'timers/promises'].map((name) => ({
+              name,
+              importNames: timerModuleNames,
+              message,
+            })),
+            ...['node:process', 'process'].map((name) => ({ name, importNames: ['hrtime'], message })),
+            ...['node:perf_hooks', 'perf_hooks'].map((name) => ({ name, importNames: ['performance'], message })),
+          ],
         },
       ],
       'no-restricted-syntax': [
@@ -51,6 +70,9 @@ export function injectedTimeConfig({ files, ignores = [], allowImmediate = false
         ...restrictedSyntax,
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message },
         { selector: "CallExpression[callee.name='Date']", message },
+        ...CLOCK_READS.map(([object, property]) => ({ selector: throughGlobal(object, property), message })),
+        { selector: `NewExpression[callee.object.name=${GLOBAL_OBJECT}][callee.property.name='Date'][arguments.length=0]`, message },
+        { selector: `CallExpression[callee.object.name=${GLOBAL_OBJECT}][callee.property.name='Date']`, message },
       ],
     },
   };

@@ -2,7 +2,8 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { DEFAULT_LOG_CONFIG, FlushPolicy, LogError, LogErrorCode } from '../../core/log/index.ts';
 import type { LogConfig } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
-import { ajv, describeAjvError, fieldName } from '../../core/base/index.ts';
+import type { ErrorObject } from 'ajv';
+import { ajv, describeAjvError } from '../../core/base/index.ts';
 
 /*
  * Topic configs travel on the wire (CreateTopics, AlterConfigs, DescribeConfigs) as
@@ -37,6 +38,7 @@ export const TOPIC_CONFIG_SCHEMA = {
       type: 'array',
       items: { type: 'string', enum: ['compact', 'delete'] },
       minItems: 1,
+      uniqueItems: true,
     },
     'compression.gzip.level': { type: 'integer', enum: [-1, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
     'compression.lz4.level': { type: 'integer', minimum: 1, maximum: 17 },
@@ -69,9 +71,8 @@ export const TOPIC_CONFIG_SCHEMA = {
     'remote.log.copy.disable': { type: 'boolean' },
     'remote.log.delete.on.disable': { type: 'boolean' },
     'remote.storage.enable': { type: 'boolean' },
-    // Kafka accepts any long here; the log treats every negative value as "no limit", so
-    // only -1 is stored for it.
-    'retention.bytes': { type: 'integer', minimum: -1 },
+    // Any long, as in Kafka: every negative value means "no size limit".
+    'retention.bytes': { type: 'integer' },
     'retention.ms': { type: 'integer', minimum: -1 },
     // Kafka's floor; index entries hold int32 positions, hence the ceiling.
     'segment.bytes': { type: 'integer', minimum: 14, maximum: INT32_MAX },
@@ -150,15 +151,12 @@ export const STORED_ONLY_CONFIGS: readonly TopicConfigName[] = Object.freeze([
   'leader.replication.throttled.replicas',
   'local.retention.bytes',
   'local.retention.ms',
-  'max.compaction.lag.ms',
   'message.downconversion.enable',
   'message.format.version',
   'preallocate',
   'remote.log.copy.disable',
   'remote.log.delete.on.disable',
   'remote.storage.enable',
-  'segment.index.bytes',
-  'segment.jitter.ms',
   'unclean.leader.election.enable',
 ]);
 
@@ -220,15 +218,30 @@ function unknownName(name: string): string {
   return `Unknown topic config name: ${name}`;
 }
 
-function invalidValue(name: string, raw: string, problem: string): string {
-  return `Invalid value ${JSON.stringify(raw)} for topic config ${name}: ${problem}`;
+/**
+ * Kafka's ConfigException text, which admin tools show and scripts match: the value as the
+ * validator saw it (the string as sent when it does not parse, the parsed number or list item
+ * when a rule refuses it), the config's name, and the validator's own reason.
+ */
+function invalidValue(name: string, value: string, reason: string): string {
+  return `Invalid value ${value} for configuration ${name}: ${reason}`;
 }
 
-/** What a `pattern` rule means, in words: ajv would print the regular expression. */
-const PATTERN_PROBLEMS: Readonly<Partial<Record<TopicConfigName, string>>> = {
-  'follower.replication.throttled.replicas': "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...",
-  'leader.replication.throttled.replicas': "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...",
-  'message.format.version': 'must be a Kafka version such as 0.10.2, 2.8 or 3.0-IV1',
+/** How Kafka prints a list value (java.util.List#toString). */
+function javaList(items: readonly unknown[]): string {
+  return `[${items.map(String).join(', ')}]`;
+}
+
+/**
+ * The reasons of Kafka's validators that are not ConfigDef.Range or ValidString, by config:
+ * the gzip level's own validator, the throttled replica lists', the metadata version's.
+ */
+const THROTTLED_REPLICAS_REASON = "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...";
+const SPECIAL_REASONS: Readonly<Partial<Record<TopicConfigName, (value: string) => string>>> = {
+  'compression.gzip.level': () => 'Value must be between 1 and 9 or equal to -1',
+  'follower.replication.throttled.replicas': () => `follower.replication.throttled.replicas ${THROTTLED_REPLICAS_REASON}`,
+  'leader.replication.throttled.replicas': () => `leader.replication.throttled.replicas ${THROTTLED_REPLICAS_REASON}`,
+  'message.format.version': (value) => `Version ${value} is not a valid version`,
 };
 
 type Parsed = { ok: true; value: number | string | string[] | boolean; normalised: string } | { ok: false; problem: string };
@@ -243,39 +256,69 @@ function splitList(text: string): string[] {
   return trimmed === '' ? [] : trimmed.split(LIST_SEPARATOR);
 }
 
+/** Kafka's type names, as its "Not a number of type …" message prints them. */
+function integerType(schema: PropertySchema): 'INT' | 'LONG' {
+  return (schema.maximum !== undefined && schema.maximum <= INT32_MAX) || schema.enum !== undefined ? 'INT' : 'LONG';
+}
+
 /** Reads a wire string as the schema's type. Kafka trims every value before parsing it. */
 function parseValue(schema: PropertySchema, raw: string): Parsed {
   const text = raw.trim();
   switch (schema.type) {
     case 'integer': {
-      const bits = (schema.maximum !== undefined && schema.maximum <= INT32_MAX) || schema.enum !== undefined ? 32 : 64;
-      const limit = 1n << BigInt(bits - 1);
+      const type = integerType(schema);
+      const limit = 1n << (type === 'INT' ? 31n : 63n);
       const big = INTEGER.test(text) ? BigInt(text) : undefined;
-      if (big === undefined || big < -limit || big >= limit) return { ok: false, problem: `must be a ${bits}-bit integer` };
+      if (big === undefined || big < -limit || big >= limit) return { ok: false, problem: `Not a number of type ${type}` };
       return { ok: true, value: Number(big), normalised: big.toString() };
     }
     case 'number': {
       const value = Number(text);
-      if (!DECIMAL.test(text) || !Number.isFinite(value)) return { ok: false, problem: 'must be a number' };
+      if (!DECIMAL.test(text) || !Number.isFinite(value)) return { ok: false, problem: 'Not a number of type DOUBLE' };
       return { ok: true, value, normalised: String(value) };
     }
     case 'boolean': {
       // Kafka's ConfigDef: "true" or "false", in any case.
       const lower = text.toLowerCase();
-      if (lower !== 'true' && lower !== 'false') return { ok: false, problem: 'must be true or false' };
+      if (lower !== 'true' && lower !== 'false') return { ok: false, problem: 'Expected value to be either true or false' };
       return { ok: true, value: lower === 'true', normalised: lower };
     }
     case 'array': {
-      // Duplicates mean nothing in a set-like list; the canonical order is the schema's, so
-      // "delete,compact" and "compact,delete" store and describe the same way. Lists without
-      // an enum keep the order they were given in.
-      const order = schema.items?.enum ?? [];
-      const rank = (item: string): number => (order.includes(item) ? order.indexOf(item) : order.length);
-      const items = [...new Set(splitList(text))].sort((a, b) => rank(a) - rank(b));
+      // Kept in the order given, as Kafka keeps and describes it.
+      const items = splitList(text);
       return { ok: true, value: items, normalised: items.join(',') };
     }
     case 'string':
       return { ok: true, value: text, normalised: text };
+  }
+}
+
+/** Kafka's message for the first rule a config's parsed value breaks, from ajv's error. */
+function ruleMessage(name: TopicConfigName, error: ErrorObject, value: unknown, normalised: string): string {
+  const params = error.params as Record<string, unknown>;
+  const [, index] = describeAjvError(error).path;
+  const items = Array.isArray(value) ? (value as unknown[]) : undefined;
+  const special = SPECIAL_REASONS[name];
+  // A list's whole value, as Kafka prints it; a list item, for the validators that check
+  // items one by one (ValidList); otherwise the parsed value.
+  const shown = items !== undefined && special !== undefined ? javaList(items) : items !== undefined && index !== undefined ? String(items[Number(index)]) : normalised;
+  if (special !== undefined) return invalidValue(name, shown, special(shown));
+  switch (error.keyword) {
+    case 'minimum':
+      return invalidValue(name, shown, `Value must be at least ${String(params['limit'])}`);
+    case 'maximum':
+      return invalidValue(name, shown, `Value must be no more than ${String(params['limit'])}`);
+    case 'enum': {
+      const allowed = Array.isArray(params['allowedValues']) ? (params['allowedValues'] as unknown[]) : [];
+      return invalidValue(name, shown, `String must be one of: ${allowed.map(String).join(', ')}`);
+    }
+    // Kafka 4's ValidList words these two without the value.
+    case 'minItems':
+      return `Configuration '${name}' must not be empty. Valid values include: ${javaList(PROPERTIES[name].items?.enum ?? [])}`;
+    case 'uniqueItems':
+      return `Configuration '${name}' values must not be duplicated.`;
+    default:
+      return invalidValue(name, shown, describeAjvError(error).problem);
   }
 }
 
@@ -285,7 +328,8 @@ function crossProblems(values: Record<string, unknown>, normalised: Record<strin
   for (const name of ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'] as const) {
     const items = values[name];
     if (Array.isArray(items) && items.includes('*') && items.length > 1) {
-      problems.push(invalidValue(name, normalised[name] ?? '', PATTERN_PROBLEMS[name] ?? ''));
+      const shown = javaList(items as unknown[]);
+      problems.push(invalidValue(name, shown, SPECIAL_REASONS[name]?.(shown) ?? ''));
     }
   }
   // Kafka's LogConfig.validateValues, word for word.
@@ -311,6 +355,7 @@ function parseAll(entries: ReadonlyMap<string, string>): ParseAll {
     }
     const parsed = parseValue(PROPERTIES[name], raw);
     if (!parsed.ok) {
+      // Kafka shows the value as sent when it does not parse.
       problems.push(invalidValue(name, raw, parsed.problem));
       continue;
     }
@@ -319,21 +364,15 @@ function parseAll(entries: ReadonlyMap<string, string>): ParseAll {
   }
   const valid = validateParsed(values);
   if (!valid) {
-    // One message per config, whatever the number of rules it breaks.
-    const byName = new Map<string, string[]>();
+    // One message per config, for the first rule it breaks, as Kafka's validator stops there.
+    const reported = new Set<string>();
     for (const error of validateParsed.errors ?? []) {
-      const { path, problem } = describeAjvError(error);
-      const [name = '', ...rest] = path;
-      const value = values[name];
-      const explained = error.keyword === 'pattern' ? (PATTERN_PROBLEMS[name as TopicConfigName] ?? problem) : problem;
-      // A list item is named by its value: the index means nothing to whoever typed the list.
-      const subject = Array.isArray(value) && rest.length > 0 ? `item ${JSON.stringify(value[Number(rest[0])])} ` : rest.length > 0 ? `${fieldName(rest)} ` : '';
-      const list = byName.get(name) ?? [];
-      const text = `${subject}${explained}`;
-      if (!list.includes(text)) list.push(text);
-      byName.set(name, list);
+      const [name = ''] = describeAjvError(error).path;
+      if (reported.has(name) || !isTopicConfigName(name)) continue;
+      reported.add(name);
+      problems.push(ruleMessage(name, error, values[name], normalised[name] ?? ''));
     }
-    for (const [name, list] of byName) problems.push(invalidValue(name, entries.get(name) ?? '', list.join(', ')));
+    if (reported.size === 0) problems.push(...(validateParsed.errors ?? []).map((error) => describeAjvError(error).problem));
   }
   if (problems.length === 0 && valid) problems.push(...crossProblems(values, normalised));
   if (problems.length > 0 || !valid) return { ok: false, problems };
@@ -396,19 +435,22 @@ export function toLogConfig(configs: TopicConfigs): Partial<LogConfig> {
   if (p['delete.retention.ms'] !== undefined) out.deleteRetentionMs = p['delete.retention.ms'];
   if (p['flush.messages'] !== undefined || p['flush.ms'] !== undefined) Object.assign(out, flushSettings(p['flush.messages'], p['flush.ms']));
   if (p['index.interval.bytes'] !== undefined) out.indexIntervalBytes = p['index.interval.bytes'];
+  if (p['max.compaction.lag.ms'] !== undefined) out.maxCompactionLagMs = p['max.compaction.lag.ms'];
   if (p['max.message.bytes'] !== undefined) out.maxMessageBytes = p['max.message.bytes'];
-  // Kafka 3.6+: before/after win when set; otherwise the deprecated difference bounds both sides.
-  const difference = p['message.timestamp.difference.max.ms'];
-  const before = p['message.timestamp.before.max.ms'] ?? difference;
-  const after = p['message.timestamp.after.max.ms'] ?? difference;
-  if (before !== undefined) out.messageTimestampBeforeMaxMs = before;
-  if (after !== undefined) out.messageTimestampAfterMaxMs = after;
+  // Each bound as set: which one applies (before/after unless Long.MAX_VALUE, else the
+  // difference) is decided by the log over the merged config, so that a broker default and a
+  // topic override of different names combine as in Kafka.
+  if (p['message.timestamp.after.max.ms'] !== undefined) out.messageTimestampAfterMaxMs = p['message.timestamp.after.max.ms'];
+  if (p['message.timestamp.before.max.ms'] !== undefined) out.messageTimestampBeforeMaxMs = p['message.timestamp.before.max.ms'];
+  if (p['message.timestamp.difference.max.ms'] !== undefined) out.messageTimestampDifferenceMaxMs = p['message.timestamp.difference.max.ms'];
   if (p['message.timestamp.type'] !== undefined) out.messageTimestampType = p['message.timestamp.type'];
   if (p['min.cleanable.dirty.ratio'] !== undefined) out.minCleanableDirtyRatio = p['min.cleanable.dirty.ratio'];
   if (p['min.compaction.lag.ms'] !== undefined) out.minCompactionLagMs = p['min.compaction.lag.ms'];
   if (p['retention.bytes'] !== undefined) out.retentionBytes = p['retention.bytes'];
   if (p['retention.ms'] !== undefined) out.retentionMs = p['retention.ms'];
   if (p['segment.bytes'] !== undefined) out.segmentBytes = p['segment.bytes'];
+  if (p['segment.index.bytes'] !== undefined) out.segmentIndexBytes = p['segment.index.bytes'];
+  if (p['segment.jitter.ms'] !== undefined) out.segmentJitterMs = p['segment.jitter.ms'];
   if (p['segment.ms'] !== undefined) out.segmentMs = p['segment.ms'];
   return out;
 }
@@ -457,15 +499,19 @@ const FROM_BROKER: Readonly<Partial<Record<TopicConfigName, (defaults: Readonly<
   'flush.messages': (d) => flushConfigs(d)[0],
   'flush.ms': (d) => flushConfigs(d)[1],
   'index.interval.bytes': (d) => renderNumber(d.indexIntervalBytes),
+  'max.compaction.lag.ms': (d) => renderNumber(d.maxCompactionLagMs),
   'max.message.bytes': (d) => renderNumber(d.maxMessageBytes),
   'message.timestamp.after.max.ms': (d) => renderNumber(d.messageTimestampAfterMaxMs),
   'message.timestamp.before.max.ms': (d) => renderNumber(d.messageTimestampBeforeMaxMs),
+  'message.timestamp.difference.max.ms': (d) => renderNumber(d.messageTimestampDifferenceMaxMs),
   'message.timestamp.type': (d) => d.messageTimestampType,
   'min.cleanable.dirty.ratio': (d) => renderNumber(d.minCleanableDirtyRatio),
   'min.compaction.lag.ms': (d) => renderNumber(d.minCompactionLagMs),
   'retention.bytes': (d) => renderNumber(d.retentionBytes),
   'retention.ms': (d) => renderNumber(d.retentionMs),
   'segment.bytes': (d) => renderNumber(d.segmentBytes),
+  'segment.index.bytes': (d) => renderNumber(d.segmentIndexBytes),
+  'segment.jitter.ms': (d) => renderNumber(d.segmentJitterMs),
   'segment.ms': (d) => renderNumber(d.segmentMs),
 };
 

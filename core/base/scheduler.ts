@@ -78,6 +78,13 @@ class VirtualTimer implements Timer {
 }
 
 /**
+ * How many timers may fire at one virtual instant before `advance`/`tick` give up: a callback
+ * that re-arms a 0 ms timer would otherwise keep them firing forever without time moving.
+ * Far above what any real burst of same-instant timers reaches.
+ */
+export const MAX_TIMERS_PER_INSTANT = 100_000;
+
+/**
  * Time that only moves when a test moves it. Timers fire in due order, each at its own
  * instant (`now()` reads its due time while it runs), and timers armed by a callback fire
  * in the same advance when they fall due within it.
@@ -136,7 +143,11 @@ export class VirtualScheduler implements Scheduler {
   advance(ms: number): void {
     if (ms < 0) throw new RangeError(`cannot advance virtual time by a negative amount (${ms} ms)`);
     const target = this.current + ms;
-    for (let timer = this.takeDue(target); timer !== undefined; timer = this.takeDue(target)) this.fire(timer);
+    const count = this.sameInstantGuard();
+    for (let timer = this.takeDue(target); timer !== undefined; timer = this.takeDue(target)) {
+      count(timer);
+      this.fire(timer);
+    }
     this.current = target;
   }
 
@@ -148,8 +159,10 @@ export class VirtualScheduler implements Scheduler {
   async tick(ms = 0): Promise<void> {
     if (ms < 0) throw new RangeError(`cannot advance virtual time by a negative amount (${ms} ms)`);
     const target = this.current + ms;
+    const count = this.sameInstantGuard();
     await settle();
     for (let timer = this.takeDue(target); timer !== undefined; timer = this.takeDue(target)) {
+      count(timer);
       this.fire(timer);
       await settle();
     }
@@ -157,10 +170,34 @@ export class VirtualScheduler implements Scheduler {
     await settle();
   }
 
-  /** Jumps the wall clock to `ms`. Forward jumps fire what falls due; backward ones fire nothing. */
+  /**
+   * Jumps the wall clock to `ms`. A forward jump fires what falls due, as `advance` does. A
+   * backward jump is allowed on purpose: tests use it to step the wall clock back (NTP, a
+   * resumed VM) and check that code does not assume `now()` never decreases. It fires nothing,
+   * and armed timers keep their due times, so they fire that much later than their delay
+   * said (Node's timers run on a monotonic clock and would not).
+   */
   set(ms: number): void {
     if (ms >= this.current) this.advance(ms - this.current);
     else this.current = ms;
+  }
+
+  /** Counts the timers fired at each instant of one advance, and throws past the limit. */
+  private sameInstantGuard(): (timer: VirtualTimer) => void {
+    let instant: number | undefined;
+    let fired = 0;
+    return (timer) => {
+      if (timer.dueAt !== instant) {
+        instant = timer.dueAt;
+        fired = 0;
+      }
+      fired++;
+      if (fired > MAX_TIMERS_PER_INSTANT) {
+        throw new Error(
+          `VirtualScheduler: more than ${MAX_TIMERS_PER_INSTANT} timers fired at ${timer.dueAt} ms without time moving: a callback keeps arming a 0 ms (or negative) timeout, so advancing would never end. Give the re-armed timer a delay, or stop re-arming it.`,
+        );
+      }
+    };
   }
 
   private arm(callback: () => void, delayMs: number, periodMs: number | undefined): VirtualTimer {

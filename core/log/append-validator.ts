@@ -27,17 +27,33 @@ export interface TimestampWindow {
 /** Kafka's RecordBatch.NO_TIMESTAMP: a record without a timestamp is never out of range. */
 const NO_TIMESTAMP = -1n;
 
+/** Kafka's Long.MAX_VALUE as a double: the "unset" of the timestamp bounds. */
+const LONG_MAX_MS = 2 ** 63;
+
 /**
- * The timestamp window for appends at `now` (Kafka's message.timestamp.before.max.ms and
- * after.max.ms), or undefined when nothing is checked: LogAppendTime topics overwrite the
- * timestamps, and the defaults (Long.MAX_VALUE) bound nothing.
+ * The bounds in force, with Kafka 3.6's precedence: before.max.ms and after.max.ms each apply
+ * when not Long.MAX_VALUE; a side left at Long.MAX_VALUE takes difference.max.ms instead.
+ */
+export function timestampBounds(config: Readonly<LogConfig>): { beforeMs: number; afterMs: number } {
+  const difference = config.messageTimestampDifferenceMaxMs;
+  return {
+    beforeMs: config.messageTimestampBeforeMaxMs < LONG_MAX_MS ? config.messageTimestampBeforeMaxMs : difference,
+    afterMs: config.messageTimestampAfterMaxMs < LONG_MAX_MS ? config.messageTimestampAfterMaxMs : difference,
+  };
+}
+
+/**
+ * The timestamp window for appends at `now`, or undefined when nothing is checked:
+ * LogAppendTime topics overwrite the timestamps, and Long.MAX_VALUE on both sides bounds
+ * nothing (a bound above 2 ** 62 ms, millions of years, bounds nothing either).
  */
 export function timestampWindow(config: Readonly<LogConfig>, now: number): TimestampWindow | undefined {
   if (config.messageTimestampType === 'LogAppendTime') return undefined;
+  const { beforeMs, afterMs } = timestampBounds(config);
   const unbounded = 2 ** 62;
-  if (config.messageTimestampBeforeMaxMs >= unbounded && config.messageTimestampAfterMaxMs >= unbounded) return undefined;
+  if (beforeMs >= unbounded && afterMs >= unbounded) return undefined;
   const at = BigInt(now);
-  return { earliest: at - BigInt(config.messageTimestampBeforeMaxMs), latest: at + BigInt(config.messageTimestampAfterMaxMs) };
+  return { earliest: at - BigInt(beforeMs), latest: at + BigInt(afterMs) };
 }
 
 /**

@@ -38,9 +38,19 @@ export interface LogConfig {
   segmentBytes: number;
   /** segment.ms */
   segmentMs: number;
+  /**
+   * segment.jitter.ms: each segment rolls by age a random amount earlier, below
+   * min(segmentJitterMs, segmentMs), so that partitions created together do not all roll at once.
+   */
+  segmentJitterMs: number;
+  /**
+   * segment.index.bytes: the most an offset or time index file may hold. The active segment
+   * rolls when either index is full (8-byte offset entries, 12-byte time entries).
+   */
+  segmentIndexBytes: number;
   /** retention.ms; -1 keeps data forever. */
   retentionMs: number;
-  /** retention.bytes; -1 means no size limit. */
+  /** retention.bytes; any negative value (Kafka's default is -1) means no size limit. */
   retentionBytes: number;
   /** cleanup.policy */
   cleanupPolicy: { delete: boolean; compact: boolean };
@@ -48,6 +58,12 @@ export interface LogConfig {
   deleteRetentionMs: number;
   /** min.compaction.lag.ms */
   minCompactionLagMs: number;
+  /**
+   * max.compaction.lag.ms: the longest a record may stay uncompacted. A compacted log whose
+   * dirty part holds an older record is cleaned whatever its dirty ratio, and its active
+   * segment rolls by this age as well as by segment.ms. 2 ** 63 (Long.MAX_VALUE) is never.
+   */
+  maxCompactionLagMs: number;
   /** min.cleanable.dirty.ratio */
   minCleanableDirtyRatio: number;
   /** max.message.bytes: the largest batch accepted. */
@@ -56,10 +72,18 @@ export interface LogConfig {
   indexIntervalBytes: number;
   /** message.timestamp.type */
   messageTimestampType: TimestampTypeConfig;
-  /** message.timestamp.before.max.ms: how far in the past a CreateTime timestamp may lie. */
+  /**
+   * message.timestamp.before.max.ms: how far in the past a CreateTime timestamp may lie. At
+   * Long.MAX_VALUE (2 ** 63 here) it gives way to messageTimestampDifferenceMaxMs.
+   */
   messageTimestampBeforeMaxMs: number;
-  /** message.timestamp.after.max.ms: how far in the future a CreateTime timestamp may lie. */
+  /** message.timestamp.after.max.ms: the same for the future. */
   messageTimestampAfterMaxMs: number;
+  /**
+   * message.timestamp.difference.max.ms, deprecated since Kafka 3.6: the bound on both sides
+   * where before/after are left at Long.MAX_VALUE.
+   */
+  messageTimestampDifferenceMaxMs: number;
   /** compression.type */
   compressionType: CompressionTypeConfig;
   flushPolicy: FlushPolicy;
@@ -73,11 +97,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * DAY_MS,
+  segmentJitterMs: 0,
+  segmentIndexBytes: 10 * 1024 * 1024,
   retentionMs: 7 * DAY_MS,
   retentionBytes: -1,
   cleanupPolicy: Object.freeze({ delete: true, compact: false }),
   deleteRetentionMs: DAY_MS,
   minCompactionLagMs: 0,
+  maxCompactionLagMs: 2 ** 63,
   minCleanableDirtyRatio: 0.5,
   maxMessageBytes: 1_048_588,
   indexIntervalBytes: 4096,
@@ -85,6 +112,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   // Kafka's Long.MAX_VALUE: no bound.
   messageTimestampBeforeMaxMs: 2 ** 63,
   messageTimestampAfterMaxMs: 2 ** 63,
+  messageTimestampDifferenceMaxMs: 2 ** 63,
   compressionType: 'producer',
   flushPolicy: FlushPolicy.EVERY_APPEND,
   flushIntervalMs: 1000,
@@ -98,16 +126,21 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
     // Index entries hold int32 positions, so a segment stays below 2 GiB, as in Kafka.
     ['segmentBytes', Number.isInteger(config.segmentBytes) && config.segmentBytes >= 14 && config.segmentBytes <= 0x7fffffff, 'an integer from 14 to 2147483647'],
     ['segmentMs', config.segmentMs >= 1, 'at least 1'],
+    ['segmentJitterMs', config.segmentJitterMs >= 0, 'at least 0'],
+    // Kafka's bounds. Below 12 bytes no time index entry fits: each segment takes one append, as in Kafka.
+    ['segmentIndexBytes', Number.isInteger(config.segmentIndexBytes) && config.segmentIndexBytes >= 4 && config.segmentIndexBytes <= 0x7fffffff, 'an integer from 4 to 2147483647'],
     ['retentionMs', config.retentionMs >= -1, '-1 (forever) or more'],
-    ['retentionBytes', config.retentionBytes >= -1, '-1 (unlimited) or more'],
+    ['retentionBytes', Number.isInteger(config.retentionBytes), 'an integer (negative: unlimited)'],
     ['deleteRetentionMs', config.deleteRetentionMs >= 0, 'at least 0'],
     ['minCompactionLagMs', config.minCompactionLagMs >= 0, 'at least 0'],
+    ['maxCompactionLagMs', config.maxCompactionLagMs >= 1, 'at least 1'],
     ['minCleanableDirtyRatio', config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1, 'between 0 and 1'],
     ['maxMessageBytes', Number.isInteger(config.maxMessageBytes) && config.maxMessageBytes >= 61, 'an integer of at least 61'],
     ['indexIntervalBytes', config.indexIntervalBytes >= 0, 'at least 0'],
     ['flushIntervalMs', config.flushIntervalMs >= 1, 'at least 1'],
     ['messageTimestampBeforeMaxMs', config.messageTimestampBeforeMaxMs >= 0, 'at least 0'],
     ['messageTimestampAfterMaxMs', config.messageTimestampAfterMaxMs >= 0, 'at least 0'],
+    ['messageTimestampDifferenceMaxMs', config.messageTimestampDifferenceMaxMs >= 0, 'at least 0'],
     ['compressionType', CompressionTypeConfig.includes(config.compressionType), `one of ${CompressionTypeConfig.join(', ')}`],
     // Typed callers cannot get this wrong, but configs also come from JSON.
     ['visibility', (Object.values(Visibility) as string[]).includes(config.visibility), `'${Visibility.APPEND}' or '${Visibility.DURABLE}'`],

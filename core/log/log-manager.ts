@@ -8,7 +8,7 @@ import { DataDirLock } from './lock-file.ts';
 import type { LogConfig } from './log-config.ts';
 import type { LogRecovery } from './log-recovery.ts';
 import { PartitionLog } from './partition-log.ts';
-import type { RetentionResult } from './partition-log.ts';
+import type { PartitionLogOptions, RetentionResult } from './partition-log.ts';
 
 export interface TopicPartition {
   topic: string;
@@ -27,6 +27,8 @@ export interface LogManagerOptions {
   dataDir: string;
   /** Time and timers for retention, compaction and every partition log; default the system's. */
   scheduler?: Scheduler;
+  /** Uniform in [0, 1), for every log's segment.jitter.ms; default Math.random. */
+  random?: () => number;
   /** Settings for every log, before per-topic overrides. */
   defaultConfig?: Partial<LogConfig>;
   /** Per-topic overrides (the broker's topic configs). */
@@ -103,7 +105,7 @@ export class LogManager {
     }
     const log = PartitionLog.open(path.join(this.dataDir, key(topic, partition)), {
       config: { ...this.configFor(topic), ...config },
-      scheduler: this.scheduler,
+      ...this.logOptions(),
     });
     this.logs.set(key(topic, partition), { topic, partition, log });
     return log;
@@ -148,7 +150,9 @@ export class LogManager {
   async runCompaction(): Promise<void> {
     for (const { topic, partition, log } of this.partitions()) {
       const config = log.logConfig;
-      if (!config.cleanupPolicy.compact || log.dirtyRatio() < config.minCleanableDirtyRatio) continue;
+      if (!config.cleanupPolicy.compact) continue;
+      // max.compaction.lag.ms overrides the dirty ratio: an overdue record is compacted now.
+      if (log.dirtyRatio() < config.minCleanableDirtyRatio && !log.compactionOverdue()) continue;
       try {
         const result = await log.compact();
         if (result.segmentsRewritten > 0) this.emit({ type: 'compaction', topic, partition, result });
@@ -184,7 +188,7 @@ export class LogManager {
       const tp = parseKey(name);
       if (tp === undefined || !LEGAL_TOPIC.test(tp.topic)) continue;
       try {
-        const log = PartitionLog.open(dir, { config: this.configFor(tp.topic), scheduler: this.scheduler });
+        const log = PartitionLog.open(dir, { config: this.configFor(tp.topic), ...this.logOptions() });
         this.logs.set(name, { ...tp, log });
         const r = log.recovery;
         if (r.truncatedBytes > 0 || r.rebuiltIndexes.length > 0 || r.completedSwaps.length > 0 || r.discardedCleaned.length > 0) {
@@ -195,6 +199,10 @@ export class LogManager {
         this.emit({ type: 'offline', ...tp, error });
       }
     }
+  }
+
+  private logOptions(): Pick<PartitionLogOptions, 'scheduler' | 'random'> {
+    return this.options.random === undefined ? { scheduler: this.scheduler } : { scheduler: this.scheduler, random: this.options.random };
   }
 
   private configFor(topic: string): Partial<LogConfig> {

@@ -1,6 +1,6 @@
 import { IndexFile } from './index-file.ts';
 
-const ENTRY_SIZE = 8;
+export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
 /**
  * Sparse offset index, Kafka's `.index` format: 8-byte entries of (int32 offset relative
@@ -27,16 +27,16 @@ export class OffsetIndex {
    */
   load(logSize: number, relLimit: number): string | undefined {
     const bytes = this.file.readAll();
-    if (bytes.length % ENTRY_SIZE !== 0) return `size ${bytes.length} is not a multiple of ${ENTRY_SIZE}`;
+    if (bytes.length % OFFSET_INDEX_ENTRY_BYTES !== 0) return `size ${bytes.length} is not a multiple of ${OFFSET_INDEX_ENTRY_BYTES}`;
     this.count = 0;
-    for (let pos = 0; pos < bytes.length; pos += ENTRY_SIZE) {
+    for (let pos = 0; pos < bytes.length; pos += OFFSET_INDEX_ENTRY_BYTES) {
       const rel = bytes.readInt32BE(pos);
       const position = bytes.readInt32BE(pos + 4);
       const prevRel = this.count > 0 ? this.relOffsets[this.count - 1]! : -1;
       const prevPos = this.count > 0 ? this.positions[this.count - 1]! : -1;
       if (rel <= prevRel || position <= prevPos || position >= logSize || rel >= relLimit) {
         this.count = 0;
-        return `entry ${pos / ENTRY_SIZE} (offset +${rel} at byte ${position}) is out of order or beyond the log`;
+        return `entry ${pos / OFFSET_INDEX_ENTRY_BYTES} (offset +${rel} at byte ${position}) is out of order or beyond the log`;
       }
       this.push(rel, position);
     }
@@ -45,7 +45,7 @@ export class OffsetIndex {
 
   append(relOffset: number, position: number): void {
     this.push(relOffset, position);
-    const entry = Buffer.allocUnsafe(ENTRY_SIZE);
+    const entry = Buffer.allocUnsafe(OFFSET_INDEX_ENTRY_BYTES);
     entry.writeInt32BE(relOffset, 0);
     entry.writeInt32BE(position, 4);
     this.file.add(entry);
@@ -71,10 +71,10 @@ export class OffsetIndex {
 
   /** Writes the in-memory entries as the whole file. */
   rewriteFile(): void {
-    const bytes = Buffer.allocUnsafe(this.count * ENTRY_SIZE);
+    const bytes = Buffer.allocUnsafe(this.count * OFFSET_INDEX_ENTRY_BYTES);
     for (let i = 0; i < this.count; i++) {
-      bytes.writeInt32BE(this.relOffsets[i]!, i * ENTRY_SIZE);
-      bytes.writeInt32BE(this.positions[i]!, i * ENTRY_SIZE + 4);
+      bytes.writeInt32BE(this.relOffsets[i]!, i * OFFSET_INDEX_ENTRY_BYTES);
+      bytes.writeInt32BE(this.positions[i]!, i * OFFSET_INDEX_ENTRY_BYTES + 4);
     }
     this.file.rewrite(bytes);
   }

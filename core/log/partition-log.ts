@@ -68,6 +68,8 @@ export interface PartitionLogOptions {
   config?: Partial<LogConfig>;
   /** Time for retention and rolling, and the timer of the `interval` flush policy. */
   scheduler?: Scheduler;
+  /** Uniform in [0, 1), for segment.jitter.ms; default Math.random. */
+  random?: () => number;
 }
 
 const LOG_START_CHECKPOINT = 'log-start-offset';
@@ -82,6 +84,8 @@ export class PartitionLog {
   readonly recovery: LogRecovery;
   private config: LogConfig;
   private readonly scheduler: Scheduler;
+  /** Draws each segment's segment.jitter.ms; injected so that tests are deterministic. */
+  private random: () => number = Math.random;
   private segments: LogSegment[];
   private startOffset: bigint;
   private endOffset: bigint;
@@ -118,7 +122,9 @@ export class PartitionLog {
     const { segments, recovery } = recoverDirectory(dir, config.indexIntervalBytes, checkpoint ?? 0n);
     const firstBase = segments[0]!.baseOffset;
     const start = checkpoint !== undefined && checkpoint > firstBase ? checkpoint : firstBase;
-    return new PartitionLog(dir, config, options.scheduler ?? systemScheduler, segments, start, recovery);
+    const log = new PartitionLog(dir, config, options.scheduler ?? systemScheduler, segments, start, recovery);
+    if (options.random !== undefined) log.random = options.random;
+    return log;
   }
 
   get logStartOffset(): bigint {
@@ -330,6 +336,28 @@ export class PartitionLog {
   }
 
   /**
+   * Whether compaction would now clean a record older than max.compaction.lag.ms: the
+   * cleaner then compacts the log whatever its dirty ratio, as Kafka's does. Only the dirty
+   * sealed segments that min.compaction.lag.ms lets compaction reach count, so a log it cannot
+   * clean yet is not picked again and again.
+   */
+  compactionOverdue(): boolean {
+    const { maxCompactionLagMs, minCompactionLagMs } = this.config;
+    if (maxCompactionLagMs >= 2 ** 63) return false;
+    const now = this.scheduler.now();
+    const overdueBefore = BigInt(now - maxCompactionLagMs);
+    const lagCutoff = BigInt(now - minCompactionLagMs);
+    for (const segment of this.segments.slice(0, -1)) {
+      if (segment.maxTimestamp > lagCutoff) return false;
+      if (segment.baseOffset < this.cleanedUpTo || segment.size === 0) continue;
+      // Records without a timestamp (-1) carry no age, as in Kafka.
+      const first = segment.firstBatchMaxTimestamp();
+      if (first >= 0n && first < overdueBefore) return true;
+    }
+    return false;
+  }
+
+  /**
    * Compacts the sealed segments: keeps the latest record per key, drops tombstones
    * older than delete.retention.ms, and never moves or renumbers an offset.
    */
@@ -411,9 +439,22 @@ export class PartitionLog {
     const active = this.active;
     if (active.size === 0) return;
     const full = active.size + incomingBytes > this.config.segmentBytes;
-    const old = active.firstAppendAt !== undefined && now - active.firstAppendAt >= this.config.segmentMs;
+    const old = active.firstAppendAt !== undefined && now - active.firstAppendAt >= this.rollAgeMs(active);
     const offsetsExhausted = this.endOffset + incomingRecords - active.baseOffset > MAX_RELATIVE_OFFSET;
-    if (full || old || offsetsExhausted) this.roll();
+    const indexFull = active.indexesFull(this.config.segmentIndexBytes);
+    if (full || old || offsetsExhausted || indexFull) this.roll();
+  }
+
+  /**
+   * The age at which `segment` rolls, as Kafka's: segment.ms, or max.compaction.lag.ms when a
+   * compacted topic's is shorter (a record still in the active segment cannot be compacted),
+   * less the segment's jitter, drawn once below min(segment.jitter.ms, segment.ms).
+   */
+  private rollAgeMs(segment: LogSegment): number {
+    const { segmentMs, segmentJitterMs, maxCompactionLagMs, cleanupPolicy } = this.config;
+    segment.rollJitterMs ??= segmentJitterMs > 0 ? Math.floor(this.random() * Math.min(segmentJitterMs, segmentMs)) : 0;
+    const maxAge = cleanupPolicy.compact ? Math.min(segmentMs, maxCompactionLagMs) : segmentMs;
+    return maxAge - segment.rollJitterMs;
   }
 
   /** Seals the active segment (synced to disk) and starts a new one at the log end offset. */

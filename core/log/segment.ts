@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { BatchLayout } from '../records/index.ts';
 import { LogError, LogErrorCode } from './errors.ts';
-import { OffsetIndex } from './offset-index.ts';
+import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.ts';
 import { segmentPaths } from './segment-files.ts';
 import { readAt, scanSegment } from './segment-scanner.ts';
 import type { ScannedBatch, ScanStop } from './segment-scanner.ts';
-import { TimeIndex } from './time-index.ts';
+import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.ts';
 
 /** What opening a segment found and repaired. */
 export interface SegmentRecovery {
@@ -45,6 +45,10 @@ export class LogSegment {
   offsetOfMaxTimestamp: bigint;
   /** Clock time of the first append since this segment was created or opened. */
   firstAppendAt: number | undefined;
+  /** How much earlier than segment.ms this segment rolls by age; drawn once per segment. */
+  rollJitterMs: number | undefined;
+  /** The first batch's max timestamp once read: a segment's first batch never changes. */
+  private firstBatchTimestamp: bigint | undefined;
 
   private constructor(dir: string, baseOffset: bigint, indexIntervalBytes: number) {
     this.baseOffset = baseOffset;
@@ -208,6 +212,30 @@ export class LogSegment {
       position += size;
     }
     return undefined;
+  }
+
+  /**
+   * Whether either index holds as many entries as `maxIndexBytes` (segment.index.bytes) has
+   * room for, Kafka's condition for rolling on a full index.
+   */
+  indexesFull(maxIndexBytes: number): boolean {
+    return this.offsetIndex.entries >= Math.floor(maxIndexBytes / OFFSET_INDEX_ENTRY_BYTES) || this.timeIndex.entries >= Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_BYTES);
+  }
+
+  /**
+   * The max timestamp of the first batch (Kafka's first batch timestamp), which the cleaner
+   * compares to max.compaction.lag.ms; -1 for an empty segment.
+   */
+  firstBatchMaxTimestamp(): bigint {
+    if (this.firstBatchTimestamp !== undefined) return this.firstBatchTimestamp;
+    if (this.size === 0) return -1n;
+    let timestamp = -1n;
+    this.scanFrom(0, (batch) => {
+      timestamp = batch.maxTimestamp;
+      return false;
+    });
+    this.firstBatchTimestamp = timestamp;
+    return timestamp;
   }
 
   /** Offset from which to search for the first batch with maxTimestamp >= timestamp. */

@@ -1,6 +1,6 @@
 import { IndexFile } from './index-file.ts';
 
-const ENTRY_SIZE = 12;
+export const TIME_INDEX_ENTRY_BYTES = 12;
 
 /**
  * Sparse time index, Kafka's `.timeindex` format: 12-byte entries of (int64 timestamp,
@@ -26,15 +26,15 @@ export class TimeIndex {
 
   load(relLimit: number): string | undefined {
     const bytes = this.file.readAll();
-    if (bytes.length % ENTRY_SIZE !== 0) return `size ${bytes.length} is not a multiple of ${ENTRY_SIZE}`;
+    if (bytes.length % TIME_INDEX_ENTRY_BYTES !== 0) return `size ${bytes.length} is not a multiple of ${TIME_INDEX_ENTRY_BYTES}`;
     this.clear();
-    for (let pos = 0; pos < bytes.length; pos += ENTRY_SIZE) {
+    for (let pos = 0; pos < bytes.length; pos += TIME_INDEX_ENTRY_BYTES) {
       const timestamp = bytes.readBigInt64BE(pos);
       const rel = bytes.readInt32BE(pos + 8);
       const last = this.timestamps.length - 1;
       if ((last >= 0 && (timestamp <= this.timestamps[last]! || rel < this.relOffsets[last]!)) || rel < 0 || rel >= relLimit) {
         this.clear();
-        return `entry ${pos / ENTRY_SIZE} (timestamp ${timestamp}, offset +${rel}) is out of order or beyond the log`;
+        return `entry ${pos / TIME_INDEX_ENTRY_BYTES} (timestamp ${timestamp}, offset +${rel}) is out of order or beyond the log`;
       }
       this.timestamps.push(timestamp);
       this.relOffsets.push(rel);
@@ -48,7 +48,7 @@ export class TimeIndex {
     if (last !== undefined && timestamp <= last) return;
     this.timestamps.push(timestamp);
     this.relOffsets.push(relOffset);
-    const entry = Buffer.allocUnsafe(ENTRY_SIZE);
+    const entry = Buffer.allocUnsafe(TIME_INDEX_ENTRY_BYTES);
     entry.writeBigInt64BE(timestamp, 0);
     entry.writeInt32BE(relOffset, 8);
     this.file.add(entry);
@@ -71,10 +71,10 @@ export class TimeIndex {
 
 
   rewriteFile(): void {
-    const bytes = Buffer.allocUnsafe(this.timestamps.length * ENTRY_SIZE);
+    const bytes = Buffer.allocUnsafe(this.timestamps.length * TIME_INDEX_ENTRY_BYTES);
     this.timestamps.forEach((ts, i) => {
-      bytes.writeBigInt64BE(ts, i * ENTRY_SIZE);
-      bytes.writeInt32BE(this.relOffsets[i]!, i * ENTRY_SIZE + 8);
+      bytes.writeBigInt64BE(ts, i * TIME_INDEX_ENTRY_BYTES);
+      bytes.writeInt32BE(this.relOffsets[i]!, i * TIME_INDEX_ENTRY_BYTES + 8);
     });
     this.file.rewrite(bytes);
   }

@@ -104,13 +104,13 @@ test('broker errors: one line on stderr, exit code 1', async (t) => {
     brook(['alter', 'orders', '--partitions', '4', '--config', 'retention.ms=x', ...b]),
   ]);
   failsWith(t, exists, "brook: CreateTopics for topic 'orders': TOPIC_ALREADY_EXISTS (Kafka error 36): Topic 'orders' already exists. (ERR_CLIENT_KAFKA)");
-  failsWith(t, invalid, 'brook: CreateTopics for topic \'bad\': INVALID_CONFIG (Kafka error 40): Invalid value "soon" for topic config retention.ms: must be a 64-bit integer (ERR_CLIENT_KAFKA)');
+  failsWith(t, invalid, 'brook: CreateTopics for topic \'bad\': INVALID_CONFIG (Kafka error 40): Invalid value soon for configuration retention.ms: Not a number of type LONG (ERR_CLIENT_KAFKA)');
   failsWith(t, describe, "brook: Metadata for topic 'nope': UNKNOWN_TOPIC_OR_PARTITION (Kafka error 3): Topic 'nope' does not exist. (ERR_CLIENT_KAFKA)");
   failsWith(t, remove, "brook: DeleteTopics for topic 'nope': UNKNOWN_TOPIC_OR_PARTITION (Kafka error 3) (ERR_CLIENT_KAFKA)");
   t.is(shrink.code, 1);
   t.regex(shrink.stderr, /^brook: CreatePartitions for topic 'orders': INVALID_PARTITIONS \(Kafka error 37\): The topic orders currently has 2 partition\(s\); 1 would not be an increase\. \(ERR_CLIENT_KAFKA\)\n$/);
   // An invalid config is caught before the partition count changes, which cannot be undone.
-  failsWith(t, badAlter, 'brook: IncrementalAlterConfigs for topic \'orders\': INVALID_CONFIG (Kafka error 40): Invalid value "x" for topic config retention.ms: must be a 64-bit integer (ERR_CLIENT_KAFKA)');
+  failsWith(t, badAlter, 'brook: IncrementalAlterConfigs for topic \'orders\': INVALID_CONFIG (Kafka error 40): Invalid value x for configuration retention.ms: Not a number of type LONG (ERR_CLIENT_KAFKA)');
   t.is((await admin.describeTopics(['orders']))[0]?.partitions.length, 2);
   t.deepEqual(await admin.listTopics(), ['orders']);
 });

@@ -68,7 +68,8 @@ async function produce(client: WireClient, topic: string, records: Buffer): Prom
 
 /** A valid value other than Kafka's default for every topic config. */
 const EVERY_CONFIG: Record<string, string> = {
-  'cleanup.policy': 'compact,delete',
+  // Not Kafka's order of the two: a list describes back as given.
+  'cleanup.policy': 'delete,compact',
   'compression.gzip.level': '5',
   'compression.lz4.level': '10',
   'compression.type': 'lz4',
@@ -164,20 +165,32 @@ test('CreateTopics takes every Kafka topic config, and DescribeConfigs shows eac
   t.true(result.configs.every((c) => c.configSource === Source.DYNAMIC_TOPIC_CONFIG));
 });
 
+test('retention.bytes takes any long, as Kafka does, and describes back as given', async (t) => {
+  const { port } = await startTestBroker(t);
+  const client = await connect(t, port);
+  await mustCreate(client, 'unbounded', { 'retention.bytes': '-5' });
+  t.is((await produce(client, 'unbounded', testBatch({ timestamp: BigInt(Date.now()) }))).errorCode, ErrorCode.NONE);
+  const [entry] = (await describe(client, TOPIC, 'unbounded', ['retention.bytes'])).configs;
+  t.like(entry, { name: 'retention.bytes', value: '-5', configSource: Source.DYNAMIC_TOPIC_CONFIG });
+});
+
 test('CreateTopics, AlterConfigs and IncrementalAlterConfigs refuse bad values and unknown names with INVALID_CONFIG naming the config', async (t) => {
   const { port } = await startTestBroker(t);
   const client = await connect(t, port);
   const bad: [string, string, string][] = [
-    ['message.timestamp.difference.max.ms', '-1', 'Invalid value "-1" for topic config message.timestamp.difference.max.ms: must be >= 0'],
-    ['preallocate', 'yes', 'Invalid value "yes" for topic config preallocate: must be true or false'],
-    ['compression.type', 'brotli', 'Invalid value "brotli" for topic config compression.type: must be one of uncompressed, zstd, lz4, snappy, gzip, producer'],
-    ['segment.index.bytes', '2', 'Invalid value "2" for topic config segment.index.bytes: must be >= 4'],
-    ['flush.messages', '0', 'Invalid value "0" for topic config flush.messages: must be >= 1'],
+    ['message.timestamp.difference.max.ms', '-1', 'Invalid value -1 for configuration message.timestamp.difference.max.ms: Value must be at least 0'],
+    ['preallocate', 'yes', 'Invalid value yes for configuration preallocate: Expected value to be either true or false'],
+    ['compression.type', 'brotli', 'Invalid value brotli for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer'],
+    ['segment.index.bytes', '2', 'Invalid value 2 for configuration segment.index.bytes: Value must be at least 4'],
+    ['flush.messages', '0', 'Invalid value 0 for configuration flush.messages: Value must be at least 1'],
     ['flush.messagez', '1', 'Unknown topic config name: flush.messagez'],
+    ['retention.ms', 'soon', 'Invalid value soon for configuration retention.ms: Not a number of type LONG'],
+    ['cleanup.policy', 'delete,purge', 'Invalid value purge for configuration cleanup.policy: String must be one of: compact, delete'],
+    ['cleanup.policy', 'delete,delete', "Configuration 'cleanup.policy' values must not be duplicated."],
   ];
   await mustCreate(client, 'target');
-  for (const [name, value, message] of bad) {
-    t.deepEqual(await createTopic(client, `bad-${name}`, { [name]: value }), { name: `bad-${name}`, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: message }, `CreateTopics ${name}`);
+  for (const [i, [name, value, message]] of bad.entries()) {
+    t.deepEqual(await createTopic(client, `bad-${i}`, { [name]: value }), { name: `bad-${i}`, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: message }, `CreateTopics ${name}`);
     const altered = await client.request(ApiKey.ALTER_CONFIGS, 1, { resources: [{ resourceType: TOPIC, resourceName: 'target', configs: [{ name, value }] }], validateOnly: false });
     t.like(altered.responses[0], { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: message }, `AlterConfigs ${name}`);
     const incremental = await client.request(ApiKey.INCREMENTAL_ALTER_CONFIGS, 1, {
@@ -212,6 +225,9 @@ test('message.timestamp.difference.max.ms refuses CreateTime records out of rang
   await mustCreate(client, 'future-only', { 'message.timestamp.after.max.ms': '1000' });
   t.is((await produce(client, 'future-only', testBatch({ timestamp: 1_000n }))).errorCode, ErrorCode.NONE, 'the past is unbounded');
   t.is((await produce(client, 'future-only', testBatch({ timestamp: BigInt(Date.now()) + hour }))).errorCode, ErrorCode.INVALID_TIMESTAMP);
+  // Long.MAX_VALUE, set or not, leaves that side to the deprecated difference (Kafka 3.6+).
+  await mustCreate(client, 'difference-wins', { 'message.timestamp.before.max.ms': LONG_MAX, 'message.timestamp.difference.max.ms': '3600000' });
+  t.is((await produce(client, 'difference-wins', testBatch({ timestamp: BigInt(Date.now()) - 2n * hour }))).errorCode, ErrorCode.INVALID_TIMESTAMP);
   await mustCreate(client, 'stamped', { 'message.timestamp.difference.max.ms': '0', 'message.timestamp.type': 'LogAppendTime' });
   t.is((await produce(client, 'stamped', testBatch({ timestamp: 1_000n }))).errorCode, ErrorCode.NONE);
 

@@ -41,6 +41,16 @@ test('reading the clock or arming a timer directly is an error in production cod
     ['core/log/segment.ts', 'export const elapsed = performance.now();', ['no-restricted-properties']],
     ['core/log/retention.ts', 'setImmediate(() => undefined);', ['no-restricted-globals']],
     ['broker/broker.ts', 'export default 1;', ['no-restricted-syntax']],
+    // The same clocks reached through the global object, and the monotonic ones.
+    ['broker/q.ts', 'export const t = globalThis.Date.now();', ['no-restricted-syntax']],
+    ['broker/q.ts', 'export const t = global.Date.now();', ['no-restricted-syntax']],
+    ['broker/q.ts', 'export const d = new globalThis.Date();\nexport const s = globalThis.Date();', ['no-restricted-syntax', 'no-restricted-syntax']],
+    ['broker/r.ts', 'export const t = process.hrtime.bigint();', ['no-restricted-properties']],
+    ['broker/r.ts', 'export const t = process.hrtime();', ['no-restricted-properties']],
+    ['client/r.ts', 'export const t = globalThis.process.hrtime.bigint();', ['no-restricted-syntax']],
+    ['streams/r.ts', 'export const t = globalThis.performance.now();', ['no-restricted-syntax']],
+    ['core/log/r.ts', "import { hrtime } from 'node:process';\nexport const t = hrtime.bigint();", ['no-restricted-imports']],
+    ['connect/runtime/r.ts', "import { performance as perf } from 'node:perf_hooks';\nexport const t = perf.now();", ['no-restricted-imports']],
   ]);
 });
 
@@ -58,6 +68,8 @@ test('the injected scheduler, methods named like timers, dates from a timestamp,
       [],
     ],
     ['cli/commands/perf.ts', 'export const start = Date.now();', []],
+    ['cli/commands/perf.ts', 'export const start = process.hrtime.bigint() + BigInt(globalThis.performance.now());', []],
+    ['broker/q.ts', 'export const d = new globalThis.Date(0);', []],
   ]);
 });
 

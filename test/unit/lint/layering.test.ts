@@ -6,6 +6,7 @@
  * own eslint.config.js is checked to apply both rules.
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { ESLint } from 'eslint';
@@ -80,7 +81,19 @@ test('each module may import what ARCHITECTURE.md allows, through its entry, and
       "import { startTestBroker } from '../../helpers/broker.ts';\nimport { Cluster } from '../../../client/cluster.ts';\nimport { main } from '../../../cli/main.ts';\nimport { x } from '../../../bench/report.ts';",
       none,
     ],
-    ['examples/produce.ts', "import { Producer } from 'brook/client';", none],
+    ['examples/produce.ts', "import { Producer } from 'brook/client';\nimport { KStream } from 'brook/streams';\nimport { Kafka } from 'kafkajs';", none],
+    [
+      'examples/word-count.ts',
+      "import { Producer } from '../client/index.ts';\nimport { StreamsBuilder } from '../streams/index.ts';\nimport { Broker } from '../broker/index.ts';\nimport { words } from './words.ts';",
+      none,
+    ],
+    // A require function and a template literal without expressions name their module as plainly.
+    ['core/records/crc32c.ts', "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nexport const m = require('@node-rs/crc32');", none],
+    ['streams/app.ts', 'export const load = () => import(`../client/index.ts`);', none],
+    // An absolute path is read as the project file it names; one outside the project is not ours.
+    ['broker/handlers/produce.ts', `import { PartitionLog } from '${root}/core/log/index.ts';`, none],
+    ['client/codec.ts', "import { x } from '/usr/lib/node_modules/some-package/index.js';", none],
+    ['test/unit/x.test.ts', 'export const load = (name: string) => import(`../../${name}/index.ts`);', none],
   ]);
 });
 
@@ -102,6 +115,19 @@ test('an import against the layering direction is an error, in every import form
     ['connectors/file-sink/task.ts', "import { FileSource } from '../file-source/index.ts';", direction],
     ['connectors/mysql-cdc/task.ts', "export async function f() {\n  return import('../../connect/runtime/index.ts');\n}", direction],
     ['core/base/scheduler.ts', "export type Log = typeof import('../log/index.ts');", direction],
+    ['client/x.ts', 'export const load = () => import(`../broker/index.ts`);', direction],
+    [
+      'client/y.ts',
+      "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nexport const b = require('../broker/index.ts');",
+      direction,
+    ],
+    ['client/y.ts', "import { createRequire } from 'node:module';\nexport const b = createRequire(import.meta.url)('../broker/index.ts');", direction],
+    ['client/y.ts', "import module from 'node:module';\nexport const b = module.createRequire(import.meta.url).resolve('../broker/index.ts');", direction],
+    ['client/y.ts', "import { createRequire } from 'node:module';\nexport const b = () => load('../broker/index.ts');\nconst load = createRequire(import.meta.url);", direction],
+    ['streams/z.ts', `import { TopicManager } from '${root}/broker/topics/topic-manager.ts';\nexport { TopicManager };`, direction],
+    ['streams/z.ts', `export const load = () => import('${pathToFileURL(path.join(root, 'broker/index.ts')).href}');`, direction],
+    ['connectors/file-sink/task.ts', `import { x } from '${root}/connectors/mysql-cdc/index.ts';\nexport { x };`, direction],
+    ['examples/admin.ts', "import { BrookError } from '../core/base/index.ts';", direction],
   ]);
 });
 
@@ -114,10 +140,14 @@ test("reaching past a module's index.ts (or client's internal.ts) is an error, e
     ['connectors/file-source/task.ts', "import type { SourceTask } from '../../connect/api/source-task.ts';", entry],
     ['connect/runtime/worker.ts', "import { Producer } from '../../client';", entry],
     ['core/records/batch.ts', "import { Reader } from '../protocol/reader.ts';", entry],
+    // examples/ is written as a user would: the package's public entries only.
+    ['examples/produce.ts', "import { Sender } from '../client/producer/sender.ts';\nexport { Sender };", entry],
+    ['examples/produce.ts', "import { Cluster } from '../client/internal.ts';", entry],
+    ['examples/topology.ts', "import { KStream } from '../streams/dsl/k-stream.ts';", entry],
   ]);
 });
 
-test('nothing but test code imports test/, and nothing imports cli/ or bench/', async (t) => {
+test('nothing but test code imports test/, and nothing imports cli/, bench/ or examples/', async (t) => {
   const never = ['neverImported'];
   await check(t, [
     ['client/cluster.ts', "import { startTestBroker } from '../test/helpers/broker.ts';", never],
@@ -128,6 +158,7 @@ test('nothing but test code imports test/, and nothing imports cli/ or bench/', 
     ['bench/client.ts', "import { startTestBroker } from '../test/helpers/broker.ts';", never],
     ['bench/client.ts', "import { main } from '../cli/main.ts';", never],
     ['core/log/segment.ts', "import { report } from '../../bench/report.ts';", never],
+    ['broker/broker.ts', "import { main } from '../examples/produce.ts';", never],
   ]);
 });
 
@@ -137,6 +168,15 @@ test('a production file or import target outside every module, and the package i
     ['connect/herder.ts', 'export const herder = 1;', ['fileInNoModule']],
     ['client/cluster.ts', "import { KB } from '../core/util/index.ts';", ['noModule']],
     ['broker/broker.ts', "import { Admin } from 'brook/client';", ['selfPackage']],
+    ['examples/produce.ts', "import { Cluster } from 'brook/client/internal';", ['selfPackage']],
+  ]);
+});
+
+test('a module specifier the rule cannot read is an error in every module but test/', async (t) => {
+  await check(t, [
+    ['client/x.ts', "export const load = (name: string) => import(`../${name}/index.ts`);", ['computedSpecifier']],
+    ['broker/plugins.ts', "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nexport const load = (name: string): unknown => require(name);", ['computedSpecifier']],
+    ['examples/run.ts', 'export const load = (file: string) => import(file);', ['computedSpecifier']],
   ]);
 });
 
@@ -164,7 +204,7 @@ test("eslint.config.js applies the layering rule to every file, the cycle rule t
     t.is(severity(rules['brook/layering']), 2, `brook/layering on ${file}`);
     t.is(severity(rules['import-x/no-cycle']), 2, `import-x/no-cycle on ${file}`);
   }
-  for (const file of ['test/unit/x.test.ts', 'bench/log.ts']) {
+  for (const file of ['test/unit/x.test.ts', 'bench/log.ts', 'examples/produce.ts']) {
     const rules = await rulesFor(file);
     t.is(severity(rules['brook/layering']), 2, `brook/layering on ${file}`);
     t.is(rules['import-x/no-cycle'], undefined, `no cycle rule on ${file}`);

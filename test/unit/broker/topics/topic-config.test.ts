@@ -6,12 +6,16 @@ import {
   AlterConfigOp,
   applyIncrementalAlter,
   describeTopicConfigs,
+  LONG_MAX,
   minInsyncReplicas,
+  STORED_ONLY_CONFIGS,
   TOPIC_CONFIG_NAMES,
   toLogConfig,
   validateTopicConfigs,
 } from '../../../../broker/topics/topic-config.ts';
 import type { TopicConfigResult, TopicConfigs } from '../../../../broker/topics/topic-config.ts';
+import { timestampBounds, timestampWindow } from '../../../../core/log/append-validator.ts';
+import { segmentsToDelete } from '../../../../core/log/retention.ts';
 import { throwsCode } from '../../../helpers/throws-code.ts';
 
 function validate(configs: Record<string, string | null>): TopicConfigResult {
@@ -70,62 +74,93 @@ test('the supported configs are exactly Kafka 3.x topic configs, in name order',
   t.deepEqual([...TOPIC_CONFIG_NAMES], kafka);
 });
 
-// [config, accepted values, [refused value, what the message must say]...]
-const BOUNDS: [string, string[], [string, string][]][] = [
-  ['retention.ms', ['-1', '0', '9223372036854775807'], [['-2', 'must be >= -1'], ['9223372036854775808', 'must be a 64-bit integer'], ['1.5', 'must be a 64-bit integer'], ['', 'must be a 64-bit integer']]],
-  ['retention.bytes', ['-1', '1073741824'], [['-2', 'must be >= -1'], ['ten', 'must be a 64-bit integer']]],
-  ['segment.bytes', ['14', '2147483647'], [['13', 'must be >= 14'], ['2147483648', 'must be a 32-bit integer']]],
-  ['segment.ms', ['1', '604800000'], [['0', 'must be >= 1']]],
-  ['delete.retention.ms', ['0', '86400000'], [['-1', 'must be >= 0']]],
-  ['min.compaction.lag.ms', ['0', '5'], [['-1', 'must be >= 0']]],
-  ['max.message.bytes', ['61', '2147483647'], [['60', 'must be >= 61'], ['0', 'must be >= 61'], ['2147483648', 'must be a 32-bit integer']]],
-  ['min.insync.replicas', ['1', '3'], [['0', 'must be >= 1'], ['1.0', 'must be a 32-bit integer']]],
-  ['min.cleanable.dirty.ratio', ['0', '1', '0.5', '5e-1'], [['-0.1', 'must be >= 0'], ['1.01', 'must be <= 1'], ['half', 'must be a number'], ['NaN', 'must be a number'], ['1e999', 'must be a number']]],
-  ['cleanup.policy', ['delete', 'compact', 'compact,delete', 'delete,compact'], [['', 'must not be empty'], ['remove', 'item "remove" must be one of compact, delete'], ['delete,', 'item "" must be one of compact, delete']]],
-  ['message.timestamp.type', ['CreateTime', 'LogAppendTime'], [['createtime', 'must be one of CreateTime, LogAppendTime'], ['', 'must be one of CreateTime, LogAppendTime']]],
-  ['compression.type', ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'], [['none', 'must be one of uncompressed, zstd, lz4, snappy, gzip, producer'], ['GZIP', 'must be one of uncompressed, zstd, lz4, snappy, gzip, producer']]],
-  ['compression.gzip.level', ['-1', '1', '9'], [['0', 'must be one of -1, 1, 2, 3, 4, 5, 6, 7, 8, 9'], ['10', 'must be one of -1, 1, 2, 3, 4, 5, 6, 7, 8, 9'], ['2147483648', 'must be a 32-bit integer']]],
-  ['compression.lz4.level', ['1', '17'], [['0', 'must be >= 1'], ['18', 'must be <= 17']]],
-  ['compression.zstd.level', ['-131072', '22'], [['-131073', 'must be >= -131072'], ['23', 'must be <= 22']]],
-  ['file.delete.delay.ms', ['0', '60000'], [['-1', 'must be >= 0']]],
-  ['flush.messages', ['1', '9223372036854775807'], [['0', 'must be >= 1'], ['many', 'must be a 64-bit integer']]],
-  ['flush.ms', ['0', '1000', '9223372036854775807'], [['-1', 'must be >= 0']]],
-  ['index.interval.bytes', ['0', '4096'], [['-1', 'must be >= 0'], ['2147483648', 'must be a 32-bit integer']]],
-  ['local.retention.bytes', ['-2', '-1', '100'], [['-3', 'must be >= -2']]],
-  ['local.retention.ms', ['-2', '-1', '100'], [['-3', 'must be >= -2']]],
-  ['max.compaction.lag.ms', ['1', '9223372036854775807'], [['0', 'must be >= 1']]],
-  ['message.downconversion.enable', ['true', 'false', 'TRUE'], [['yes', 'must be true or false'], ['1', 'must be true or false']]],
-  ['message.format.version', ['0.10.2', '2.8', '3.0-IV1', '0.8.0'], [['4.0x', 'must be a Kafka version such as 0.10.2, 2.8 or 3.0-IV1'], ['latest', 'must be a Kafka version such as 0.10.2, 2.8 or 3.0-IV1']]],
-  ['message.timestamp.after.max.ms', ['0', '3600000'], [['-1', 'must be >= 0']]],
-  ['message.timestamp.before.max.ms', ['0', '3600000'], [['-1', 'must be >= 0']]],
-  ['message.timestamp.difference.max.ms', ['0', '3600000', '9223372036854775807'], [['-1', 'must be >= 0']]],
-  ['preallocate', ['false', 'true'], [['no', 'must be true or false']]],
-  ['remote.log.copy.disable', ['false', 'true'], [['', 'must be true or false']]],
-  ['remote.log.delete.on.disable', ['false', 'true'], [['0', 'must be true or false']]],
-  ['remote.storage.enable', ['false', 'true'], [['on', 'must be true or false']]],
-  ['segment.index.bytes', ['4', '10485760'], [['3', 'must be >= 4']]],
-  ['segment.jitter.ms', ['0', '1000'], [['-1', 'must be >= 0']]],
-  ['unclean.leader.election.enable', ['false', 'True'], [['maybe', 'must be true or false']]],
+// [config, accepted values, [refused value, Kafka's reason, the value as Kafka shows it (default: as sent)]...]
+type Refusal = readonly [value: string, reason: string, shown?: string];
+const RANGE_LONG = 'Not a number of type LONG';
+const RANGE_INT = 'Not a number of type INT';
+const BOOLEAN = 'Expected value to be either true or false';
+const THROTTLED = "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...";
+const BOUNDS: [string, string[], Refusal[]][] = [
+  ['retention.ms', ['-1', '0', '9223372036854775807'], [['-2', 'Value must be at least -1'], ['9223372036854775808', RANGE_LONG], ['1.5', RANGE_LONG], ['', RANGE_LONG]]],
+  // Any long, as in Kafka: every negative value means no limit.
+  ['retention.bytes', ['-1', '-2', '-9223372036854775808', '1073741824'], [['ten', RANGE_LONG], ['9223372036854775808', RANGE_LONG]]],
+  ['segment.bytes', ['14', '2147483647'], [['13', 'Value must be at least 14'], ['2147483648', RANGE_INT]]],
+  ['segment.ms', ['1', '604800000'], [['0', 'Value must be at least 1']]],
+  ['delete.retention.ms', ['0', '86400000'], [['-1', 'Value must be at least 0']]],
+  ['min.compaction.lag.ms', ['0', '5'], [['-1', 'Value must be at least 0']]],
+  ['max.message.bytes', ['61', '2147483647'], [['60', 'Value must be at least 61'], ['0', 'Value must be at least 61'], ['2147483648', RANGE_INT]]],
+  ['min.insync.replicas', ['1', '3'], [['0', 'Value must be at least 1'], ['1.0', RANGE_INT]]],
+  [
+    'min.cleanable.dirty.ratio',
+    ['0', '1', '0.5', '5e-1'],
+    [['-0.1', 'Value must be at least 0'], ['1.01', 'Value must be no more than 1'], ['half', 'Not a number of type DOUBLE'], ['NaN', 'Not a number of type DOUBLE'], ['1e999', 'Not a number of type DOUBLE']],
+  ],
+  [
+    'cleanup.policy',
+    ['delete', 'compact', 'compact,delete', 'delete,compact'],
+    [
+      ['', "Configuration 'cleanup.policy' must not be empty. Valid values include: [compact, delete]"],
+      ['delete,delete', "Configuration 'cleanup.policy' values must not be duplicated."],
+      ['remove', 'String must be one of: compact, delete'],
+      // Kafka's ValidList shows the item it refuses.
+      ['delete, purge', 'String must be one of: compact, delete', 'purge'],
+      ['delete,', 'String must be one of: compact, delete', ''],
+    ],
+  ],
+  ['message.timestamp.type', ['CreateTime', 'LogAppendTime'], [['createtime', 'String must be one of: CreateTime, LogAppendTime'], ['', 'String must be one of: CreateTime, LogAppendTime']]],
+  [
+    'compression.type',
+    ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'],
+    [['none', 'String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer'], ['GZIP', 'String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer']],
+  ],
+  ['compression.gzip.level', ['-1', '1', '9'], [['0', 'Value must be between 1 and 9 or equal to -1'], ['10', 'Value must be between 1 and 9 or equal to -1'], ['2147483648', RANGE_INT]]],
+  ['compression.lz4.level', ['1', '17'], [['0', 'Value must be at least 1'], ['18', 'Value must be no more than 17']]],
+  ['compression.zstd.level', ['-131072', '22'], [['-131073', 'Value must be at least -131072'], ['23', 'Value must be no more than 22']]],
+  ['file.delete.delay.ms', ['0', '60000'], [['-1', 'Value must be at least 0']]],
+  ['flush.messages', ['1', '9223372036854775807'], [['0', 'Value must be at least 1'], ['many', RANGE_LONG]]],
+  ['flush.ms', ['0', '1000', '9223372036854775807'], [['-1', 'Value must be at least 0']]],
+  ['index.interval.bytes', ['0', '4096'], [['-1', 'Value must be at least 0'], ['2147483648', RANGE_INT]]],
+  ['local.retention.bytes', ['-2', '-1', '100'], [['-3', 'Value must be at least -2']]],
+  ['local.retention.ms', ['-2', '-1', '100'], [['-3', 'Value must be at least -2']]],
+  ['max.compaction.lag.ms', ['1', '9223372036854775807'], [['0', 'Value must be at least 1']]],
+  ['message.downconversion.enable', ['true', 'false', 'TRUE'], [['yes', BOOLEAN], ['1', BOOLEAN]]],
+  ['message.format.version', ['0.10.2', '2.8', '3.0-IV1', '0.8.0'], [['4.0x', 'Version 4.0x is not a valid version'], ['latest', 'Version latest is not a valid version']]],
+  ['message.timestamp.after.max.ms', ['0', '3600000'], [['-1', 'Value must be at least 0']]],
+  ['message.timestamp.before.max.ms', ['0', '3600000'], [['-1', 'Value must be at least 0']]],
+  ['message.timestamp.difference.max.ms', ['0', '3600000', '9223372036854775807'], [['-1', 'Value must be at least 0']]],
+  ['preallocate', ['false', 'true'], [['no', BOOLEAN]]],
+  ['remote.log.copy.disable', ['false', 'true'], [['', BOOLEAN]]],
+  ['remote.log.delete.on.disable', ['false', 'true'], [['0', BOOLEAN]]],
+  ['remote.storage.enable', ['false', 'true'], [['on', BOOLEAN]]],
+  ['segment.index.bytes', ['4', '10485760'], [['3', 'Value must be at least 4']]],
+  ['segment.jitter.ms', ['0', '1000'], [['-1', 'Value must be at least 0']]],
+  ['unclean.leader.election.enable', ['false', 'True'], [['maybe', BOOLEAN]]],
+  // The whole list, as Java prints it, and the config's name in the reason: Kafka's validator.
   [
     'leader.replication.throttled.replicas',
     ['', '*', '0:0', '0:0,1:0, 2:0'],
     [
-      ['0', "item \"0\" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."],
-      ['*,0:0', "must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."],
+      ['0', `leader.replication.throttled.replicas ${THROTTLED}`, '[0]'],
+      ['*,0:0', `leader.replication.throttled.replicas ${THROTTLED}`, '[*, 0:0]'],
     ],
   ],
-  ['follower.replication.throttled.replicas', ['', '*', '3:1'], [['a:b', "item \"a:b\" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."]]],
+  ['follower.replication.throttled.replicas', ['', '*', '3:1'], [['3:1, a:b', `follower.replication.throttled.replicas ${THROTTLED}`, '[3:1, a:b]']]],
 ];
+
+/** The message Kafka's ConfigException carries, or a whole message Kafka words without the value. */
+function expectedMessage(name: string, [value, reason, shown = value]: Refusal): string {
+  return reason.startsWith('Configuration ') ? reason : `Invalid value ${shown} for configuration ${name}: ${reason}`;
+}
 
 for (const [name, accepted, refused] of BOUNDS) {
   test(`${name}: bounds`, async (t) => {
     for (const value of accepted) {
       t.true(validate({ [name]: value }).ok, `${name}=${value} is accepted`);
     }
-    for (const [value, problem] of refused) {
-      const result = validate({ [name]: value });
-      t.false(result.ok, `${name}=${value} is refused`);
-      t.is(messageOf(result), `Invalid value ${JSON.stringify(value)} for topic config ${name}: ${problem}`);
+    for (const refusal of refused) {
+      const result = validate({ [name]: refusal[0] });
+      t.false(result.ok, `${name}=${refusal[0]} is refused`);
+      t.is(messageOf(result), expectedMessage(name, refusal));
       t.is(result.ok ? undefined : result.errorCode, ErrorCode.INVALID_CONFIG);
     }
   });
@@ -144,18 +179,20 @@ test('unknown names are refused with Kafka\'s message', async (t) => {
 
 test('every bad value is reported, each with its config name', async (t) => {
   const message = messageOf(validate({ 'retention.ms': '-7', 'segment.bytes': 'big', 'cleanup.policy': 'delete' }));
-  t.true(message.includes('Invalid value "-7" for topic config retention.ms: must be >= -1'), message);
-  t.true(message.includes('Invalid value "big" for topic config segment.bytes: must be a 32-bit integer'), message);
+  t.true(message.includes('Invalid value -7 for configuration retention.ms: Value must be at least -1'), message);
+  t.true(message.includes('Invalid value big for configuration segment.bytes: Not a number of type INT'), message);
   t.false(message.includes('cleanup.policy'), message);
 });
 
 test('values are stored normalised', async (t) => {
   t.deepEqual(
-    configsOf(validate({ 'retention.ms': ' +007 ', 'min.compaction.lag.ms': '-0', 'cleanup.policy': ' delete , compact,delete ', 'min.cleanable.dirty.ratio': '.50', 'message.timestamp.type': ' LogAppendTime' })),
-    { 'retention.ms': '7', 'min.compaction.lag.ms': '0', 'cleanup.policy': 'compact,delete', 'min.cleanable.dirty.ratio': '0.5', 'message.timestamp.type': 'LogAppendTime' },
+    configsOf(validate({ 'retention.ms': ' +007 ', 'min.compaction.lag.ms': '-0', 'cleanup.policy': ' delete , compact ', 'min.cleanable.dirty.ratio': '.50', 'message.timestamp.type': ' LogAppendTime' })),
+    { 'retention.ms': '7', 'min.compaction.lag.ms': '0', 'cleanup.policy': 'delete,compact', 'min.cleanable.dirty.ratio': '0.5', 'message.timestamp.type': 'LogAppendTime' },
   );
-  // Bounds apply to the parsed value: "-0" is 0, which segment.ms refuses.
-  t.is(messageOf(validate({ 'segment.ms': '-0' })), 'Invalid value "-0" for topic config segment.ms: must be >= 1');
+  // Bounds apply to the parsed value, which Kafka's message shows: "-0" is 0, which segment.ms refuses.
+  t.is(messageOf(validate({ 'segment.ms': '-0' })), 'Invalid value 0 for configuration segment.ms: Value must be at least 1');
+  t.is(messageOf(validate({ 'segment.ms': ' -05 ' })), 'Invalid value -5 for configuration segment.ms: Value must be at least 1');
+  t.is(messageOf(validate({ 'segment.ms': ' soon ' })), 'Invalid value  soon  for configuration segment.ms: Not a number of type LONG', 'a value that does not parse is shown as sent');
 });
 
 test('a null value removes the override, and the last entry for a name wins', async (t) => {
@@ -342,7 +379,7 @@ test('describe shows overrides as the topic\'s, first among the synonyms, and fi
   ]);
   t.is(describeTopicConfigs(configs, KAFKA_LIKE, null).length, TOPIC_CONFIG_NAMES.length);
   t.is(describeTopicConfigs(configs, KAFKA_LIKE, []).length, TOPIC_CONFIG_NAMES.length, 'an empty list means all, as in Kafka');
-  t.is(describeTopicConfigs(configs, KAFKA_LIKE).find((e) => e.name === 'cleanup.policy')?.value, 'compact,delete');
+  t.is(describeTopicConfigs(configs, KAFKA_LIKE).find((e) => e.name === 'cleanup.policy')?.value, 'delete,compact', 'a list describes back in the order it was given, as in Kafka');
   t.deepEqual(describeTopicConfigs({}, KAFKA_LIKE, ['remote.storage.enable'])[0]?.synonyms, [], 'a topic-only config has no broker synonym');
 });
 
@@ -381,21 +418,45 @@ test('flush.messages and flush.ms become the topic\'s flush policy', async (t) =
   t.notThrows(() => resolveLogConfig(toLogConfig({ 'flush.ms': '9000000000' })));
 });
 
-test('timestamp windows: before/after win, the deprecated difference bounds both sides otherwise', async (t) => {
-  const window = (configs: Record<string, string>): [number | undefined, number | undefined] => {
-    const log = toLogConfig(configsOf(validate(configs)));
-    return [log.messageTimestampBeforeMaxMs, log.messageTimestampAfterMaxMs];
+test('timestamp windows: before/after apply unless Long.MAX_VALUE, else the deprecated difference bounds that side', async (t) => {
+  const never = 2 ** 63;
+  const window = (configs: Record<string, string>, broker: Partial<LogConfig> = {}): [number, number] => {
+    const { beforeMs, afterMs } = timestampBounds(resolveLogConfig({ ...broker, ...toLogConfig(configsOf(validate(configs))) }));
+    return [beforeMs, afterMs];
   };
   t.deepEqual(window({ 'message.timestamp.difference.max.ms': '1000' }), [1000, 1000]);
   t.deepEqual(window({ 'message.timestamp.difference.max.ms': '1000', 'message.timestamp.after.max.ms': '50' }), [1000, 50]);
-  t.deepEqual(window({ 'message.timestamp.before.max.ms': '7' }), [7, undefined]);
-  t.deepEqual(window({}), [undefined, undefined]);
+  t.deepEqual(window({ 'message.timestamp.before.max.ms': '7' }), [7, never]);
+  // Set to Long.MAX_VALUE is the same as unset: the difference still applies.
+  t.deepEqual(window({ 'message.timestamp.before.max.ms': LONG_MAX, 'message.timestamp.after.max.ms': LONG_MAX, 'message.timestamp.difference.max.ms': '1000' }), [1000, 1000]);
+  t.deepEqual(window({ 'message.timestamp.before.max.ms': '0', 'message.timestamp.difference.max.ms': '1000' }), [0, 1000], '0 is a bound, not unset');
+  // A broker default of one name and a topic override of the other combine as in Kafka.
+  t.deepEqual(window({ 'message.timestamp.difference.max.ms': '1000' }, { messageTimestampBeforeMaxMs: 500 }), [500, 1000]);
+  t.deepEqual(window({ 'message.timestamp.before.max.ms': '5' }, { messageTimestampDifferenceMaxMs: 60_000 }), [5, 60_000]);
+  t.deepEqual(window({}), [never, never]);
+  t.is(timestampWindow(resolveLogConfig(toLogConfig({ 'message.timestamp.before.max.ms': LONG_MAX })), 0), undefined, 'nothing bounded, nothing checked');
+  t.deepEqual(timestampWindow(resolveLogConfig(toLogConfig({ 'message.timestamp.before.max.ms': LONG_MAX, 'message.timestamp.difference.max.ms': '10' })), 100), { earliest: 90n, latest: 110n });
+});
+
+test('retention.bytes keeps any long as given; every negative value is no limit', async (t) => {
+  t.deepEqual(configsOf(validate({ 'retention.bytes': ' -5 ' })), { 'retention.bytes': '-5' });
+  const log = resolveLogConfig(toLogConfig({ 'retention.bytes': '-5' }));
+  t.is(log.retentionBytes, -5);
+  const segments = [0n, 10n, 20n].map((base) => ({ baseOffset: base, nextOffset: base + 10n, size: 1000, maxTimestamp: 0n }));
+  t.is(segmentsToDelete(segments, { ...log, retentionMs: -1 }, 0, 0n).count, 0);
+  t.is(segmentsToDelete(segments, { ...resolveLogConfig(toLogConfig({ 'retention.bytes': '1000' })), retentionMs: -1 }, 0, 0n).count, 2, 'a limit trims');
 });
 
 test('compression.type and index.interval.bytes reach the log', async (t) => {
   t.like(toLogConfig({ 'compression.type': 'zstd', 'index.interval.bytes': '100' }), { compressionType: 'zstd', indexIntervalBytes: 100 });
   t.notThrows(() => resolveLogConfig(toLogConfig({ 'compression.type': 'uncompressed' })));
-  t.deepEqual(toLogConfig({ 'unclean.leader.election.enable': 'true', 'segment.jitter.ms': '5', preallocate: 'true' }), {}, 'stored-only configs change no log setting');
+  t.deepEqual(toLogConfig({ 'unclean.leader.election.enable': 'true', 'file.delete.delay.ms': '5', preallocate: 'true' }), {}, 'stored-only configs change no log setting');
+  t.like(toLogConfig({ 'max.compaction.lag.ms': '60000', 'segment.index.bytes': '4096', 'segment.jitter.ms': '5' }), { maxCompactionLagMs: 60_000, segmentIndexBytes: 4096, segmentJitterMs: 5 });
+  t.is(resolveLogConfig(toLogConfig({ 'max.compaction.lag.ms': LONG_MAX })).maxCompactionLagMs, 2 ** 63, "Long.MAX_VALUE is Kafka's never");
+  for (const name of ['max.compaction.lag.ms', 'segment.index.bytes', 'segment.jitter.ms'] as const) {
+    t.false(STORED_ONLY_CONFIGS.includes(name), `${name} acts`);
+    t.is(describeTopicConfigs({}, { ...DEFAULT_LOG_CONFIG, segmentIndexBytes: 4096, segmentJitterMs: 7, maxCompactionLagMs: 60_000 }, [name])[0]?.source, 'broker', `${name} describes the broker's setting`);
+  }
 });
 
 test('incremental APPEND and SUBTRACT work on the throttled replica lists', async (t) => {
@@ -419,7 +480,7 @@ test('incremental SET and DELETE change only the named configs', async (t) => {
 });
 
 test('incremental APPEND and SUBTRACT start from the override or the default', async (t) => {
-  t.deepEqual(configsOf(alter({}, ['cleanup.policy', AlterConfigOp.APPEND, 'compact'])), { 'cleanup.policy': 'compact,delete' });
+  t.deepEqual(configsOf(alter({}, ['cleanup.policy', AlterConfigOp.APPEND, 'compact'])), { 'cleanup.policy': 'delete,compact' }, 'appended after what is there');
   t.deepEqual(configsOf(alter({}, ['cleanup.policy', AlterConfigOp.APPEND, 'delete'])), { 'cleanup.policy': 'delete' }, 'an item already there is not added twice');
   t.deepEqual(configsOf(alter({ 'cleanup.policy': 'compact,delete' }, ['cleanup.policy', AlterConfigOp.SUBTRACT, 'delete'])), { 'cleanup.policy': 'compact' });
   t.deepEqual(configsOf(alter({}, ['cleanup.policy', AlterConfigOp.SUBTRACT, 'compact'])), { 'cleanup.policy': 'delete' });
@@ -429,9 +490,9 @@ test('incremental APPEND and SUBTRACT start from the override or the default', a
 });
 
 test('incremental results are validated like a full set', async (t) => {
-  t.is(messageOf(alter({}, ['cleanup.policy', AlterConfigOp.SUBTRACT, 'delete'])), 'Invalid value "" for topic config cleanup.policy: must not be empty');
-  t.is(messageOf(alter({}, ['cleanup.policy', AlterConfigOp.APPEND, 'purge'])), 'Invalid value "delete,purge" for topic config cleanup.policy: item "purge" must be one of compact, delete');
-  t.is(messageOf(alter({}, ['retention.ms', AlterConfigOp.SET, '-3'])), 'Invalid value "-3" for topic config retention.ms: must be >= -1');
+  t.is(messageOf(alter({}, ['cleanup.policy', AlterConfigOp.SUBTRACT, 'delete'])), "Configuration 'cleanup.policy' must not be empty. Valid values include: [compact, delete]");
+  t.is(messageOf(alter({}, ['cleanup.policy', AlterConfigOp.APPEND, 'purge'])), 'Invalid value purge for configuration cleanup.policy: String must be one of: compact, delete');
+  t.is(messageOf(alter({}, ['retention.ms', AlterConfigOp.SET, '-3'])), 'Invalid value -3 for configuration retention.ms: Value must be at least -1');
   t.is(messageOf(alter({}, ['flush.mss', AlterConfigOp.SET, '5'])), 'Unknown topic config name: flush.mss');
 });
 

@@ -420,3 +420,47 @@ test('runCompaction compacts only compacted topics and reports it', async (t) =>
   await manager.runCompaction();
   t.deepEqual(events.filter((e) => e.type === 'compaction'), [], 'nothing dirty left: the cleaner skips it');
 });
+
+test('runCompaction compacts a log holding a record older than max.compaction.lag.ms, below min.cleanable.dirty.ratio', async (t) => {
+  const dataDir = tempDir(t);
+  const clock = new VirtualScheduler(100 * HOUR);
+  const batch = (keys: string, value: string): Buffer => testBatch({ count: 2, key: (j) => `${keys}-${j}`, value: () => value, timestamp: BigInt(clock.now()) });
+  const compacted = { cleanupPolicy: { delete: false, compact: true }, minCleanableDirtyRatio: 0.5 };
+  const { manager, events } = openManager(t, {
+    dataDir,
+    scheduler: clock,
+    defaultConfig: { segmentBytes: batch('k0', 'v').length * 2, retentionMs: -1 },
+    configFor: (topic) => (topic === 'lagged' ? { ...compacted, maxCompactionLagMs: HOUR } : compacted),
+  });
+  const logs = [manager.getOrCreate('lagged', 0), manager.getOrCreate('unbounded', 0)];
+  // Four batches of distinct keys, then two of one key: segments [k0 k1] [k2 k3] [k4 k4'].
+  for (const log of logs) {
+    for (let i = 0; i < 4; i++) log.append(batch(`k${i}`, 'v'));
+    log.append(batch('k4', 'old'));
+    log.append(batch('k4', 'new'));
+  }
+  // The first two segments are compacted (nothing to drop) and become the clean part.
+  await manager.runCompaction();
+  t.deepEqual(events.filter((e) => e.type === 'compaction'), []);
+  // Sealing the third leaves one dirty segment of three: a ratio of 1/3, below 0.5.
+  for (const log of logs) log.append(batch('k5', 'v'));
+  t.true(logs.every((log) => log.dirtyRatio() < 0.5), logs.map((log) => log.dirtyRatio()).join(', '));
+  await manager.runCompaction();
+  t.deepEqual(events.filter((e) => e.type === 'compaction'), [], 'below the ratio and not overdue: left alone');
+
+  clock.advance(HOUR);
+  await manager.runCompaction();
+  t.deepEqual(events.filter((e) => e.type === 'compaction'), [], 'exactly max.compaction.lag.ms old is not yet overdue');
+
+  clock.advance(1);
+  await manager.runCompaction();
+  const compaction = events.filter((e) => e.type === 'compaction');
+  t.deepEqual(compaction.map((e) => e.topic), ['lagged'], 'only the topic with max.compaction.lag.ms is compacted');
+  t.deepEqual(values(logs[0]!).filter((v) => v !== 'v'), ['new', 'new'], 'the superseded records are gone');
+  t.deepEqual(values(logs[1]!).filter((v) => v !== 'v'), ['old', 'old', 'new', 'new']);
+
+  events.length = 0;
+  clock.advance(HOUR);
+  await manager.runCompaction();
+  t.deepEqual(events.filter((e) => e.type === 'compaction'), [], 'once cleaned, the log is no longer overdue');
+});

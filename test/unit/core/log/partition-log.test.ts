@@ -103,6 +103,100 @@ test('segments roll by age (segment.ms) on virtual time', async (t) => {
   t.is(log.segmentCount, 2);
 });
 
+test('segment.jitter.ms rolls each segment earlier by its own draw, below min(jitter, segment.ms)', async (t) => {
+  const clock = new VirtualScheduler();
+  const draws = [0.5, 0.25, 0.999];
+  const random = (): number => {
+    const next = draws.shift();
+    if (next === undefined) throw new Error('more draws than segments');
+    return next;
+  };
+  const log = PartitionLog.open(tempDir(t), { config: { flushPolicy: 'none', segmentMs: 1000, segmentJitterMs: 400 }, scheduler: clock, random });
+  t.teardown(() => log.close());
+  // First segment: jitter 0.5 × 400 = 200, so it rolls at age 800.
+  log.append(testBatch());
+  clock.advance(799);
+  log.append(testBatch());
+  t.is(log.segmentCount, 1);
+  clock.advance(1);
+  log.append(testBatch());
+  t.is(log.segmentCount, 2);
+  // Second: 0.25 × 400 = 100, so age 900.
+  clock.advance(899);
+  log.append(testBatch());
+  t.is(log.segmentCount, 2);
+  clock.advance(1);
+  log.append(testBatch());
+  t.is(log.segmentCount, 3);
+  // A jitter above segment.ms is capped by it: 0.999 × min(5000, 1000) = 999, so age 1.
+  log.updateConfig({ segmentJitterMs: 5000 });
+  clock.advance(1);
+  log.append(testBatch());
+  t.is(log.segmentCount, 4);
+  t.deepEqual(draws, [], 'one draw per segment');
+});
+
+test('without segment.jitter.ms no randomness is drawn and segments roll at segment.ms', async (t) => {
+  const clock = new VirtualScheduler();
+  let draws = 0;
+  const log = PartitionLog.open(tempDir(t), {
+    config: { flushPolicy: 'none', segmentMs: 1000 },
+    scheduler: clock,
+    random: () => {
+      draws++;
+      return 0.5;
+    },
+  });
+  t.teardown(() => log.close());
+  log.append(testBatch());
+  clock.advance(999);
+  log.append(testBatch());
+  t.is(log.segmentCount, 1);
+  t.is(draws, 0);
+});
+
+test('segment.index.bytes rolls the segment when its offset index is full', async (t) => {
+  const dir = tempDir(t);
+  // Every batch gets an offset index entry (interval 0); one timestamp keeps the time index at one entry.
+  const log = openLog(dir, { indexIntervalBytes: 0, segmentIndexBytes: 24 });
+  t.teardown(() => log.close());
+  for (let i = 0; i < 7; i++) log.append(testBatch({ timestamp: 1_000n }));
+  // 24 bytes hold three 8-byte offset entries: three batches per segment.
+  t.deepEqual(log.segmentBaseOffsets(), [0n, 3n, 6n]);
+  t.is(fs.statSync(path.join(dir, '00000000000000000000.index')).size, 24);
+  const offsets = readEverything((o) => log.read(o, 1 << 20).records, 0n, log.logEndOffset).map((r) => r.offset);
+  t.deepEqual(offsets, [0n, 1n, 2n, 3n, 4n, 5n, 6n]);
+});
+
+test('segment.index.bytes rolls the segment when its time index is full', async (t) => {
+  const log = openLog(tempDir(t), { indexIntervalBytes: 0, segmentIndexBytes: 24 });
+  t.teardown(() => log.close());
+  // Rising timestamps add a 12-byte time entry per batch: two fit in 24 bytes.
+  for (let i = 0; i < 5; i++) log.append(testBatch({ timestamp: 1_000n + BigInt(i) }));
+  t.deepEqual(log.segmentBaseOffsets(), [0n, 2n, 4n]);
+});
+
+test('the default segment.index.bytes does not roll small segments', async (t) => {
+  const log = openLog(tempDir(t), { indexIntervalBytes: 0 });
+  t.teardown(() => log.close());
+  for (let i = 0; i < 50; i++) log.append(testBatch({ timestamp: 1_000n + BigInt(i) }));
+  t.is(log.segmentCount, 1);
+});
+
+test('max.compaction.lag.ms bounds the age of a compacted topic\'s active segment, not a deleted one\'s', async (t) => {
+  const clock = new VirtualScheduler();
+  const compacted = openLog(tempDir(t), { cleanupPolicy: { compact: true, delete: false }, maxCompactionLagMs: 1000 }, clock);
+  const deleted = openLog(tempDir(t), { maxCompactionLagMs: 1000 }, clock);
+  t.teardown(() => Promise.all([compacted.close(), deleted.close()]));
+  for (const log of [compacted, deleted]) log.append(testBatch());
+  clock.advance(999);
+  for (const log of [compacted, deleted]) log.append(testBatch());
+  t.deepEqual([compacted.segmentCount, deleted.segmentCount], [1, 1]);
+  clock.advance(1);
+  for (const log of [compacted, deleted]) log.append(testBatch());
+  t.deepEqual([compacted.segmentCount, deleted.segmentCount], [2, 1], 'segment.ms (7 days) still governs the delete topic');
+});
+
 test('a reopened log serves everything written before', async (t) => {
   const dir = tempDir(t);
   const batchSize = testBatch({ count: 4 }).length;
