@@ -86,8 +86,12 @@ export class ClassicGroup {
   initialDelayRunning = false;
   /** A member joined during the current initial-delay period, so the delay starts over. */
   joinedDuringDelay = false;
-  /** When the group last became empty (ms), for offset retention. */
-  emptySince: number;
+  /**
+   * When the group last became empty (ms): for a group with a protocol type, its offsets
+   * expire this long after it. Undefined when a stored group did not record it (group
+   * values before v2); each offset then counts from its own commit, as in Kafka.
+   */
+  emptySince: number | undefined;
   /**
    * Set while the tombstones that delete the group (DeleteGroups, offset expiry) are being
    * written: the group turns Dead only once they are durable, and meanwhile takes no joins.

@@ -73,6 +73,15 @@ export interface GroupDescription {
 
 type CommitResults = { topic: string; partitions: { partition: number; errorCode: number }[] }[];
 
+/**
+ * A JoinGroup as decided: the answer (a promise while the member waits for the rebalance),
+ * and, for a static member's takeover that must be written, how to undo it if the write fails.
+ */
+interface JoinDecision {
+  readonly answer: JoinResult | Promise<JoinResult>;
+  readonly undo?: (failure: WriteFailure) => JoinResult;
+}
+
 export interface GroupCoordinatorOptions {
   /** `__consumer_offsets` (an OffsetsTopic), or an in-memory log in unit tests. */
   readonly offsetsTopic: CoordinatorLog;
@@ -113,6 +122,10 @@ export class GroupCoordinator {
       replay: (record) => {
         this.replay(record);
       },
+      keyOf: (record) => decodeKey(record.key).group,
+      unload: (groupId) => {
+        this.unloadGroup(groupId);
+      },
       clock: options.scheduler,
       logger: this.logger,
     });
@@ -131,18 +144,38 @@ export class GroupCoordinator {
 
   close(): void {
     this.closed = true;
+    this.runtime.close();
     this.scheduler.clearInterval(this.retentionTimer);
     for (const group of this.groups.values()) this.clearTimers(group);
   }
 
   // ---- membership ----------------------------------------------------------------------
 
+  /**
+   * JoinGroup. Decided in turn with the group's writes (at once when none is pending), since
+   * a static member's rejoin under a new member id writes the group before it is answered.
+   */
   join(request: JoinRequest): Promise<JoinResult> | JoinResult {
     const fail = (errorCode: number, memberId = request.memberId): JoinResult => joinError(errorCode, memberId);
     if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     if (request.sessionTimeoutMs < this.settings.minSessionTimeoutMs || request.sessionTimeoutMs > this.settings.maxSessionTimeoutMs) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     }
+    return this.runtime
+      .write(
+        request.groupId,
+        () => this.decideJoin(request),
+        (failure, decided): JoinDecision => {
+          this.writeFailed(failure, request.groupId, 'group metadata could not be written');
+          return { answer: decided?.undo?.(failure) ?? fail(coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR)) };
+        },
+      )
+      .then((decided) => decided.answer);
+  }
+
+  private decideJoin(request: JoinRequest): CoordinatorResult<JoinDecision> {
+    const answer = (result: JoinResult | Promise<JoinResult>): CoordinatorResult<JoinDecision> => ({ response: { answer: result }, records: [] });
+    const fail = (errorCode: number, memberId = request.memberId): CoordinatorResult<JoinDecision> => answer(joinError(errorCode, memberId));
     let group = this.groups.get(request.groupId);
     if (group === undefined) {
       if (request.memberId !== '') return fail(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -160,13 +193,13 @@ export class GroupCoordinator {
         this.addPendingMember(group, memberId, request.sessionTimeoutMs);
         return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
       }
-      return this.addMemberAndRebalance(group, memberId, request);
+      return answer(this.addMemberAndRebalance(group, memberId, request));
     }
 
     if (group.pendingMembers.has(request.memberId)) {
       this.scheduler.clearTimeout(group.pendingMembers.get(request.memberId));
       group.pendingMembers.delete(request.memberId);
-      return this.addMemberAndRebalance(group, request.memberId, request);
+      return answer(this.addMemberAndRebalance(group, request.memberId, request));
     }
     const memberError = this.memberError(group, request.memberId, request.groupInstanceId);
     if (memberError !== ErrorCode.NONE) return fail(memberError);
@@ -175,17 +208,18 @@ export class GroupCoordinator {
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
     member.protocols = request.protocols;
-    if (group.state === GroupState.PREPARING_REBALANCE) return this.awaitJoin(group, member);
-    if (!changed && group.state === GroupState.COMPLETING_REBALANCE) return this.currentJoinResult(group, member);
-    if (!changed && group.state === GroupState.STABLE && group.leader !== member.memberId) return this.currentJoinResult(group, member);
+    if (group.state === GroupState.PREPARING_REBALANCE) return answer(this.awaitJoin(group, member));
+    if (!changed && group.state === GroupState.COMPLETING_REBALANCE) return answer(this.currentJoinResult(group, member));
+    if (!changed && group.state === GroupState.STABLE && group.leader !== member.memberId) return answer(this.currentJoinResult(group, member));
     const joined = this.awaitJoin(group, member);
     this.prepareRebalance(group, `member ${member.memberId} rejoined${changed ? ' with new metadata' : ''}`);
-    return joined;
+    return answer(joined);
   }
 
   sync(ref: MemberRef, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<SyncResult> | SyncResult {
     const fail = (errorCode: number): SyncResult => ({ errorCode, assignment: EMPTY_BYTES });
     if (ref.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    if (!this.runtime.available(ref.groupId)) return fail(ErrorCode.NOT_COORDINATOR);
     const group = this.groups.get(ref.groupId);
     if (group === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
@@ -205,6 +239,7 @@ export class GroupCoordinator {
 
   heartbeat(ref: MemberRef): number {
     if (ref.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (!this.runtime.available(ref.groupId)) return ErrorCode.NOT_COORDINATOR;
     const group = this.groups.get(ref.groupId);
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
@@ -217,6 +252,7 @@ export class GroupCoordinator {
 
   /** Removes members (LeaveGroup); each gets its own error code, as in LeaveGroup v3+. */
   leave(groupId: string, leaving: readonly { memberId: string; groupInstanceId: string | null }[]): { memberId: string; groupInstanceId: string | null; errorCode: number }[] {
+    if (!this.runtime.available(groupId)) return leaving.map(({ memberId, groupInstanceId }) => ({ memberId, groupInstanceId, errorCode: ErrorCode.NOT_COORDINATOR }));
     const group = this.groups.get(groupId);
     return leaving.map(({ memberId, groupInstanceId }) => {
       // A static member may leave by instance id alone (LeaveGroup v3+ with an empty member id).
@@ -237,8 +273,7 @@ export class GroupCoordinator {
    * OffsetFetch shows them only once they are written.
    */
   commitOffsets(ref: MemberRef, topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[]): Promise<CommitResults> {
-    const result = this.offsetCommit(ref, topics);
-    return this.runtime.write(ref.groupId, result, (failure) => {
+    return this.runtime.write(ref.groupId, () => this.offsetCommit(ref, topics), (failure) => {
       this.writeFailed(failure, ref.groupId, 'offset commit could not be written');
       const errorCode = coordinatorWriteError(failure, ErrorCode.INVALID_COMMIT_OFFSET_SIZE);
       return topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
@@ -321,51 +356,96 @@ export class GroupCoordinator {
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
   }
 
-  /** Deletes empty groups and their offsets (tombstones in `__consumer_offsets`). */
+  /**
+   * NOT_COORDINATOR while the group's state could not be reloaded after a failed write
+   * (Kafka's answer for a coordinator that is not loaded), else NONE. For the handlers
+   * whose answers are read from memory (OffsetFetch, DescribeGroups).
+   */
+  coordinatorError(groupId: string): number {
+    return this.runtime.available(groupId) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** Deletes an empty group and its offsets (tombstones in `__consumer_offsets`). */
   async deleteGroup(groupId: string): Promise<number> {
-    const group = this.groups.get(groupId);
-    if (group === undefined || group.gone) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (group.state !== GroupState.EMPTY) return ErrorCode.NON_EMPTY_GROUP;
-    const errorCode = await this.removeGroup(group, 'group deletion could not be written');
+    let doomed: ClassicGroup | undefined;
+    const errorCode = await this.runtime.write(
+      groupId,
+      (): CoordinatorResult<number> => {
+        const group = this.groups.get(groupId);
+        if (group === undefined || group.gone) return { response: ErrorCode.GROUP_ID_NOT_FOUND, records: [] };
+        if (group.state !== GroupState.EMPTY) return { response: ErrorCode.NON_EMPTY_GROUP, records: [] };
+        doomed = group;
+        return { response: ErrorCode.NONE, records: this.tombstones(group, [...group.offsets.values()], true) };
+      },
+      (failure) => {
+        if (doomed !== undefined) doomed.deleting = false;
+        this.writeFailed(failure, groupId, 'group deletion could not be written');
+        return coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR);
+      },
+    );
     if (errorCode === ErrorCode.NONE) this.logger.info({ group: groupId }, 'deleted group');
     return errorCode;
   }
 
-  /** Deletes the offsets of groups that have been empty longer than offsets.retention.ms. */
+  /**
+   * Kafka's offset expiry, run every offsets.retention.check.interval.ms: an offset expires
+   * offsets.retention.ms after its base time (below), and a group left Empty without offsets
+   * is deleted. The base time is the offset's own commit for a group without a protocol type
+   * (assign() users, admin tools: they never join, so only their commits say they are
+   * alive), and the moment the group became Empty for a group that had members; a group
+   * with members keeps its offsets.
+   */
   async expireOffsets(): Promise<void> {
-    for (const group of [...this.groups.values()]) {
-      const now = this.scheduler.now();
-      if (this.closed || group.gone || group.state !== GroupState.EMPTY || now - group.emptySince < this.settings.offsetsRetentionMs) continue;
-      if (group.offsets.size === 0 && group.generation === 0) continue;
-      const errorCode = await this.removeGroup(group, 'offset expiry could not be written');
-      if (errorCode === ErrorCode.NONE) this.logger.info({ group: group.groupId }, 'expired the offsets of a group empty since before the retention period');
+    for (const groupId of [...this.groups.keys()]) {
+      if (this.closed) return;
+      await this.runtime.write(groupId, () => this.offsetExpiry(groupId), (failure) => {
+        const group = this.groups.get(groupId);
+        if (group !== undefined) group.deleting = false;
+        this.writeFailed(failure, groupId, 'offset expiry could not be written');
+      });
     }
   }
 
+  /** The tombstones of a group's expired offsets, and of the group itself once nothing is left of it. */
+  private offsetExpiry(groupId: string): CoordinatorResult<undefined> {
+    const none = { response: undefined, records: [] };
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.gone || this.closed) return none;
+    const expiresFrom = offsetExpiryBase(group);
+    if (expiresFrom === undefined) return none;
+    const now = this.scheduler.now();
+    const entries = [...group.offsets.values()];
+    const expired = entries.filter((o) => now - expiresFrom(o.committed) >= this.settings.offsetsRetentionMs);
+    // As Kafka: an Empty group with no offsets left goes too (not while a member id it handed out may still join).
+    const emptied = group.state === GroupState.EMPTY && group.pendingMembers.size === 0 && expired.length === entries.length;
+    if (expired.length === 0 && !emptied) return none;
+    if (emptied) this.logger.info({ group: groupId, offsets: expired.length }, 'deleting an empty group whose offsets have expired');
+    else this.logger.info({ group: groupId, offsets: expired.length }, 'expiring offsets past the retention period');
+    return { response: undefined, records: this.tombstones(group, expired, emptied) };
+  }
+
   /**
-   * Writes the tombstones of an empty group and its offsets; their replay makes it Dead and
-   * forgets it. Until they are durable the group takes no joins, and if the write fails it
-   * stays as it was.
+   * Offset tombstones, and the group's own after them when `deleteGroup`. A deleted group
+   * takes no joins until its tombstones are durable; their replay makes it Dead.
    */
-  private removeGroup(group: ClassicGroup, failureMessage: string): Promise<number> {
-    const records: CoordinatorRecord[] = [...group.offsets.values()].map((o) => ({ key: encodeOffsetKey(group.groupId, o.topic, o.partition), value: null }));
-    records.push({ key: encodeGroupKey(group.groupId), value: null });
-    group.deleting = true;
-    return this.runtime.write(group.groupId, { response: ErrorCode.NONE, records }, (failure) => {
-      group.deleting = false;
-      this.writeFailed(failure, group.groupId, failureMessage);
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    });
+  private tombstones(group: ClassicGroup, offsets: readonly { topic: string; partition: number }[], deleteGroup: boolean): CoordinatorRecord[] {
+    const records: CoordinatorRecord[] = offsets.map((o) => ({ key: encodeOffsetKey(group.groupId, o.topic, o.partition), value: null }));
+    if (deleteGroup) {
+      records.push({ key: encodeGroupKey(group.groupId), value: null });
+      group.deleting = true;
+    }
+    return records;
   }
 
   // ---- replay: the one way durable state changes, at load and after every write --------
 
   /**
-   * Applies one `__consumer_offsets` record to memory. At start every stored record passes
-   * through here, oldest first; in operation every record passes through here once it is
-   * durable. A group record either completes the rebalance of its generation (its write is
-   * what makes the group Stable), or, when memory is behind it (loading), brings the group
-   * back as the record describes; a record that memory has already moved past changes nothing.
+   * Applies one `__consumer_offsets` record to memory. At start (and when a group is
+   * reloaded) every stored record passes through here, oldest first; in operation every
+   * record passes through here once it is durable. A group record either completes the
+   * rebalance of its generation (its write is what makes the group Stable), or, when memory
+   * is behind it (loading), brings the group back as the record describes; a record that
+   * memory has already moved past changes nothing. Offsets change only by their own records.
    */
   replay(record: CoordinatorRecord): void {
     const key = decodeKey(record.key);
@@ -390,11 +470,18 @@ export class GroupCoordinator {
       return;
     }
     if (stored.generation === group.generation && group.state === GroupState.STABLE && sameMemberIds(group, stored)) {
-      // A leader that sent SyncGroup twice in one generation: the later assignment was written last.
+      // Its own generation again: live, a static member's new member id (memory has it already);
+      // in an older log, a leader's second SyncGroup of the generation, written last.
       for (const m of stored.members) group.members.get(m.memberId)!.assignment = m.assignment;
       return;
     }
-    const behind = stored.generation > group.generation || (stored.generation === group.generation && group.state === GroupState.EMPTY && group.members.size === 0);
+    // Loading, a record of the generation memory holds is behind it too when it empties the
+    // group, or when it gives a static member's instance a new member id (written without a
+    // rebalance); live, memory already shows both before their records land.
+    const behind =
+      stored.generation > group.generation ||
+      (stored.generation === group.generation && group.state === GroupState.EMPTY && group.members.size === 0) ||
+      (stored.generation === group.generation && group.state === GroupState.STABLE && !sameMemberIds(group, stored));
     if (behind) this.loadGroup(group, stored);
   }
 
@@ -410,7 +497,8 @@ export class GroupCoordinator {
     group.generation = stored.generation;
     group.protocolType = stored.protocolType === '' ? null : stored.protocolType;
     if (stored.members.length === 0 || stored.protocol === null) {
-      if (group.state !== GroupState.EMPTY) group.emptySince = this.scheduler.now();
+      // Offset retention counts from when the group became Empty, as written, not from this load.
+      group.emptySince = stored.stateTimestamp >= 0n ? Number(stored.stateTimestamp) : undefined;
       group.protocol = null;
       group.leader = null;
       group.load(GroupState.EMPTY);
@@ -449,17 +537,42 @@ export class GroupCoordinator {
     }
   }
 
-  /** A group tombstone: the group is Dead and forgotten (its offsets' own tombstones come with it). */
+  /**
+   * A group tombstone: the group is Dead and forgotten. As in Kafka it does not delete
+   * offsets, which go by their own tombstones (written before it): any offset still
+   * stored stays, held by a new group without a protocol type, as a load would rebuild it.
+   */
   private forgetGroup(groupId: string): void {
     const group = this.groups.get(groupId);
     if (group === undefined) return;
+    this.dropGroup(group, ErrorCode.UNKNOWN_MEMBER_ID);
+    if (group.offsets.size === 0) return;
+    const holder = this.groupFor(groupId);
+    for (const [key, entry] of group.offsets) holder.offsets.set(key, entry);
+  }
+
+  /**
+   * Unloads a group so it can be replayed from the log (after a write that reached the log
+   * but failed): as Kafka unloading a coordinator, waiting JoinGroups and SyncGroups get
+   * NOT_COORDINATOR, and the clients find the coordinator again and carry on with the
+   * group as the log has it.
+   */
+  private unloadGroup(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (group !== undefined) this.dropGroup(group, ErrorCode.NOT_COORDINATOR);
+  }
+
+  /** Ends a group in memory: timers off, waiting requests answered with `errorCode`, Dead, out of the map. */
+  private dropGroup(group: ClassicGroup, errorCode: number): void {
     this.clearTimers(group);
     for (const member of group.members.values()) {
-      member.awaitingJoin?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId));
-      member.awaitingSync?.({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY_BYTES });
+      member.awaitingJoin?.(joinError(errorCode, member.memberId));
+      member.awaitingSync?.({ errorCode, assignment: EMPTY_BYTES });
+      member.awaitingJoin = undefined;
+      member.awaitingSync = undefined;
     }
     group.transitionTo(GroupState.DEAD);
-    this.groups.delete(groupId);
+    this.groups.delete(group.groupId);
   }
 
   // ---- the rebalance state machine -----------------------------------------------------
@@ -498,12 +611,23 @@ export class GroupCoordinator {
     return joined;
   }
 
-  /** A static member rejoining under a new member id takes over the old one's place and assignment. */
-  private replaceStaticMember(group: ClassicGroup, oldId: string, request: JoinRequest): Promise<JoinResult> | JoinResult {
+  /**
+   * A static member rejoining under a new member id takes over the old one's place and
+   * assignment (Kafka's updateStaticMemberAndRebalance). In a Stable group whose protocol
+   * stays, that is no rebalance, so the new member id is written with the group's current
+   * assignments before the JoinGroup is answered: otherwise a restart would bring back the
+   * old id and fence the member. If that write fails, the old member is put back and the
+   * JoinGroup gets the error.
+   */
+  private replaceStaticMember(group: ClassicGroup, oldId: string, request: JoinRequest): CoordinatorResult<JoinDecision> {
+    const instanceId = request.groupInstanceId!;
     const old = group.members.get(oldId)!;
     this.scheduler.clearTimeout(old.sessionTimer);
+    old.sessionTimer = undefined;
     old.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
     old.awaitingSync?.({ errorCode: ErrorCode.FENCED_INSTANCE_ID, assignment: EMPTY_BYTES });
+    old.awaitingJoin = undefined;
+    old.awaitingSync = undefined;
     group.members.delete(oldId);
     const memberId = `${request.clientId}-${randomUUID()}`;
     const member: Member = { ...old, memberId, awaitingJoin: undefined, awaitingSync: undefined, sessionTimer: undefined };
@@ -511,18 +635,31 @@ export class GroupCoordinator {
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
     group.members.set(memberId, member);
-    group.staticMembers.set(request.groupInstanceId!, memberId);
+    group.staticMembers.set(instanceId, memberId);
     if (group.leader === oldId) group.leader = memberId;
     // As Kafka: new subscription bytes alone (a cooperative member's owned partitions, say) do not
     // rebalance a stable group; only a change of the protocol the group would select does.
     if (group.state === GroupState.STABLE && group.selectProtocol() === group.protocol) {
       this.touch(group, member);
-      return this.currentJoinResult(group, member);
+      const undo = (failure: WriteFailure): JoinResult => {
+        // Unless the takeover no longer stands (the group was reloaded from the log, or the member has gone since).
+        if (this.groups.get(group.groupId) === group && group.staticMembers.get(instanceId) === memberId) {
+          this.scheduler.clearTimeout(member.sessionTimer);
+          group.members.delete(memberId);
+          group.members.set(oldId, old);
+          group.staticMembers.set(instanceId, oldId);
+          if (group.leader === memberId) group.leader = oldId;
+          this.touch(group, old);
+        }
+        // Kafka answers without a member id: the client joins again from scratch.
+        return joinError(coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR), '');
+      };
+      return { response: { answer: this.currentJoinResult(group, member), undo }, records: [this.groupRecord(group, (m) => m.assignment)] };
     }
     const joined = this.awaitJoin(group, member);
     if (group.state === GroupState.PREPARING_REBALANCE) this.maybeCompleteJoin(group);
-    else this.prepareRebalance(group, `static member ${request.groupInstanceId!} rejoined`);
-    return joined;
+    else this.prepareRebalance(group, `static member ${instanceId} rejoined`);
+    return { response: { answer: joined }, records: [] };
   }
 
   private awaitJoin(group: ClassicGroup, member: Member): Promise<JoinResult> {
@@ -629,17 +766,20 @@ export class GroupCoordinator {
   private completeSync(group: ClassicGroup, assignments: readonly { memberId: string; assignment: Buffer }[]): Promise<void> {
     const generation = group.generation;
     const assignmentOf = (member: Member): Buffer => assignments.find((a) => a.memberId === member.memberId)?.assignment ?? EMPTY_BYTES;
-    return this.runtime.write(group.groupId, { response: undefined, records: [this.groupRecord(group, assignmentOf)] }, (failure) => {
+    // A member may leave, a new rebalance begin, an earlier SyncGroup of the leader complete
+    // it, or the group be reloaded, while this write waits its turn or is in flight.
+    const completing = (): boolean => this.groups.get(group.groupId) === group && group.generation === generation && group.state === GroupState.COMPLETING_REBALANCE;
+    const decide = (): CoordinatorResult<undefined> => ({ response: undefined, records: completing() ? [this.groupRecord(group, assignmentOf)] : [] });
+    return this.runtime.write(group.groupId, decide, (failure) => {
       this.writeFailed(failure, group.groupId, 'group metadata could not be written');
-      // A member may have left, or a new rebalance begun, while the write was in flight.
-      if (group.generation !== generation || group.state !== GroupState.COMPLETING_REBALANCE) return;
+      if (!completing()) return;
       // Too large will never fit, so it must not look retriable (Kafka answers UNKNOWN_SERVER_ERROR).
       const errorCode = coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR);
       for (const member of group.members.values()) {
         member.awaitingSync?.({ errorCode, assignment: EMPTY_BYTES });
         member.awaitingSync = undefined;
       }
-      this.prepareRebalance(group, 'group metadata write failed');
+      if (!this.closed) this.prepareRebalance(group, 'group metadata write failed');
     });
   }
 
@@ -667,8 +807,14 @@ export class GroupCoordinator {
     group.leader = null;
     group.emptySince = this.scheduler.now();
     this.logger.info({ group: group.groupId, generation: group.generation }, 'group empty');
-    // Written so that a restart brings the group back empty at this generation, not as the last Stable one.
-    void this.runtime.write(group.groupId, { response: undefined, records: [this.groupRecord(group, () => EMPTY_BYTES)] }, (failure) => {
+    // Written so that a restart brings the group back empty at this generation, not as the last
+    // Stable one; not if the group has moved on by the time the write's turn comes.
+    const generation = group.generation;
+    const decide = (): CoordinatorResult<undefined> => ({
+      response: undefined,
+      records: this.groups.get(group.groupId) === group && group.generation === generation && group.state === GroupState.EMPTY ? [this.groupRecord(group, () => EMPTY_BYTES)] : [],
+    });
+    void this.runtime.write(group.groupId, decide, (failure) => {
       this.writeFailed(failure, group.groupId, 'group metadata could not be written');
     });
   }
@@ -707,13 +853,17 @@ export class GroupCoordinator {
     return group.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
+  /**
+   * Kafka's OffsetCommit validation (ClassicGroup.validateOffsetCommit). Generation -1 is a
+   * commit from outside the group protocol (admin tools, assign() users): accepted for an
+   * unknown group (which it creates) or an Empty one, whatever member id it carries.
+   */
   private commitMemberError(ref: MemberRef): number {
     const group = this.groups.get(ref.groupId);
-    // Commits from outside the group protocol (generation -1, no member): admin tools and assign() users.
-    if (ref.generationId < 0 && ref.memberId === '') {
-      return group === undefined || (group.state === GroupState.EMPTY && !group.gone) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
-    }
-    if (group === undefined) return ErrorCode.ILLEGAL_GENERATION;
+    if (group === undefined) return ref.generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    if (group.gone) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (ref.generationId < 0 && group.state === GroupState.EMPTY) return ErrorCode.NONE;
+    if (ref.generationId < 0 && ref.memberId === '' && ref.groupInstanceId === null) return ErrorCode.UNKNOWN_MEMBER_ID;
     const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
     if (memberError !== ErrorCode.NONE) return memberError;
     const member = group.members.get(ref.memberId)!;
@@ -756,7 +906,8 @@ export class GroupCoordinator {
       generation: group.generation,
       protocol: group.protocol,
       leader: group.leader,
-      stateTimestamp: BigInt(this.scheduler.now()),
+      // An Empty group's records say since when, for offset retention after a restart.
+      stateTimestamp: BigInt(group.state === GroupState.EMPTY && group.emptySince !== undefined ? group.emptySince : this.scheduler.now()),
       members: [...group.members.values()].map((m) => ({
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
@@ -775,12 +926,36 @@ export class GroupCoordinator {
 /**
  * The error a client gets when a coordinator write failed (Kafka's GroupCoordinatorService
  * rules, on one node): records too large for the topic will never fit, so they get
- * `tooLarge` (never retriable); everything else is a coordinator that cannot write now,
+ * `tooLarge` (never retriable); a storage fault means this node cannot be the group's
+ * coordinator now (Kafka takes the log directory offline), NOT_COORDINATOR, so the client
+ * looks the coordinator up again; anything else is a coordinator that cannot write now,
  * which the client retries.
  */
 function coordinatorWriteError(failure: WriteFailure, tooLarge: number): number {
-  if (failure.errorCode === ErrorCode.MESSAGE_TOO_LARGE || failure.errorCode === ErrorCode.RECORD_LIST_TOO_LARGE) return tooLarge;
-  return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  switch (failure.errorCode) {
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return tooLarge;
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_COORDINATOR;
+    default:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+}
+
+/**
+ * From when each offset of a group counts toward offsets.retention.ms (Kafka's
+ * offsetExpirationCondition), or undefined when the group's offsets do not expire now.
+ */
+function offsetExpiryBase(group: ClassicGroup): ((offset: CommittedOffset) => number) | undefined {
+  // No protocol type: a standalone consumer, which only its commits show to be alive.
+  if (group.protocolType === null) return (offset) => Number(offset.commitTimestamp);
+  if (group.state !== GroupState.EMPTY) return undefined;
+  const since = group.emptySince;
+  return since === undefined ? (offset) => Number(offset.commitTimestamp) : () => since;
 }
 
 function sameMemberIds(group: ClassicGroup, stored: StoredGroup): boolean {

@@ -58,30 +58,37 @@ export class OffsetsTopic implements CoordinatorLog {
    */
   async append(group: string, records: readonly CoordinatorRecord[], timestamp: bigint): Promise<WriteOutcome> {
     const created = this.ensure();
-    if (!created.ok) return { ok: false, errorCode: created.errorCode, message: `cannot create ${OFFSETS_TOPIC}: ${created.message}`, fault: undefined };
+    if (!created.ok) return { ok: false, errorCode: created.errorCode, message: `cannot create ${OFFSETS_TOPIC}: ${created.message}`, fault: undefined, appended: false };
     const partition = this.partitionFor(group);
     const handle = this.options.topics.partition(OFFSETS_TOPIC, partition);
     if (handle === undefined) {
-      return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `${OFFSETS_TOPIC} partition ${partition} is offline`, fault: undefined };
+      return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `${OFFSETS_TOPIC} partition ${partition} is offline`, fault: undefined, appended: false };
     }
     const batch = encodeRecordBatch(records.map((r) => ({ timestamp, key: r.key, value: r.value })));
     const appended = this.options.topics.append(handle, batch, { origin: 'internal', producerBatches: [], watch: this.options.watch });
-    if (appended.kind === 'rejected') return { ok: false, errorCode: appended.errorCode, message: appended.message, fault: appended.fault };
+    if (appended.kind === 'rejected') return { ok: false, errorCode: appended.errorCode, message: appended.message, fault: appended.fault, appended: false };
     // Internal batches carry no producer id, so they are never a producer's duplicate.
     if (appended.kind === 'duplicate') return { ok: true };
     try {
       await appended.durable;
     } catch (error) {
       const failure = storageFailure(error, ErrorCode.KAFKA_STORAGE_ERROR);
-      return { ok: false, errorCode: failure.errorCode, message: failure.message, fault: error };
+      // The batch is in the log (readable under log.visibility append, and a later sync may
+      // keep it) though not known to be durable: the coordinator must follow the log.
+      return { ok: false, errorCode: failure.errorCode, message: failure.message, fault: error, appended: true };
     }
     return { ok: true };
   }
 
-  /** Calls `visit` for every record of every partition, oldest first, so later records win. */
-  read(visit: (record: CoordinatorRecord) => void): void {
+  /**
+   * Calls `visit` for every record of every partition (or, given a group, of the partition
+   * that holds it), oldest first, so later records win.
+   */
+  read(visit: (record: CoordinatorRecord) => void, group?: string): void {
     if (!this.exists()) return;
+    const only = group === undefined ? undefined : this.partitionFor(group);
     for (const handle of this.options.topics.partitionsOf(OFFSETS_TOPIC)) {
+      if (only !== undefined && handle.partition !== only) continue;
       const { log } = handle;
       let offset = log.logStartOffset;
       const end = log.logEndOffset;

@@ -1,4 +1,4 @@
-import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import { ApiKey } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { Handler } from './handler.ts';
 
@@ -11,7 +11,7 @@ export function describeGroupsHandler(broker: BrokerContext): Handler<typeof Api
       const groups = request.groups.map((groupId) => {
         const group = broker.groups.describe(groupId);
         return {
-          errorCode: ErrorCode.NONE,
+          errorCode: broker.groups.coordinatorError(groupId),
           groupId,
           groupState: group.state,
           protocolType: group.protocolType,

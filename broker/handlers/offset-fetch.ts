@@ -9,6 +9,15 @@ export function offsetFetchHandler(broker: BrokerContext): Handler<typeof ApiKey
     maxVersion: 5,
     handle(request) {
       const wanted = request.topics === null ? null : request.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
+      // Versions before 2 have no top-level error: each partition carries it.
+      const errorCode = broker.groups.coordinatorError(request.groupId);
+      if (errorCode !== ErrorCode.NONE) {
+        const topics = (wanted ?? []).map((t) => ({
+          name: t.topic,
+          partitions: t.partitions.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode })),
+        }));
+        return { throttleTimeMs: 0, topics, errorCode };
+      }
       const topics = broker.groups.fetchOffsets(request.groupId, wanted).map((t) => ({
         name: t.topic,
         partitions: t.partitions.map(({ partition, committed }) => ({

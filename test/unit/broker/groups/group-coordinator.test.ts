@@ -330,15 +330,22 @@ test('a loaded Stable group keeps its members: one that heartbeats carries on, o
 
 test('memory changes only once a write succeeded: a failed commit is not visible, a failed group write answers SyncGroup with the error', async (t) => {
   const { log, coordinator } = harness(t);
-  log.failWith = { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: 'disk gone', fault: undefined };
+  log.failWith = { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: 'disk gone', fault: undefined, appended: false };
   const results = await coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null }, [
     { topic: 't', partitions: [{ partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] },
   ]);
-  t.is(results[0]!.partitions[0]!.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  // Kafka's answer to a storage fault: this node cannot coordinate the group now; look again.
+  t.is(results[0]!.partitions[0]!.errorCode, ErrorCode.NOT_COORDINATOR);
   t.is(coordinator.fetchOffsets('g', [{ topic: 't', partitions: [0] }])[0]?.partitions[0]?.committed, undefined);
   t.is(coordinator.describe('g').state, GroupState.DEAD, 'a failed commit does not create the group');
 
-  log.failWith = { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: 'too large', fault: undefined };
+  log.failWith = { ok: false, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'min.insync.replicas', fault: undefined, appended: false };
+  const notEnough = await coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null }, [
+    { topic: 't', partitions: [{ partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] },
+  ]);
+  t.is(notEnough[0]!.partitions[0]!.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+
+  log.failWith = { ok: false, errorCode: ErrorCode.MESSAGE_TOO_LARGE, message: 'too large', fault: undefined, appended: false };
   const tooLarge = await coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null }, [
     { topic: 't', partitions: [{ partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] },
   ]);
@@ -359,13 +366,31 @@ test('a group deletion whose tombstones cannot be written leaves the group as it
   await coordinator.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null }, [
     { topic: 't', partitions: [{ partition: 0, offset: 4n, leaderEpoch: -1, metadata: null }] },
   ]);
-  log.failWith = { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: 'disk gone', fault: undefined };
-  t.is(await coordinator.deleteGroup('g'), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  log.failWith = { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: 'disk gone', fault: undefined, appended: false };
+  t.is(await coordinator.deleteGroup('g'), ErrorCode.NOT_COORDINATOR);
   t.is(coordinator.describe('g').state, GroupState.EMPTY);
   t.is(coordinator.fetchOffsets('g', null)[0]?.partitions[0]?.committed?.offset, 4n);
   log.failWith = undefined;
   t.is(await coordinator.deleteGroup('g'), ErrorCode.NONE);
   t.is(coordinator.describe('g').state, GroupState.DEAD);
+});
+
+test('OffsetCommit validation is Kafka’s: generation -1 commits are taken for an unknown or Empty group whatever the member id, refused for a group with members', async (t) => {
+  const { coordinator } = harness(t);
+  const commit = async (ref: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): Promise<number> =>
+    (await coordinator.commitOffsets(ref, [{ topic: 't', partitions: [{ partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] }]))[0]!.partitions[0]!.errorCode;
+
+  t.is(await commit({ groupId: 'unknown', generationId: -1, memberId: 'stale-member', groupInstanceId: null }), ErrorCode.NONE);
+  t.is(await commit({ groupId: 'unknown-2', generationId: 3, memberId: 'stale-member', groupInstanceId: null }), ErrorCode.ILLEGAL_GENERATION);
+  // A consumer whose member id outlived its group (the group is Empty now) may still commit at generation -1.
+  t.is(await commit({ groupId: 'unknown', generationId: -1, memberId: 'stale-member', groupInstanceId: null }), ErrorCode.NONE);
+
+  const a = await join(coordinator, 'live');
+  await sync(coordinator, 'live', a, { [a.memberId]: 'a' });
+  t.is(await commit({ groupId: 'live', generationId: -1, memberId: '', groupInstanceId: null }), ErrorCode.UNKNOWN_MEMBER_ID);
+  t.is(await commit({ groupId: 'live', generationId: -1, memberId: a.memberId, groupInstanceId: null }), ErrorCode.ILLEGAL_GENERATION);
+  t.is(await commit({ groupId: 'live', generationId: a.generationId, memberId: 'someone-else', groupInstanceId: null }), ErrorCode.UNKNOWN_MEMBER_ID);
+  t.is(await commit({ groupId: 'live', generationId: a.generationId, memberId: a.memberId, groupInstanceId: null }), ErrorCode.NONE);
 });
 
 test('close disarms every timer the coordinator armed', async (t) => {
