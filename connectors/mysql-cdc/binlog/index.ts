@@ -1,0 +1,12 @@
+export { BinlogDecoder, isArtificial, readHeader } from './decoder.ts';
+export type { BinlogDecoderOptions } from './decoder.ts';
+export { BINLOG_MAGIC, decodeBinlogFile, splitBinlogFile } from './binlog-file.ts';
+export type { RawEvent } from './binlog-file.ts';
+export { BinlogError, BinlogErrorCode } from './errors.ts';
+export type { BinlogLocation } from './errors.ts';
+export { EventFlag, EventType, eventTypeName } from './event-type.ts';
+export { ColumnType, columnTypeName } from './column-type.ts';
+export { charsetOfCollation } from './charset.ts';
+export type { Charset } from './charset.ts';
+export { JsonOpaque, JsonPartialUpdate } from './types.ts';
+export type * from './types.ts';
