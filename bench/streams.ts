@@ -1,0 +1,233 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Admin, Consumer, Producer } from '../client/index.ts';
+import type { ProducerRecord } from '../client/index.ts';
+import { KafkaStreams, Serdes, StreamsBuilder } from '../streams/index.ts';
+import { startBrokerProcess } from './broker-process.ts';
+import { MB, printEnvironment, printTable } from './report.ts';
+
+/**
+ * A Brook Streams app against the plain client loop doing the same work: topic → filter →
+ * mapValues → topic over 100-byte JSON click records (9 in 10 pass the filter), one app
+ * instance in its own process and a broker in another. A run is timed from the first record
+ * the app reads (it prints the time) to the moment the output topic's log end offsets hold
+ * every output record (polled with ListOffsets; acks=all answers once the data is visible).
+ * Each mode runs three times on fresh topics and group; the median is shown, with the app's CPU
+ * time per record (user + system, from its first record on), which load from other processes
+ * moves far less than the wall-clock rate. Usage:
+ *   npm run bench:streams -- [records] [partitions]
+ * BENCH_CHILD_NODE_ARGS adds node options to the app process, e.g. "--cpu-prof --cpu-prof-dir=prof".
+ */
+
+const RECORDS = Number(process.argv[2] ?? 2_000_000);
+const PARTITIONS = Number(process.argv[3] ?? 4);
+const ROUNDS = 3;
+const RECORD_SIZE = 100;
+
+type Mode = 'streams' | 'client';
+
+interface Click {
+  readonly user: string;
+  readonly page: string;
+  readonly n: number;
+  readonly pad: string;
+}
+
+/** The record bodies: JSON of exactly RECORD_SIZE bytes; every tenth is a page the filter drops. */
+function clickValue(n: number): Buffer {
+  const base = { user: `u${n % 1000}`, page: n % 10 === 0 ? '/health' : `/p/${n % 50}`, n, pad: '' };
+  const length = Buffer.byteLength(JSON.stringify(base));
+  return Buffer.from(JSON.stringify({ ...base, pad: 'x'.repeat(Math.max(0, RECORD_SIZE - length)) }));
+}
+
+const keep = (click: Click | null): boolean => click !== null && click.page !== '/health';
+const expectedOutputs = (records: number): number => records - Math.ceil(records / 10);
+
+// ---- the app process -------------------------------------------------------------------------
+
+let cpuAtFirst: NodeJS.CpuUsage | undefined;
+
+/** Says when the first record was read, and starts counting the app's CPU time from there. */
+function markFirst(): void {
+  cpuAtFirst = process.cpuUsage();
+  process.stdout.write(`first ${process.hrtime.bigint()}\n`);
+}
+
+/** CPU time (user + system) the app spent since its first record: a figure that other load on the machine hardly moves. */
+function reportCpu(): void {
+  if (cpuAtFirst === undefined) return;
+  const used = process.cpuUsage(cpuAtFirst);
+  process.stdout.write(`cpu ${used.user + used.system}\n`);
+}
+
+async function runStreamsApp(bootstrap: string, input: string, output: string): Promise<void> {
+  let first = true;
+  const builder = new StreamsBuilder();
+  builder
+    .stream(input, { keySerde: Serdes.String(), valueSerde: Serdes.Json<Click>() })
+    .filter((_key, click) => {
+      if (first) {
+        first = false;
+        markFirst();
+      }
+      return keep(click);
+    })
+    .mapValues((click) => ({ user: click!.user, page: click!.page, n: click!.n }))
+    .to(output, { keySerde: Serdes.String(), valueSerde: Serdes.Json() });
+  const app = new KafkaStreams(builder.build(), { applicationId: `bench-${input}`, bootstrapServers: bootstrap });
+  process.once('SIGTERM', () => {
+    reportCpu();
+    void app.close().then(() => process.exit(0));
+  });
+  await app.start();
+}
+
+/** What a user would write with the client alone: consume a batch, transform, sendBatch, repeat. */
+async function runClientLoop(bootstrap: string, input: string, output: string): Promise<void> {
+  const consumer = new Consumer({ bootstrapServers: bootstrap, groupId: `bench-${input}`, autoOffsetReset: 'earliest' });
+  const producer = new Producer({ bootstrapServers: bootstrap });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  consumer.subscribe([input]);
+  process.once('SIGTERM', () => {
+    reportCpu();
+    void Promise.all([consumer.close(), producer.close()]).then(() => process.exit(0));
+  });
+  let first = true;
+  for await (const batch of consumer) {
+    if (first) {
+      first = false;
+      markFirst();
+    }
+    const out: ProducerRecord[] = [];
+    for (const r of batch.records) {
+      const click = r.value === null ? null : (JSON.parse(r.value.toString('utf8')) as Click);
+      if (!keep(click)) continue;
+      out.push({ topic: output, key: r.key, value: JSON.stringify({ user: click!.user, page: click!.page, n: click!.n }), timestamp: r.timestamp });
+    }
+    void producer.sendBatch(out);
+    if (producer.waitingRecords > 0) await producer.waitForRoom();
+  }
+}
+
+// ---- the driver ------------------------------------------------------------------------------
+
+async function preload(bootstrap: string, topic: string): Promise<void> {
+  const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
+  await producer.connect();
+  const chunk = 1000;
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < RECORDS; i += chunk) {
+    const records: ProducerRecord[] = [];
+    for (let n = i; n < Math.min(RECORDS, i + chunk); n++) records.push({ topic, partition: n % PARTITIONS, key: `u${n % 1000}`, value: clickValue(n) });
+    pending.push(producer.sendBatch(records));
+    if (producer.waitingRecords > 0) await producer.waitForRoom();
+  }
+  await Promise.all(pending);
+  await producer.close();
+}
+
+async function outputCount(admin: Admin, topic: string): Promise<number> {
+  const ends = await admin.listOffsets(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, timestamp: 'latest' as const })));
+  return ends.reduce((sum, e) => sum + Number(e.offset), 0);
+}
+
+/** One timed run: records/s from the first record read to the last output visible. */
+async function run(bootstrap: string, mode: Mode, round: number): Promise<{ rate: number; cpuPerRecord: number }> {
+  const input = `${mode}-in-${round}`;
+  const output = `${mode}-out-${round}`;
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  await admin.connect();
+  await admin.createTopics([
+    { topic: input, numPartitions: PARTITIONS },
+    { topic: output, numPartitions: PARTITIONS },
+  ]);
+  await preload(bootstrap, input);
+  const child = spawn(process.execPath, [...process.execArgv, ...(process.env['BENCH_CHILD_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? []), import.meta.filename, '--child', mode, bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let started: bigint | undefined;
+  let cpuMicros: number | undefined;
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    const match = /^first (\d+)$/.exec(line);
+    if (match !== null) started = BigInt(match[1]!);
+    const cpu = /^cpu (\d+)$/.exec(line);
+    if (cpu !== null) cpuMicros = Number(cpu[1]);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let failed: number | null | undefined;
+  void exited.then((code) => (failed = code));
+  const want = expectedOutputs(RECORDS);
+  try {
+    while ((await outputCount(admin, output)) < want) {
+      if (failed !== undefined) throw new Error(`the ${mode} app exited with code ${failed}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const ended = process.hrtime.bigint();
+    if (started === undefined) throw new Error(`the ${mode} app did not say when it read its first record`);
+    child.kill('SIGTERM');
+    await exited;
+    return { rate: RECORDS / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / RECORDS };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await admin.deleteTopics([input, output]).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+const median = (runs: number[]): number => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+
+async function main(): Promise<void> {
+  printEnvironment(
+    `bench:streams: ${RECORDS.toLocaleString('en-US')} records of ${RECORD_SIZE} bytes (JSON), ${PARTITIONS} partitions, filter (keeps 9 in 10) → mapValues → topic; app and broker in their own processes`,
+  );
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-streams-'));
+  const broker = await startBrokerProcess(path.join(work, 'data'));
+  const bootstrap = `127.0.0.1:${broker.port}`;
+  const runs: Record<Mode, number[]> = { streams: [], client: [] };
+  const cpu: Record<Mode, number[]> = { streams: [], client: [] };
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const mode of ['streams', 'client'] as const) {
+        const result = await run(bootstrap, mode, round);
+        runs[mode].push(result.rate);
+        cpu[mode].push(result.cpuPerRecord);
+      }
+    }
+  } finally {
+    await broker.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  const row = (what: string, mode: Mode, floor: string): string[] => [
+    what,
+    fmt(median(runs[mode])),
+    ((median(runs[mode]) * RECORD_SIZE) / MB).toFixed(1),
+    median(cpu[mode]).toFixed(2),
+    runs[mode].map(fmt).join(' / '),
+    floor,
+  ];
+  printTable(
+    [
+      { header: 'pipeline', align: 'left' },
+      { header: 'records/s', align: 'right' },
+      { header: 'MB/s in', align: 'right' },
+      { header: 'app CPU µs/record', align: 'right' },
+      { header: 'records/s per run', align: 'left' },
+      { header: 'floor', align: 'right' },
+    ],
+    [row('Brook Streams: filter → mapValues → to', 'streams', '≥ 300,000'), row('plain client: consume → sendBatch loop', 'client', '–')],
+  );
+  console.log('');
+  console.log(
+    `Streams / plain client: ${(median(runs.streams) / median(runs.client)).toFixed(2)}x the throughput, ${(median(cpu.streams) / median(cpu.client)).toFixed(2)}x the CPU per record`,
+  );
+}
+
+if (process.argv[2] === '--child') {
+  const [mode, bootstrap, input, output] = process.argv.slice(3) as [Mode, string, string, string];
+  await (mode === 'streams' ? runStreamsApp(bootstrap, input, output) : runClientLoop(bootstrap, input, output));
+} else {
+  await main();
+}

@@ -1,0 +1,147 @@
+/**
+ * The contract between a compiled Topology and whatever runs it: the runtime (KafkaStreams,
+ * against a cluster) and the TopologyTestDriver (in memory). See streams/README.md, "From a
+ * Topology to tasks" and "At-least-once", for the rules these types carry.
+ */
+import type { Serde } from '../../client/index.ts';
+import type { Scheduler } from '../../core/base/index.ts';
+import type { StreamsError } from '../errors.ts';
+import type { ExceptionHandler, StreamsLogger } from './error-handlers.ts';
+import type { Header, SourcePosition } from './record.ts';
+
+/** One sub-topology × one partition number, as Kafka Streams assigns work. Printed `0_2`. */
+export interface TaskId {
+  readonly subtopology: number;
+  readonly partition: number;
+}
+
+/** `0_2`, Kafka Streams' spelling of a task id. */
+export function formatTaskId(id: TaskId): string {
+  return `${id.subtopology}_${id.partition}`;
+}
+
+/**
+ * A consumed record as the task takes it. The client's `TopicRecord` has this shape, so the
+ * runtime passes consumer records as they are.
+ */
+export interface InputRecord extends SourcePosition {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly Header[];
+  /** Milliseconds since the epoch, as the broker stores it. */
+  readonly timestamp: bigint;
+}
+
+/** A record a sink writes, already serialized. */
+export interface OutputRecord {
+  /** Resolved: the static topic, the extractor's answer, or the prefixed repartition topic. */
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly Header[];
+  /** Inherited from the input record, as Kafka Streams does. */
+  readonly timestamp: number;
+  /** Chosen by the sink's partitioner; undefined leaves it to the producer (murmur2 of the key bytes). */
+  readonly partition: number | undefined;
+}
+
+/**
+ * Where sink output goes. The runtime wraps a Producer; the test driver keeps lists.
+ */
+export interface RecordCollector {
+  /**
+   * Writes one record. Return nothing when it is acknowledged already, or a promise that resolves
+   * when the broker acknowledged it and rejects when the producer gave up (the task then fails).
+   * `source` is the task input the record derives from: the task does the offset accounting, the
+   * collector may use it for logs or transactions.
+   */
+  send(record: OutputRecord, source: SourcePosition): Promise<void> | void;
+  /** Partitions of a topic, for custom partitioners; undefined while unknown (the partitioner is then skipped). */
+  partitionCount(topic: string): number | undefined;
+}
+
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read: what Kafka stores as committed. */
+  readonly offset: bigint;
+}
+
+export interface TaskOptions {
+  /** Prefixes internal topics: `<applicationId>-<name>-repartition`. */
+  readonly applicationId: string;
+  /** Wall-clock time and timers for everything in the task (wall-clock punctuation, `delay`); tests pass a VirtualScheduler. */
+  readonly scheduler: Scheduler;
+  readonly collector: RecordCollector;
+  /** For sources and sinks given no serde (Kafka's default.key.serde). */
+  readonly defaultKeySerde?: Serde<unknown>;
+  readonly defaultValueSerde?: Serde<unknown>;
+  /** Default `logAndFail`. */
+  readonly deserializationExceptionHandler?: ExceptionHandler;
+  /** Default `logAndFail`. */
+  readonly processingExceptionHandler?: ExceptionHandler;
+  /** When set, records either handler skips or fails go here first (KIP-1034). */
+  readonly deadLetterQueueTopic?: string;
+  /** pino-compatible; default silent. */
+  readonly logger?: StreamsLogger;
+  /** Told once when the task fails asynchronously (a rejected send, an async stage failing). */
+  readonly onError?: (error: StreamsError) => void;
+}
+
+/** What one sub-topology needs from the cluster, with internal topic names resolved. */
+export interface SubtopologyInfo {
+  readonly id: number;
+  /** Topics read by name, repartition topics included (prefixed). */
+  readonly sourceTopics: readonly string[];
+  /** Topics read by pattern (a RegExp source): match them against the cluster's topics. */
+  readonly sourcePatterns: readonly RegExp[];
+  /** The repartition topics among sourceTopics. */
+  readonly repartitionSourceTopics: readonly string[];
+  /** Static sink topics (extractor sinks are known only per record). */
+  readonly sinkTopics: readonly string[];
+}
+
+/** An internal topic the runtime creates before starting tasks. */
+export interface InternalTopicSpec {
+  /** `<applicationId>-<name>-repartition`. */
+  readonly name: string;
+  /** Set by `repartition({ numberOfPartitions })`; otherwise use the most partitions among upstreamSourceTopics. */
+  readonly numberOfPartitions: number | undefined;
+  /** Source topics (resolved) of the sub-topology that writes this topic. */
+  readonly upstreamSourceTopics: readonly string[];
+  /** Topic configs Kafka Streams sets on repartition topics. */
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** One sub-topology running on one partition number. */
+export interface StreamTask {
+  readonly id: TaskId;
+  /**
+   * Processes one record, synchronously: when it returns, every synchronous operator has run
+   * and every record that reached a sink was handed to the collector. Call in offset order per
+   * input partition. Throws a StreamsError when a handler says fail, or when the task already failed.
+   */
+  process(record: InputRecord): void;
+  /** Per input partition seen so far, the next offset safe to commit (see README "At-least-once"). */
+  committableOffsets(): TopicPartitionOffset[];
+  /** Records held inside the topology plus sends not yet acknowledged: for pausing the consumer. */
+  readonly inFlight: number;
+  /** The largest record timestamp processed, -1 before the first. */
+  readonly streamTime: number;
+  /** Set once the task has failed; every later process() throws it. */
+  readonly error: StreamsError | undefined;
+  /** Resolves when every send so far is acknowledged and async stages are empty; rejects if the task fails. */
+  flush(): Promise<void>;
+  /**
+   * Completes the sources (operators that buffer emit what they hold), waits as flush(), then
+   * unsubscribes. Idempotent. Commit `committableOffsets()` after it.
+   */
+  close(): Promise<void>;
+}
+
+/** What a Topology offers its runners. */
+export interface RunnableTopology {
+  subtopologies(applicationId: string): SubtopologyInfo[];
+  internalTopics(applicationId: string): InternalTopicSpec[];
+  createTask(id: TaskId, options: TaskOptions): StreamTask;
+}

@@ -1,0 +1,105 @@
+import type { Producer, ProducerRecord } from '../../client/index.ts';
+import type { OutputRecord, RecordCollector } from '../processor/task-api.ts';
+
+/** Records per sendBatch: large enough to amortize a call, small enough not to overrun bufferMemory at once. */
+const MAX_BATCH = 1000;
+
+interface PendingBatch {
+  readonly records: ProducerRecord[];
+  readonly done: Promise<void>;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Sink output through the app's one Producer (idempotent, acks=all). A record's promise
+ * resolves when the broker acknowledged it, which is when the task lets its input offset be
+ * committed. Records sent in one turn of the event loop (a task processes a fetched batch
+ * synchronously) go out together through `sendBatch`, up to MAX_BATCH at a time, and share one
+ * promise: a promise and a sink per record were a large part of the per-record cost. Order is
+ * kept (batches are handed over in send order), and a failure fails every record of its batch,
+ * which fails their tasks, so nothing past it is committed.
+ */
+export class ProducerCollector implements RecordCollector {
+  private readonly producer: Producer;
+  private readonly counts = new Map<string, number>();
+  private readonly looking = new Set<string>();
+  private readonly lookup: (topic: string) => Promise<number>;
+  /** Called after each acknowledged batch (the runtime gives tasks room again from it). */
+  private readonly acked: () => void;
+  private pending: PendingBatch | undefined;
+  private readonly flushPending = (): void => {
+    const batch = this.pending;
+    if (batch === undefined) return;
+    this.pending = undefined;
+    this.producer.sendBatch(batch.records).then(
+      () => {
+        batch.resolve();
+        this.acked();
+      },
+      (error: unknown) => {
+        batch.reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  };
+
+  constructor(producer: Producer, lookup: (topic: string) => Promise<number>, acked: () => void) {
+    this.producer = producer;
+    this.lookup = lookup;
+    this.acked = acked;
+  }
+
+  /** `source` is for the task's own accounting; at-least-once needs only the record. */
+  send(record: OutputRecord): Promise<void> {
+    let batch = this.pending;
+    if (batch === undefined) {
+      let resolve!: () => void;
+      let reject!: (error: Error) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batch = { records: [], done, resolve, reject };
+      this.pending = batch;
+      queueMicrotask(this.flushPending);
+    }
+    batch.records.push(
+      record.partition === undefined
+        ? { topic: record.topic, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp }
+        : { topic: record.topic, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp, partition: record.partition },
+    );
+    if (batch.records.length >= MAX_BATCH) this.flushPending();
+    return batch.done;
+  }
+
+  /**
+   * From a cache filled ahead (internal topics at start) or by a lookup this call starts; until
+   * it answers the task skips the custom partitioner, as the contract allows.
+   */
+  partitionCount(topic: string): number | undefined {
+    const known = this.counts.get(topic);
+    if (known === undefined && !this.looking.has(topic)) {
+      this.looking.add(topic);
+      this.lookup(topic).then(
+        (count) => {
+          this.counts.set(topic, count);
+          this.looking.delete(topic);
+        },
+        () => {
+          this.looking.delete(topic);
+        },
+      );
+    }
+    return known;
+  }
+
+  /** A topic's partition count, known ahead. */
+  remember(topic: string, partitions: number): void {
+    this.counts.set(topic, partitions);
+  }
+
+  /** Hands over what this turn collected (before a flush or close). */
+  flush(): void {
+    this.flushPending();
+  }
+}

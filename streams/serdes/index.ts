@@ -1,0 +1,1 @@
+export { Serdes } from './serdes.ts';
