@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MB, printEnvironment, printTable } from './report.ts';
 import { startBrokerProcess } from './broker-process.ts';
-import { PARTITION_COUNTS, kcat, partitionSweep, writeRecordsFile } from './partitions.ts';
+import { KCAT_CONSUMER_PROPS, PARTITION_COUNTS, kcat, partitionSweep, writeRecordsFile } from './partitions.ts';
 
 /**
  * Drives kcat (librdkafka 2.0.2) against a fresh Brook broker in its own process:
@@ -13,7 +13,8 @@ import { PARTITION_COUNTS, kcat, partitionSweep, writeRecordsFile } from './part
  * by kcat, with the 1,000-partition rate as a share of the one-partition rate.
  * Batching is librdkafka's own; each workload runs three times and the median is shown.
  * The consumer prints nothing per record (`-f ''`): formatting a line per record costs
- * kcat more CPU than the broker spends serving it. Usage:
+ * kcat more CPU than the broker spends serving it; its prefetch and long-poll settings are
+ * KCAT_CONSUMER_PROPS (see bench/partitions.ts for why). Usage:
  *   npm run bench:broker -- [records] [recordSize]
  */
 
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
         for (let round = 1; round <= ROUNDS; round++) {
           const topic = `bench-${round}`;
           produced.push(await kcat(['-P', '-b', bootstrap, '-t', topic, '-X', `acks=${acks}`, '-l', recordsFile]));
-          if (acks === '1') consumed.push(await kcat(['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(RECORDS), '-f', '']));
+          if (acks === '1') consumed.push(await kcat(['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(RECORDS), '-f', '', ...KCAT_CONSUMER_PROPS]));
         }
         row(`produce acks=${acks}`, produced);
         if (consumed.length > 0) row('consume', consumed);

@@ -6,11 +6,27 @@ import { startBrokerProcess } from './broker-process.ts';
 
 /**
  * The partition sweep shared by bench:broker and the profiling runs: one topic per
- * partition count, filled by kcat (librdkafka spreads keyless records over all
- * partitions), then consumed whole by kcat from the beginning.
+ * partition count, filled by kcat, then consumed whole by kcat from the beginning.
+ * librdkafka 2.0's sticky partitioner gives each linger window's keyless records to one
+ * partition, so the data is skewed: at 1,000 partitions a few dozen hold over 1 MiB each
+ * and most hold one small batch.
  */
 
 export const PARTITION_COUNTS = [1, 10, 100, 1000] as const;
+
+/**
+ * kcat consumer settings that keep librdkafka's own pauses out of the figures, so they
+ * measure the broker. The prefetch limits (queued.min.messages: 100,000 messages,
+ * queued.max.messages.kbytes: 64 MiB per partition) made a one-partition consumer stop
+ * fetching once it was that far ahead, and librdkafka looks at a paused partition again
+ * only about once a second, so a 0.3 s read sometimes took 1.1 s. And fetch.wait.max.ms
+ * (500 ms) is how long a broker may hold a fetch with no data: librdkafka sends its first
+ * fetches while it still looks up the start offsets of most partitions, one ListOffsets
+ * request each, behind that fetch on the one connection, so at 1,000 partitions a run
+ * often began with a fetch of empty or caught-up partitions held for the whole 500 ms,
+ * as Kafka holds it too.
+ */
+export const KCAT_CONSUMER_PROPS = ['-X', 'queued.min.messages=10000000', '-X', 'queued.max.messages.kbytes=2097151', '-X', 'fetch.wait.max.ms=10'] as const;
 
 export function kcat(args: string[]): Promise<number> {
   const started = process.hrtime.bigint();
@@ -64,7 +80,7 @@ export async function partitionSweep(options: {
       const produceSeconds = await kcat(['-P', '-b', bootstrap, '-t', topic, '-X', 'acks=1', '-l', options.recordsFile]);
       const consumeSeconds: number[] = [];
       for (let round = 0; round < options.rounds; round++) {
-        consumeSeconds.push(await kcat(['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(options.records), '-f', '']));
+        consumeSeconds.push(await kcat(['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-c', String(options.records), '-f', '', ...KCAT_CONSUMER_PROPS]));
       }
       results.push({ partitions, produceSeconds, consumeSeconds });
     }

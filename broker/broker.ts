@@ -184,6 +184,8 @@ export class Broker {
     await this.listener.close();
     this.groups.close();
     await this.snapshotProducers(this.snapshotter.close());
+    // A catalogue change in flight finishes (and opens or deletes its logs) before the logs close.
+    await this.topics.close();
     await this.logs.close();
     this.logger.info({ dataDir: this.config.dataDir }, 'broker stopped');
   }

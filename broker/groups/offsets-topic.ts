@@ -40,7 +40,7 @@ export class OffsetsTopic implements CoordinatorLog {
   ensure(): TopicResult {
     const existing = this.options.topics.get(OFFSETS_TOPIC);
     if (existing !== undefined) return { ok: true, topic: existing };
-    return this.options.topics.create(OFFSETS_TOPIC, this.options.partitions, [
+    return this.options.topics.createNow(OFFSETS_TOPIC, this.options.partitions, [
       { name: 'cleanup.policy', value: 'compact' },
       { name: 'segment.bytes', value: String(this.options.segmentBytes) },
     ]);

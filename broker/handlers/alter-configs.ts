@@ -10,10 +10,10 @@ export function alterConfigsHandler(broker: BrokerContext): Handler<typeof ApiKe
     apiKey: ApiKey.ALTER_CONFIGS,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
-      const responses = request.resources.map((resource) =>
+    async handle(request) {
+      const responses = await Promise.all(request.resources.map((resource) =>
         alterResource(broker, resource, request.validateOnly, () => validateTopicConfigs(resource.configs)),
-      );
+      ));
       return { throttleTimeMs: 0, responses };
     },
   };

@@ -123,23 +123,24 @@ export interface AlterResult {
  * a topic's new override set is computed from its current one by `change`, then stored
  * and applied to its logs (unless `validateOnly`).
  */
-export function alterResource(
+export async function alterResource(
   broker: BrokerContext,
   resource: { readonly resourceType: number; readonly resourceName: string },
   validateOnly: boolean,
   change: (current: TopicConfigs) => TopicConfigResult,
-): AlterResult {
+): Promise<AlterResult> {
   const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
   if (resource.resourceType === ResourceType.BROKER) return { ...base, ...(brokerResourceProblem(broker, resource.resourceName) ?? STATIC_BROKER_CONFIGS) };
   if (resource.resourceType !== ResourceType.TOPIC) return { ...base, ...unknownResource(resource.resourceType) };
   const problem = topicResourceProblem(broker, resource.resourceName, true);
   if (problem !== undefined) return { ...base, ...problem };
-  const topic = broker.topics.get(resource.resourceName);
-  if (topic === undefined) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${resource.resourceName}' does not exist.` };
-  const changed = change(topic.configs);
-  if (!changed.ok) return { ...base, errorCode: changed.errorCode, errorMessage: changed.message };
-  const result = broker.topics.setConfigs(resource.resourceName, changed.configs, validateOnly);
+  if (broker.topics.get(resource.resourceName) === undefined) {
+    return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${resource.resourceName}' does not exist.` };
+  }
+  // `change` runs against the overrides as every earlier alteration left them, also one
+  // still being written, so concurrent alterations do not overwrite each other.
+  const result = await broker.topics.alterConfigs(resource.resourceName, change, validateOnly);
   if (!result.ok) return { ...base, errorCode: result.errorCode, errorMessage: result.message };
-  if (!validateOnly) broker.logger.info({ topic: resource.resourceName, configs: changed.configs }, 'altered topic configs');
+  if (!validateOnly) broker.logger.info({ topic: resource.resourceName, configs: result.topic.configs }, 'altered topic configs');
   return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
 }

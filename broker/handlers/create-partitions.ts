@@ -15,9 +15,9 @@ export function createPartitionsHandler(broker: BrokerContext): Handler<typeof A
     apiKey: ApiKey.CREATE_PARTITIONS,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
+    async handle(request) {
       const brokers = new Set([broker.config.nodeId]);
-      const results = request.topics.map((topic) => {
+      const answers = request.topics.map(async (topic) => {
         const fail = (errorCode: number, errorMessage: string): { name: string; errorCode: number; errorMessage: string | null } => ({ name: topic.name, errorCode, errorMessage });
         // Kafka refuses every copy of a topic named twice in one request.
         if (request.topics.filter((other) => other.name === topic.name).length > 1) {
@@ -37,12 +37,12 @@ export function createPartitionsHandler(broker: BrokerContext): Handler<typeof A
             if (problem !== undefined) return fail(problem.errorCode, problem.message);
           }
         }
-        const result = broker.topics.addPartitions(topic.name, topic.count, request.validateOnly);
+        const result = await broker.topics.addPartitions(topic.name, topic.count, request.validateOnly);
         if (!result.ok) return fail(result.errorCode, result.message);
         if (!request.validateOnly) broker.logger.info({ topic: topic.name, partitions: topic.count }, 'added partitions');
         return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null };
       });
-      return { throttleTimeMs: 0, results };
+      return { throttleTimeMs: 0, results: await Promise.all(answers) };
     },
   };
 }

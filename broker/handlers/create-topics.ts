@@ -14,9 +14,11 @@ export function createTopicsHandler(broker: BrokerContext): Handler<typeof ApiKe
     apiKey: ApiKey.CREATE_TOPICS,
     minVersion: 0,
     maxVersion: 4,
-    handle(request) {
+    async handle(request) {
       const brokers = new Set([broker.config.nodeId]);
-      const topics = request.topics.map((topic) => {
+      // Every topic is decided at once and their catalogue writes share one file write; the
+      // answer waits until all of them are durable.
+      const answers = request.topics.map(async (topic) => {
         // Kafka answers every copy of a name given twice in one request with INVALID_REQUEST.
         if (request.topics.filter((other) => other.name === topic.name).length > 1) {
           return { name: topic.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' };
@@ -24,12 +26,12 @@ export function createTopicsHandler(broker: BrokerContext): Handler<typeof ApiKe
         const problem = topicProblem(brokers, topic.numPartitions, topic.replicationFactor, topic.assignments);
         if (problem !== undefined) return { name: topic.name, errorCode: problem.errorCode, errorMessage: problem.message };
         const partitions = topic.assignments.length > 0 ? topic.assignments.length : topic.numPartitions;
-        const result = broker.topics.create(topic.name, partitions, topic.configs, request.validateOnly);
+        const result = await broker.topics.create(topic.name, partitions, topic.configs, request.validateOnly);
         if (!result.ok) return { name: topic.name, errorCode: result.errorCode, errorMessage: result.message };
         if (!request.validateOnly) broker.logger.info({ topic: topic.name, partitions: result.topic.partitions }, 'created topic');
         return { name: topic.name, errorCode: ErrorCode.NONE, errorMessage: null };
       });
-      return { throttleTimeMs: 0, topics };
+      return { throttleTimeMs: 0, topics: await Promise.all(answers) };
     },
   };
 }

@@ -38,7 +38,9 @@ export function fetchHandler(
       if (context.kind === 'error') return { throttleTimeMs: 0, errorCode: context.errorCode, sessionId: 0, responses: [] };
       let result = readAll(broker, request, context.targets, pool);
       const enough = (): boolean => result.bytes >= request.minBytes || result.failed;
-      if (enough() || request.maxWaitMs <= 0) return respond(result, pool, context);
+      // As Kafka's ReplicaManager: a fetch that names no partition needs no data, so it is
+      // answered at once instead of holding the connection (and what queues behind it) for maxWaitMs.
+      if (enough() || request.maxWaitMs <= 0 || context.targets.length === 0) return respond(result, pool, context);
       // An incremental request names only what changed; the session's partitions are what it waits on.
       const partitions = context.targets;
       const reread = (): void => {

@@ -10,8 +10,8 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext): Handler<t
     apiKey: ApiKey.INCREMENTAL_ALTER_CONFIGS,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
-      const responses = request.resources.map((resource) =>
+    async handle(request) {
+      const responses = await Promise.all(request.resources.map((resource) =>
         alterResource(broker, resource, request.validateOnly, (current) =>
           applyIncrementalAlter(
             current,
@@ -19,7 +19,7 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext): Handler<t
             broker.topics.logDefaults,
           ),
         ),
-      );
+      ));
       return { throttleTimeMs: 0, responses };
     },
   };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrookError } from '../../core/base/index.ts';
-import { writeFileAtomic } from '../atomic-write.ts';
+import { writeFileAtomic, writeFileAtomicAsync } from '../atomic-write.ts';
 import type { TopicConfigs } from './topic-config.ts';
 
 /** What the broker knows about a topic besides its data. */
@@ -24,6 +24,7 @@ export class TopicStoreError extends BrookError {
 /**
  * The topic catalogue on disk: one JSON file in the data directory, replaced atomically
  * (write, fsync, rename) on every change so a crash leaves either the old or the new one.
+ * Both writes use the same temporary file: callers must not run two at once.
  */
 export class TopicStore {
   readonly file: string;
@@ -52,11 +53,20 @@ export class TopicStore {
     return readTopics(parsed, this.file);
   }
 
+  /** Blocks the event loop: only for start-up, before anything is served. */
   save(topics: Iterable<TopicInfo>): void {
-    const sorted = [...topics].sort((a, b) => (a.name < b.name ? -1 : 1));
-    const text = `${JSON.stringify({ version: FORMAT_VERSION, topics: sorted }, null, 2)}\n`;
-    writeFileAtomic(this.file, text);
+    writeFileAtomic(this.file, serialize(topics));
   }
+
+  /** The same replacement on the thread pool, for changes made while the broker serves. */
+  saveAsync(topics: Iterable<TopicInfo>): Promise<void> {
+    return writeFileAtomicAsync(this.file, serialize(topics));
+  }
+}
+
+function serialize(topics: Iterable<TopicInfo>): string {
+  const sorted = [...topics].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return `${JSON.stringify({ version: FORMAT_VERSION, topics: sorted }, null, 2)}\n`;
 }
 
 function readTopics(parsed: unknown, file: string): TopicInfo[] {

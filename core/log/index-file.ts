@@ -51,6 +51,17 @@ export class IndexFile {
     fs.fdatasyncSync(this.fd);
   }
 
+  /** The same on the thread pool: a sealed segment's indexes are synced while the broker serves. */
+  syncAsync(): Promise<void> {
+    this.persist();
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.fd, (err) => {
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+
   close(): void {
     this.persist();
     fs.closeSync(this.fd);

@@ -191,7 +191,7 @@ export class LogManager {
         const log = PartitionLog.open(dir, { config: this.configFor(tp.topic), ...this.logOptions() });
         this.logs.set(name, { ...tp, log });
         const r = log.recovery;
-        if (r.truncatedBytes > 0 || r.rebuiltIndexes.length > 0 || r.completedSwaps.length > 0 || r.discardedCleaned.length > 0) {
+        if (r.truncatedBytes > 0 || r.rebuiltIndexes.length > 0 || r.completedSwaps.length > 0 || r.discardedCleaned.length > 0 || r.deletedSegments.length > 0) {
           this.emit({ type: 'recovered', ...tp, recovery: r });
         }
       } catch (error) {

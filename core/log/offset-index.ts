@@ -87,6 +87,10 @@ export class OffsetIndex {
     this.file.persist();
   }
 
+  syncAsync(): Promise<void> {
+    return this.file.syncAsync();
+  }
+
   sync(): void {
     this.file.sync();
   }

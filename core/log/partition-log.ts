@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Attributes, BatchLayout, checkBatch, computeBatchCrc, decodeRecordBatch, stampBatch } from '../records/index.ts';
@@ -73,6 +74,8 @@ export interface PartitionLogOptions {
 }
 
 const LOG_START_CHECKPOINT = 'log-start-offset';
+/** Kafka's recovery-point-offset-checkpoint, kept per partition: every offset below it is known fsynced. */
+const RECOVERY_POINT_CHECKPOINT = 'recovery-point';
 const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 
 /**
@@ -98,6 +101,15 @@ export class PartitionLog {
   private cleanedUpTo = 0n;
   private closed = false;
   private closing: Promise<void> | undefined;
+  /**
+   * Segments sealed by a roll whose fsync runs on the thread pool, oldest first. Nothing at
+   * or above the first one's base counts as durable until it is done, so a group commit
+   * waits for them as well as for its own fdatasync of the active segment.
+   */
+  private seals: { segment: LogSegment; done: Promise<void>; failed: boolean; settled: boolean }[] = [];
+  /** The recovery point last written to the checkpoint file. */
+  private checkpointed: bigint;
+  private checkpointing: Promise<void> | undefined;
 
   private constructor(dir: string, config: LogConfig, scheduler: Scheduler, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
     this.dir = dir;
@@ -108,18 +120,31 @@ export class PartitionLog {
     this.endOffset = this.active.nextOffset;
     this.startOffset = startOffset > this.endOffset ? this.endOffset : startOffset;
     this.commit = new GroupCommit(() => this.syncActive(), this.endOffset);
+    this.checkpointed = recovery.recoveryPoint;
     this.applyFlushTimer();
   }
 
   /**
-   * Opens (or creates) the log in `dir`, recovering from whatever a crash left: torn
-   * tail batches are cut off, unfinished compactions resolved, bad indexes rebuilt.
+   * Opens (or creates) the log in `dir`, recovering from whatever a crash left: every
+   * segment the recovery point does not cover is verified and cut at a torn batch,
+   * unfinished compactions resolved, bad indexes rebuilt. Without a recovery-point
+   * checkpoint (a log written before there was one) every segment is verified.
    */
   static open(dir: string, options: PartitionLogOptions = {}): PartitionLog {
     const config = resolveLogConfig(options.config);
     fs.mkdirSync(dir, { recursive: true });
-    const checkpoint = readLogStartCheckpoint(dir);
-    const { segments, recovery } = recoverDirectory(dir, config.indexIntervalBytes, checkpoint ?? 0n);
+    const checkpoint = readOffsetCheckpoint(dir, LOG_START_CHECKPOINT);
+    const recoveryPoint = readOffsetCheckpoint(dir, RECOVERY_POINT_CHECKPOINT) ?? 0n;
+    const { segments, recovery } = recoverDirectory(dir, config.indexIntervalBytes, checkpoint ?? 0n, recoveryPoint);
+    // What recovery kept above the recovery point may exist only in the page cache (a
+    // process crash leaves it there): sync it now, so that everything the log starts with
+    // is durable, as the group commit's starting point claims.
+    try {
+      for (const segment of segments) if (segment.nextOffset > recoveryPoint) segment.syncAll();
+    } catch (err) {
+      for (const segment of segments) segment.close();
+      throw err;
+    }
     const firstBase = segments[0]!.baseOffset;
     const start = checkpoint !== undefined && checkpoint > firstBase ? checkpoint : firstBase;
     const log = new PartitionLog(dir, config, options.scheduler ?? systemScheduler, segments, start, recovery);
@@ -147,7 +172,10 @@ export class PartitionLog {
     return committed < this.startOffset ? this.startOffset : committed;
   }
 
-  /** Every offset below this is on disk (fdatasync'd). */
+  /**
+   * Every offset below this is on disk (fdatasync'd). It is also the recovery point: a
+   * restart verifies only the segments that reach above it.
+   */
   get durableOffset(): bigint {
     return this.commit.durableOffset;
   }
@@ -305,13 +333,15 @@ export class PartitionLog {
 
   /** Deletes whole segments past retention.ms / retention.bytes or below the log start offset. */
   applyRetention(): Promise<RetentionResult> {
-    return this.serialize(() => {
+    return this.serialize(async () => {
       const now = this.scheduler.now();
       const active = this.active;
       if (this.config.cleanupPolicy.delete && this.config.retentionMs >= 0 && active.size > 0 && active.maxTimestamp < BigInt(now - this.config.retentionMs)) {
         // Everything has expired: roll so the old active segment can go too, as Kafka does.
         this.roll();
       }
+      // A segment's file must not close under its own fsync still running on the thread pool.
+      await this.sealsSettled();
       const { count, reason } = segmentsToDelete(this.segments, this.config, now, this.startOffset);
       const victims = this.segments.slice(0, count);
       this.segments = this.segments.slice(count);
@@ -322,7 +352,7 @@ export class PartitionLog {
       }
       const firstBase = this.segments[0]!.baseOffset;
       if (firstBase > this.startOffset) this.startOffset = firstBase;
-      return Promise.resolve({ deletedSegments: count, deletedBytes, reason, logStartOffset: this.startOffset });
+      return { deletedSegments: count, deletedBytes, reason, logStartOffset: this.startOffset };
     });
   }
 
@@ -363,6 +393,8 @@ export class PartitionLog {
    */
   compact(): Promise<CompactionResult> {
     return this.serialize(async () => {
+      // Compaction closes the segments it replaces; none may still be under its roll-time fsync.
+      await this.sealsSettled();
       const now = this.scheduler.now();
       const lagCutoff = BigInt(now - this.config.minCompactionLagMs);
       const sealed = this.segments.slice(0, -1);
@@ -399,12 +431,17 @@ export class PartitionLog {
   private async shutdown(): Promise<void> {
     await this.maintenance.catch(() => undefined);
     await this.commit.drain();
+    await this.sealsSettled();
     this.closed = true;
     this.scheduler.clearInterval(this.flushTimer);
     const active = this.active;
     active.persistIndexes();
     active.syncAll();
-    this.commit.markDurable(this.endOffset);
+    // A sealed segment whose fsync failed may have lost pages: the recovery point stays
+    // below it, so the next start verifies it.
+    if (!this.seals.some((seal) => seal.failed)) this.commit.markDurable(this.endOffset);
+    await this.checkpointing;
+    await this.writeRecoveryPoint();
     for (const segment of this.segments) segment.close();
     this.commit.failAll(new LogError(LogErrorCode.LOG_CLOSED, `log ${this.dir} was closed`));
   }
@@ -457,21 +494,101 @@ export class PartitionLog {
     return maxAge - segment.rollJitterMs;
   }
 
-  /** Seals the active segment (synced to disk) and starts a new one at the log end offset. */
+  /**
+   * Seals the active segment and starts a new one at the log end offset. The sealed
+   * segment's fsync runs on the thread pool, as Kafka's roll schedules its flush; when it
+   * (and every earlier one) is done the recovery point moves past the segment. Until then
+   * a restart after a crash verifies it.
+   */
   private roll(): void {
     const sealed = this.active;
-    sealed.persistIndexes();
-    sealed.syncAll();
-    this.commit.markDurable(this.endOffset);
     this.segments.push(LogSegment.create(this.dir, this.endOffset, this.config.indexIntervalBytes));
+    const seal = { segment: sealed, done: sealed.syncSealed(), failed: false, settled: false };
+    this.seals.push(seal);
+    seal.done.then(
+      () => {
+        seal.settled = true;
+        this.advanceRecoveryPoint();
+      },
+      () => {
+        // Stays first in line: after a failed fsync the pages may be gone, so nothing from
+        // this segment on is ever reported durable again in this process; syncs that wait
+        // for it fail, and their producers get the storage error.
+        seal.settled = true;
+        seal.failed = true;
+      },
+    );
   }
 
+  /** Moves the durable offset (the recovery point) past every sealed segment whose fsync is done, in order. */
+  private advanceRecoveryPoint(): void {
+    let durableTo: bigint | undefined;
+    while (this.seals.length > 0 && this.seals[0]!.settled && !this.seals[0]!.failed) {
+      durableTo = this.seals.shift()!.segment.nextOffset;
+    }
+    if (durableTo === undefined) return;
+    this.commit.markDurable(durableTo);
+    this.scheduleCheckpoint();
+  }
+
+  /** Waits until no roll-time fsync is running, whatever its outcome. */
+  private async sealsSettled(): Promise<void> {
+    await Promise.all(this.seals.map((seal) => seal.done.catch(() => undefined)));
+  }
+
+  /**
+   * One group commit's sync: an fdatasync of the active segment, which covers everything
+   * appended to it before it started, plus the roll-time fsyncs of the segments sealed
+   * before that. Without them an acknowledgement could cover records whose predecessors
+   * in the just-sealed segment were not yet on disk, and recovery, finding that segment
+   * torn, would have to drop them.
+   */
   private async syncActive(): Promise<bigint> {
     const target = this.endOffset;
     const active = this.active;
+    const sealed = this.seals.map((seal) => seal.done);
     active.persistIndexes();
-    await active.syncLog();
+    await Promise.all([active.syncLog(), ...sealed]);
     return target;
+  }
+
+  /**
+   * Writes the recovery point when it has moved, one write at a time. It only matters to
+   * a restart at segment granularity, and it crosses a segment only when a roll's fsync
+   * finishes or the log closes, so writing it then is as fresh as a periodic timer could
+   * make it, and costs nothing on partitions that do not roll.
+   */
+  private scheduleCheckpoint(): void {
+    // A write in flight picks up a later value when it finishes.
+    if (this.checkpointing !== undefined) return;
+    this.checkpointing = (async () => {
+      while (!this.closed && this.commit.durableOffset !== this.checkpointed) {
+        if (!(await this.writeRecoveryPoint())) return;
+      }
+    })().finally(() => {
+      this.checkpointing = undefined;
+    });
+  }
+
+  /**
+   * Replaces the checkpoint file on the thread pool. It is not fsynced: a checkpoint lost
+   * or torn by a crash reads as an older one or as none, and recovery then verifies more
+   * segments than it needed to, never fewer. It is written only after the data it vouches
+   * for was fsynced, so it never runs ahead of the disk.
+   */
+  private async writeRecoveryPoint(): Promise<boolean> {
+    const offset = this.commit.durableOffset;
+    if (offset === this.checkpointed) return true;
+    const file = path.join(this.dir, RECOVERY_POINT_CHECKPOINT);
+    try {
+      await fsp.writeFile(`${file}.tmp`, `${offset}\n`);
+      await fsp.rename(`${file}.tmp`, file);
+      this.checkpointed = offset;
+      return true;
+    } catch {
+      // Left as it was: the next start verifies a few more segments.
+      return false;
+    }
   }
 
   /** `none` promises nothing beyond the page cache: waiting for syncs would hold records back until a segment rolls. */
@@ -534,9 +651,9 @@ function maxBigint(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
-function readLogStartCheckpoint(dir: string): bigint | undefined {
+function readOffsetCheckpoint(dir: string, name: string): bigint | undefined {
   try {
-    const text = fs.readFileSync(path.join(dir, LOG_START_CHECKPOINT), 'utf8').trim();
+    const text = fs.readFileSync(path.join(dir, name), 'utf8').trim();
     return /^\d+$/.test(text) ? BigInt(text) : undefined;
   } catch {
     return undefined;

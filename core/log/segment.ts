@@ -93,10 +93,12 @@ export class LogSegment {
   }
 
   /**
-   * Opens the active (last) segment: every batch is verified, the file is truncated at
-   * the first torn or corrupt batch, and both indexes are rebuilt from what remains.
+   * Opens a segment that may hold data no fsync covered: the active (last) segment, or a
+   * sealed one at or above the recovery point. Every batch is verified, the file is
+   * truncated at the first torn or corrupt batch, and both indexes are rebuilt from what
+   * remains.
    */
-  static openActive(dir: string, baseOffset: bigint, indexIntervalBytes: number): { segment: LogSegment; recovery: SegmentRecovery } {
+  static openVerified(dir: string, baseOffset: bigint, indexIntervalBytes: number): { segment: LogSegment; recovery: SegmentRecovery } {
     const segment = new LogSegment(dir, baseOffset, indexIntervalBytes);
     return segment.closingOnError(() => {
       const stop = segment.rebuild(true);
@@ -278,7 +280,21 @@ export class LogSegment {
     });
   }
 
-  /** Synchronous full sync of log and indexes: used when a segment is sealed or closed. */
+  /**
+   * Sync of log and indexes on the thread pool, for a segment just sealed by a roll: the
+   * roll itself must not stall the event loop for an fdatasync of up to a whole segment.
+   */
+  async syncSealed(): Promise<void> {
+    this.persistIndexes();
+    try {
+      await Promise.all([this.syncLog(), this.offsetIndex.syncAsync(), this.timeIndex.syncAsync()]);
+    } catch (err) {
+      if (err instanceof LogError) throw err;
+      throw new LogError(LogErrorCode.IO_FAILED, `fdatasync of the indexes of ${this.paths.log} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Synchronous full sync of log and indexes: used when the log closes and after recovery. */
   syncAll(): void {
     this.ensureOpen();
     fs.fdatasyncSync(this.fd);

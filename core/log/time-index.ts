@@ -88,6 +88,10 @@ export class TimeIndex {
     this.file.persist();
   }
 
+  syncAsync(): Promise<void> {
+    return this.file.syncAsync();
+  }
+
   sync(): void {
     this.file.sync();
   }

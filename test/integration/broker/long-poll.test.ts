@@ -57,3 +57,14 @@ test('a long-poll fetch with nothing produced waits out maxWaitMs on the broker 
   t.is(fetched.highWatermark, 0n);
   t.is(fetched.records?.length ?? 0, 0);
 });
+
+test('a fetch that names no partition is answered at once, whatever its maxWaitMs, as Kafka does', async (t) => {
+  const scheduler = new VirtualScheduler();
+  const broker = await startVirtualTimeBroker(t, scheduler);
+  const client = await connect(t, broker.port);
+  // The virtual clock never moves here: a parked fetch would never be answered.
+  const response = await client.request(ApiKey.FETCH, 5, { replicaId: -1, maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_048_576, isolationLevel: 0, topics: [] });
+  t.is(response.errorCode, 0);
+  t.deepEqual(response.responses, []);
+  t.is(parkedFetches(broker), 0);
+});
