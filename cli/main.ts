@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { BrookError } from '../core/base/index.ts';
 import { registerBroker } from './commands/broker.ts';
+import { registerConnect } from './commands/connect.ts';
+import { registerStart } from './commands/start.ts';
 import { registerDumpLog } from './commands/dump-log.ts';
 import { registerGroups } from './commands/groups.ts';
 import { registerTopics } from './commands/topics.ts';
@@ -15,7 +17,9 @@ const program = new Command('brook')
   .description('Brook: an event streaming platform that speaks the Apache Kafka protocol')
   .version(packageVersion());
 
+registerStart(program);
 registerBroker(program);
+registerConnect(program);
 registerDumpLog(program);
 registerGroups(program);
 registerTopics(program);

@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { BrookError, systemScheduler } from '../../core/base/index.ts';
+import type { ConnectorPlugin } from '../../connect/api/index.ts';
+import { packageVersion } from '../version.ts';
+
+export interface ConnectWorkerOptions {
+  readonly bootstrapServers: string;
+  readonly groupId?: string | undefined;
+  readonly restHost: string;
+  readonly restPort: number;
+  readonly basicAuthFile?: string | undefined;
+  readonly logger: Logger;
+}
+
+export interface RunningWorker {
+  readonly restPort: number;
+  close(): Promise<void>;
+}
+
+/** Brook's connectors: the fixed registry the worker is given (connect/runtime never imports them). */
+async function brookConnectors(): Promise<ConnectorPlugin[]> {
+  const [{ fileSourcePlugin }, { fileSinkPlugin }] = await Promise.all([import('../../connectors/file-source/index.ts'), import('../../connectors/file-sink/index.ts')]);
+  return [fileSourcePlugin, fileSinkPlugin];
+}
+
+/** Starts a Connect worker (herder + REST API) against a Kafka-compatible cluster. */
+export async function startConnectWorker(options: ConnectWorkerOptions): Promise<RunningWorker> {
+  const { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } = await import('../../connect/runtime/index.ts');
+  const logger = options.logger.child({ component: 'connect' });
+  const config = resolveWorkerConfig({
+    bootstrapServers: options.bootstrapServers,
+    ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
+    workerId: `${options.restHost}:${options.restPort}`,
+  });
+  const herder = await StandaloneHerder.start({
+    config,
+    connectorPlugins: await brookConnectors(),
+    logs: new KafkaTopicLogFactory({
+      bootstrapServers: config.bootstrapServers,
+      clientId: config.clientId,
+      replicationFactor: config.replicationFactor,
+      scheduler: systemScheduler,
+      logger,
+    }),
+    scheduler: systemScheduler,
+    logger,
+    version: packageVersion(),
+  });
+  let rest;
+  try {
+    rest = await startRestServer(herder, {
+      host: options.restHost,
+      port: options.restPort,
+      logger,
+      ...(options.basicAuthFile === undefined ? {} : { basicAuthFile: options.basicAuthFile }),
+    });
+  } catch (err) {
+    await herder.close();
+    throw err;
+  }
+  logger.info({ host: rest.host, port: rest.port }, 'connect REST API listening');
+  return {
+    restPort: rest.port,
+    close: async () => {
+      await rest.close();
+      await herder.close();
+    },
+  };
+}
+
+/** Closes everything on SIGINT/SIGTERM; a second signal exits at once. */
+export function closeOnSignals(logger: Logger, close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal, exiting without a clean shutdown');
+      process.exit(1);
+    }
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** A port flag: a whole number in range, or a BrookError naming the flag. */
+export function portFlag(name: string): (value: string) => number {
+  return (value) => {
+    const port = Number(value);
+    if (!/^\d+$/.test(value.trim()) || port > 65_535) throw new BrookError('ERR_CLI_INVALID_FLAG', `${name} must be a port number (0-65535), not "${value}"`);
+    return port;
+  };
+}
+
+interface ConnectFlags {
+  bootstrapServer: string;
+  groupId?: string;
+  connectHost: string;
+  connectPort: number;
+  basicAuthFile?: string;
+  logLevel: string;
+}
+
+export function registerConnect(program: Command): void {
+  program
+    .command('connect')
+    .description('run a Kafka Connect worker (REST API on --connect-port) against any Kafka-compatible cluster')
+    .requiredOption('--bootstrap-server <host:port>', 'the cluster: host:port[,host:port]')
+    .option('--group-id <id>', 'the Connect cluster this worker belongs to (group.id)', 'connect-cluster')
+    .option('--connect-host <host>', 'address the REST API binds', '127.0.0.1')
+    .option('--connect-port <port>', 'port of the REST API', portFlag('--connect-port'), 8083)
+    .option('--basic-auth-file <file>', 'require HTTP basic auth with the users of this file (user: password lines)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .action(async (flags: ConnectFlags) => {
+      const { createLogger } = await import('../../broker/index.ts');
+      const logger = createLogger({ level: flags.logLevel });
+      const worker = await startConnectWorker({
+        bootstrapServers: flags.bootstrapServer,
+        groupId: flags.groupId,
+        restHost: flags.connectHost,
+        restPort: flags.connectPort,
+        basicAuthFile: flags.basicAuthFile,
+        logger,
+      });
+      closeOnSignals(logger, () => worker.close());
+    });
+}

@@ -1,0 +1,256 @@
+import type { Scheduler, Timer } from '../../core/base/index.ts';
+import type { Producer, ProducerRecord } from '../../client/index.ts';
+import type { ConnectLogger, SourceRecord, SourceTask, TaskConfig } from '../api/index.ts';
+import type { TaskConverters } from './converters/task-converters.ts';
+import type { RetryWithToleranceOperator } from './errors/retry-with-tolerance.ts';
+import { isRetriable } from './errors/retry-with-tolerance.ts';
+import { Stage } from './errors/stage.ts';
+import type { OffsetStore } from './storage/offset-store.ts';
+import { SubmittedRecords } from './submitted-records.ts';
+import type { TaskId, TaskStatusListener } from './task-status.ts';
+import { FAILED } from './transforms/transformation-chain.ts';
+import type { TransformationChain } from './transforms/transformation-chain.ts';
+
+export interface WorkerSourceTaskOptions {
+  readonly id: TaskId;
+  readonly task: SourceTask;
+  readonly taskConfig: TaskConfig;
+  readonly producer: Producer;
+  readonly converters: TaskConverters;
+  readonly transforms: TransformationChain;
+  readonly operator: RetryWithToleranceOperator;
+  readonly offsetStore: OffsetStore;
+  readonly listener: TaskStatusListener;
+  readonly scheduler: Scheduler;
+  readonly logger: ConnectLogger;
+  readonly offsetFlushIntervalMs: number;
+  readonly offsetFlushTimeoutMs: number;
+  /** Called with each topic the task wrote to (KIP-558 topic tracking). */
+  readonly topicUsed?: (topic: string) => void;
+  readonly startPaused: boolean;
+}
+
+/**
+ * Kafka's WorkerSourceTask: polls the task, transforms and converts each record, produces it,
+ * and every offset.flush.interval.ms stores the offsets of what was acknowledged, then calls the
+ * task's commit(). On stop, the last acknowledged offsets are stored before the producer closes.
+ */
+export class WorkerSourceTask {
+  private readonly o: WorkerSourceTaskOptions;
+  private readonly submitted = new SubmittedRecords();
+  private stopping = false;
+  private paused: boolean;
+  private wakeUp: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private flushTimer: Timer | undefined;
+  private flushing: Promise<void> | undefined;
+  private failure: Error | undefined;
+
+  constructor(options: WorkerSourceTaskOptions) {
+    this.o = options;
+    this.paused = options.startPaused;
+  }
+
+  get id(): TaskId {
+    return this.o.id;
+  }
+
+  /** Starts the task and its poll loop; failures are reported to the listener, not thrown. */
+  start(): void {
+    this.loop = this.run();
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.o.listener.onPause(this.o.id);
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.o.listener.onResume(this.o.id);
+    this.wake();
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  private async run(): Promise<void> {
+    const { task, id, scheduler } = this.o;
+    try {
+      task.initialize({
+        configs: this.o.taskConfig,
+        offsetStorageReader: {
+          offset: (partition) => this.o.offsetStore.get(id.connector, partition),
+          offsets: (partitions) => Promise.all(partitions.map((p) => this.o.offsetStore.get(id.connector, p))),
+        },
+        scheduler,
+        logger: this.o.logger,
+      });
+      await task.start(this.o.taskConfig);
+      if (this.paused) this.o.listener.onPause(id);
+      else this.o.listener.onStartup(id);
+      this.flushTimer = scheduler.setInterval(() => {
+        void this.commitOffsets().catch((err: unknown) => {
+          this.o.logger.warn({ err }, 'storing source offsets failed; trying again at the next flush');
+        });
+      }, this.o.offsetFlushIntervalMs);
+      this.flushTimer.unref();
+      while (!this.stopping) {
+        if (this.failure !== undefined) throw this.failure;
+        if (this.paused) {
+          await new Promise<void>((resolve) => (this.wakeUp = resolve));
+          continue;
+        }
+        const records = await this.poll();
+        // stop() may have been called while poll() was pending.
+        if (records !== null && records.length > 0 && !this.isStopping()) await this.send(records);
+        // A task that answers at once must not starve the event loop (acks, timers, REST).
+        await scheduler.sleep(0);
+      }
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (!this.stopping) {
+        this.o.logger.error({ err: error }, `task ${id.connector}-${id.task} failed`);
+        this.failure ??= error;
+        this.o.listener.onFailure(id, error);
+      }
+    }
+  }
+
+  private isStopping(): boolean {
+    return this.stopping;
+  }
+
+  private async poll(): Promise<SourceRecord[] | null> {
+    try {
+      return await this.o.task.poll();
+    } catch (err) {
+      // Kafka's poll: a RetriableException means "nothing this time", anything else fails the task.
+      if (isRetriable(err)) {
+        this.o.logger.warn({ err }, 'poll failed with a retriable error; polling again');
+        await this.o.scheduler.sleep(100);
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  private async send(records: readonly SourceRecord[]): Promise<void> {
+    const { converters, transforms, operator, producer } = this.o;
+    for (const record of records) {
+      const transformed = await transforms.apply(record, operator, { record });
+      if (transformed === null || transformed === FAILED) {
+        // Dropped or tolerated: its offset still counts, as Kafka commits offsets of filtered records.
+        this.submitted.submit(record.sourcePartition, record.sourceOffset).ack();
+        await this.o.task.commitRecord?.(record, null);
+        continue;
+      }
+      const topic = transformed.topic;
+      const key = await operator.execute(Stage.KEY_CONVERTER, converters.keyClass, () => converters.key.fromConnectData(topic, transformed.keySchema, transformed.key, transformed.headers), { record: transformed });
+      const value = key.ok
+        ? await operator.execute(Stage.VALUE_CONVERTER, converters.valueClass, () => converters.value.fromConnectData(topic, transformed.valueSchema, transformed.value, transformed.headers), { record: transformed })
+        : key;
+      const headers = value.ok
+        ? await operator.execute(
+            Stage.HEADER_CONVERTER,
+            converters.headerClass,
+            () => transformed.headers.map((h) => ({ key: h.key, value: toBuffer(converters.header.fromConnectHeader(topic, h.key, h.schema, h.value)) })),
+            { record: transformed },
+          )
+        : value;
+      if (!key.ok || !value.ok || !headers.ok) {
+        this.submitted.submit(record.sourcePartition, record.sourceOffset).ack();
+        await this.o.task.commitRecord?.(record, null);
+        continue;
+      }
+      const produced: ProducerRecord = {
+        topic,
+        key: toBuffer(key.value),
+        value: toBuffer(value.value),
+        headers: headers.value,
+        ...(transformed.kafkaPartition === null ? {} : { partition: transformed.kafkaPartition }),
+        ...(transformed.timestamp === null ? {} : { timestamp: transformed.timestamp }),
+      };
+      const submitted = this.submitted.submit(record.sourcePartition, record.sourceOffset);
+      await producer.waitForRoom();
+      producer.send(produced).then(
+        (metadata) => {
+          submitted.ack();
+          this.o.topicUsed?.(metadata.topic);
+          void Promise.resolve(this.o.task.commitRecord?.(record, { topic: metadata.topic, partition: metadata.partition, offset: metadata.offset, timestamp: Number(metadata.timestamp) })).catch(
+            (err: unknown) => {
+              this.o.logger.warn({ err }, 'commitRecord failed');
+            },
+          );
+        },
+        (err: unknown) => {
+          // The producer retried within its delivery timeout; the record is lost to this task.
+          this.failure ??= new Error(`producing a record to ${topic} failed: ${(err as Error).message}`, { cause: err });
+          this.wake();
+        },
+      );
+    }
+  }
+
+  /** Stores the offsets of every acknowledged record (Kafka's commitOffsets), then calls task.commit(). */
+  commitOffsets(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        const offsets = this.submitted.committable();
+        if (offsets.length === 0) return;
+        await this.o.offsetStore.set(this.o.id.connector, offsets);
+        await this.o.task.commit?.();
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /**
+   * Stops polling, calls task.stop() (which ends a pending poll), waits for the records in
+   * flight (up to offset.flush.timeout.ms), stores their offsets and closes the producer.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.o.scheduler.clearInterval(this.flushTimer);
+    this.wake();
+    try {
+      await this.o.task.stop();
+    } catch (err) {
+      this.o.logger.warn({ err }, 'task stop() failed');
+    }
+    await this.loop;
+    await this.withTimeout(this.o.producer.flush(), this.o.offsetFlushTimeoutMs);
+    await this.commitOffsets().catch((err: unknown) => {
+      this.o.logger.warn({ err }, 'storing the last source offsets failed');
+    });
+    await this.o.producer.close();
+    this.o.transforms.close();
+    await this.o.operator.close();
+    if (this.failure === undefined) this.o.listener.onShutdown(this.o.id);
+  }
+
+  private async withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+    let timer: Timer | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.o.scheduler.setTimeout(resolve, ms);
+    });
+    try {
+      await Promise.race([work.then(() => undefined, () => undefined), timeout]);
+    } finally {
+      this.o.scheduler.clearTimeout(timer);
+    }
+  }
+}
+
+function toBuffer(bytes: Uint8Array | null): Buffer | null {
+  if (bytes === null) return null;
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
