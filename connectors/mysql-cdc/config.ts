@@ -1,0 +1,332 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import type { ConfigSchema } from '../../connect/api/index.ts';
+import { ajv, formatAjvErrors } from '../../core/base/index.ts';
+import { configError } from './errors.ts';
+
+const REGEX_LIST = 'A comma-separated list of regular expressions, each matched against the whole name.';
+
+/**
+ * Debezium's MySQL/MariaDB connector settings, by Debezium's names and defaults, so a Debezium
+ * config posted unchanged works. Keys Debezium has and Brook does not act on are accepted (a
+ * config must not fail for them) but reported: see `unsupportedKeys` of the parsed config, which
+ * the connector logs at start.
+ */
+export const MYSQL_CDC_CONFIG_SCHEMA = {
+  type: 'object',
+  properties: {
+    'database.hostname': { type: 'string', minLength: 1, description: 'The address of the MySQL or MariaDB server.' },
+    'database.port': { type: 'integer', minimum: 1, maximum: 65535, default: 3306, description: 'The port of the server.' },
+    'database.user': { type: 'string', minLength: 1, description: 'The user to connect as: it needs SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE and REPLICATION CLIENT.' },
+    'database.password': { type: 'string', default: '', writeOnly: true, description: "The user's password." },
+    'database.server.id': {
+      type: 'integer',
+      minimum: 1,
+      maximum: 4294967295,
+      description: 'The replica server id the connector registers with; unique among all replicas of the server.',
+    },
+    'topic.prefix': {
+      type: 'string',
+      pattern: '^[a-zA-Z0-9._-]+$',
+      description: 'The logical name of the server: the prefix of every topic, and the source partition of the offsets.',
+    },
+    'database.include.list': { type: 'string', description: `Databases to capture (all but the system ones when unset). ${REGEX_LIST}` },
+    'database.exclude.list': { type: 'string', description: `Databases not to capture. ${REGEX_LIST}` },
+    'table.include.list': { type: 'string', description: `Tables to capture, as <db>.<table>. ${REGEX_LIST}` },
+    'table.exclude.list': { type: 'string', description: `Tables not to capture, as <db>.<table>. ${REGEX_LIST}` },
+    'column.include.list': { type: 'string', description: `Columns to keep in events, as <db>.<table>.<column>. ${REGEX_LIST}` },
+    'column.exclude.list': { type: 'string', description: `Columns to leave out of events, as <db>.<table>.<column>. ${REGEX_LIST}` },
+    'snapshot.mode': {
+      enum: ['initial', 'initial_only', 'never', 'when_needed', 'no_data', 'schema_only', 'always', 'recovery', 'schema_only_recovery', 'configuration_based', 'custom'],
+      default: 'initial',
+      description:
+        'initial: snapshot the existing rows when there is no offset, then stream; initial_only: snapshot and stop; never: stream only (from the current position); when_needed: snapshot when there is no offset or its binlog was purged; no_data (schema_only): record the schema, no rows.',
+    },
+    'snapshot.locking.mode': {
+      enum: ['minimal', 'extended', 'none', 'custom'],
+      default: 'minimal',
+      description: 'minimal: a global read lock only while the binlog position is read (none at all on MariaDB, which reports the position of its consistent snapshot); none: never lock.',
+    },
+    'snapshot.fetch.size': { type: 'integer', minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Rows read from the server per chunk of a snapshot; progress is logged once per chunk.' },
+    'snapshot.max.threads': { type: 'integer', minimum: 1, maximum: 1, default: 1, description: 'Threads that read a snapshot: Brook reads with one.' },
+    'tombstones.on.delete': { type: 'boolean', default: true, description: 'Follow each delete event with a tombstone (same key, null value) so compaction can drop the key.' },
+    'heartbeat.interval.ms': {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86_400_000,
+      default: 0,
+      description: 'How often a heartbeat record is sent to <heartbeat.topics.prefix>.<topic.prefix>, so offsets advance while captured tables are idle. 0 sends none.',
+    },
+    'heartbeat.topics.prefix': { type: 'string', minLength: 1, default: '__debezium-heartbeat', description: 'The prefix of the heartbeat topic.' },
+    'schema.history.internal.kafka.topic': {
+      type: 'string',
+      minLength: 1,
+      description: 'The topic the DDL history is written to (one partition, never compacted, never shared).',
+    },
+    'schema.history.internal.kafka.bootstrap.servers': { type: 'string', description: 'Brokers of the schema history topic; the worker\'s own cluster is used.' },
+    'schema.history.internal': { type: 'string', description: 'The history store class: Kafka (default) or io.debezium.storage.file.history.FileSchemaHistory.' },
+    'schema.history.internal.file.filename': { type: 'string', minLength: 1, description: 'The file the DDL history is kept in, for the file history store.' },
+    'schema.history.internal.store.only.captured.tables.ddl': { type: 'boolean', default: false, description: 'Record only the DDL of captured tables.' },
+    'schema.history.internal.skip.unparseable.ddl': { type: 'boolean', default: false, description: 'Log and skip DDL the parser does not understand instead of failing.' },
+    'include.schema.changes': { type: 'boolean', default: true, description: 'Send every DDL as a schema change event to the topic named topic.prefix.' },
+    'include.query': { type: 'boolean', default: false, description: 'Put the statement of each change in source.query (MariaDB: binlog_annotate_row_events=ON; MySQL: binlog_rows_query_log_events=ON).' },
+    'decimal.handling.mode': { enum: ['precise', 'string', 'double'], default: 'precise', description: 'DECIMAL as Connect Decimal (precise), a string, or a double.' },
+    'time.precision.mode': {
+      enum: ['adaptive_time_microseconds', 'connect', 'adaptive'],
+      default: 'adaptive_time_microseconds',
+      description: 'adaptive_time_microseconds: io.debezium.time types (ms or µs per column precision); connect: Kafka Connect Date/Time/Timestamp (ms).',
+    },
+    'bigint.unsigned.handling.mode': { enum: ['long', 'precise'], default: 'long', description: 'BIGINT UNSIGNED as int64 (values above 2^63-1 wrap negative) or as Decimal.' },
+    'binary.handling.mode': { enum: ['bytes', 'base64', 'base64-url-safe', 'hex'], default: 'bytes', description: 'Binary columns as bytes, or as a base64 / base64-url-safe / hex string.' },
+    'skipped.operations': { type: 'string', default: 't', description: 'Operations not emitted: c, u, d, t (truncate), none.' },
+    'max.batch.size': { type: 'integer', minimum: 1, maximum: 1_000_000, default: 2048, description: 'The most records one poll returns.' },
+    'max.queue.size': { type: 'integer', minimum: 2, maximum: 10_000_000, default: 8192, description: 'Records buffered between the binlog reader and poll; reading pauses when it is full.' },
+    'poll.interval.ms': { type: 'integer', minimum: 1, maximum: 3_600_000, default: 500, description: 'How long poll waits for records before it returns none.' },
+    'connect.timeout.ms': { type: 'integer', minimum: 1, maximum: 3_600_000, default: 30_000, description: 'How long connecting to the server may take.' },
+    'connect.keep.alive': { type: 'boolean', default: true, description: 'Reconnect the binlog reader when its connection drops.' },
+    'connect.keep.alive.interval.ms': { type: 'integer', minimum: 1, maximum: 3_600_000, default: 60_000, description: 'The longest wait between reconnect attempts (backoff doubles from 1 s up to this).' },
+    'event.processing.failure.handling.mode': { enum: ['fail', 'warn', 'skip', 'ignore'], default: 'fail', description: 'What an event that cannot be turned into records does: fail the task, or log it (warn) and go on, or skip it silently.' },
+    'database.ssl.mode': { enum: ['disabled', 'preferred', 'required', 'verify_ca', 'verify_identity'], default: 'preferred', description: 'TLS to the server. Brook connects without TLS for disabled and preferred.' },
+    'connector.adapter': { enum: ['mysql', 'mariadb'], description: 'Debezium 2.5/2.6 only: the server flavour. Brook detects it; the value names source.connector.' },
+  },
+  required: ['database.hostname', 'database.user', 'database.server.id', 'topic.prefix'],
+  patternProperties: {
+    '^column\\.mask\\.with\\.\\d+\\.chars$': { type: 'string', description: 'Columns (<db>.<table>.<column> regexes) whose values are replaced by that many asterisks.' },
+    '^column\\.truncate\\.to\\.\\d+\\.chars$': { type: 'string', description: 'Columns (<db>.<table>.<column> regexes) whose text is cut to that many characters.' },
+  },
+} as const satisfies ConfigSchema;
+
+export type MySqlCdcConfig = FromSchema<typeof MYSQL_CDC_CONFIG_SCHEMA>;
+
+export type SnapshotMode = 'initial' | 'initial_only' | 'never' | 'when_needed' | 'no_data';
+
+/** Debezium keys Brook knows of but does not act on; a config with them still runs. */
+const KNOWN_UNSUPPORTED = new Set([
+  'database.include.list.regex',
+  'message.key.columns',
+  'gtid.source.includes',
+  'gtid.source.excludes',
+  'snapshot.select.statement.overrides',
+  'snapshot.include.collection.list',
+  'snapshot.new.tables',
+  'snapshot.delay.ms',
+  'snapshot.lock.timeout.ms',
+  'signal.data.collection',
+  'signal.enabled.channels',
+  'incremental.snapshot.chunk.size',
+  'read.only',
+  'converters',
+  'provide.transaction.metadata',
+  'table.ignore.builtin',
+  'enable.time.adjuster',
+  'inconsistent.schema.handling.mode',
+  'schema.name.adjustment.mode',
+  'field.name.adjustment.mode',
+  'topic.naming.strategy',
+  'topic.delimiter',
+  'tombstones.on.delete.handling.mode',
+  'database.connectionTimeZone',
+  'database.ssl.keystore',
+  'database.ssl.truststore',
+  'database.jdbc.driver',
+  'database.initial.statements',
+  'min.row.count.to.stream.results',
+  'max.queue.size.in.bytes',
+  'notification.enabled.channels',
+  'errors.max.retries',
+  'retriable.restart.connector.wait.ms',
+  'post.processors',
+  'custom.metric.tags',
+]);
+
+/** Keys the Connect runtime handles, not the connector. */
+const RUNTIME_KEYS = /^(name|connector\.class|tasks\.max|key\.converter.*|value\.converter.*|header\.converter.*|transforms.*|predicates.*|errors\..*|topic\.creation\..*|exactly\.once\..*|transaction\.boundary.*|offsets\.storage\.topic|config\.action\.reload|producer\.override\..*|consumer\.override\..*|admin\.override\..*)$/;
+
+export interface ColumnRule {
+  readonly pattern: RegExp;
+  readonly length: number;
+}
+
+/** A validated config, defaults filled in, lists compiled. */
+export interface ParsedMySqlCdcConfig {
+  readonly hostname: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly serverId: number;
+  readonly topicPrefix: string;
+  readonly databaseInclude: readonly RegExp[] | null;
+  readonly databaseExclude: readonly RegExp[];
+  readonly tableInclude: readonly RegExp[] | null;
+  readonly tableExclude: readonly RegExp[];
+  readonly columnInclude: readonly RegExp[] | null;
+  readonly columnExclude: readonly RegExp[];
+  readonly columnMasks: readonly ColumnRule[];
+  readonly columnTruncates: readonly ColumnRule[];
+  readonly snapshotMode: SnapshotMode;
+  readonly snapshotLocking: 'minimal' | 'extended' | 'none';
+  readonly snapshotFetchSize: number;
+  readonly tombstonesOnDelete: boolean;
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTopic: string;
+  readonly historyTopic: string | null;
+  readonly historyFile: string | null;
+  readonly historyOnlyCapturedTables: boolean;
+  readonly skipUnparseableDdl: boolean;
+  readonly includeSchemaChanges: boolean;
+  readonly includeQuery: boolean;
+  readonly decimalMode: 'precise' | 'string' | 'double';
+  readonly timePrecisionMode: 'adaptive_time_microseconds' | 'connect';
+  readonly bigintUnsignedMode: 'long' | 'precise';
+  readonly binaryMode: 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
+  readonly skippedOperations: ReadonlySet<string>;
+  readonly maxBatchSize: number;
+  readonly maxQueueSize: number;
+  readonly pollIntervalMs: number;
+  readonly connectTimeoutMs: number;
+  readonly keepAlive: boolean;
+  readonly reconnectMaxMs: number;
+  readonly failureMode: 'fail' | 'warn' | 'skip';
+  /** Set by connector.adapter or by which class name the config used; null: detect from the server. */
+  readonly flavour: 'mysql' | 'mariadb' | null;
+  /** Keys present in the config that Brook does not act on, with why: logged at start. */
+  readonly unsupportedKeys: readonly string[];
+}
+
+/** Splits Debezium's comma-separated regex lists; `\,` keeps a comma inside one pattern. */
+export function regexList(text: string | undefined, field: string): RegExp[] | null {
+  if (text === undefined || text.trim() === '') return null;
+  const parts = text.split(/(?<!\\),/).map((p) => p.replace(/\\,/g, ',').trim()).filter((p) => p.length > 0);
+  return parts.map((p) => {
+    try {
+      return new RegExp(`^(?:${p})$`, 'i');
+    } catch (error) {
+      throw configError(`Invalid mysql-cdc config: ${field}: ${JSON.stringify(p)} is not a regular expression (${(error as Error).message})`);
+    }
+  });
+}
+
+let validator: ReturnType<typeof ajv.compile> | undefined;
+
+/**
+ * Kafka configs are string maps. The worker turns strings into their property's types before it
+ * validates; a task may be handed the map as stored, so the same is done here (idempotent).
+ */
+function coerceStrings(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const properties = MYSQL_CDC_CONFIG_SCHEMA.properties as Readonly<Record<string, { type?: string }>>;
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value !== 'string') continue;
+    const type = properties[key]?.type;
+    const text = value.trim();
+    if (type === 'integer' && /^-?\d+$/.test(text)) out[key] = Number(text);
+    else if (type === 'boolean' && /^(true|false)$/i.test(text)) out[key] = text.toLowerCase() === 'true';
+  }
+  return out;
+}
+
+/** Validates a config (a copy: ajv fills the defaults in) and compiles its lists. */
+export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): ParsedMySqlCdcConfig {
+  validator ??= ajv.compile(MYSQL_CDC_CONFIG_SCHEMA);
+  const config = coerceStrings(raw);
+  if (!validator(config)) throw configError(`Invalid mysql-cdc config: ${formatAjvErrors(validator.errors, 'config')}`);
+  const c = config as MySqlCdcConfig;
+  const unsupported: string[] = [];
+
+  const mode = c['snapshot.mode'];
+  let snapshotMode: SnapshotMode;
+  switch (mode) {
+    case 'initial':
+    case 'initial_only':
+    case 'never':
+    case 'when_needed':
+    case 'no_data':
+      snapshotMode = mode;
+      break;
+    case 'schema_only':
+      snapshotMode = 'no_data';
+      break;
+    case 'always':
+    case 'recovery':
+    case 'schema_only_recovery':
+    case 'configuration_based':
+    case 'custom':
+      throw configError(`Invalid mysql-cdc config: snapshot.mode: ${mode} is not supported by Brook; use initial, initial_only, never, when_needed or no_data`);
+  }
+  const locking = c['snapshot.locking.mode'];
+  if (locking === 'custom') throw configError('Invalid mysql-cdc config: snapshot.locking.mode: custom is not supported by Brook; use minimal, extended or none');
+  if (c['time.precision.mode'] === 'adaptive') throw configError('Invalid mysql-cdc config: time.precision.mode: adaptive is not supported by the MySQL connector (Debezium neither); use adaptive_time_microseconds or connect');
+  const history = c['schema.history.internal'];
+  const historyFile = c['schema.history.internal.file.filename'] ?? null;
+  if (history !== undefined && /FileSchemaHistory$/.test(history) && historyFile === null) {
+    throw configError('Invalid mysql-cdc config: schema.history.internal.file.filename: required with the file schema history');
+  }
+  if (history !== undefined && !/(FileSchemaHistory|KafkaSchemaHistory|MemorySchemaHistory)$/.test(history)) unsupported.push(`schema.history.internal (${history}: Brook keeps the history in the topic or a file)`);
+  if (c['database.ssl.mode'] !== 'disabled' && c['database.ssl.mode'] !== 'preferred') unsupported.push(`database.ssl.mode (${c['database.ssl.mode']}: Brook connects without TLS)`);
+  if (c['event.processing.failure.handling.mode'] === 'ignore') unsupported.push('event.processing.failure.handling.mode (ignore acts as skip)');
+
+  const masks: ColumnRule[] = [];
+  const truncates: ColumnRule[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    const mask = /^column\.mask\.with\.(\d+)\.chars$/.exec(key);
+    const truncate = /^column\.truncate\.to\.(\d+)\.chars$/.exec(key);
+    if (mask !== null) for (const pattern of regexList(value as string, key) ?? []) masks.push({ pattern, length: Number(mask[1]) });
+    else if (truncate !== null) for (const pattern of regexList(value as string, key) ?? []) truncates.push({ pattern, length: Number(truncate[1]) });
+    else if (KNOWN_UNSUPPORTED.has(key)) unsupported.push(`${key} (not supported by Brook; ignored)`);
+    else if (!(key in MYSQL_CDC_CONFIG_SCHEMA.properties) && !RUNTIME_KEYS.test(key)) unsupported.push(`${key} (unknown to Brook; ignored)`);
+  }
+
+  const adapter = c['connector.adapter'];
+  const connectorClass = raw['connector.class'];
+  const flavour = adapter ?? (typeof connectorClass === 'string' && /mariadb/i.test(connectorClass) ? 'mariadb' : typeof connectorClass === 'string' && /MySqlConnector$/.test(connectorClass) ? 'mysql' : null);
+
+  const skipped = new Set(
+    c['skipped.operations']
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0 && s !== 'none'),
+  );
+  for (const op of skipped) if (!['c', 'u', 'd', 't'].includes(op)) throw configError(`Invalid mysql-cdc config: skipped.operations: ${JSON.stringify(op)} is not one of c, u, d, t, none`);
+
+  return {
+    hostname: c['database.hostname'],
+    port: c['database.port'],
+    user: c['database.user'],
+    password: c['database.password'],
+    serverId: c['database.server.id'],
+    topicPrefix: c['topic.prefix'],
+    databaseInclude: regexList(c['database.include.list'], 'database.include.list'),
+    databaseExclude: regexList(c['database.exclude.list'], 'database.exclude.list') ?? [],
+    tableInclude: regexList(c['table.include.list'], 'table.include.list'),
+    tableExclude: regexList(c['table.exclude.list'], 'table.exclude.list') ?? [],
+    columnInclude: regexList(c['column.include.list'], 'column.include.list'),
+    columnExclude: regexList(c['column.exclude.list'], 'column.exclude.list') ?? [],
+    columnMasks: masks,
+    columnTruncates: truncates,
+    snapshotMode,
+    snapshotLocking: locking,
+    snapshotFetchSize: c['snapshot.fetch.size'],
+    tombstonesOnDelete: c['tombstones.on.delete'],
+    heartbeatIntervalMs: c['heartbeat.interval.ms'],
+    heartbeatTopic: `${c['heartbeat.topics.prefix']}.${c['topic.prefix']}`,
+    historyTopic: c['schema.history.internal.kafka.topic'] ?? null,
+    historyFile,
+    historyOnlyCapturedTables: c['schema.history.internal.store.only.captured.tables.ddl'],
+    skipUnparseableDdl: c['schema.history.internal.skip.unparseable.ddl'],
+    includeSchemaChanges: c['include.schema.changes'],
+    includeQuery: c['include.query'],
+    decimalMode: c['decimal.handling.mode'],
+    timePrecisionMode: c['time.precision.mode'],
+    bigintUnsignedMode: c['bigint.unsigned.handling.mode'],
+    binaryMode: c['binary.handling.mode'],
+    skippedOperations: skipped,
+    maxBatchSize: c['max.batch.size'],
+    maxQueueSize: c['max.queue.size'],
+    pollIntervalMs: c['poll.interval.ms'],
+    connectTimeoutMs: c['connect.timeout.ms'],
+    keepAlive: c['connect.keep.alive'],
+    reconnectMaxMs: c['connect.keep.alive.interval.ms'],
+    failureMode: c['event.processing.failure.handling.mode'] === 'ignore' ? 'skip' : c['event.processing.failure.handling.mode'],
+    flavour,
+    unsupportedKeys: unsupported,
+  };
+}

@@ -1,0 +1,179 @@
+import type { Header, SourceOffset, SourcePartition, SourceRecord, Struct } from '../../connect/api/index.ts';
+import type { ParsedMySqlCdcConfig } from './config.ts';
+import type { EnvelopeOptions, Operation, SourceInfo } from './envelope.ts';
+import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, TableEnvelope, schemaChangeKeySchema, schemaChangeValueSchema, sourceStruct, tableChangeStruct } from './envelope.ts';
+import type { SchemaCatalog, TableChange } from './schema/catalog.ts';
+import type { SchemaHistoryEntry } from './schema/history.ts';
+import { tableId } from './schema/table.ts';
+import type { RawValue } from './values.ts';
+
+const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
+
+/** database/table include and exclude lists, as Debezium applies them. */
+export class TableFilter {
+  private readonly config: ParsedMySqlCdcConfig;
+  constructor(config: ParsedMySqlCdcConfig) {
+    this.config = config;
+  }
+
+  database(db: string): boolean {
+    if (SYSTEM_DATABASES.has(db.toLowerCase())) return false;
+    const { databaseInclude, databaseExclude } = this.config;
+    if (databaseInclude !== null) return databaseInclude.some((r) => r.test(db));
+    return !databaseExclude.some((r) => r.test(db));
+  }
+
+  table(db: string, table: string): boolean {
+    if (!this.database(db)) return false;
+    const id = tableId(db, table);
+    const { tableInclude, tableExclude } = this.config;
+    if (tableInclude !== null) return tableInclude.some((r) => r.test(id));
+    return !tableExclude.some((r) => r.test(id));
+  }
+
+  column(db: string, table: string, column: string): boolean {
+    const id = `${db}.${table}.${column}`;
+    const { columnInclude, columnExclude } = this.config;
+    if (columnInclude !== null) return columnInclude.some((r) => r.test(id));
+    return !columnExclude.some((r) => r.test(id));
+  }
+}
+
+/** The record-building half shared by snapshot and streaming: envelopes per table, topics, keys. */
+export class ChangeEmitter {
+  readonly config: ParsedMySqlCdcConfig;
+  readonly options: EnvelopeOptions;
+  readonly filter: TableFilter;
+  readonly catalog: SchemaCatalog;
+  readonly partition: SourcePartition;
+  private readonly envelopes = new Map<string, TableEnvelope>();
+
+  constructor(config: ParsedMySqlCdcConfig, options: EnvelopeOptions, filter: TableFilter, catalog: SchemaCatalog, partition: SourcePartition) {
+    this.config = config;
+    this.options = options;
+    this.filter = filter;
+    this.catalog = catalog;
+    this.partition = partition;
+  }
+
+  /** The envelope of a captured table, or undefined when the table is not captured or unknown. */
+  envelope(db: string, table: string): TableEnvelope | undefined {
+    const id = tableId(db, table);
+    const cached = this.envelopes.get(id);
+    const def = this.catalog.table(db, table);
+    if (def === undefined) return undefined;
+    if (cached?.table === def) return cached;
+    const built = new TableEnvelope(def, this.options);
+    this.envelopes.set(id, built);
+    return built;
+  }
+
+  /** The records of one row change: c/u/d/r, a delete+tombstone+create for a key change, a tombstone after a delete. */
+  rowRecords(
+    env: TableEnvelope,
+    op: Operation,
+    before: readonly RawValue[] | null,
+    after: readonly RawValue[] | null,
+    info: SourceInfo,
+    nowMs: number,
+    offsetDone: SourceOffset,
+    offsetPending: SourceOffset,
+  ): SourceRecord[] {
+    const skipped = this.config.skippedOperations;
+    if (op !== 'r' && skipped.has(op)) return [];
+    const source = sourceStruct(this.options, info);
+    const topic = env.topic;
+    const record = (key: Struct | null, value: Struct | null, offset: SourceOffset, headers: readonly Header[] = []): SourceRecord => ({
+      topic,
+      kafkaPartition: null,
+      keySchema: env.keySchema,
+      key,
+      valueSchema: value === null ? null : env.envelopeSchema,
+      value,
+      timestamp: null,
+      headers,
+      sourcePartition: this.partition,
+      sourceOffset: offset,
+    });
+    if (op === 'u' && before !== null && after !== null && env.keySchema !== null && !env.sameKey(before, after)) {
+      // A key change: delete (+ tombstone) under the old key, create under the new, as Debezium.
+      const oldKey = env.key(before);
+      const newKey = env.key(after);
+      const out: SourceRecord[] = [
+        record(oldKey, env.envelope('d', env.row(before), null, source, nowMs), offsetPending, [{ key: '__debezium.newkey', schema: env.keySchema, value: newKey }]),
+      ];
+      if (this.config.tombstonesOnDelete) out.push(record(oldKey, null, offsetPending));
+      out.push(record(newKey, env.envelope('c', null, env.row(after), source, nowMs), offsetDone, [{ key: '__debezium.oldkey', schema: env.keySchema, value: oldKey }]));
+      return out;
+    }
+    const row = after ?? before!;
+    const key = env.key(row);
+    const value = env.envelope(op, before === null ? null : env.row(before), after === null ? null : env.row(after), source, nowMs);
+    if (op === 'd' && this.config.tombstonesOnDelete) return [record(key, value, offsetPending), record(key, null, offsetDone)];
+    return [record(key, value, offsetDone)];
+  }
+
+  /** Debezium's schema change event on the `<topic.prefix>` topic. */
+  schemaChangeRecord(entry: SchemaHistoryEntry, changes: readonly TableChange[], info: SourceInfo, offset: SourceOffset): SourceRecord {
+    const connector = this.options.connector;
+    return {
+      topic: this.config.topicPrefix,
+      kafkaPartition: 0,
+      keySchema: schemaChangeKeySchema(connector),
+      key: { databaseName: entry.database },
+      valueSchema: schemaChangeValueSchema(connector),
+      value: {
+        source: sourceStruct(this.options, info),
+        ts_ms: BigInt(entry.tsMs),
+        databaseName: entry.database,
+        schemaName: null,
+        ddl: entry.ddl,
+        tableChanges: changes.map(tableChangeStruct),
+      },
+      timestamp: null,
+      headers: [],
+      sourcePartition: this.partition,
+      sourceOffset: offset,
+    };
+  }
+
+  /** The entry as Debezium's history record, on schema.history.internal.kafka.topic (schemaless JSON). */
+  historyRecord(entry: SchemaHistoryEntry, offset: SourceOffset): SourceRecord | null {
+    const topic = this.config.historyTopic;
+    if (topic === null) return null;
+    return {
+      topic,
+      kafkaPartition: 0,
+      keySchema: null,
+      key: null,
+      valueSchema: null,
+      value: {
+        source: { server: this.config.topicPrefix },
+        position: { ...offset },
+        ts_ms: entry.tsMs,
+        databaseName: entry.database,
+        ddl: entry.ddl,
+        tableChanges: [],
+      },
+      timestamp: null,
+      headers: [],
+      sourcePartition: this.partition,
+      sourceOffset: offset,
+    };
+  }
+
+  heartbeatRecord(nowMs: number, offset: SourceOffset): SourceRecord {
+    return {
+      topic: this.config.heartbeatTopic,
+      kafkaPartition: null,
+      keySchema: HEARTBEAT_KEY_SCHEMA,
+      key: { serverName: this.config.topicPrefix },
+      valueSchema: HEARTBEAT_VALUE_SCHEMA,
+      value: { ts_ms: BigInt(nowMs) },
+      timestamp: null,
+      headers: [],
+      sourcePartition: this.partition,
+      sourceOffset: offset,
+    };
+  }
+}

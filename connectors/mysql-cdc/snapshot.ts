@@ -1,0 +1,230 @@
+import type { Readable } from 'node:stream';
+import { createConnection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import type { ConnectLogger, SourceRecord } from '../../connect/api/index.ts';
+import type { Scheduler } from '../../core/base/index.ts';
+import type { BinlogConnectionOptions } from './client/binlog-client.ts';
+import type { ChangeEmitter } from './emitter.ts';
+import type { SnapshotMarker, SourceInfo, TableEnvelope } from './envelope.ts';
+import { fatalError } from './errors.ts';
+import type { BinlogOffset } from './offset.ts';
+import { toSourceOffset } from './offset.ts';
+import type { RecordQueue } from './record-queue.ts';
+import type { SchemaHistoryEntry, SchemaHistoryStore } from './schema/history.ts';
+import type { ColumnDef } from './schema/table.ts';
+import type { RawValue } from './values.ts';
+
+export interface SnapshotDeps {
+  readonly emitter: ChangeEmitter;
+  readonly history: SchemaHistoryStore;
+  readonly queue: RecordQueue;
+  readonly scheduler: Scheduler;
+  readonly logger: ConnectLogger;
+  readonly connection: BinlogConnectionOptions;
+  /** Read the rows too (false for snapshot.mode=no_data: the schema only). */
+  readonly withData: boolean;
+  /** Whether the task was stopped: the snapshot gives up between rows. */
+  readonly stopped: () => boolean;
+}
+
+export interface SnapshotResult {
+  /** Where streaming starts: the binlog position the snapshot's transaction saw. */
+  readonly offset: BinlogOffset;
+  readonly rows: number;
+  readonly tables: number;
+}
+
+function escapeId(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
+
+/** SELECT results → the values the binlog decoder gives, so one converter serves both. */
+function normaliser(column: ColumnDef): (v: unknown) => RawValue {
+  switch (column.type) {
+    case 'BIGINT':
+      return (v) => (v === null ? null : BigInt(v as string | number));
+    case 'BIT':
+      return (v) => {
+        if (v === null) return null;
+        const b = v as Buffer;
+        let n = 0n;
+        for (const byte of b) n = (n << 8n) | BigInt(byte);
+        return n;
+      };
+    default:
+      return (v) => v;
+  }
+}
+
+/**
+ * The initial snapshot: a consistent read of the captured tables at a known binlog position.
+ * On MariaDB, START TRANSACTION WITH CONSISTENT SNAPSHOT reports the position its view matches
+ * (binlog_snapshot_file/position), so no lock is taken; on MySQL a global read lock is held only
+ * while the position and table definitions are read (snapshot.locking.mode=minimal), or until
+ * the end (extended), or never (none: only safe without concurrent DDL). The rows become `op: r`
+ * records carrying the snapshot position; the last one carries the position streaming continues
+ * from, so a restart after it streams, and a restart before it snapshots again (Debezium does
+ * the same: an interrupted snapshot starts over).
+ */
+export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
+  const { emitter, logger, scheduler } = deps;
+  const config = emitter.config;
+  const connection: Connection = await createConnection({
+    host: deps.connection.host,
+    port: deps.connection.port,
+    user: deps.connection.user,
+    password: deps.connection.password,
+    connectTimeout: deps.connection.connectTimeoutMs,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    jsonStrings: true,
+    timezone: 'Z',
+  });
+  (connection as unknown as { connection: NodeJS.EventEmitter }).connection.on('error', () => {});
+  let locked = false;
+  try {
+    const q = async <T>(sql: string, params?: unknown[]): Promise<T[]> => (await connection.query(sql, params))[0] as T[];
+    const [version] = await q<{ v: string; id: number | string }>('SELECT VERSION() AS v, @@server_id AS id');
+    const mariadb = /mariadb/i.test(version?.v ?? '');
+    const serverId = Number(version?.id ?? 0);
+    // TIMESTAMP values then read in UTC, as the binlog has them.
+    await q("SET SESSION time_zone = '+00:00'");
+    await q('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    let file: string;
+    let pos: number;
+    let gtids: string | null = null;
+    if (mariadb) {
+      await q('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      const status = await q<{ Variable_name: string; Value: string }>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+      const value = (name: string): string | undefined => status.find((s) => s.Variable_name.toLowerCase() === name)?.Value;
+      file = value('binlog_snapshot_file') ?? '';
+      pos = Number(value('binlog_snapshot_position') ?? 0);
+      if (file === '') throw fatalError('The server reports no binlog_snapshot_file: is log_bin on?');
+      const [g] = await q<{ g: string | null }>('SELECT BINLOG_GTID_POS(?, ?) AS g', [file, pos]);
+      gtids = g?.g === undefined || g.g === null || g.g === '' ? null : g.g;
+    } else {
+      if (config.snapshotLocking !== 'none') {
+        await q('FLUSH TABLES WITH READ LOCK');
+        locked = true;
+      }
+      await q('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      let status: { File: string; Position: number | string; Executed_Gtid_Set?: string }[];
+      try {
+        status = await q('SHOW MASTER STATUS');
+      } catch {
+        status = await q('SHOW BINARY LOG STATUS');
+      }
+      const row = status[0];
+      if (row === undefined) throw fatalError('SHOW MASTER STATUS returned nothing: is log_bin on?');
+      file = row.File;
+      pos = Number(row.Position);
+      gtids = row.Executed_Gtid_Set === undefined || row.Executed_Gtid_Set === '' ? null : row.Executed_Gtid_Set.replace(/\s+/g, '');
+    }
+    const startedMs = scheduler.now();
+    logger.info({ file, pos, gtids, lockFree: mariadb }, 'snapshot started');
+
+    const tables = await q<{ TABLE_SCHEMA: string; TABLE_NAME: string }>(
+      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+    );
+    const known = tables.filter((t) => emitter.filter.database(t.TABLE_SCHEMA) && (!config.historyOnlyCapturedTables || emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME)));
+    const captured = known.filter((t) => emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME));
+    emitter.catalog.clear();
+    const entries: SchemaHistoryEntry[] = [];
+    for (const t of known) {
+      const [row] = await q<Record<string, string>>(`SHOW CREATE TABLE ${escapeId(t.TABLE_SCHEMA)}.${escapeId(t.TABLE_NAME)}`);
+      const ddl = row?.['Create Table'];
+      if (ddl === undefined) continue;
+      emitter.catalog.apply(ddl, t.TABLE_SCHEMA);
+      entries.push({ file, pos, tsMs: startedMs, database: t.TABLE_SCHEMA, ddl, snapshot: true });
+    }
+    if (locked && config.snapshotLocking === 'minimal') {
+      await q('UNLOCK TABLES');
+      locked = false;
+    }
+    await deps.history.append(entries);
+
+    const snapshotOffset = toSourceOffset({ file, pos, gtids, event: 0, row: 0, snapshot: true, tsSec: Math.floor(startedMs / 1000), serverId });
+    const doneOffset = toSourceOffset({ file, pos, gtids, event: 0, row: 0, snapshot: false, tsSec: Math.floor(startedMs / 1000), serverId });
+    const push = async (...records: SourceRecord[]): Promise<void> => {
+      deps.queue.push(...records);
+      if (deps.queue.full) await deps.queue.space();
+    };
+
+    const capturedIds = new Set(captured.map((t) => `${t.TABLE_SCHEMA}.${t.TABLE_NAME}`));
+    for (const entry of entries) {
+      const history = emitter.historyRecord(entry, snapshotOffset);
+      if (history !== null) await push(history);
+    }
+    if (config.includeSchemaChanges) {
+      for (const entry of entries) {
+        const name = /^CREATE TABLE `((?:[^`]|``)+)`/.exec(entry.ddl)?.[1]?.replace(/``/g, '`');
+        if (name === undefined || !capturedIds.has(`${entry.database}.${name}`)) continue;
+        const table = emitter.catalog.table(entry.database, name);
+        if (table === undefined) continue;
+        const info: SourceInfo = { tsMs: startedMs, snapshot: 'true', db: entry.database, table: name, serverId, gtid: null, file, pos, row: 0, thread: null, query: null };
+        await push(emitter.schemaChangeRecord(entry, [{ type: 'CREATE', id: `${entry.database}.${name}`, table }], info, snapshotOffset));
+      }
+    }
+
+    let rows = 0;
+    // One row behind, so each record knows whether it is the last of its table or of the snapshot.
+    let pending: { env: TableEnvelope; row: RawValue[]; firstOverall: boolean; firstInTable: boolean } | undefined;
+    const flush = async (lastInTable: boolean, lastOverall: boolean): Promise<void> => {
+      if (pending === undefined) return;
+      const p = pending;
+      pending = undefined;
+      const marker: SnapshotMarker = p.firstOverall ? 'first' : lastOverall ? 'last' : p.firstInTable ? 'first_in_data_collection' : lastInTable ? 'last_in_data_collection' : 'true';
+      const info: SourceInfo = { tsMs: startedMs, snapshot: marker, db: p.env.table.database, table: p.env.table.name, serverId, gtid: null, file, pos, row: 0, thread: null, query: null };
+      const offset = lastOverall ? doneOffset : snapshotOffset;
+      await push(...emitter.rowRecords(p.env, 'r', null, p.row, info, scheduler.now(), offset, offset));
+    };
+    if (deps.withData) {
+      for (const t of captured) {
+        if (deps.stopped()) break;
+        const env = emitter.envelope(t.TABLE_SCHEMA, t.TABLE_NAME);
+        if (env === undefined) continue;
+        const normalise = env.table.columns.map(normaliser);
+        const core = (connection as unknown as { connection: { query(options: object): { stream(options: object): Readable } } }).connection;
+        const stream = core
+          .query({
+            sql: `SELECT * FROM ${escapeId(t.TABLE_SCHEMA)}.${escapeId(t.TABLE_NAME)}`,
+            rowsAsArray: true,
+            typeCast: (field: { type: string; buffer(): Buffer | null }, next: () => unknown) => (field.type === 'GEOMETRY' ? field.buffer() : next()),
+          })
+          .stream({ highWaterMark: Math.min(config.snapshotFetchSize, 1000) });
+        let tableRows = 0;
+        for await (const raw of stream as AsyncIterable<unknown[]>) {
+          if (deps.stopped()) {
+            stream.destroy();
+            break;
+          }
+          const row = raw.map((v, i) => normalise[i]!(v));
+          if (pending !== undefined) await flush(pending.env !== env, false);
+          pending = { env, row, firstOverall: rows === 0, firstInTable: tableRows === 0 };
+          rows++;
+          tableRows++;
+          if (tableRows % config.snapshotFetchSize === 0) logger.info({ table: `${t.TABLE_SCHEMA}.${t.TABLE_NAME}`, rows: tableRows }, 'snapshot progress');
+        }
+        logger.info({ table: `${t.TABLE_SCHEMA}.${t.TABLE_NAME}`, rows: tableRows }, 'snapshot of table done');
+      }
+    }
+    if (deps.stopped()) throw fatalError('stopped during the snapshot');
+    if (pending !== undefined) await flush(true, true);
+    else {
+      // No rows: nothing carries the finished offset, so a marker does (a heartbeat-like record
+      // would need a topic; the history or schema change topics take it when configured).
+      const marker = config.historyTopic !== null ? emitter.historyRecord({ file, pos, tsMs: startedMs, database: '', ddl: '', snapshot: true }, doneOffset) : null;
+      if (marker !== null) await push(marker);
+    }
+    await q('COMMIT');
+    if (locked) {
+      await q('UNLOCK TABLES');
+      locked = false;
+    }
+    logger.info({ rows, tables: captured.length, ms: scheduler.now() - startedMs }, 'snapshot done');
+    return { offset: { file, pos, gtids, event: 0, row: 0, snapshot: false, tsSec: Math.floor(startedMs / 1000), serverId }, rows, tables: captured.length };
+  } finally {
+    connection.destroy();
+  }
+}

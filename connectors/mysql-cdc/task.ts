@@ -1,0 +1,198 @@
+import type { SourceRecord, SourceTask, SourceTaskContext, TaskConfig } from '../../connect/api/index.ts';
+import { ConnectError } from '../../connect/api/index.ts';
+import type { BinlogConnectionOptions } from './client/binlog-client.ts';
+import { BinlogConnection } from './client/binlog-client.ts';
+import type { ParsedMySqlCdcConfig } from './config.ts';
+import { parseMySqlCdcConfig } from './config.ts';
+import { ChangeEmitter, TableFilter } from './emitter.ts';
+import { connectionError, fatalError, purgedBinlogError } from './errors.ts';
+import type { BinlogOffset } from './offset.ts';
+import { parseSourceOffset, sourcePartitionOf } from './offset.ts';
+import { RecordQueue } from './record-queue.ts';
+import { SchemaCatalog } from './schema/catalog.ts';
+import type { SchemaHistoryStore } from './schema/history.ts';
+import { entriesBefore, schemaHistoryStoreOf } from './schema/history.ts';
+import { binlogExists, checkServer } from './server-check.ts';
+import { runSnapshot } from './snapshot.ts';
+import { BinlogStreamer } from './streaming.ts';
+import { MYSQL_CDC_VERSION } from './version.ts';
+
+/**
+ * The one task of the MySQL/MariaDB connector: checks the server, restores the table schemas
+ * from the history, snapshots when the mode and the stored offset call for it, then streams the
+ * binlog. Readers run in the background and fill a bounded queue that poll() drains.
+ */
+export class MySqlCdcTask implements SourceTask {
+  private context: SourceTaskContext | undefined;
+  private config: ParsedMySqlCdcConfig | undefined;
+  private queue: RecordQueue | undefined;
+  private streamer: BinlogStreamer | undefined;
+  private stopped = false;
+  private pipeline: Promise<void> | undefined;
+  private finished = false;
+
+  initialize(context: SourceTaskContext): void {
+    this.context = context;
+  }
+
+  async start(rawConfig: TaskConfig): Promise<void> {
+    const context = this.context;
+    if (context === undefined) throw fatalError('the task was started before initialize()');
+    const config = parseMySqlCdcConfig(rawConfig);
+    this.config = config;
+    const { logger, scheduler } = context;
+    for (const key of config.unsupportedKeys) logger.warn({ key }, `config key not acted on: ${key}`);
+    const connectionOptions: BinlogConnectionOptions = {
+      host: config.hostname,
+      port: config.port,
+      user: config.user,
+      password: config.password,
+      connectTimeoutMs: config.connectTimeoutMs,
+      serverId: config.serverId,
+      heartbeatPeriodMs: config.heartbeatIntervalMs > 0 ? config.heartbeatIntervalMs : 30_000,
+    };
+    let probe: BinlogConnection;
+    try {
+      probe = await BinlogConnection.open(connectionOptions);
+    } catch (error) {
+      throw connectionError(`Cannot connect to ${config.hostname}:${config.port} as ${config.user}: ${(error as Error).message}`, error);
+    }
+    const partition = sourcePartitionOf(config.topicPrefix);
+    const history = schemaHistoryStoreOf(context, config.historyTopic, config.historyFile);
+    const catalog = new SchemaCatalog();
+    const queue = new RecordQueue(config.maxQueueSize, scheduler);
+    this.queue = queue;
+    let from: BinlogOffset | null;
+    let snapshot: boolean;
+    const flavour = config.flavour ?? (probe.mariadb ? 'mariadb' : 'mysql');
+    const filter = new TableFilter(config);
+    const emitter = new ChangeEmitter(
+      config,
+      {
+        topicPrefix: config.topicPrefix,
+        connector: flavour,
+        version: MYSQL_CDC_VERSION,
+        decimalMode: config.decimalMode,
+        timePrecisionMode: config.timePrecisionMode,
+        bigintUnsignedMode: config.bigintUnsignedMode,
+        binaryMode: config.binaryMode,
+        includeColumn: (db: string, table: string, column: string): boolean => filter.column(db, table, column),
+        masks: config.columnMasks,
+        truncates: config.columnTruncates,
+      },
+      filter,
+      catalog,
+      partition,
+    );
+    const storedDdl = new Set<string>();
+    try {
+      await checkServer(probe);
+      from = parseSourceOffset(await context.offsetStorageReader.offset(partition));
+      snapshot = this.needsSnapshot(config, from);
+      if (from !== null && !from.snapshot && !(await binlogExists(probe, from.file))) {
+        if (config.snapshotMode === 'when_needed') {
+          logger.warn({ file: from.file, pos: from.pos }, 'the binlog of the stored offset was purged; snapshot.mode=when_needed: snapshotting again');
+          snapshot = true;
+        } else {
+          throw purgedBinlogError(from.file, from.pos, `${from.file} is not in SHOW BINARY LOGS`);
+        }
+      }
+      if (!snapshot && from !== null) await this.restoreSchema(history, catalog, from, storedDdl, probe, emitter);
+      if (!snapshot && from === null) {
+        // snapshot.mode=never: stream from the current end, with the tables as they are now.
+        const [status] = await probe.query<{ File: string; Position: number | string }>('SHOW MASTER STATUS');
+        if (status === undefined) throw fatalError('SHOW MASTER STATUS returned nothing: is log_bin on?');
+        from = { file: status.File, pos: Number(status.Position), gtids: null, event: 0, row: 0, snapshot: false, tsSec: 0, serverId: 0 };
+        await this.schemaFromServer(probe, emitter);
+      }
+    } finally {
+      probe.close();
+    }
+    const stopped = (): boolean => this.stopped;
+    const streamFrom = from;
+    this.pipeline = (async () => {
+      let position = streamFrom;
+      if (snapshot) {
+        const result = await runSnapshot({ emitter, history, queue, scheduler, logger, connection: connectionOptions, withData: config.snapshotMode !== 'no_data', stopped });
+        position = result.offset;
+        for (const e of await history.load()) storedDdl.add(`${e.file}:${e.pos}`);
+        if (config.snapshotMode === 'initial_only') {
+          logger.info({}, 'snapshot.mode=initial_only: the snapshot is done; not streaming');
+          this.finished = true;
+          return;
+        }
+      }
+      if (this.stopped || position === null) return;
+      const streamer = new BinlogStreamer({ emitter, history, storedDdl, queue, scheduler, logger, connection: connectionOptions });
+      this.streamer = streamer;
+      await streamer.start(position);
+    })().catch((error: unknown) => {
+      if (this.stopped) return;
+      queue.fail(error instanceof ConnectError ? error : connectionError(`The connector failed: ${(error as Error).message}`, error));
+    });
+  }
+
+  private needsSnapshot(config: ParsedMySqlCdcConfig, from: BinlogOffset | null): boolean {
+    const interrupted = from?.snapshot === true;
+    switch (config.snapshotMode) {
+      case 'initial':
+      case 'initial_only':
+      case 'when_needed':
+      case 'no_data':
+        return from === null || interrupted;
+      case 'never':
+        return false;
+    }
+  }
+
+  /** The tables as they were at the offset: the history up to it, or the server's current ones. */
+  private async restoreSchema(history: SchemaHistoryStore, catalog: SchemaCatalog, from: BinlogOffset, storedDdl: Set<string>, probe: BinlogConnection, emitter: ChangeEmitter): Promise<void> {
+    const entries = await history.load();
+    for (const e of entries) storedDdl.add(`${e.file}:${e.pos}`);
+    const usable = entriesBefore(entries, from);
+    if (usable.length === 0) {
+      this.context!.logger.warn(
+        { durable: history.durable },
+        'no schema history: using the current table definitions. Rows written before a later DDL may be misread; keep the history in schema.history.internal.file.filename or re-snapshot',
+      );
+      await this.schemaFromServer(probe, emitter);
+      return;
+    }
+    for (const e of usable) {
+      if (e.ddl === '') continue;
+      try {
+        catalog.apply(e.ddl, e.database);
+      } catch (error) {
+        if (!this.config!.skipUnparseableDdl) throw fatalError(`Cannot replay the schema history entry at ${e.file}:${e.pos} (${(error as Error).message}): ${e.ddl.slice(0, 300)}`, error);
+      }
+    }
+  }
+
+  private async schemaFromServer(probe: BinlogConnection, emitter: ChangeEmitter): Promise<void> {
+    const tables = await probe.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'");
+    for (const t of tables) {
+      if (!emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME)) continue;
+      const [row] = await probe.query<Record<string, string>>(`SHOW CREATE TABLE \`${t.TABLE_SCHEMA.replace(/`/g, '``')}\`.\`${t.TABLE_NAME.replace(/`/g, '``')}\``);
+      const ddl = row?.['Create Table'];
+      if (ddl !== undefined) emitter.catalog.apply(ddl, t.TABLE_SCHEMA);
+    }
+  }
+
+  async poll(): Promise<SourceRecord[] | null> {
+    const queue = this.queue;
+    const config = this.config;
+    if (queue === undefined || config === undefined || this.stopped) return null;
+    const records = await queue.take(config.maxBatchSize, config.pollIntervalMs);
+    if (records.length === 0 && this.finished) return null;
+    return records.length === 0 ? null : records;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.streamer?.stop();
+    this.queue?.close();
+    await this.pipeline;
+    this.streamer?.stop();
+  }
+}

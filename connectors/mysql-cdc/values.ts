@@ -1,0 +1,386 @@
+import type { DecimalValue, Schema } from '../../connect/api/index.ts';
+import { DECIMAL_SCALE_PARAMETER, LogicalTypeName } from '../../connect/api/index.ts';
+import type { ColumnDef } from './schema/table.ts';
+
+/** The *.handling.mode and time.precision.mode settings that shape values. */
+export interface ValueOptions {
+  readonly decimalMode: 'precise' | 'string' | 'double';
+  readonly timePrecisionMode: 'adaptive_time_microseconds' | 'connect';
+  readonly bigintUnsignedMode: 'long' | 'precise';
+  readonly binaryMode: 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
+}
+
+/**
+ * A raw column value, as the binlog decoder gives it and as the snapshot reader normalises
+ * SELECT results to: integers as number (BIGINT as bigint), DECIMAL as its exact text, temporal
+ * values as MySQL's text ('2024-01-31', '12:00:00.5', '2024-01-31 12:00:00.123456', TIMESTAMP in
+ * UTC), BIT as bigint, ENUM/SET as text (or index/bitmask without metadata), binary and geometry
+ * as bytes, text as string (or bytes when its charset was not known).
+ */
+export type RawValue = unknown;
+
+/** How one column becomes one field: its Connect schema and the value conversion. */
+export interface ColumnConverter {
+  readonly column: ColumnDef;
+  readonly schema: Schema;
+  convert(raw: RawValue): unknown;
+}
+
+const MICROS_PER_DAY = 86_400_000_000n;
+const DEBEZIUM = {
+  DATE: 'io.debezium.time.Date',
+  MICRO_TIME: 'io.debezium.time.MicroTime',
+  TIMESTAMP: 'io.debezium.time.Timestamp',
+  MICRO_TIMESTAMP: 'io.debezium.time.MicroTimestamp',
+  ZONED_TIMESTAMP: 'io.debezium.time.ZonedTimestamp',
+  YEAR: 'io.debezium.time.Year',
+  ENUM: 'io.debezium.data.Enum',
+  ENUM_SET: 'io.debezium.data.EnumSet',
+  JSON: 'io.debezium.data.Json',
+  BITS: 'io.debezium.data.Bits',
+  GEOMETRY: 'io.debezium.data.geometry.Geometry',
+  POINT: 'io.debezium.data.geometry.Point',
+} as const;
+
+/** Debezium's parameter carrying a Decimal's precision. */
+const PRECISION_PARAMETER = 'connect.decimal.precision';
+
+const INT_BITS: Record<string, number> = { TINYINT: 8, SMALLINT: 16, MEDIUMINT: 24, INT: 32 };
+
+function daysFromCivil(y: number, m: number, d: number): number {
+  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar, no Date object.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** 'YYYY-MM-DD' → days since the epoch; null for zero dates (0000-00-00 or a zero month/day). */
+export function epochDays(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (m === null) return null;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo === 0 || d === 0) return null;
+  return daysFromCivil(y, mo, d);
+}
+
+/** 'HH:MM:SS[.f]' with optional sign (hours up to 838) → microseconds. */
+export function timeMicros(text: string): bigint {
+  const m = /^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
+  if (m === null) throw new Error(`not a TIME value: ${text}`);
+  const micros = (BigInt(m[2]!) * 3600n + BigInt(m[3]!) * 60n + BigInt(m[4]!)) * 1_000_000n + BigInt((m[5] ?? '').padEnd(6, '0'));
+  return m[1] === '-' ? -micros : micros;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS[.f]' (UTC) → microseconds since the epoch; null for zero dates. */
+export function datetimeMicros(text: string): bigint | null {
+  const days = epochDays(text);
+  if (days === null) return null;
+  const t = text.length > 10 ? text.slice(11) : '00:00:00';
+  return BigInt(days) * MICROS_PER_DAY + timeMicros(t);
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** Debezium's ZonedTimestamp text: ISO-8601 in UTC with the column's fractional digits. */
+export function zonedTimestamp(text: string, fsp: number): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
+  if (m === null || m[2] === '00' || m[3] === '00') return null;
+  const fraction = fsp > 0 ? `.${(m[7] ?? '').padEnd(6, '0').slice(0, fsp)}` : '';
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${fraction}Z`;
+}
+
+/** An exact decimal text → Connect's { unscaled, scale } at the column's scale. */
+export function decimalValue(text: string, scale: number): DecimalValue {
+  const negative = text.startsWith('-');
+  const body = negative || text.startsWith('+') ? text.slice(1) : text;
+  const [int = '0', frac = ''] = body.split('.');
+  const digits = `${int}${frac.padEnd(scale, '0').slice(0, scale)}`;
+  const unscaled = BigInt(digits === '' ? '0' : digits);
+  return { unscaled: negative ? -unscaled : unscaled, scale };
+}
+
+function textOf(raw: RawValue, charset: string | undefined): string {
+  if (typeof raw === 'string') return raw;
+  if (raw instanceof Uint8Array) {
+    const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    return charset === 'latin1' || charset === 'ascii' ? buf.toString('latin1') : charset === 'ucs2' || charset === 'utf16' ? buf.swap16().toString('utf16le') : buf.toString('utf8');
+  }
+  return String(raw);
+}
+
+function bytesOf(raw: RawValue): Uint8Array {
+  if (raw instanceof Uint8Array) return raw;
+  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
+  return Buffer.from(String(raw), 'utf8');
+}
+
+function binaryValue(bytes: Uint8Array, mode: ValueOptions['binaryMode']): Uint8Array | string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (mode) {
+    case 'bytes':
+      return bytes;
+    case 'base64':
+      return buf.toString('base64');
+    case 'base64-url-safe':
+      return buf.toString('base64url');
+    case 'hex':
+      return buf.toString('hex');
+  }
+}
+
+function integerValue(raw: RawValue, column: ColumnDef): number | bigint {
+  if (typeof raw === 'bigint') {
+    if (column.unsigned && raw < 0n) return raw + (1n << 64n);
+    return raw;
+  }
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  const bits = INT_BITS[column.type];
+  // Without binlog_row_metadata=FULL the decoder reads integers as signed; the DDL says otherwise.
+  if (column.unsigned && bits !== undefined && n < 0) return n + 2 ** bits;
+  return n;
+}
+
+function optional(schema: Schema, column: ColumnDef): Schema {
+  return { ...schema, optional: column.nullable };
+}
+
+/** The Connect schema and converter of one column, as Debezium maps MySQL types. */
+export function columnConverter(column: ColumnDef, options: ValueOptions): ColumnConverter {
+  const base = baseConverter(column, options);
+  const schema = optional(base.schema, column);
+  const withDefault = defaultOf(column, schema, base.convert);
+  const convert = base.convert;
+  return {
+    column,
+    schema: withDefault === undefined ? schema : { ...schema, defaultValue: withDefault },
+    convert: (raw) => (raw === null || raw === undefined ? null : convert(raw)),
+  };
+}
+
+function defaultOf(column: ColumnDef, schema: Schema, convert: (raw: RawValue) => unknown): unknown {
+  if (!column.defaultIsLiteral || column.defaultExpression === undefined) return undefined;
+  try {
+    const text = column.defaultExpression;
+    let raw: RawValue = text;
+    if (['TINYINT', 'SMALLINT', 'MEDIUMINT', 'INT', 'YEAR', 'BOOLEAN'].includes(column.type)) raw = Number(text);
+    else if (column.type === 'BIGINT') raw = BigInt(text.split('.')[0]!);
+    else if (column.type === 'FLOAT' || column.type === 'DOUBLE') raw = Number(text);
+    else if (column.type === 'BIT') raw = BigInt(/^\d+$/.test(text) ? text : `0b${text.replace(/[^01]/g, '') || '0'}`);
+    else if (['DATE', 'DATETIME', 'TIMESTAMP', 'TIME', 'GEOMETRY', 'POINT', 'JSON'].includes(column.type)) return undefined;
+    else if (schema.type === 'bytes' && !(schema.name === LogicalTypeName.DECIMAL)) return undefined;
+    const value = convert(raw);
+    return value === null ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Schema; convert: (raw: RawValue) => unknown } {
+  const adaptive = options.timePrecisionMode === 'adaptive_time_microseconds';
+  switch (column.type) {
+    case 'BOOLEAN':
+      return { schema: { type: 'boolean', optional: false }, convert: (raw) => Number(raw) !== 0 };
+    case 'TINYINT':
+      return { schema: { type: 'int16', optional: false }, convert: (raw) => integerValue(raw, column) };
+    case 'SMALLINT':
+      return { schema: { type: column.unsigned ? 'int32' : 'int16', optional: false }, convert: (raw) => integerValue(raw, column) };
+    case 'MEDIUMINT':
+      return { schema: { type: 'int32', optional: false }, convert: (raw) => integerValue(raw, column) };
+    case 'INT':
+      return { schema: { type: column.unsigned ? 'int64' : 'int32', optional: false }, convert: (raw) => integerValue(raw, column) };
+    case 'BIGINT':
+      if (column.unsigned && options.bigintUnsignedMode === 'precise') {
+        return {
+          schema: { type: 'bytes', optional: false, name: LogicalTypeName.DECIMAL, version: 1, parameters: { [DECIMAL_SCALE_PARAMETER]: '0', [PRECISION_PARAMETER]: '20' } },
+          convert: (raw) => ({ unscaled: BigInt(integerValue(raw, column)), scale: 0 }),
+        };
+      }
+      // Debezium's long mode: values above 2^63-1 wrap negative.
+      return { schema: { type: 'int64', optional: false }, convert: (raw) => BigInt.asIntN(64, BigInt(integerValue(raw, column))) };
+    case 'FLOAT':
+      return { schema: { type: 'float32', optional: false }, convert: (raw) => Number(raw) };
+    case 'DOUBLE':
+      return { schema: { type: 'float64', optional: false }, convert: (raw) => Number(raw) };
+    case 'DECIMAL': {
+      const scale = column.scale ?? 0;
+      switch (options.decimalMode) {
+        case 'precise':
+          return {
+            schema: {
+              type: 'bytes',
+              optional: false,
+              name: LogicalTypeName.DECIMAL,
+              version: 1,
+              parameters: { [DECIMAL_SCALE_PARAMETER]: String(scale), [PRECISION_PARAMETER]: String(column.length ?? 10) },
+            },
+            convert: (raw) => decimalValue(String(raw), scale),
+          };
+        case 'string':
+          return { schema: { type: 'string', optional: false }, convert: (raw) => canonicalDecimal(String(raw)) };
+        case 'double':
+          return { schema: { type: 'float64', optional: false }, convert: (raw) => Number(raw) };
+      }
+      break;
+    }
+    case 'BIT': {
+      const n = column.length ?? 1;
+      if (n === 1) return { schema: { type: 'boolean', optional: false }, convert: (raw) => BigInt(raw as bigint | number) !== 0n };
+      const bytes = Math.ceil(n / 8);
+      return {
+        schema: { type: 'bytes', optional: false, name: DEBEZIUM.BITS, version: 1, parameters: { length: String(n) } },
+        convert: (raw) => {
+          // Debezium's Bits are little-endian, padded to the column's bytes.
+          let v = BigInt(raw as bigint | number);
+          const out = new Uint8Array(bytes);
+          for (let i = 0; i < bytes; i++) {
+            out[i] = Number(v & 0xffn);
+            v >>= 8n;
+          }
+          return out;
+        },
+      };
+    }
+    case 'YEAR':
+      return { schema: { type: 'int32', optional: false, name: DEBEZIUM.YEAR, version: 1 }, convert: (raw) => Number(raw) };
+    case 'DATE':
+      return {
+        schema: adaptive ? { type: 'int32', optional: false, name: DEBEZIUM.DATE, version: 1 } : { type: 'int32', optional: false, name: LogicalTypeName.DATE, version: 1 },
+        convert: (raw) => epochDays(String(raw)) ?? (column.nullable ? null : 0),
+      };
+    case 'TIME':
+      if (adaptive) return { schema: { type: 'int64', optional: false, name: DEBEZIUM.MICRO_TIME, version: 1 }, convert: (raw) => timeMicros(String(raw)) };
+      return { schema: { type: 'int32', optional: false, name: LogicalTypeName.TIME, version: 1 }, convert: (raw) => Number(floorDiv(timeMicros(String(raw)), 1000n)) };
+    case 'DATETIME': {
+      const fsp = column.scale ?? 0;
+      const micros = adaptive && fsp > 3;
+      const name = adaptive ? (micros ? DEBEZIUM.MICRO_TIMESTAMP : DEBEZIUM.TIMESTAMP) : LogicalTypeName.TIMESTAMP;
+      return {
+        schema: { type: 'int64', optional: false, name, version: 1 },
+        convert: (raw) => {
+          const us = datetimeMicros(String(raw));
+          if (us === null) return column.nullable ? null : 0n;
+          return micros ? us : floorDiv(us, 1000n);
+        },
+      };
+    }
+    case 'TIMESTAMP': {
+      const fsp = column.scale ?? 0;
+      return {
+        schema: { type: 'string', optional: false, name: DEBEZIUM.ZONED_TIMESTAMP, version: 1 },
+        convert: (raw) => zonedTimestamp(String(raw), fsp) ?? (column.nullable ? null : '1970-01-01T00:00:00Z'),
+      };
+    }
+    case 'ENUM': {
+      const values = column.enumValues ?? [];
+      return {
+        schema: { type: 'string', optional: false, name: DEBEZIUM.ENUM, version: 1, parameters: { allowed: values.join(',') } },
+        convert: (raw) => (typeof raw === 'number' ? (values[raw - 1] ?? '') : textOf(raw, column.charset)),
+      };
+    }
+    case 'SET': {
+      const values = column.enumValues ?? [];
+      return {
+        schema: { type: 'string', optional: false, name: DEBEZIUM.ENUM_SET, version: 1, parameters: { allowed: values.join(',') } },
+        convert: (raw) => {
+          if (typeof raw !== 'bigint' && typeof raw !== 'number') return textOf(raw, column.charset);
+          const bits = BigInt(raw);
+          return values.filter((_, i) => (bits >> BigInt(i)) & 1n).join(',');
+        },
+      };
+    }
+    case 'JSON':
+      return {
+        schema: { type: 'string', optional: false, name: DEBEZIUM.JSON, version: 1 },
+        convert: (raw) => (typeof raw === 'string' || raw instanceof Uint8Array ? textOf(raw, 'utf8mb4') : JSON.stringify(raw, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))),
+      };
+    case 'BINARY':
+    case 'VARBINARY':
+    case 'TINYBLOB':
+    case 'BLOB':
+    case 'MEDIUMBLOB':
+    case 'LONGBLOB':
+      return {
+        schema: { type: options.binaryMode === 'bytes' ? 'bytes' : 'string', optional: false },
+        convert: (raw) => {
+          let bytes = bytesOf(raw);
+          // BINARY(n) is stored right-padded with zeros; the binlog trims them.
+          if (column.type === 'BINARY' && column.length !== undefined && bytes.length < column.length) {
+            const padded = new Uint8Array(column.length);
+            padded.set(bytes);
+            bytes = padded;
+          }
+          return binaryValue(bytes, options.binaryMode);
+        },
+      };
+    case 'GEOMETRY':
+    case 'LINESTRING':
+    case 'POLYGON':
+    case 'MULTIPOINT':
+    case 'MULTILINESTRING':
+    case 'MULTIPOLYGON':
+    case 'GEOMETRYCOLLECTION':
+    case 'GEOMCOLLECTION':
+      return {
+        schema: {
+          type: 'struct',
+          optional: false,
+          name: DEBEZIUM.GEOMETRY,
+          version: 1,
+          doc: 'Geometry',
+          fields: [
+            { name: 'wkb', index: 0, schema: { type: 'bytes', optional: false } },
+            { name: 'srid', index: 1, schema: { type: 'int32', optional: true } },
+          ],
+        },
+        convert: (raw) => geometry(bytesOf(raw)),
+      };
+    case 'POINT':
+      return {
+        schema: {
+          type: 'struct',
+          optional: false,
+          name: DEBEZIUM.POINT,
+          version: 1,
+          doc: 'Geometry (POINT)',
+          fields: [
+            { name: 'x', index: 0, schema: { type: 'float64', optional: false } },
+            { name: 'y', index: 1, schema: { type: 'float64', optional: false } },
+            { name: 'wkb', index: 2, schema: { type: 'bytes', optional: true } },
+            { name: 'srid', index: 3, schema: { type: 'int32', optional: true } },
+          ],
+        },
+        convert: (raw) => {
+          const g = geometry(bytesOf(raw));
+          const wkb = Buffer.from(g.wkb.buffer, g.wkb.byteOffset, g.wkb.byteLength);
+          const little = wkb[0] === 1;
+          const x = wkb.length >= 21 ? (little ? wkb.readDoubleLE(5) : wkb.readDoubleBE(5)) : 0;
+          const y = wkb.length >= 21 ? (little ? wkb.readDoubleLE(13) : wkb.readDoubleBE(13)) : 0;
+          return { x, y, wkb: g.wkb, srid: g.srid };
+        },
+      };
+    default:
+      // CHAR, VARCHAR, the TEXTs, and anything newer: text.
+      return { schema: { type: 'string', optional: false }, convert: (raw) => textOf(raw, column.charset) };
+  }
+  throw new Error('unreachable');
+}
+
+/** MySQL's geometry storage: a 4-byte little-endian SRID, then WKB. */
+function geometry(bytes: Uint8Array): { wkb: Uint8Array; srid: number } {
+  if (bytes.length < 4) return { wkb: bytes, srid: 0 };
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { wkb: bytes.slice(4), srid: buf.readUInt32LE(0) };
+}
+
+/** Java's BigDecimal.toPlainString of an exact decimal text: no leading '+', as MySQL prints it. */
+function canonicalDecimal(text: string): string {
+  return text.startsWith('+') ? text.slice(1) : text;
+}
