@@ -1,4 +1,5 @@
 import type { SubtopologyNodes } from '../processor/stream-task.ts';
+import type { GlobalTableNode } from './internal-builder.ts';
 
 export interface NodeDescription {
   readonly kind: 'source' | 'processor' | 'sink';
@@ -38,7 +39,7 @@ function names(list: readonly string[]): string {
  * sub-topology, nodes (and each node's neighbours) are ordered by the size of the graph below
  * them, largest first, ties by name — so sources come first and sinks last.
  */
-export function formatTopologyDescription(groups: readonly SubtopologyNodes[]): TopologyDescription {
+export function formatTopologyDescription(groups: readonly SubtopologyNodes[], globals: readonly GlobalTableNode[] = []): TopologyDescription {
   const subtopologies = groups.map((group) => describeGroup(group));
   return {
     subtopologies,
@@ -49,6 +50,13 @@ export function formatTopologyDescription(groups: readonly SubtopologyNodes[]): 
         for (const node of subtopology.nodes) text += `    ${nodeLine(node)}\n`;
         text += '\n';
       }
+      // Kafka numbers global store groups among the others; Brook keeps task ids stable and
+      // numbers them after the sub-topologies that make tasks.
+      globals.forEach((global, i) => {
+        text += `  Sub-topology: ${groups.length + i} for global store (will not generate tasks)\n`;
+        text += `    Source: ${global.sourceName} (topics: [${global.topic}])\n      --> ${global.processorName}\n`;
+        text += `    Processor: ${global.processorName} (stores: [${global.store.name}])\n      --> none\n      <-- ${global.sourceName}\n\n`;
+      });
       return text;
     },
   };

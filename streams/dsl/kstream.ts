@@ -22,7 +22,12 @@ import type { TaskId } from '../processor/task-api.ts';
 import { BranchedKStream } from './branched-kstream.ts';
 import { NodePrefix } from './internal-builder.ts';
 import type { InternalBuilder } from './internal-builder.ts';
-import type { MapAsyncConfig, Produced, Repartitioned } from './options.ts';
+import type { Grouped, Joined, MapAsyncConfig, Produced, Repartitioned, StreamJoined } from './options.ts';
+import { KGroupedStream } from './kgrouped-stream.ts';
+import { GlobalKTable, KTable } from './ktable.ts';
+import { streamGlobalTableJoin, streamStreamJoin, streamTableJoin } from './stream-joins.ts';
+import type { JoinType } from './stream-joins.ts';
+import type { JoinWindows } from '../windows/join-windows.ts';
 
 /** What a `pipeWith` factory gets, once per task. */
 export interface PipeContext {
@@ -199,6 +204,60 @@ export class KStream<K, V> {
    */
   split(name?: string): BranchedKStream<K, V> {
     return new BranchedKStream<K, V>(this, this.builder.nameOr(NodePrefix.BRANCH, name), (nodeName) => new KStream<K, V>(this.builder, nodeName, this.serdes, this.repartitionRequired));
+  }
+
+  /** Groups by the current key for an aggregation; repartitions first only if the key changed upstream. */
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    return new KGroupedStream<K, V>(this, grouped);
+  }
+
+  /** Groups by a new key (selectKey + groupByKey): always repartitions. */
+  groupBy<K2>(selector: (key: K, value: V, record: Rec<K, V>) => K2, grouped: Grouped<K2, V> = {}): KGroupedStream<K2, V> {
+    const keyed = this.selectKey(selector);
+    return new KGroupedStream<K2, V>(new KStream<K2, V>(this.builder, keyed.nodeName, { keySerde: grouped.keySerde, valueSerde: grouped.valueSerde ?? this.serdes.valueSerde }, true), grouped);
+  }
+
+  /**
+   * Inner join. With a stream and JoinWindows: every pair of records with equal keys whose
+   * timestamps are within the window. With a table: each record joined with the table's current
+   * value for its key (no result when there is none). With a global table: the table key is
+   * `keySelector(key, value)`. Joiners get `(value, otherValue, key)`.
+   */
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, other: VO, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join<VT, VR>(table: KTable<NonNullable<K>, VT>, joiner: (value: V, tableValue: VT, key: NonNullable<K>) => VR, joined?: Joined<K, V, VT>): KStream<K, VR>;
+  join<GK, VT, VR>(table: GlobalKTable<GK, VT>, keySelector: (key: K, value: V) => GK, joiner: (value: V, tableValue: VT, key: K) => VR, name?: string): KStream<K, VR>;
+  join(other: unknown, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.joinAny('inner', other, a, b, c);
+  }
+
+  /** Left join: every record of this stream yields a result; the other side is null when it has no match. */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, other: VO | null, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin<VT, VR>(table: KTable<NonNullable<K>, VT>, joiner: (value: V, tableValue: VT | null, key: NonNullable<K>) => VR, joined?: Joined<K, V, VT>): KStream<K, VR>;
+  leftJoin<GK, VT, VR>(table: GlobalKTable<GK, VT>, keySelector: (key: K, value: V) => GK, joiner: (value: V, tableValue: VT | null, key: K) => VR, name?: string): KStream<K, VR>;
+  leftJoin(other: unknown, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.joinAny('left', other, a, b, c);
+  }
+
+  /** Outer join of two streams: a record of either side with no match yields a result with null for the other. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | null, other: VO | null, key: K) => VR, windows: JoinWindows, joined: StreamJoined<K, V, VO> = {}): KStream<K, VR> {
+    const { nodeName } = streamStreamJoin(this, other, joiner, windows, 'outer', joined);
+    return new KStream<K, VR>(this.builder, nodeName, { keySerde: this.serdes.keySerde, valueSerde: undefined }, false);
+  }
+
+  private joinAny(type: JoinType, other: unknown, a: unknown, b: unknown, c: unknown): KStream<K, unknown> {
+    type AnyJoiner = (value: unknown, other: unknown, key: K) => unknown;
+    let nodeName: string;
+    if (other instanceof KStream) {
+      ({ nodeName } = streamStreamJoin(this, other as KStream<K, unknown>, a as AnyJoiner, b as JoinWindows, type, (c ?? {}) as StreamJoined<K, V, unknown>));
+    } else if (other instanceof KTable) {
+      ({ nodeName } = streamTableJoin(this, other as KTable<K, unknown>, a as AnyJoiner, type === 'inner' ? 'inner' : 'left', (b ?? {}) as Joined<K, V, unknown>));
+    } else if (other instanceof GlobalKTable) {
+      ({ nodeName } = streamGlobalTableJoin(this, other as GlobalKTable<unknown, unknown>, a as (key: K, value: V) => unknown, b as AnyJoiner, type === 'inner' ? 'inner' : 'left', c as string | undefined));
+    } else {
+      throw new StreamsError(StreamsErrorCode.TOPOLOGY, 'join() takes a KStream (with JoinWindows), a KTable or a GlobalKTable');
+    }
+    // A join keeps the key: the result is partitioned as its inputs (after any repartition).
+    return new KStream<K, unknown>(this.builder, nodeName, { keySerde: this.serdes.keySerde, valueSerde: undefined }, false);
   }
 
   /**

@@ -34,3 +34,44 @@ export interface MapAsyncConfig {
   readonly concurrency: number;
   readonly name?: string;
 }
+
+/**
+ * How a stateful operation keeps its store (Kafka's Materialized). Naming the store makes it
+ * queryable by that name and names its changelog `<applicationId>-<storeName>-changelog`.
+ */
+export interface Materialized<K, V> {
+  readonly storeName?: string | undefined;
+  readonly keySerde?: Serde<K> | undefined;
+  readonly valueSerde?: Serde<V> | undefined;
+  /** Default true: the store is backed by a compacted changelog topic and restored from it. */
+  readonly loggingEnabled?: boolean | undefined;
+  /** Default true: updates collapse in a record cache between commits. */
+  readonly cachingEnabled?: boolean | undefined;
+  /** Window and session stores: how long windows are kept; at least window size + grace (the default). */
+  readonly retentionMs?: number | undefined;
+}
+
+/** How a grouping repartitions (Kafka's Grouped): the name becomes `<name>-repartition`. */
+export interface Grouped<K, V> {
+  readonly name?: string | undefined;
+  readonly keySerde?: Serde<K> | undefined;
+  readonly valueSerde?: Serde<V> | undefined;
+}
+
+/** Serdes of a stream-table join's stream side and the processor name (Kafka's Joined). */
+export interface Joined<K, V, VO> {
+  readonly keySerde?: Serde<K> | undefined;
+  readonly valueSerde?: Serde<V> | undefined;
+  readonly otherValueSerde?: Serde<VO> | undefined;
+  readonly name?: string | undefined;
+}
+
+/** Serdes of a stream-stream join's window stores (Kafka's StreamJoined). */
+export interface StreamJoined<K, V, VO> {
+  readonly keySerde?: Serde<K> | undefined;
+  readonly valueSerde?: Serde<V> | undefined;
+  readonly otherValueSerde?: Serde<VO> | undefined;
+  /** Names the stores `<storeName>-this-join-store` / `-other-join-store` instead of generated names. */
+  readonly storeName?: string | undefined;
+  readonly loggingEnabled?: boolean | undefined;
+}

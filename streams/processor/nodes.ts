@@ -6,6 +6,7 @@ import type { SegmentHooks } from '../operators/tracked-segment.ts';
 import type { StreamRecord } from './record.ts';
 import type { TaskId } from './task-api.ts';
 import type { Hold } from './offset-tracker.ts';
+import type { TaskStateManager } from '../state/state-manager.ts';
 
 /** Records inside the compiled graph are untyped: the DSL's generics check them where they are built. */
 export type AnyRecord = StreamRecord<unknown, unknown>;
@@ -36,6 +37,13 @@ export interface NodeContext {
   readonly asyncHooks: SegmentHooks<Hold>;
   /** For opaque user operators: hold records back from commits, but not from flush(). */
   readonly segmentHooks: SegmentHooks<Hold>;
+  /** The task's state stores (those the topology connects to this sub-topology). */
+  readonly state: TaskStateManager;
+  /**
+   * A record a window operation refused as late: counted in the task's dropped-records metric
+   * and, when `topic` is given, written there with the raw bytes it was consumed with.
+   */
+  readonly dropLate: (record: AnyRecord, topic: string | undefined) => void;
 }
 
 interface NodeBase {
@@ -54,6 +62,8 @@ export interface SourceNode extends NodeBase {
   readonly keySerde: Deserializer<unknown> | undefined;
   readonly valueSerde: Deserializer<unknown> | undefined;
   readonly timestampExtractor: TimestampExtractor | undefined;
+  /** Wraps the resolved value serde (internal topics carrying table changes). */
+  readonly wrapValueSerde?: (serde: Deserializer<unknown>) => Deserializer<unknown>;
 }
 
 export interface ProcessorNode extends NodeBase {
@@ -70,6 +80,8 @@ export interface SinkNode extends NodeBase {
   readonly keySerde: Serde<unknown> | undefined;
   readonly valueSerde: Serde<unknown> | undefined;
   readonly partitioner: StreamPartitioner<unknown, unknown> | undefined;
+  /** Wraps the resolved value serde (internal topics carrying table changes). */
+  readonly wrapValueSerde?: (serde: Serde<unknown>) => Serde<unknown>;
 }
 
 export type GraphNode = SourceNode | ProcessorNode | SinkNode;

@@ -7,17 +7,31 @@ import { decide, silentLogger } from './error-handlers.ts';
 import type { ExceptionHandler, StreamsLogger } from './error-handlers.ts';
 import type { AnyRecord, GraphNode, NodeContext, SinkNode, SourceNode } from './nodes.ts';
 import { TaskOffsets } from './offset-tracker.ts';
-import type { Hold } from './offset-tracker.ts';
+import type { Hold, PartitionOffsets } from './offset-tracker.ts';
 import type { SourcePosition } from './record.ts';
 import { rxScheduler } from './rx-scheduler.ts';
 import { formatTaskId } from './task-api.ts';
-import type { InputRecord, OutputRecord, StreamTask, TaskId, TaskOptions, TopicPartitionOffset } from './task-api.ts';
+import type { InputRecord, OutputRecord, StreamTask, TaskId, TaskOptions, TaskStateAccess, TopicPartitionOffset } from './task-api.ts';
+import { TaskStateManager } from '../state/state-manager.ts';
+import type { StoreSpec } from '../state/state-manager.ts';
+import type { ChangelogRecord } from '../state/changelog.ts';
 
 /** The nodes of one sub-topology, in creation order (parents before children). */
 export interface SubtopologyNodes {
   readonly id: number;
   readonly nodes: readonly GraphNode[];
+  /** The state stores its processors use. */
+  readonly stores?: readonly StoreSpec[];
 }
+
+/** Kafka's statestore.cache.max.bytes default. */
+const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 * 1024;
+
+/** The late-record headers, in the style of KIP-1034's dead-letter headers. */
+export const LateRecordHeaders = {
+  NODE: '__streams.late.node',
+  STREAM_TIME: '__streams.late.stream.time',
+} as const;
 
 interface BoundSource {
   readonly node: SourceNode;
@@ -41,7 +55,11 @@ export class TopologyTask implements StreamTask {
   private readonly label: string;
   private readonly options: TaskOptions;
   private readonly logger: StreamsLogger;
-  private readonly offsets = new TaskOffsets();
+  private readonly offsets: TaskOffsets;
+  /** The sends whose holds wait for the collector's promise last returned (one `.then` per promise). */
+  private sends: SendBatch | undefined;
+  /** The consumed record during its synchronous pass: its raw bytes for handlers without keeping every record. */
+  private current: InputRecord | undefined;
   private readonly byTopic = new Map<string, BoundSource>();
   private readonly byPattern: { readonly pattern: RegExp; readonly source: BoundSource }[] = [];
   private readonly subjects: Subject<AnyRecord>[] = [];
@@ -50,17 +68,53 @@ export class TopologyTask implements StreamTask {
   private flushWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private closing: Promise<void> | undefined;
   private time = -1;
+  private readonly stateManager: TaskStateManager;
+  readonly state: TaskStateAccess | undefined;
 
   constructor(subtopology: SubtopologyNodes, id: TaskId, options: TaskOptions) {
     this.id = id;
     this.label = formatTaskId(id);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
+    // Only dead letters need a record's raw bytes after its synchronous pass.
+    this.offsets = new TaskOffsets(options.deadLetterQueueTopic !== undefined);
+    const specs = subtopology.stores ?? [];
+    this.stateManager = new TaskStateManager(specs, {
+      applicationId: options.applicationId,
+      partition: id.partition,
+      defaultKeySerde: options.defaultKeySerde,
+      defaultValueSerde: options.defaultValueSerde,
+      cacheMaxBytes: options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES,
+      globals: options.globalStores,
+      send: (record, source) => {
+        this.send(record, source);
+      },
+    });
+    const manager = this.stateManager;
+    this.state =
+      specs.length === 0
+        ? undefined
+        : {
+            changelogPartitions: () => manager.changelogPartitions(),
+            restore: (topic: string, records: Iterable<ChangelogRecord>) => {
+              manager.restore(topic, records);
+            },
+            restoredOffsets: () => manager.restoredOffsets(),
+            store: (name: string) => manager.view(name),
+            storeNames: () => manager.names(),
+            get droppedRecords() {
+              return manager.droppedRecords;
+            },
+          };
     this.build(subtopology);
   }
 
   get inFlight(): number {
     return this.offsets.inFlight;
+  }
+
+  get asyncInFlight(): number {
+    return this.offsets.asyncInFlight;
   }
 
   get streamTime(): number {
@@ -78,12 +132,16 @@ export class TopologyTask implements StreamTask {
     if (source === undefined || record.partition !== this.id.partition) {
       throw new StreamsError(StreamsErrorCode.INVALID_INPUT, `task ${this.label} does not read topic '${record.topic}' partition ${record.partition}`);
     }
+    this.stateManager.markStarted();
     const partition = this.offsets.of(record);
-    partition.begin(record);
+    const pass = partition.begin(record);
+    this.current = record;
     try {
       this.deliver(source, record);
     } finally {
-      partition.release(record.offset);
+      this.current = undefined;
+      // The task failed on this record: its hold stays, so no commit ever passes it.
+      if (this.error === undefined) partition.release(pass);
     }
     this.throwIfFailed();
   }
@@ -94,7 +152,18 @@ export class TopologyTask implements StreamTask {
   }
 
   committableOffsets(): TopicPartitionOffset[] {
+    // Kafka flushes the stores before committing: cached updates reach the changelog and
+    // downstream first, and the sends hold their source offsets until acknowledged.
+    if (this.failure === undefined && this.closing === undefined) this.flushStores();
     return this.offsets.committable();
+  }
+
+  private flushStores(): void {
+    try {
+      this.stateManager.flushCaches();
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   flush(): Promise<void> {
@@ -119,6 +188,8 @@ export class TopologyTask implements StreamTask {
   private async shutdown(): Promise<void> {
     // Completing the sources lets operators that buffer emit what they hold (bufferCount,
     // bufferTime); whatever stays held (a pending delay) is not committed and is read again.
+    // Caches go first, while the pipeline below them is still subscribed.
+    if (this.failure === undefined) this.flushStores();
     for (const subject of this.subjects) subject.complete();
     try {
       if (this.failure === undefined) await this.flush();
@@ -129,7 +200,8 @@ export class TopologyTask implements StreamTask {
   }
 
   private deliver(source: BoundSource, raw: InputRecord): void {
-    const context = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
+    // The record is its own serde context (topic, partition, offset).
+    const context = raw;
     let key: unknown;
     let value: unknown;
     try {
@@ -168,7 +240,7 @@ export class TopologyTask implements StreamTask {
 
   /** A user function failed on `record` in `nodeName`: the processing handler decides. */
   private recordFailed(nodeName: string, record: AnyRecord, error: unknown, what = 'processing failed'): void {
-    const raw = this.offsets.raw(record) ?? { topic: record.topic, partition: record.partition, offset: record.offset, key: null, value: null, headers: [], timestamp: BigInt(Math.trunc(record.timestamp)) };
+    const raw = this.rawOf(record) ?? { topic: record.topic, partition: record.partition, offset: record.offset, key: null, value: null, headers: [], timestamp: BigInt(Math.trunc(record.timestamp)) };
     const message = `${nodeName} ${what} on the record ${where(record)}: ${messageOf(error)}`;
     this.handle(this.options.processingExceptionHandler, nodeName, raw, error, message, StreamsErrorCode.PROCESSING);
   }
@@ -194,9 +266,23 @@ export class TopologyTask implements StreamTask {
     this.options.onError?.(this.failure);
   }
 
-  /** Hands one record to the collector, holding its source offset until the ack. */
+  /** The consumed record at `position`: the one being processed, or one kept for dead letters. */
+  private rawOf(position: SourcePosition): InputRecord | undefined {
+    const current = this.current;
+    if (current !== undefined && current.offset === position.offset && current.partition === position.partition && current.topic === position.topic) return current;
+    return this.offsets.raw(position);
+  }
+
+  /**
+   * Hands one record to the collector, holding its source offset until the ack. Collectors
+   * batch (the runtime's gives every record of a turn one promise), so the holds of the records
+   * sharing a promise are kept in lists and released by one callback: no closure, promise or
+   * hold object per record.
+   */
   private send(record: OutputRecord, source: SourcePosition): void {
-    const hold = this.offsets.hold(source, true);
+    const offsets = this.offsets;
+    const partition = offsets.of(source);
+    const seq = offsets.holdSend(partition, source.offset);
     let result: Promise<void> | void;
     try {
       result = this.options.collector.send(record, source);
@@ -205,18 +291,30 @@ export class TopologyTask implements StreamTask {
       return;
     }
     if (result === undefined) {
-      this.offsets.release(hold);
+      offsets.releaseSends([partition], [seq], 1);
       return;
     }
-    result.then(
-      () => {
-        this.offsets.release(hold);
-      },
-      (error: unknown) => {
-        // The hold stays: nothing past this record may be committed.
-        this.fail(new StreamsError(StreamsErrorCode.PRODUCTION, `task ${this.label}: topic '${record.topic}' did not acknowledge the record from ${where(source)}: ${messageOf(error)}`, { cause: error }));
-      },
-    );
+    let batch = this.sends;
+    if (batch === undefined || batch.promise !== result) {
+      batch = new SendBatch(result, record.topic, source);
+      this.sends = batch;
+      const sent = batch;
+      result.then(
+        () => {
+          if (this.sends === sent) this.sends = undefined;
+          offsets.releaseSends(sent.partitions, sent.seqs, sent.seqs.length);
+        },
+        (error: unknown) => {
+          if (this.sends === sent) this.sends = undefined;
+          // The holds stay: nothing past these records may be committed.
+          this.fail(
+            new StreamsError(StreamsErrorCode.PRODUCTION, `task ${this.label}: topic '${sent.topic}' did not acknowledge the record from ${where(sent.first)}: ${messageOf(error)}`, { cause: error }),
+          );
+        },
+      );
+    }
+    batch.partitions.push(partition);
+    batch.seqs.push(seq);
   }
 
   private sinkRecord(node: SinkNode, keySerde: Serde<unknown>, valueSerde: Serde<unknown>, record: AnyRecord): void {
@@ -269,6 +367,18 @@ export class TopologyTask implements StreamTask {
       },
       asyncHooks: hooks(true),
       segmentHooks: hooks(false),
+      state: this.stateManager,
+      dropLate: (record, topic) => {
+        this.stateManager.droppedRecords++;
+        this.logger.warn({ task: this.label, node: nodeName, topic: record.topic, partition: record.partition, offset: String(record.offset), timestamp: record.timestamp }, 'dropping a late record: its window is closed');
+        if (topic === undefined) return;
+        const raw = this.rawOf(record);
+        const headers = [
+          ...record.headers,
+          { key: LateRecordHeaders.NODE, value: Buffer.from(nodeName) },
+        ];
+        this.send({ topic, key: raw?.key ?? null, value: raw?.value ?? null, headers, timestamp: record.timestamp, partition: undefined }, record);
+      },
     };
   }
 
@@ -299,7 +409,7 @@ export class TopologyTask implements StreamTask {
             node,
             subject,
             keySerde: this.serdeFor(node.keySerde, defaultKeySerde, node, 'key'),
-            valueSerde: this.serdeFor(node.valueSerde, defaultValueSerde, node, 'value'),
+            valueSerde: wrap(node.wrapValueSerde, this.serdeFor(node.valueSerde, defaultValueSerde, node, 'value')),
           };
           this.subjects.push(subject);
           for (const topic of node.topics) this.byTopic.set(node.internal ? `${this.options.applicationId}-${topic}` : topic, bound);
@@ -318,7 +428,7 @@ export class TopologyTask implements StreamTask {
             node,
             input: inputs.length === 1 ? inputs[0]! : merge(...inputs),
             keySerde: this.serdeFor(node.keySerde, defaultKeySerde, node, 'key'),
-            valueSerde: this.serdeFor(node.valueSerde, defaultValueSerde, node, 'value'),
+            valueSerde: wrap(node.wrapValueSerde, this.serdeFor(node.valueSerde, defaultValueSerde, node, 'value')),
           });
           break;
         default: {
@@ -348,4 +458,24 @@ export class TopologyTask implements StreamTask {
   private shareIfFanOut(output: Observable<unknown>, childCount: number | undefined): Observable<unknown> {
     return (childCount ?? 0) > 1 ? output.pipe(share()) : output;
   }
+}
+
+/** Sends that share one collector promise, with their holds as parallel lists. */
+class SendBatch {
+  readonly promise: Promise<void>;
+  /** The first record's topic and source, for the message when the promise rejects. */
+  readonly topic: string;
+  readonly first: SourcePosition;
+  readonly partitions: PartitionOffsets[] = [];
+  readonly seqs: number[] = [];
+
+  constructor(promise: Promise<void>, topic: string, source: SourcePosition) {
+    this.promise = promise;
+    this.topic = topic;
+    this.first = { topic: source.topic, partition: source.partition, offset: source.offset };
+  }
+}
+
+function wrap<T>(wrapper: ((serde: T) => T) | undefined, serde: T): T {
+  return wrapper === undefined ? serde : wrapper(serde);
 }

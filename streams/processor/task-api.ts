@@ -8,6 +8,10 @@ import type { Scheduler } from '../../core/base/index.ts';
 import type { StreamsError } from '../errors.ts';
 import type { ExceptionHandler, StreamsLogger } from './error-handlers.ts';
 import type { Header, SourcePosition } from './record.ts';
+import type { ChangelogRecord } from '../state/changelog.ts';
+import type { ChangelogPartition } from '../state/state-manager.ts';
+import type { ReadOnlyStore } from '../state/store-api.ts';
+import type { GlobalStateStores } from '../state/global-stores.ts';
 
 /** One sub-topology × one partition number, as Kafka Streams assigns work. Printed `0_2`. */
 export interface TaskId {
@@ -86,6 +90,28 @@ export interface TaskOptions {
   readonly logger?: StreamsLogger;
   /** Told once when the task fails asynchronously (a rejected send, an async stage failing). */
   readonly onError?: (error: StreamsError) => void;
+  /** Record cache bytes per state store (Kafka's statestore.cache.max.bytes, here per store); 0 disables caching. Default 10 MiB. */
+  readonly cacheMaxBytes?: number;
+  /** The instance's global tables (one set shared by all tasks); needed when the topology has any. */
+  readonly globalStores?: GlobalStateStores;
+}
+
+/**
+ * A task's state stores, as the runtime restores and checkpoints them (see streams/README.md,
+ * "State"). Every call happens between createTask and the first process().
+ */
+export interface TaskStateAccess {
+  /** The changelog partitions to restore: `<applicationId>-<store>-changelog`, the task's partition. */
+  changelogPartitions(): readonly ChangelogPartition[];
+  /** Replays changelog records (in offset order, from the checkpointed offset or the start) into the store. */
+  restore(changelogTopic: string, records: Iterable<ChangelogRecord>): void;
+  /** Per changelog partition restored, the offset after the last restored record. */
+  restoredOffsets(): readonly TopicPartitionOffset[];
+  /** A store for interactive queries, read-only; undefined when the task has no store of that name. */
+  store(name: string): ReadOnlyStore | undefined;
+  storeNames(): readonly string[];
+  /** Records dropped as late by window operations (Kafka's dropped-records-total for the task). */
+  readonly droppedRecords: number;
 }
 
 /** What one sub-topology needs from the cluster, with internal topic names resolved. */
@@ -109,8 +135,10 @@ export interface InternalTopicSpec {
   readonly numberOfPartitions: number | undefined;
   /** Source topics (resolved) of the sub-topology that writes this topic. */
   readonly upstreamSourceTopics: readonly string[];
-  /** Topic configs Kafka Streams sets on repartition topics. */
+  /** Topic configs Kafka Streams sets on repartition topics (and on changelogs: compaction). */
   readonly configs: Readonly<Record<string, string>>;
+  /** Absent means repartition: topics the runtime must create before starting tasks. */
+  readonly kind?: 'repartition' | 'changelog';
 }
 
 /** One sub-topology running on one partition number. */
@@ -122,10 +150,23 @@ export interface StreamTask {
    * input partition. Throws a StreamsError when a handler says fail, or when the task already failed.
    */
   process(record: InputRecord): void;
-  /** Per input partition seen so far, the next offset safe to commit (see README "At-least-once"). */
+  /**
+   * Per input partition seen so far, the next offset safe to commit (see README "At-least-once").
+   * This is the commit point: it first flushes the record caches of the task's stores (their
+   * updates go to changelogs and downstream, and hold their offsets until acknowledged).
+   */
   committableOffsets(): TopicPartitionOffset[];
-  /** Records held inside the topology plus sends not yet acknowledged: for pausing the consumer. */
+  /**
+   * Records held inside the topology (including inputs a user `pipe()` holds until a later output
+   * passes) plus sends not yet acknowledged: what a close leaves uncommitted.
+   */
   readonly inFlight: number;
+  /**
+   * Sends not yet acknowledged plus records inside async stages (`mapAsync`): the work that
+   * finishes by itself, so the runtime pauses a task on this. Inputs held by a user `pipe()`
+   * are not counted: one that drops every record would otherwise stop its partition for good.
+   */
+  readonly asyncInFlight: number;
   /** The largest record timestamp processed, -1 before the first. */
   readonly streamTime: number;
   /** Set once the task has failed; every later process() throws it. */
@@ -137,6 +178,8 @@ export interface StreamTask {
    * unsubscribes. Idempotent. Commit `committableOffsets()` after it.
    */
   close(): Promise<void>;
+  /** The task's state stores; absent for a task without stores (and in test doubles). */
+  readonly state?: TaskStateAccess | undefined;
 }
 
 /** What a Topology offers its runners. */

@@ -63,11 +63,9 @@ export class ProducerCollector implements RecordCollector {
       this.pending = batch;
       queueMicrotask(this.flushPending);
     }
-    batch.records.push(
-      record.partition === undefined
-        ? { topic: record.topic, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp }
-        : { topic: record.topic, key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp, partition: record.partition },
-    );
+    // An OutputRecord is a ProducerRecord but for spelling a default partition as `undefined`
+    // rather than leaving it out, which the producer reads the same way: no copy per record.
+    batch.records.push(record as ProducerRecord);
     if (batch.records.length >= MAX_BATCH) this.flushPending();
     return batch.done;
   }

@@ -20,7 +20,7 @@ export interface TaskManagerOptions {
   readonly createTask: (topology: RunnableTopology, id: TaskId) => StreamTask;
   /** Fetching a partition pauses when this many of its records wait to be processed. */
   readonly bufferedRecordsPerPartition: number;
-  /** A task stops taking records while this many are inside it or unacknowledged. */
+  /** A task stops taking records while this many of its sends are unacknowledged or in async stages (`task.asyncInFlight`). */
   readonly maxInFlightPerTask: number;
   /**
    * True while the producer has no room (its bufferMemory is full): tasks take no more records
@@ -57,8 +57,6 @@ interface TaskEntry {
   readonly task: StreamTask;
   readonly lanes: Lane[];
   failed: boolean;
-  /** The record process() threw on: nothing from it on may be committed, whatever the task's bookkeeping says. */
-  failedAt: InputRecord | undefined;
   /** When the task first found one of its several partitions empty, for maxTaskIdleMs. */
   idleSince: number | undefined;
 }
@@ -110,7 +108,7 @@ export class TaskManager {
       const key = formatTaskId(id);
       let entry = this.tasks.get(key);
       if (entry === undefined) {
-        entry = { key, task: this.options.createTask(this.options.topology, id), lanes: [], failed: false, failedAt: undefined, idleSince: undefined };
+        entry = { key, task: this.options.createTask(this.options.topology, id), lanes: [], failed: false, idleSince: undefined };
         this.tasks.set(key, entry);
       }
       const lk = laneKey(topic, partition);
@@ -146,7 +144,7 @@ export class TaskManager {
   /** Every live task's committable offsets. */
   committable(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = [];
-    for (const entry of this.tasks.values()) out.push(...committableOf(entry));
+    for (const entry of this.tasks.values()) out.push(...entry.task.committableOffsets());
     return out;
   }
 
@@ -212,28 +210,25 @@ export class TaskManager {
   private drain(entry: TaskEntry): void {
     if (entry.failed || this.stopped) return;
     const { task } = entry;
+    // Only work that finishes by itself counts: inputs a user pipe() holds until a later output
+    // passes would never come down while the task is held back.
     const max = this.options.maxInFlightPerTask;
-    let record: InputRecord | undefined;
     try {
       if (entry.lanes.length === 1) {
         const lane = entry.lanes[0]!;
         const blocked = this.options.outputBlocked;
-        while (lane.queued > 0 && task.inFlight < max && !blocked()) {
-          record = this.take(lane);
-          task.process(record);
-        }
+        while (lane.queued > 0 && task.asyncInFlight < max && !blocked()) task.process(this.take(lane));
       } else {
         for (;;) {
-          if (task.inFlight >= max || this.options.outputBlocked()) break;
+          if (task.asyncInFlight >= max || this.options.outputBlocked()) break;
           const lane = this.nextLane(entry);
           if (lane === undefined) break;
-          record = this.take(lane);
-          task.process(record);
+          task.process(this.take(lane));
         }
       }
     } catch (error) {
+      // The task keeps a hold on the record it failed on: its committable offsets stop there.
       entry.failed = true;
-      entry.failedAt = record;
       const failure =
         error instanceof StreamsError ? error : new StreamsError(StreamsErrorCode.PROCESSING, `task ${entry.key} failed: ${messageOf(error)}`, { cause: error });
       this.options.onTaskFailed(failure);
@@ -315,14 +310,6 @@ export class TaskManager {
     // failed closes too, and its committable offsets still stop before the failed record.
     await Promise.all(entries.map((e) => e.task.close().catch(() => undefined)));
     if (entries.some((e) => e.task.error !== undefined)) await this.options.settleOutput().catch(() => undefined);
-    return entries.flatMap(committableOf);
+    return entries.flatMap((e) => e.task.committableOffsets());
   }
-}
-
-/** The task's committable offsets, never past a record it failed on. */
-function committableOf(entry: TaskEntry): TopicPartitionOffset[] {
-  const offsets = entry.task.committableOffsets();
-  const at = entry.failedAt;
-  if (at === undefined) return offsets;
-  return offsets.map((o) => (o.topic === at.topic && o.partition === at.partition && o.offset > at.offset ? { ...o, offset: at.offset } : o));
 }

@@ -7,6 +7,10 @@ import type { ExceptionHandler, StreamsLogger } from '../processor/error-handler
 import type { Header, KeyValue } from '../processor/record.ts';
 import { formatTaskId } from '../processor/task-api.ts';
 import type { InputRecord, OutputRecord, StreamTask, SubtopologyInfo, TopicPartitionOffset } from '../processor/task-api.ts';
+import { checkCopartitioning } from '../dsl/copartitioning.ts';
+import { GlobalStateStores } from '../state/global-stores.ts';
+import { compositeView, emptyView } from '../state/interactive-queries.ts';
+import type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyStore, ReadOnlyWindowStore } from '../state/store-api.ts';
 
 export interface TopologyTestDriverOptions {
   readonly applicationId?: string;
@@ -22,6 +26,8 @@ export interface TopologyTestDriverOptions {
   readonly processingExceptionHandler?: ExceptionHandler;
   readonly deadLetterQueueTopic?: string;
   readonly logger?: StreamsLogger;
+  /** Record cache bytes per store; default 10 MiB. Commits after every record flush it anyway. */
+  readonly cacheMaxBytes?: number;
 }
 
 /** A record as a test reads it back from an output topic. */
@@ -71,6 +77,8 @@ export class TopologyTestDriver {
   private draining = false;
   private asyncFailure: Error | undefined;
   private closed = false;
+  private readonly globals: GlobalStateStores;
+  private copartitionChecked = false;
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     this.topology = topology;
@@ -79,6 +87,49 @@ export class TopologyTestDriver {
     this.scheduler = options.scheduler ?? new VirtualScheduler();
     this.subtopologies = topology.subtopologies(this.applicationId);
     for (const [topic, count] of Object.entries(options.partitions ?? {})) this.sizes.set(topic, checkPartitions(count, topic));
+    this.globals = new GlobalStateStores(topology.globalTables(), { keySerde: options.defaultKeySerde, valueSerde: options.defaultValueSerde });
+  }
+
+  /**
+   * A store, read-only, as interactive queries see it: across every task that holds it (one per
+   * partition), or the global table's store; empty before any task holds it. Undefined for an unknown name.
+   */
+  store(name: string): ReadOnlyStore | undefined {
+    const global = this.globals.get(name);
+    if (global !== undefined) return global;
+    const views = [...this.tasks.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, task]) => task.state?.store(name))
+      .filter((v): v is ReadOnlyStore => v !== undefined);
+    if (views.length > 0) return compositeView(name, views);
+    const known = this.topology.storeNames().find((s) => s.name === name);
+    return known === undefined ? undefined : emptyView(name, known.kind);
+  }
+
+  /** A key-value store (`store(name)` narrowed); throws when it is missing or of another kind. */
+  keyValueStore<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    return this.storeOf(name, 'get') as ReadOnlyKeyValueStore<K, V>;
+  }
+
+  windowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    return this.storeOf(name, 'fetchAll') as ReadOnlyWindowStore<K, V>;
+  }
+
+  sessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    return this.storeOf(name, 'findSessions') as ReadOnlySessionStore<K, V>;
+  }
+
+  private storeOf(name: string, method: string): ReadOnlyStore {
+    const store = this.store(name);
+    if (store === undefined || !(method in store)) throw new StreamsError(StreamsErrorCode.INVALID_INPUT, `no ${method === 'get' ? 'key-value' : method === 'fetchAll' ? 'window' : 'session'} store '${name}' (stores: ${this.topology.storeNames().map((s) => s.name).join(', ') || 'none'})`);
+    return store;
+  }
+
+  /** Task metrics summed over tasks: records dropped as late (Kafka's dropped-records-total). */
+  metrics(): { readonly droppedRecordsTotal: number } {
+    let dropped = 0;
+    for (const task of this.tasks.values()) dropped += task.state?.droppedRecords ?? 0;
+    return { droppedRecordsTotal: dropped };
   }
 
   /** A topic to pipe records into. `partitions` sizes it (else the driver's options do). */
@@ -161,6 +212,7 @@ export class TopologyTestDriver {
   }
 
   private append(record: Omit<OutputRecord, 'partition'> & { readonly partition: number | undefined }): void {
+    this.checkCopartitioning();
     const log = this.logFor(record.topic);
     let partition = record.partition;
     if (partition === undefined) partition = record.key === null ? log.roundRobin++ % log.partitions : murmur2Partition(record.key, log.partitions);
@@ -180,6 +232,7 @@ export class TopologyTestDriver {
       sequence: this.sequence++,
     };
     log.records.push(stored);
+    if (this.globals.topics().includes(record.topic)) this.globals.update(stored);
     if (this.subtopologyOf(record.topic) !== undefined) this.queue.push(stored);
   }
 
@@ -195,10 +248,29 @@ export class TopologyTestDriver {
     }
   }
 
+  /**
+   * Commits every task. A commit flushes record caches, whose output may feed tasks downstream
+   * (through repartition topics) and fill their caches: commit again until nothing new comes.
+   */
   private commit(): void {
-    for (const task of this.tasks.values()) {
-      for (const position of task.committableOffsets()) this.committed.set(`${position.partition}:${position.topic}`, position);
+    for (let round = 0; ; round++) {
+      const before = this.sequence;
+      for (const task of [...this.tasks.values()]) {
+        for (const position of task.committableOffsets()) this.committed.set(`${position.partition}:${position.topic}`, position);
+      }
+      this.drain();
+      if (this.sequence === before || round > 100) break;
     }
+    this.rethrowAsyncFailure();
+  }
+
+  /** Joined topics must have equal partition counts (checked once, before the first record, as the runtime does at start). */
+  private checkCopartitioning(): void {
+    if (this.copartitionChecked) return;
+    this.copartitionChecked = true;
+    const repartition = new Set(this.topology.internalTopics(this.applicationId).filter((t) => t.kind !== 'changelog').map((t) => t.name));
+    const sizes = checkCopartitioning(this.topology.copartitionGroups(this.applicationId), (topic) => this.sizes.get(topic) ?? (repartition.has(topic) ? undefined : this.options.defaultPartitions ?? 1), repartition);
+    for (const [topic, count] of sizes) if (!this.sizes.has(topic)) this.sizes.set(topic, count);
   }
 
   private taskFor(record: InputRecord): StreamTask {
@@ -207,7 +279,7 @@ export class TopologyTestDriver {
     const key = formatTaskId(id);
     let task = this.tasks.get(key);
     if (task === undefined) {
-      const { defaultKeySerde, defaultValueSerde, deserializationExceptionHandler, processingExceptionHandler, deadLetterQueueTopic, logger } = this.options;
+      const { defaultKeySerde, defaultValueSerde, deserializationExceptionHandler, processingExceptionHandler, deadLetterQueueTopic, logger, cacheMaxBytes } = this.options;
       task = this.topology.createTask(id, {
         applicationId: this.applicationId,
         scheduler: this.scheduler,
@@ -234,6 +306,8 @@ export class TopologyTestDriver {
         ...(processingExceptionHandler === undefined ? {} : { processingExceptionHandler }),
         ...(deadLetterQueueTopic === undefined ? {} : { deadLetterQueueTopic }),
         ...(logger === undefined ? {} : { logger }),
+        ...(cacheMaxBytes === undefined ? {} : { cacheMaxBytes }),
+        globalStores: this.globals,
       });
       this.tasks.set(key, task);
     }

@@ -1,0 +1,347 @@
+/**
+ * The stores the DSL uses, with Kafka Streams' layering folded into one class per kind: serdes
+ * (Metered), the record cache (Caching), the changelog (ChangeLogging) and the in-memory bytes
+ * store (InMemory). Values carry a timestamp (Kafka's timestamped stores). Keys are ordered by
+ * their serialized bytes, so ranges read as Kafka's stores do.
+ */
+import type { Serde } from '../../client/index.ts';
+import type { Header, KeyValue, SourcePosition } from '../processor/record.ts';
+import { parseSessionChangelogKey, parseWindowChangelogKey, sessionChangelogKey, windowChangelogKey } from './changelog.ts';
+import type { ChangelogRecord } from './changelog.ts';
+import { InMemoryKeyValueBytesStore, bytesKey } from './in-memory-key-value-store.ts';
+import { InMemorySessionBytesStore } from './in-memory-session-store.ts';
+import { InMemoryWindowBytesStore } from './in-memory-window-store.ts';
+import { RecordCache, cacheEntrySize } from './record-cache.ts';
+import type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyWindowStore, StoreKind, ValueAndTimestamp, Windowed } from './store-api.ts';
+
+/** The record a write derives from: its source position (commits wait for the changelog write) and headers. */
+export interface RecordContext extends SourcePosition {
+  readonly headers: readonly Header[];
+}
+
+/** Writes one changelog record; undefined when the store is not logged. */
+export type ChangeLogger = (key: Buffer, value: Buffer | null, timestamp: number, source: RecordContext) => void;
+
+/** What a store forwards when an update leaves the cache (or at once, uncached): Kafka's Change with its key. */
+export interface StoreChange<K, V> {
+  readonly key: K;
+  readonly newValue: V | null;
+  readonly oldValue: V | null;
+  readonly timestamp: number;
+  readonly source: RecordContext;
+}
+
+/** What every store offers its task: cache flushing (on commit) and restore (from the changelog). */
+export interface ManagedStore {
+  readonly name: string;
+  readonly kind: StoreKind;
+  /** Writes cached updates to the store and changelog and forwards them (Kafka's flush on commit). */
+  flushCache(): void;
+  /** Applies changelog records to the bytes store, bypassing cache and changelog. */
+  restore(records: Iterable<ChangelogRecord>): void;
+}
+
+export interface StoreSerdes<K, V> {
+  readonly name: string;
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<V>;
+  /** The changelog topic, for serde contexts; the store's name when not logged. */
+  readonly topic: string;
+  readonly logger: ChangeLogger | undefined;
+  /** 0 disables caching. */
+  readonly cacheMaxBytes: number;
+}
+
+interface CacheEntry<K, V> {
+  readonly key: K;
+  readonly keyBytes: Buffer;
+  /** Window start for window stores; unused by key-value stores. */
+  readonly windowStart: number;
+  readonly value: V | null;
+  readonly valueBytes: Buffer | null;
+  readonly timestamp: number;
+  readonly oldValue: V | null;
+  readonly source: RecordContext;
+}
+
+abstract class SerdeStore<K, V> {
+  readonly name: string;
+  protected readonly keySerde: Serde<K>;
+  protected readonly valueSerde: Serde<V>;
+  protected readonly context: { readonly topic: string };
+  protected readonly logger: ChangeLogger | undefined;
+  protected readonly cache: RecordCache<CacheEntry<K, V>> | undefined;
+  onChange: ((change: StoreChange<K, V>) => void) | undefined;
+
+  constructor(options: StoreSerdes<K, V>) {
+    this.name = options.name;
+    this.keySerde = options.keySerde;
+    this.valueSerde = options.valueSerde;
+    this.context = { topic: options.topic };
+    this.logger = options.logger;
+    this.cache = options.cacheMaxBytes > 0 ? new RecordCache(options.cacheMaxBytes, (entry) => { this.writeThrough(entry); }) : undefined;
+  }
+
+  flushCache(): void {
+    this.cache?.flush();
+  }
+
+  /** Bytes currently held by the cache (0 uncached). */
+  get cacheBytes(): number {
+    return this.cache?.sizeBytes ?? 0;
+  }
+
+  protected serializeKey(key: K): Buffer {
+    const bytes = this.keySerde.serialize(key, this.context);
+    if (bytes === null) throw new TypeError(`store '${this.name}' cannot hold a null key`);
+    return bytes;
+  }
+
+  protected serializeValue(value: V | null): Buffer | null {
+    return value === null ? null : this.valueSerde.serialize(value, this.context);
+  }
+
+  protected deserializeKey(bytes: Buffer): K {
+    return this.keySerde.deserialize(bytes, this.context) as K;
+  }
+
+  protected deserializeValue(bytes: Buffer): V {
+    return this.valueSerde.deserialize(bytes, this.context) as V;
+  }
+
+  /** Through the cache when there is one, else straight to the store, changelog and listener. */
+  protected write(key: K, keyBytes: Buffer, windowStart: number, value: V | null, timestamp: number, source: RecordContext, cacheKey: string, current: () => V | null): void {
+    const valueBytes = this.serializeValue(value);
+    if (this.cache === undefined) {
+      this.writeThrough({ key, keyBytes, windowStart, value, valueBytes, timestamp, oldValue: current(), source });
+      return;
+    }
+    // The old value forwarded at flush is the one downstream saw last: the store's, not an
+    // intermediate cached one.
+    const cached = this.cache.get(cacheKey);
+    const oldValue = cached !== undefined ? cached.oldValue : current();
+    this.cache.put(cacheKey, { key, keyBytes, windowStart, value, valueBytes, timestamp, oldValue, source }, cacheEntrySize(keyBytes, valueBytes));
+  }
+
+  private writeThrough(entry: CacheEntry<K, V>): void {
+    if (!this.persist(entry)) return;
+    this.onChange?.({ key: entry.key, newValue: entry.value, oldValue: entry.oldValue, timestamp: entry.timestamp, source: entry.source });
+  }
+
+  /** Writes one entry to the bytes store and the changelog; false when the store refused it (expired). */
+  protected abstract persist(entry: CacheEntry<K, V>): boolean;
+}
+
+/** A key-value store of values with timestamps (Kafka's TimestampedKeyValueStore). */
+export class TimestampedKeyValueStore<K, V> extends SerdeStore<K, V> implements ManagedStore, ReadOnlyKeyValueStore<K, V> {
+  readonly kind = 'keyValue' as const;
+  readonly inner = new InMemoryKeyValueBytesStore();
+
+  getWithTimestamp(key: K): ValueAndTimestamp<V> | undefined {
+    const keyBytes = this.serializeKey(key);
+    const cached = this.cache?.get(bytesKey(keyBytes));
+    if (cached !== undefined) return cached.value === null ? undefined : { value: cached.value, timestamp: cached.timestamp };
+    const entry = this.inner.get(keyBytes);
+    return entry === undefined ? undefined : { value: this.deserializeValue(entry.value), timestamp: entry.timestamp };
+  }
+
+  get(key: K): V | undefined {
+    return this.getWithTimestamp(key)?.value;
+  }
+
+  /** A null value deletes the key. */
+  put(key: K, value: V | null, timestamp: number, source: RecordContext): void {
+    const keyBytes = this.serializeKey(key);
+    this.write(key, keyBytes, 0, value, timestamp, source, bytesKey(keyBytes), () => {
+      const entry = this.inner.get(keyBytes);
+      return entry === undefined ? null : this.deserializeValue(entry.value);
+    });
+  }
+
+  range(from: K | undefined, to: K | undefined): KeyValue<K, V>[] {
+    const lo = from === undefined ? undefined : bytesKey(this.serializeKey(from));
+    const hi = to === undefined ? undefined : bytesKey(this.serializeKey(to));
+    const merged = new Map<string, { keyBytes: Buffer; value: () => V | null }>();
+    for (const entry of this.inner.range(from === undefined ? undefined : this.serializeKey(from), to === undefined ? undefined : this.serializeKey(to))) {
+      merged.set(bytesKey(entry.key), { keyBytes: entry.key, value: () => this.deserializeValue(entry.value) });
+    }
+    if (this.cache !== undefined) {
+      for (const entry of this.cache.values()) {
+        const k = bytesKey(entry.keyBytes);
+        if ((lo === undefined || k >= lo) && (hi === undefined || k <= hi)) merged.set(k, { keyBytes: entry.keyBytes, value: () => entry.value });
+      }
+    }
+    const out: KeyValue<K, V>[] = [];
+    for (const k of [...merged.keys()].sort()) {
+      const { keyBytes, value } = merged.get(k)!;
+      const v = value();
+      if (v !== null) out.push({ key: this.deserializeKey(keyBytes), value: v });
+    }
+    return out;
+  }
+
+  all(): KeyValue<K, V>[] {
+    return this.range(undefined, undefined);
+  }
+
+  approximateNumEntries(): number {
+    return this.inner.size + (this.cache?.size ?? 0);
+  }
+
+  restore(records: Iterable<ChangelogRecord>): void {
+    for (const record of records) if (record.key !== null) this.inner.put(record.key, record.value, Number(record.timestamp));
+  }
+
+  protected persist(entry: CacheEntry<K, V>): boolean {
+    this.inner.put(entry.keyBytes, entry.valueBytes, entry.timestamp);
+    this.logger?.(entry.keyBytes, entry.valueBytes, entry.timestamp, entry.source);
+    return true;
+  }
+}
+
+/** A window store: per key, one timestamped value per window start (Kafka's TimestampedWindowStore). */
+export class TimestampedWindowStore<K, V> extends SerdeStore<K, V> implements ManagedStore, ReadOnlyWindowStore<K, V> {
+  readonly kind = 'window' as const;
+  readonly inner: InMemoryWindowBytesStore;
+  /** For the Windowed keys reads return: `end = start + windowSize`. */
+  readonly windowSize: number;
+  onChangeWindowed: ((change: StoreChange<Windowed<K>, V>) => void) | undefined;
+
+  constructor(options: StoreSerdes<K, V> & { readonly retentionMs: number; readonly windowSize: number; readonly segmentIntervalMs?: number }) {
+    super(options);
+    this.inner = new InMemoryWindowBytesStore(options.retentionMs, options.segmentIntervalMs);
+    this.windowSize = options.windowSize;
+  }
+
+  fetchWithTimestamp(key: K, windowStart: number): ValueAndTimestamp<V> | undefined {
+    const keyBytes = this.serializeKey(key);
+    const cached = this.cache?.get(`${bytesKey(keyBytes)}:${windowStart}`);
+    if (cached !== undefined) return cached.value === null ? undefined : { value: cached.value, timestamp: cached.timestamp };
+    const entry = this.inner.fetch(keyBytes, windowStart);
+    return entry === undefined ? undefined : { value: this.deserializeValue(entry.value), timestamp: entry.timestamp };
+  }
+
+  fetch(key: K, windowStart: number): V | undefined {
+    return this.fetchWithTimestamp(key, windowStart)?.value;
+  }
+
+  put(key: K, value: V | null, windowStart: number, timestamp: number, source: RecordContext): void {
+    const keyBytes = this.serializeKey(key);
+    this.write(key, keyBytes, windowStart, value, timestamp, source, `${bytesKey(keyBytes)}:${windowStart}`, () => {
+      const entry = this.inner.fetch(keyBytes, windowStart);
+      return entry === undefined ? null : this.deserializeValue(entry.value);
+    });
+  }
+
+  fetchRangeWithTimestamps(key: K | undefined, timeFrom: number, timeTo: number): KeyValue<Windowed<K>, ValueAndTimestamp<V>>[] {
+    const keyBytes = key === undefined ? undefined : this.serializeKey(key);
+    const k = keyBytes === undefined ? undefined : bytesKey(keyBytes);
+    const merged = new Map<string, { keyBytes: Buffer; start: number; value: () => ValueAndTimestamp<V> | null }>();
+    const id = (kb: Buffer, start: number): string => `${start}:${bytesKey(kb)}`;
+    for (const entry of this.inner.fetchRange(keyBytes, timeFrom, timeTo)) {
+      merged.set(id(entry.key, entry.windowStart), { keyBytes: entry.key, start: entry.windowStart, value: () => ({ value: this.deserializeValue(entry.value), timestamp: entry.timestamp }) });
+    }
+    if (this.cache !== undefined) {
+      const horizon = this.inner.streamTime - this.inner.retentionMs;
+      for (const entry of this.cache.values()) {
+        if ((k !== undefined && bytesKey(entry.keyBytes) !== k) || entry.windowStart < timeFrom || entry.windowStart > timeTo || entry.windowStart <= horizon) continue;
+        merged.set(id(entry.keyBytes, entry.windowStart), { keyBytes: entry.keyBytes, start: entry.windowStart, value: () => (entry.value === null ? null : { value: entry.value, timestamp: entry.timestamp }) });
+      }
+    }
+    const out: KeyValue<Windowed<K>, ValueAndTimestamp<V>>[] = [];
+    const order = [...merged.values()].sort((a, b) => a.start - b.start || Buffer.compare(a.keyBytes, b.keyBytes));
+    for (const { keyBytes: kb, start, value } of order) {
+      const v = value();
+      if (v !== null) out.push({ key: { key: this.deserializeKey(kb), window: { start, end: start + this.windowSize } }, value: v });
+    }
+    return out;
+  }
+
+  fetchRange(key: K, timeFrom: number, timeTo: number): KeyValue<Windowed<K>, V>[] {
+    return this.fetchRangeWithTimestamps(key, timeFrom, timeTo).map(({ key: k, value }) => ({ key: k, value: value.value }));
+  }
+
+  fetchAll(timeFrom: number, timeTo: number): KeyValue<Windowed<K>, V>[] {
+    return this.fetchRangeWithTimestamps(undefined, timeFrom, timeTo).map(({ key: k, value }) => ({ key: k, value: value.value }));
+  }
+
+  all(): KeyValue<Windowed<K>, V>[] {
+    return this.fetchAll(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  }
+
+  restore(records: Iterable<ChangelogRecord>): void {
+    for (const record of records) {
+      if (record.key === null) continue;
+      const { key, windowStart } = parseWindowChangelogKey(record.key);
+      this.inner.put(key, windowStart, record.value, Number(record.timestamp));
+    }
+  }
+
+  protected persist(entry: CacheEntry<K, V>): boolean {
+    if (!this.inner.put(entry.keyBytes, entry.windowStart, entry.valueBytes, entry.timestamp)) return false;
+    this.logger?.(windowChangelogKey(entry.keyBytes, entry.windowStart), entry.valueBytes, entry.timestamp, entry.source);
+    this.onChangeWindowed?.({
+      key: { key: entry.key, window: { start: entry.windowStart, end: entry.windowStart + this.windowSize } },
+      newValue: entry.value,
+      oldValue: entry.oldValue,
+      timestamp: entry.timestamp,
+      source: entry.source,
+    });
+    return true;
+  }
+}
+
+/**
+ * A session store (Kafka's SessionStore). Written through, without a cache: a merge removes and
+ * writes sessions in one step, and forwarding each step keeps downstream tables exact.
+ */
+export class SessionStore<K, V> extends SerdeStore<K, V> implements ManagedStore, ReadOnlySessionStore<K, V> {
+  readonly kind = 'session' as const;
+  readonly inner: InMemorySessionBytesStore;
+
+  constructor(options: StoreSerdes<K, V> & { readonly retentionMs: number }) {
+    super({ ...options, cacheMaxBytes: 0 });
+    this.inner = new InMemorySessionBytesStore(options.retentionMs);
+  }
+
+  /** Sessions of `key` ending at or after `earliestSessionEndTime` and starting at or before `latestSessionStartTime`. */
+  findSessionsWithTimestamps(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): KeyValue<Windowed<K>, ValueAndTimestamp<V>>[] {
+    return this.inner.findSessions(this.serializeKey(key), earliestSessionEndTime, latestSessionStartTime).map((s) => ({
+      key: { key, window: { start: s.start, end: s.end } },
+      value: { value: this.deserializeValue(s.value), timestamp: s.timestamp },
+    }));
+  }
+
+  findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): KeyValue<Windowed<K>, V>[] {
+    return this.findSessionsWithTimestamps(key, earliestSessionEndTime, latestSessionStartTime).map(({ key: k, value }) => ({ key: k, value: value.value }));
+  }
+
+  fetch(key: K): KeyValue<Windowed<K>, V>[] {
+    return this.findSessions(key, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  }
+
+  all(): KeyValue<Windowed<K>, V>[] {
+    return this.inner.all().map((s) => ({ key: { key: this.deserializeKey(s.key), window: { start: s.start, end: s.end } }, value: this.deserializeValue(s.value) }));
+  }
+
+  /** Writes (a value) or removes (null) one session. */
+  put(session: Windowed<K>, value: V | null, timestamp: number, source: RecordContext): void {
+    const keyBytes = this.serializeKey(session.key);
+    const valueBytes = this.serializeValue(value);
+    const { start, end } = session.window;
+    if (!this.inner.put(keyBytes, start, end, valueBytes, timestamp)) return;
+    this.logger?.(sessionChangelogKey(keyBytes, start, end), valueBytes, timestamp, source);
+  }
+
+  restore(records: Iterable<ChangelogRecord>): void {
+    for (const record of records) {
+      if (record.key === null) continue;
+      const { key, start, end } = parseSessionChangelogKey(record.key);
+      this.inner.put(key, start, end, record.value, Number(record.timestamp));
+    }
+  }
+
+  protected persist(): boolean {
+    return true;
+  }
+}
