@@ -19,6 +19,7 @@ import { RequestDispatcher } from './net/request-dispatcher.ts';
 import { ProducerIdAllocator, ProducerSnapshotter } from './producers/index.ts';
 import { TopicManager } from './topics/topic-manager.ts';
 import { TopicStore } from './topics/topic-store.ts';
+import { TransactionCoordinator, TransactionStateTopic, writeTransactionMarker } from './transactions/index.ts';
 
 export interface BrokerOptions {
   readonly logger?: Logger;
@@ -39,6 +40,7 @@ export class Broker {
   readonly topics: TopicManager;
   private readonly logs: LogManager;
   private readonly groups: GroupCoordinator;
+  private readonly transactions: TransactionCoordinator;
   private readonly logger: Logger;
   private readonly delayed: DelayedFetches;
   private readonly listener: Listener;
@@ -52,6 +54,7 @@ export class Broker {
     clusterId: string;
     topics: TopicManager;
     groups: GroupCoordinator;
+    transactions: TransactionCoordinator;
     logs: LogManager;
     logger: Logger;
     delayed: DelayedFetches;
@@ -64,6 +67,7 @@ export class Broker {
     this.topics = parts.topics;
     this.logs = parts.logs;
     this.groups = parts.groups;
+    this.transactions = parts.transactions;
     this.logger = parts.logger;
     this.delayed = parts.delayed;
     this.listener = parts.listener;
@@ -120,6 +124,23 @@ export class Broker {
         partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
       });
       groups.start();
+      const producerIds = ProducerIdAllocator.open(config.dataDir);
+      const transactionStateTopic = new TransactionStateTopic({
+        topics,
+        partitions: config.transactions.stateLogPartitions,
+        segmentBytes: config.transactions.stateLogSegmentBytes,
+        watch,
+      });
+      const transactions = new TransactionCoordinator({
+        log: transactionStateTopic,
+        settings: config.transactions,
+        scheduler,
+        logger,
+        nextProducerId: () => producerIds.next(),
+        partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
+        writeMarker: (target, marker) => writeTransactionMarker(existingTopics, groups, watch, scheduler, target, marker),
+      });
+      transactions.start();
       const delayed = new DelayedFetches(watch, scheduler);
       let boundPort = config.port;
       const context: BrokerContext = {
@@ -127,9 +148,11 @@ export class Broker {
         clusterId,
         topics,
         watch,
-        producerIds: ProducerIdAllocator.open(config.dataDir),
+        producerIds,
         groups,
         offsetsTopic,
+        transactions,
+        transactionStateTopic,
         logger,
         advertisedPort: () => config.advertisedPort ?? boundPort,
       };
@@ -148,6 +171,7 @@ export class Broker {
         clusterId,
         topics,
         groups,
+        transactions,
         logs,
         logger,
         delayed,
@@ -182,6 +206,7 @@ export class Broker {
     this.scheduler.clearInterval(this.snapshotTimer);
     this.delayed.close();
     await this.listener.close();
+    this.transactions.close();
     this.groups.close();
     await this.snapshotProducers(this.snapshotter.close());
     // A catalogue change in flight finishes (and opens or deletes its logs) before the logs close.

@@ -72,6 +72,24 @@ export const BROKER_CONFIG_SCHEMA = {
         offsetMetadataMaxBytes: { type: 'integer', minimum: 0, default: 4096, description: 'Largest metadata string accepted with a committed offset.' },
       },
     },
+    transactions: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The transaction coordinator (Kafka’s transaction.* and transaction.state.log.* broker settings).',
+      properties: {
+        maxTimeoutMs: { type: 'integer', minimum: 1, maximum: INT32_MAX, default: 900_000, description: 'transaction.max.timeout.ms: the longest transaction timeout a producer may ask for.' },
+        abortTimedOutCheckIntervalMs: {
+          type: 'integer',
+          minimum: 1,
+          default: 10_000,
+          description: 'transaction.abort.timed.out.transaction.cleanup.interval.ms: how often transactions past their timeout are looked for and aborted.',
+        },
+        markerRetryBackoffMs: { type: 'integer', minimum: 1, default: 100, description: 'How long a failed transaction marker write waits before it is tried again.' },
+        stateLogPartitions: { type: 'integer', minimum: 1, maximum: 1000, default: 50, description: 'transaction.state.log.num.partitions: partitions of __transaction_state when it is created.' },
+        stateLogSegmentBytes: { type: 'integer', minimum: 1024, maximum: INT32_MAX, default: 104_857_600, description: 'transaction.state.log.segment.bytes: segment size of __transaction_state.' },
+      },
+    },
   },
 } as const satisfies JSONSchema;
 

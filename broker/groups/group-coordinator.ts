@@ -4,8 +4,8 @@ import { ErrorCode, decodeConsumerAssignment } from '../../core/protocol/index.t
 import type { Logger } from '../logger.ts';
 import { ClassicGroup, EMPTY_BYTES, GroupState } from './classic-group.ts';
 import type { JoinResult, Member, Protocol, SyncResult } from './classic-group.ts';
-import { CoordinatorRuntime } from './coordinator-runtime.ts';
-import type { CoordinatorLog, CoordinatorRecord, CoordinatorResult, WriteFailure } from './coordinator-runtime.ts';
+import { CoordinatorRuntime } from '../coordinator/index.ts';
+import type { CoordinatorLog, CoordinatorRecord, CoordinatorResult, WriteFailure } from '../coordinator/index.ts';
 import {
   decodeGroupValue,
   decodeKey,
@@ -104,6 +104,8 @@ export interface GroupCoordinatorOptions {
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
+  /** Offsets written in a transaction not yet decided: producer id → group → partition. */
+  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, { topic: string; partition: number; committed: CommittedOffset | null }>>>();
   private readonly options: GroupCoordinatorOptions;
   private readonly settings: GroupSettings;
   private readonly scheduler: Scheduler;
@@ -302,6 +304,70 @@ export class GroupCoordinator {
     return { response, records };
   }
 
+  /**
+   * TxnOffsetCommit: offsets written inside the producer's transaction. They become the
+   * group's committed offsets only when the transaction commits (its marker reaches
+   * `__consumer_offsets`), and are dropped if it aborts. The caller has checked the
+   * producer against the transaction coordinator.
+   */
+  txnCommitOffsets(
+    groupId: string,
+    producer: { producerId: bigint; producerEpoch: number },
+    topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[],
+  ): Promise<CommitResults> {
+    return this.runtime.write(
+      groupId,
+      () => {
+        const now = BigInt(this.scheduler.now());
+        const records: CoordinatorRecord[] = [];
+        const response = topics.map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.map((p) => {
+            const metadata = p.metadata ?? '';
+            if (Buffer.byteLength(metadata) > this.settings.offsetMetadataMaxBytes) return { partition: p.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+            if (!this.options.partitionExists(t.topic, p.partition)) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestamp: now };
+            records.push({ key: encodeOffsetKey(groupId, t.topic, p.partition), value: encodeOffsetValue(committed), producer });
+            return { partition: p.partition, errorCode: ErrorCode.NONE };
+          }),
+        }));
+        return { response, records };
+      },
+      (failure) => {
+        this.writeFailed(failure, groupId, 'transactional offset commit could not be written');
+        const errorCode = coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR);
+        return topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+      },
+    );
+  }
+
+  /**
+   * A transaction marker of `producerId` is durable in `__consumer_offsets`: its pending
+   * offsets become committed (COMMIT) or are dropped (ABORT). The same step `replay` takes
+   * for a marker met while loading, so a restart lands where live operation did.
+   */
+  completeTransaction(producerId: bigint, committed: boolean): void {
+    this.replay({ key: Buffer.alloc(0), value: null, marker: { producerId, committed } });
+  }
+
+  private completeTransactionalOffsets(producerId: bigint, committed: boolean): void {
+    const byGroup = this.pendingTxnOffsets.get(producerId);
+    if (byGroup === undefined) return;
+    this.pendingTxnOffsets.delete(producerId);
+    if (!committed) return;
+    for (const [groupId, offsets] of byGroup) {
+      for (const pending of offsets.values()) {
+        if (pending.committed === null) {
+          const group = this.groups.get(groupId);
+          group?.offsets.delete(group.offsetKey(pending.topic, pending.partition));
+          continue;
+        }
+        const group = this.groupFor(groupId);
+        group.offsets.set(group.offsetKey(pending.topic, pending.partition), { topic: pending.topic, partition: pending.partition, committed: pending.committed });
+      }
+    }
+  }
+
   /** Committed offsets of a group: the named partitions, or every one with `null`. */
   fetchOffsets(
     groupId: string,
@@ -448,7 +514,20 @@ export class GroupCoordinator {
    * memory has already moved past changes nothing. Offsets change only by their own records.
    */
   replay(record: CoordinatorRecord): void {
+    if (record.marker !== undefined) {
+      this.completeTransactionalOffsets(record.marker.producerId, record.marker.committed);
+      return;
+    }
     const key = decodeKey(record.key);
+    if (key.kind === 'offset' && record.producer !== undefined) {
+      // Pending until the producer's transaction ends: OffsetFetch does not see it yet.
+      const byGroup = this.pendingTxnOffsets.get(record.producer.producerId) ?? new Map<string, Map<string, { topic: string; partition: number; committed: CommittedOffset | null }>>();
+      this.pendingTxnOffsets.set(record.producer.producerId, byGroup);
+      const offsets = byGroup.get(key.group) ?? new Map<string, { topic: string; partition: number; committed: CommittedOffset | null }>();
+      byGroup.set(key.group, offsets);
+      offsets.set(`${key.topic}\u0000${key.partition}`, { topic: key.topic, partition: key.partition, committed: record.value === null ? null : decodeOffsetValue(record.value) });
+      return;
+    }
     if (key.kind === 'offset') {
       if (record.value === null) {
         const group = this.groups.get(key.group);

@@ -2,8 +2,8 @@ export { GroupCoordinator, describeConsumerAssignment } from './group-coordinato
 export type { GroupCoordinatorOptions, GroupDescription, GroupSettings, JoinRequest, MemberRef, OffsetCommitPartition } from './group-coordinator.ts';
 export { GROUP_TRANSITIONS, GroupState } from './classic-group.ts';
 export type { JoinResult, SyncResult } from './classic-group.ts';
-export { CoordinatorRuntime } from './coordinator-runtime.ts';
-export type { CoordinatorLog, CoordinatorRecord, CoordinatorResult, CoordinatorRuntimeOptions, WriteFailure, WriteOutcome } from './coordinator-runtime.ts';
+export { CoordinatorRuntime } from '../coordinator/index.ts';
+export type { CoordinatorLog, CoordinatorRecord, CoordinatorResult, CoordinatorRuntimeOptions, WriteFailure, WriteOutcome } from '../coordinator/index.ts';
 export { GroupError, GroupErrorCode } from './errors.ts';
 export { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic.ts';
 export { offsetsPartitionFor } from './offsets-records.ts';

@@ -1,15 +1,16 @@
 import { ErrorCode } from '../../core/protocol/index.ts';
-import { decodeRecordBatch, encodeRecordBatch, isControlBatch, iterateBatches } from '../../core/records/index.ts';
+import { ControlRecordType, decodeControlRecordType, decodeRecordBatch, encodeRecordBatch, isControlBatch, isTransactionalBatch, iterateBatches } from '../../core/records/index.ts';
 import type { PartitionWatch } from '../fetch/partition-watch.ts';
 import { storageFailure } from '../handlers/storage-errors.ts';
 import type { TopicManager, TopicResult } from '../topics/topic-manager.ts';
-import type { CoordinatorLog, CoordinatorRecord, WriteOutcome } from './coordinator-runtime.ts';
+import type { CoordinatorLog, CoordinatorRecord, WriteOutcome } from '../coordinator/index.ts';
 import { offsetsPartitionFor } from './offsets-records.ts';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
 /** How much of a partition one replay read takes. */
 const REPLAY_CHUNK_BYTES = 4 * 1024 * 1024;
+const EMPTY_KEY = Buffer.alloc(0);
 
 export interface OffsetsTopicOptions {
   readonly topics: TopicManager;
@@ -64,8 +65,16 @@ export class OffsetsTopic implements CoordinatorLog {
     if (handle === undefined) {
       return { ok: false, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, message: `${OFFSETS_TOPIC} partition ${partition} is offline`, fault: undefined, appended: false };
     }
-    const batch = encodeRecordBatch(records.map((r) => ({ timestamp, key: r.key, value: r.value })));
-    const appended = this.options.topics.append(handle, batch, { origin: 'internal', producerBatches: [], watch: this.options.watch });
+    // Transactional offsets go in a batch of the producer's transaction, as Kafka writes them:
+    // the partition's producer state then holds the transaction open until its marker.
+    const producer = records[0]?.producer;
+    const batch = encodeRecordBatch(
+      records.map((r) => ({ timestamp, key: r.key, value: r.value })),
+      producer === undefined ? {} : { transactional: true, producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: -1 },
+    );
+    const producerBatches =
+      producer === undefined ? [] : [{ producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: -1, recordCount: records.length, transactional: true, coordinatorWrite: true }];
+    const appended = this.options.topics.append(handle, batch, { origin: 'internal', producerBatches, watch: this.options.watch });
     if (appended.kind === 'rejected') return { ok: false, errorCode: appended.errorCode, message: appended.message, fault: appended.fault, appended: false };
     // Internal batches carry no producer id, so they are never a producer's duplicate.
     if (appended.kind === 'duplicate') return { ok: true };
@@ -98,10 +107,26 @@ export class OffsetsTopic implements CoordinatorLog {
         for (const { pos } of iterateBatches(records)) {
           const batch = decodeRecordBatch(records, pos);
           offset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
-          if (isControlBatch(batch.header.attributes)) continue;
-          for (const record of batch.records) if (record.key !== null) visit({ key: record.key, value: record.value });
+          const { producerId, producerEpoch, attributes } = batch.header;
+          if (isControlBatch(attributes)) {
+            const type = producerId >= 0n ? markerType(batch.records[0]?.key ?? null) : undefined;
+            if (type !== undefined) visit({ key: EMPTY_KEY, value: null, marker: { producerId, committed: type === ControlRecordType.COMMIT } });
+            continue;
+          }
+          const producer = isTransactionalBatch(attributes) ? { producerId, producerEpoch } : undefined;
+          for (const record of batch.records) {
+            if (record.key !== null) visit(producer === undefined ? { key: record.key, value: record.value } : { key: record.key, value: record.value, producer });
+          }
         }
       }
     }
+  }
+}
+
+function markerType(key: Buffer | null): ControlRecordType | undefined {
+  try {
+    return decodeControlRecordType(key);
+  } catch {
+    return undefined;
   }
 }

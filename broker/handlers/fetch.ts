@@ -1,5 +1,6 @@
 import { LogError, LogErrorCode } from '../../core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../core/protocol/index.ts';
+import { BatchLayout } from '../../core/records/index.ts';
 import type { FetchRequest, FetchResponse } from '../../core/protocol/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { DelayedFetches } from '../fetch/delayed-fetches.ts';
@@ -113,7 +114,7 @@ function readAll(broker: BrokerContext, request: FetchRequest, targets: readonly
       lent = false;
     }
     const into = limit > 0 ? chunk?.subarray(used) : undefined;
-    const data = readPartition(broker, p.topic, p.partition, p.fetchOffset, limit, outcome.bytes === 0, into);
+    const data = readPartition(broker, p.topic, p.partition, p.fetchOffset, limit, outcome.bytes === 0, into, readCommitted);
     const records = data.records;
     if (chunk !== undefined && records !== null && records.length > 0 && records.buffer === chunk.buffer) {
       used = records.byteOffset + records.length - chunk.byteOffset;
@@ -122,7 +123,6 @@ function readAll(broker: BrokerContext, request: FetchRequest, targets: readonly
     }
     if (data.errorCode !== ErrorCode.NONE) outcome.failed = true;
     outcome.bytes += records?.length ?? 0;
-    if (readCommitted) data.abortedTransactions = [];
     outcome.partitions.push(data);
   }
   retire();
@@ -137,38 +137,63 @@ function readPartition(
   maxBytes: number,
   firstInResponse: boolean,
   into: Buffer | undefined,
+  readCommitted: boolean,
 ): PartitionData {
   const handle = broker.topics.partition(topic, partition);
   if (handle === undefined) {
     const offline = broker.topics.isOffline(topic, partition);
-    return empty(partition, offline ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n, -1n);
+    return empty(partition, offline ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n, -1n, -1n, readCommitted ? [] : null);
   }
   const { log } = handle;
   const highWatermark = log.highWatermark;
-  if (offset < log.logStartOffset || offset > log.logEndOffset) {
-    return empty(partition, ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark, log.logStartOffset);
-  }
-  if (maxBytes <= 0 || offset >= highWatermark) return empty(partition, ErrorCode.NONE, highWatermark, log.logStartOffset);
+  const lastStableOffset = broker.topics.lastStableOffset(handle);
+  // A read_committed consumer reads only what every transaction has decided, and gets the
+  // aborted transactions of what it reads, so that it can drop their records (Kafka's
+  // isolation level); read_uncommitted reads to the high watermark and gets no list.
+  const aborted = readCommitted ? [] : null;
+  const end = readCommitted ? lastStableOffset : highWatermark;
+  const none = (errorCode: number): PartitionData => empty(partition, errorCode, highWatermark, lastStableOffset, log.logStartOffset, aborted);
+  if (offset < log.logStartOffset || offset > log.logEndOffset) return none(ErrorCode.OFFSET_OUT_OF_RANGE);
+  if (maxBytes <= 0 || offset >= end) return none(ErrorCode.NONE);
   try {
-    const read = log.read(offset, maxBytes, into === undefined ? { maxOffset: highWatermark, minOneBatch: firstInResponse } : { maxOffset: highWatermark, minOneBatch: firstInResponse, into });
-    return { ...empty(partition, ErrorCode.NONE, read.highWatermark, read.logStartOffset), records: read.records };
-  } catch (error) {
-    if (error instanceof LogError && error.code === LogErrorCode.OFFSET_OUT_OF_RANGE) {
-      return empty(partition, ErrorCode.OFFSET_OUT_OF_RANGE, log.highWatermark, log.logStartOffset);
+    const read = log.read(offset, maxBytes, into === undefined ? { maxOffset: end, minOneBatch: firstInResponse } : { maxOffset: end, minOneBatch: firstInResponse, into });
+    const data = { ...none(ErrorCode.NONE), records: read.records };
+    if (readCommitted && read.records.length > 0) {
+      data.abortedTransactions = log.abortedTransactions(offset, nextOffsetAfter(read.records)).map((txn) => ({ producerId: txn.producerId, firstOffset: txn.firstOffset }));
     }
+    return data;
+  } catch (error) {
+    if (error instanceof LogError && error.code === LogErrorCode.OFFSET_OUT_OF_RANGE) return none(ErrorCode.OFFSET_OUT_OF_RANGE);
     broker.logger.error({ err: error, topic, partition, offset }, 'fetch read failed');
-    return empty(partition, storageErrorCode(error, ErrorCode.KAFKA_STORAGE_ERROR), highWatermark, log.logStartOffset);
+    return none(storageErrorCode(error, ErrorCode.KAFKA_STORAGE_ERROR));
   }
 }
 
-function empty(partitionIndex: number, errorCode: number, highWatermark: bigint, logStartOffset: bigint): PartitionData {
+/** One past the last offset of the whole batches in `records`: the upper bound of what a fetch returns. */
+function nextOffsetAfter(records: Buffer): bigint {
+  let next = 0n;
+  for (let pos = 0; records.length - pos >= BatchLayout.HEADER_SIZE; ) {
+    next = records.readBigInt64BE(pos + BatchLayout.BASE_OFFSET) + BigInt(records.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA)) + 1n;
+    pos += records.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
+  }
+  return next;
+}
+
+function empty(
+  partitionIndex: number,
+  errorCode: number,
+  highWatermark: bigint,
+  lastStableOffset: bigint,
+  logStartOffset: bigint,
+  abortedTransactions: PartitionData['abortedTransactions'],
+): PartitionData {
   return {
     partitionIndex,
     errorCode,
     highWatermark,
-    lastStableOffset: highWatermark,
+    lastStableOffset,
     logStartOffset,
-    abortedTransactions: null,
+    abortedTransactions,
     preferredReadReplica: -1,
     records: EMPTY,
   };

@@ -20,6 +20,7 @@ import { fetchHandler } from './fetch.ts';
 import { findCoordinatorHandler } from './find-coordinator.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
+import { addOffsetsToTxnHandler, addPartitionsToTxnHandler, endTxnHandler, txnOffsetCommitHandler } from './transactions.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
@@ -42,6 +43,10 @@ export function createHandlerRegistry(broker: BrokerContext, delayed: DelayedFet
     .register(alterConfigsHandler(broker))
     .register(incrementalAlterConfigsHandler(broker))
     .register(initProducerIdHandler(broker))
+    .register(addPartitionsToTxnHandler(broker))
+    .register(addOffsetsToTxnHandler(broker))
+    .register(endTxnHandler(broker))
+    .register(txnOffsetCommitHandler(broker))
     .register(findCoordinatorHandler(broker))
     .register(joinGroupHandler(broker))
     .register(syncGroupHandler(broker))

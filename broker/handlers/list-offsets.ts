@@ -7,8 +7,13 @@ type PartitionResult = ListOffsetsResponse['topics'][number]['partitions'][numbe
 
 const LATEST = -1n;
 const EARLIEST = -2n;
+const READ_COMMITTED = 1;
 
-/** ListOffsets: earliest (log start), latest (high watermark = last stable offset here) or by timestamp. */
+/**
+ * ListOffsets: earliest (log start), latest or by timestamp. Latest is the high watermark for
+ * read_uncommitted and the last stable offset for read_committed (isolation level 1, v2+),
+ * which also bounds a lookup by time, as in Kafka.
+ */
 export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ApiKey.LIST_OFFSETS> {
   return {
     apiKey: ApiKey.LIST_OFFSETS,
@@ -17,27 +22,28 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ApiKey
     handle(request, version) {
       const topics = request.topics.map((topic) => ({
         name: topic.name,
-        partitions: topic.partitions.map((p) => lookUp(broker, topic.name, p.partitionIndex, p.timestamp, version)),
+        partitions: topic.partitions.map((p) => lookUp(broker, topic.name, p.partitionIndex, p.timestamp, version, request.isolationLevel === READ_COMMITTED)),
       }));
       return { throttleTimeMs: 0, topics };
     },
   };
 }
 
-function lookUp(broker: BrokerContext, topic: string, partitionIndex: number, timestamp: bigint, version: number): PartitionResult {
+function lookUp(broker: BrokerContext, topic: string, partitionIndex: number, timestamp: bigint, version: number, readCommitted: boolean): PartitionResult {
   const handle = broker.topics.partition(topic, partitionIndex);
   if (handle === undefined) {
     const errorCode = broker.topics.isOffline(topic, partitionIndex) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
   }
   const { log } = handle;
+  const visibleEnd = readCommitted ? broker.topics.lastStableOffset(handle) : log.highWatermark;
   let found: { offset: bigint; timestamp: bigint } | undefined;
-  if (timestamp === LATEST) found = { offset: log.highWatermark, timestamp: -1n };
+  if (timestamp === LATEST) found = { offset: visibleEnd, timestamp: -1n };
   else if (timestamp === EARLIEST) found = { offset: log.logStartOffset, timestamp: -1n };
   else {
     found = log.offsetForTimestamp(timestamp);
-    // A record the high watermark has not reached yet is not visible to consumers.
-    if (found !== undefined && found.offset >= log.highWatermark) found = undefined;
+    // A record beyond what the isolation level shows is not visible to the consumer.
+    if (found !== undefined && found.offset >= visibleEnd) found = undefined;
   }
   const offset = found?.offset ?? -1n;
   return {

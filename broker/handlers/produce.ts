@@ -59,9 +59,6 @@ function produceToPartition(
   if (acks !== ACKS_NONE && acks !== ACKS_LEADER && acks !== ACKS_ALL) {
     return failed(partition, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (all), got ${acks}`);
   }
-  if (transactionalId !== null) {
-    return failed(partition, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'this broker does not run a transaction coordinator; produce without a transactional.id');
-  }
   const handle = findPartition(broker, topic, partition);
   if (!('log' in handle)) return failed(partition, handle.errorCode, handle.message);
   if (records === null || records.length === 0) return failed(partition, ErrorCode.INVALID_RECORD, 'the produce request carries no record batch');
@@ -73,8 +70,10 @@ function produceToPartition(
     );
   }
   const batches = producerBatchesOf(records);
-  if (batches === 'transactional') {
-    return failed(partition, ErrorCode.INVALID_TXN_STATE, 'transactional batches need a transaction, which this broker does not coordinate');
+  const transactional = batches.filter((b) => b.transactional === true);
+  if (transactional.length > 0) {
+    const refusal = verifyTransactional(broker, transactional, transactionalId, topic, partition);
+    if (refusal !== undefined) return failed(partition, refusal.errorCode, refusal.message);
   }
   // The one partition write path, shared with the broker's own writes (__consumer_offsets).
   const appended = broker.topics.append(handle, records, { origin: 'client', producerBatches: batches, watch: broker.watch });
@@ -116,14 +115,38 @@ function findPartition(broker: BrokerContext, topic: string, partition: number):
  * from the headers before the log validates them. An empty list means the bytes are too
  * broken to say; the log's own validation then rejects them with the precise reason.
  */
-function producerBatchesOf(records: Buffer): ProducerBatch[] | 'transactional' {
+/**
+ * KIP-890's defence: a transactional batch is appended only if its producer's transaction
+ * is ongoing at the coordinator with this partition added. Without it, a produce that
+ * arrives after its transaction ended (a retry, a zombie) would open a transaction here
+ * that no marker will ever close, and the partition's LSO would hang.
+ */
+function verifyTransactional(
+  broker: BrokerContext,
+  batches: readonly ProducerBatch[],
+  transactionalId: string | null,
+  topic: string,
+  partition: number,
+): { errorCode: number; message: string } | undefined {
+  if (transactionalId === null) return { errorCode: ErrorCode.INVALID_TXN_STATE, message: 'a transactional batch needs the request’s transactional id' };
+  for (const batch of batches) {
+    if (batch.baseSequence < 0) return { errorCode: ErrorCode.INVALID_RECORD, message: 'a transactional batch must be idempotent (carry a sequence)' };
+    const errorCode = broker.transactions.verifyPartition(batch.producerId, batch.producerEpoch, { topic, partition });
+    if (errorCode !== ErrorCode.NONE) {
+      return { errorCode, message: `producer ${batch.producerId} epoch ${batch.producerEpoch} has no ongoing transaction with ${topic}-${partition} added` };
+    }
+  }
+  return undefined;
+}
+
+function producerBatchesOf(records: Buffer): ProducerBatch[] {
   const out: ProducerBatch[] = [];
   let pos = 0;
   while (records.length - pos >= BatchLayout.HEADER_SIZE) {
     const size = records.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD;
     if (size < BatchLayout.HEADER_SIZE || size > records.length - pos) return [];
-    if ((records.readInt16BE(pos + BatchLayout.ATTRIBUTES) & Attributes.TRANSACTIONAL) !== 0) return 'transactional';
     out.push({
+      transactional: (records.readInt16BE(pos + BatchLayout.ATTRIBUTES) & Attributes.TRANSACTIONAL) !== 0,
       producerId: records.readBigInt64BE(pos + BatchLayout.PRODUCER_ID),
       producerEpoch: records.readInt16BE(pos + BatchLayout.PRODUCER_EPOCH),
       baseSequence: records.readInt32BE(pos + BatchLayout.BASE_SEQUENCE),

@@ -2,6 +2,9 @@ export { ProducerStateError, ProducerStateErrorCode } from './errors.ts';
 export { MAX_CACHED_BATCHES, PartitionProducerState } from './producer-state.ts';
 export type {
   BatchMetadata,
+  CompletedTxn,
+  MarkerPrepareResult,
+  TxnMarker,
   PrepareResult,
   ProducerBatch,
   ProducerEntry,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PartitionLog } from '../../core/log/index.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { PartitionProducerState } from './producer-state.ts';
+import type { CompletedTxn } from './producer-state.ts';
 
 export const PRODUCER_STATE_SNAPSHOT_FILE = 'producer-state.snapshot';
 
@@ -67,12 +68,12 @@ export class ProducerStateStore {
         problem = `snapshot ${file} was taken at offset ${offset}, below the log start offset ${log.logStartOffset}`;
       } else {
         state.removeProducersBefore(log.logStartOffset);
-        state.loadFromLog(log, offset);
+        restoreAbortIndex(log, state.loadFromLog(log, offset));
         return new ProducerStateStore(log, state, 'snapshot', undefined, offset);
       }
     }
     const state = new PartitionProducerState();
-    state.loadFromLog(log);
+    restoreAbortIndex(log, state.loadFromLog(log));
     return new ProducerStateStore(log, state, 'log', problem);
   }
 
@@ -112,6 +113,18 @@ export class ProducerStateStore {
         if (this.lastWritten === undefined || this.lastWritten.changeCount <= mark.changeCount) this.lastWritten = mark;
       },
     };
+  }
+}
+
+/**
+ * Puts back the aborted-transaction index entries of the markers a replay met: an entry is
+ * written right after its marker, so one can be missing only if a crash came between the
+ * two (or took an unsynced index page with it). Present entries are left alone.
+ */
+function restoreAbortIndex(log: PartitionLog, completed: readonly CompletedTxn[]): void {
+  for (const txn of completed) {
+    if (!txn.aborted) continue;
+    log.recordAbortedTransaction({ producerId: txn.producerId, firstOffset: txn.firstOffset, lastOffset: txn.lastOffset, lastStableOffset: txn.lastStableOffset });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { PartitionLog } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
-import { BatchLayout, isControlBatch, readBatchHeader } from '../../core/records/index.ts';
+import { BatchLayout, ControlRecordType, decodeControlRecordType, decodeRecordBatch, isControlBatch, isTransactionalBatch, readBatchHeader } from '../../core/records/index.ts';
 import type { BatchHeader } from '../../core/records/index.ts';
 import { ProducerStateError, ProducerStateErrorCode } from './errors.ts';
 
@@ -29,7 +29,35 @@ export interface ProducerBatch {
   recordCount: number;
   /** The batch's max timestamp, when known: the producer's last activity. */
   maxTimestamp?: bigint;
+  /** Part of a transaction: the first such batch opens one, a marker closes it. */
+  transactional?: boolean;
+  /**
+   * Written by a coordinator inside the producer's transaction (TxnOffsetCommit's offsets),
+   * without a sequence: only the epoch is checked, and the transaction is opened.
+   */
+  coordinatorWrite?: boolean;
 }
+
+/** A transaction marker about to be appended for a producer. */
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  type: ControlRecordType;
+}
+
+/** A transaction a marker closed: where it began and where its marker is. */
+export interface CompletedTxn {
+  producerId: bigint;
+  firstOffset: bigint;
+  lastOffset: bigint;
+  aborted: boolean;
+  /** The partition's last stable offset once the marker is in: the first offset still unstable, or one past the marker. */
+  lastStableOffset: bigint;
+}
+
+export type MarkerPrepareResult =
+  | { readonly kind: 'append'; readonly completed: CompletedTxn | undefined; commit(): void }
+  | { readonly kind: 'error'; readonly errorCode: ErrorCode; readonly message: string };
 
 export interface BatchMetadata {
   readonly firstSeq: number;
@@ -45,6 +73,8 @@ export interface ProducerEntry {
   readonly batches: readonly BatchMetadata[];
   /** The last batch's timestamp; -1 when unknown. */
   readonly lastTimestamp: bigint;
+  /** The first offset of the producer's ongoing transaction here; undefined when none is open. */
+  readonly currentTxnFirstOffset?: bigint | undefined;
 }
 
 export type PrepareResult =
@@ -65,6 +95,8 @@ export interface SnapshotProducer {
   producerEpoch: number;
   lastTimestamp: string;
   batches: SnapshotBatch[];
+  /** Present while a transaction is open; older snapshots lack it. */
+  currentTxnFirstOffset?: string;
 }
 
 export interface SnapshotBatch {
@@ -116,6 +148,14 @@ export class PartitionProducerState {
       const lastOffset = offset + BigInt(batch.recordCount) - 1n;
       offset = lastOffset + 1n;
       if (batch.producerId < 0n) continue;
+      if (batch.coordinatorWrite === true) {
+        const current = updated.get(batch.producerId) ?? this.producers.get(batch.producerId);
+        if (current !== undefined && batch.producerEpoch < current.producerEpoch) {
+          return error(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${batch.producerId} epoch ${batch.producerEpoch} is older than its current epoch ${current.producerEpoch}`);
+        }
+        updated.set(batch.producerId, openedBy(current, batch.producerEpoch, firstOffset));
+        continue;
+      }
       const invalid = invalidField(batch);
       if (invalid !== undefined) return error(ErrorCode.INVALID_RECORD, `producer ${batch.producerId}: ${invalid}`);
 
@@ -135,7 +175,8 @@ export class PartitionProducerState {
         const rejection = checkSequence(batch, current);
         if (rejection !== undefined) return rejection;
       }
-      updated.set(batch.producerId, withBatch(current, batch.producerEpoch, { firstSeq, lastSeq, firstOffset, lastOffset }, batch.maxTimestamp));
+      const next = withBatch(current, batch.producerEpoch, { firstSeq, lastSeq, firstOffset, lastOffset }, batch.maxTimestamp);
+      updated.set(batch.producerId, batch.transactional === true && next.currentTxnFirstOffset === undefined ? { ...next, currentTxnFirstOffset: firstOffset } : next);
     }
     if (updated.size === 0) return { kind: 'append', commit: () => undefined };
     const preparedAt = this.version;
@@ -155,11 +196,81 @@ export class PartitionProducerState {
   }
 
   /**
-   * Replays the batch headers of `log` from `fromOffset` (default the log start) to its
-   * end. Batches were checked when they were appended, so nothing is checked again;
-   * control batches carry no sequences and are skipped.
+   * The first offset of the earliest transaction still open here: the last stable offset
+   * is this or the high watermark, whichever is lower. Undefined when none is open.
    */
-  loadFromLog(log: PartitionLog, fromOffset: bigint = log.logStartOffset): void {
+  firstUnstableOffset(): bigint | undefined {
+    let first: bigint | undefined;
+    for (const entry of this.producers.values()) {
+      const offset = entry.currentTxnFirstOffset;
+      if (offset !== undefined && (first === undefined || offset < first)) first = offset;
+    }
+    return first;
+  }
+
+  /** Producers with an open transaction and where it began, by first offset. */
+  ongoingTransactions(): { producerId: bigint; producerEpoch: number; firstOffset: bigint }[] {
+    const out: { producerId: bigint; producerEpoch: number; firstOffset: bigint }[] = [];
+    for (const [producerId, entry] of this.producers) {
+      if (entry.currentTxnFirstOffset !== undefined) out.push({ producerId, producerEpoch: entry.producerEpoch, firstOffset: entry.currentTxnFirstOffset });
+    }
+    return out.sort((a, b) => compareBigint(a.firstOffset, b.firstOffset));
+  }
+
+  /**
+   * Checks a transaction marker that will land at `offset` (Kafka's appendEndTxnMarker): a
+   * marker of an older epoch than the producer's is refused. On 'append' the caller appends
+   * the marker and calls commit(), which closes the transaction and adopts the marker's
+   * epoch (a coordinator that aborts on a timeout bumps it, fencing the old instance).
+   */
+  prepareMarker(marker: TxnMarker, offset: bigint): MarkerPrepareResult {
+    const current = this.producers.get(marker.producerId);
+    if (current !== undefined && marker.producerEpoch < current.producerEpoch) {
+      return {
+        kind: 'error',
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        message: `transaction marker for producer ${marker.producerId} has epoch ${marker.producerEpoch}, older than its current epoch ${current.producerEpoch}`,
+      };
+    }
+    const next = closedTxn(current, marker.producerEpoch);
+    let completed: CompletedTxn | undefined;
+    if (current?.currentTxnFirstOffset !== undefined) {
+      let stable = offset + 1n;
+      for (const [producerId, entry] of this.producers) {
+        const first = entry.currentTxnFirstOffset;
+        if (producerId !== marker.producerId && first !== undefined && first < stable) stable = first;
+      }
+      completed = {
+        producerId: marker.producerId,
+        firstOffset: current.currentTxnFirstOffset,
+        lastOffset: offset,
+        aborted: marker.type === ControlRecordType.ABORT,
+        lastStableOffset: stable,
+      };
+    }
+    const preparedAt = this.version;
+    return {
+      kind: 'append',
+      completed,
+      commit: () => {
+        if (this.version !== preparedAt) {
+          throw new ProducerStateError(ProducerStateErrorCode.STALE_PREPARE, 'producer state changed between prepareMarker() and commit() (or commit() ran twice)');
+        }
+        this.producers.set(marker.producerId, next);
+        this.version++;
+      },
+    };
+  }
+
+  /**
+   * Replays the batch headers of `log` from `fromOffset` (default the log start) to its
+   * end. Batches were checked when they were appended, so nothing is checked again.
+   * Transactional batches open a transaction and markers close it; returns the
+   * transactions the replayed markers closed, so the caller can restore a missing
+   * aborted-transaction index entry.
+   */
+  loadFromLog(log: PartitionLog, fromOffset: bigint = log.logStartOffset): CompletedTxn[] {
+    const completed: CompletedTxn[] = [];
     let offset = fromOffset < log.logStartOffset ? log.logStartOffset : fromOffset;
     const end = log.logEndOffset;
     let chunk: Buffer | undefined;
@@ -173,7 +284,8 @@ export class PartitionProducerState {
         if (size < BatchLayout.HEADER_SIZE || size > records.length - pos) break;
         const lastOffset = header.baseOffset + BigInt(header.lastOffsetDelta);
         if (lastOffset >= offset) {
-          this.replay(header);
+          const done = this.replay(header, records.subarray(pos, pos + size));
+          if (done !== undefined) completed.push(done);
           offset = lastOffset + 1n;
         }
         pos += size;
@@ -181,6 +293,7 @@ export class PartitionProducerState {
       if (offset === before) break;
     }
     this.version++;
+    return completed;
   }
 
   /**
@@ -192,7 +305,8 @@ export class PartitionProducerState {
     let removed = 0;
     for (const [producerId, entry] of this.producers) {
       const last = entry.batches.at(-1);
-      if (last === undefined || last.lastOffset < offset) {
+      // A producer with an open transaction stays: its marker is still to come.
+      if (entry.currentTxnFirstOffset === undefined && (last === undefined || last.lastOffset < offset)) {
         this.producers.delete(producerId);
         removed++;
       }
@@ -218,6 +332,7 @@ export class PartitionProducerState {
             firstOffset: b.firstOffset.toString(),
             lastOffset: b.lastOffset.toString(),
           })),
+          ...(entry.currentTxnFirstOffset === undefined ? {} : { currentTxnFirstOffset: entry.currentTxnFirstOffset.toString() }),
         };
       }),
     };
@@ -250,24 +365,68 @@ export class PartitionProducerState {
         previousLast = lastOffset;
         return { firstSeq: intAt(o, 'firstSeq', at, 0, MAX_SEQUENCE), lastSeq: intAt(o, 'lastSeq', at, 0, MAX_SEQUENCE), firstOffset, lastOffset };
       });
-      state.producers.set(producerId, { producerEpoch, batches, lastTimestamp });
+      let currentTxnFirstOffset: bigint | undefined;
+      if (p['currentTxnFirstOffset'] !== undefined) {
+        currentTxnFirstOffset = int64At(p, 'currentTxnFirstOffset', where, 0n);
+        if (currentTxnFirstOffset >= offset) invalid(`${where}.currentTxnFirstOffset`, `is ${currentTxnFirstOffset}, not below the snapshot offset ${offset}`);
+      }
+      state.producers.set(producerId, { producerEpoch, batches, lastTimestamp, currentTxnFirstOffset });
     });
     return { state, offset };
   }
 
-  private replay(header: BatchHeader): void {
-    if (header.producerId < 0n || isControlBatch(header.attributes)) return;
-    // prepare() never admits such a batch; one in the log came from elsewhere and says nothing.
-    if (header.baseSequence < 0 || header.producerEpoch < 0) return;
+  private replay(header: BatchHeader, batch: Buffer): CompletedTxn | undefined {
+    if (header.producerId < 0n) return undefined;
+    if (isControlBatch(header.attributes)) return this.replayMarker(header, batch);
+    if (header.producerEpoch < 0) return undefined;
+    // A coordinator's write inside a transaction carries no sequence; it only opens the transaction.
+    if (header.baseSequence < 0) {
+      if (isTransactionalBatch(header.attributes)) this.producers.set(header.producerId, openedBy(this.producers.get(header.producerId), header.producerEpoch, header.baseOffset));
+      return undefined;
+    }
     const current = this.producers.get(header.producerId);
-    const batch: BatchMetadata = {
+    const meta: BatchMetadata = {
       firstSeq: header.baseSequence,
       lastSeq: incrementSequence(header.baseSequence, header.lastOffsetDelta),
       firstOffset: header.baseOffset,
       lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta),
     };
-    this.producers.set(header.producerId, withBatch(current, header.producerEpoch, batch, header.maxTimestamp));
+    const next = withBatch(current, header.producerEpoch, meta, header.maxTimestamp);
+    const opens = isTransactionalBatch(header.attributes) && next.currentTxnFirstOffset === undefined;
+    this.producers.set(header.producerId, opens ? { ...next, currentTxnFirstOffset: header.baseOffset } : next);
+    return undefined;
   }
+
+  private replayMarker(header: BatchHeader, batch: Buffer): CompletedTxn | undefined {
+    let type: ControlRecordType;
+    try {
+      type = decodeControlRecordType(decodeRecordBatch(batch).records[0]?.key ?? null);
+    } catch {
+      // Not a transaction marker this broker knows; it closes nothing.
+      return undefined;
+    }
+    const prepared = this.prepareMarker({ producerId: header.producerId, producerEpoch: header.producerEpoch, type }, header.baseOffset);
+    if (prepared.kind !== 'append') return undefined;
+    prepared.commit();
+    return prepared.completed;
+  }
+}
+
+/** The entry with a transaction open from `offset` (kept if one is open already); a new epoch starts a new sequence space. */
+function openedBy(current: ProducerEntry | undefined, epoch: number, offset: bigint): ProducerEntry {
+  const sameEpoch = current !== undefined && current.producerEpoch === epoch;
+  return {
+    producerEpoch: epoch,
+    batches: sameEpoch ? current.batches : [],
+    lastTimestamp: current?.lastTimestamp ?? NO_TIMESTAMP,
+    currentTxnFirstOffset: current?.currentTxnFirstOffset ?? offset,
+  };
+}
+
+/** The entry once a marker of `epoch` closed its transaction; a new epoch starts a new sequence space. */
+function closedTxn(current: ProducerEntry | undefined, epoch: number): ProducerEntry {
+  if (current === undefined) return { producerEpoch: epoch, batches: [], lastTimestamp: NO_TIMESTAMP };
+  return { producerEpoch: epoch, batches: current.producerEpoch === epoch ? current.batches : [], lastTimestamp: current.lastTimestamp };
 }
 
 function error(errorCode: ErrorCode, message: string): PrepareResult {
@@ -310,6 +469,7 @@ function withBatch(current: ProducerEntry | undefined, epoch: number, batch: Bat
     producerEpoch: epoch,
     batches: [...kept, batch].slice(-MAX_CACHED_BATCHES),
     lastTimestamp: timestamp ?? current?.lastTimestamp ?? NO_TIMESTAMP,
+    currentTxnFirstOffset: current?.currentTxnFirstOffset,
   };
 }
 

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { resolveLogConfig } from '../../core/log/index.ts';
 import type { AppendInfo, AppendOrigin, LogConfig, LogManager, PartitionLog } from '../../core/log/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
+import { encodeControlBatch } from '../../core/records/index.ts';
 import type { PartitionWatch } from '../fetch/partition-watch.ts';
 import { storageFailure } from '../handlers/storage-errors.ts';
 import type { Logger } from '../logger.ts';
 import { ProducerStateStore } from '../producers/index.ts';
-import type { ProducerBatch } from '../producers/index.ts';
+import type { ProducerBatch, TxnMarker } from '../producers/index.ts';
 import { minInsyncReplicas, toLogConfig, validateTopicConfigs } from './topic-config.ts';
 import type { TopicConfigResult, TopicConfigs } from './topic-config.ts';
 import { collidingTopic, topicNameProblem } from './topic-name.ts';
@@ -338,6 +339,51 @@ export class TopicManager {
     return { kind: 'appended', info, durable };
   }
 
+  /**
+   * Appends a transaction marker (COMMIT or ABORT) for a producer, the write path of the
+   * transaction coordinator's markers: the producer state closes the transaction, and an
+   * abort is recorded in the aborted-transaction index of the segment holding the marker,
+   * so read_committed fetches can filter it out.
+   */
+  appendMarker(handle: PartitionHandle, marker: TxnMarker & { readonly coordinatorEpoch: number; readonly timestamp: bigint }, watch: PartitionWatch): PartitionAppend {
+    const { log, topic, partition } = handle;
+    const state = handle.producers.state;
+    const check = state.prepareMarker(marker, log.logEndOffset);
+    if (check.kind === 'error') return { kind: 'rejected', errorCode: check.errorCode, message: check.message, fault: undefined };
+    const batch = encodeControlBatch(marker);
+    let info: AppendInfo;
+    try {
+      info = log.append(batch, { origin: 'internal', leaderEpoch: 0 });
+    } catch (error) {
+      const failure = storageFailure(error);
+      return { kind: 'rejected', errorCode: failure.errorCode, message: failure.message, fault: failure.fault ? error : undefined };
+    }
+    check.commit();
+    const done = check.completed;
+    if (done?.aborted === true) {
+      try {
+        log.recordAbortedTransaction({ producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: done.lastStableOffset });
+      } catch (error) {
+        // The marker is in the log: the next start's replay restores the entry.
+        this.options.logger.error({ err: error, topic, partition }, 'aborted transaction index entry could not be written');
+      }
+    }
+    watch.notify(topic, partition);
+    const durable = log.waitDurable(info.lastOffset);
+    return { kind: 'appended', info, durable };
+  }
+
+  /**
+   * The last stable offset (Kafka's LSO): below it every transaction is decided, so a
+   * read_committed consumer may read up to it. The first offset of the earliest open
+   * transaction, or the high watermark when that is lower.
+   */
+  lastStableOffset(handle: PartitionHandle): bigint {
+    const highWatermark = handle.log.highWatermark;
+    const firstUnstable = handle.producers.state.firstUnstableOffset();
+    return firstUnstable !== undefined && firstUnstable < highWatermark ? firstUnstable : highWatermark;
+  }
+
   /** Every open partition's producer state, for the snapshot rounds that spare the next start a log scan. */
   producerStateStores(): ProducerStateStore[] {
     return [...this.handles.values()].map((handle) => handle.producers);
@@ -358,7 +404,9 @@ export class TopicManager {
         if (producers.snapshotProblem !== undefined) {
           this.options.logger.warn({ topic: topic.name, partition: p, problem: producers.snapshotProblem }, 'producer state rebuilt from the log');
         }
-        this.handles.set(key, { topic: topic.name, partition: p, log, producers });
+        const handle = { topic: topic.name, partition: p, log, producers };
+        log.setStableOffset(() => this.lastStableOffset(handle));
+        this.handles.set(key, handle);
       } catch (error) {
         this.options.logger.error({ err: error, topic: topic.name, partition: p }, 'partition could not be opened; it is offline');
         this.offlinePartitions.set(key, error);

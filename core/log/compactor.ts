@@ -4,6 +4,7 @@ import { Attributes, codecFromAttributes, decodeRecordBatch, encodeRecordBatch }
 import type { DecodedBatch, Record } from '../records/index.ts';
 import { segmentFileName, SegmentSuffix } from './segment-files.ts';
 import { LogSegment } from './segment.ts';
+import type { AbortedTxn } from './txn-index.ts';
 
 export interface CompactionResult {
   segmentsRewritten: number;
@@ -17,6 +18,11 @@ export interface CompactionOptions {
   deleteRetentionMs: number;
   indexIntervalBytes: number;
   yieldBetweenSegments: () => Promise<unknown>;
+  /**
+   * Transactions aborted in this log: their records neither supersede an earlier value of
+   * their key nor are kept, as Kafka's cleaner discards aborted data.
+   */
+  aborted?: readonly AbortedTxn[];
   /** Puts `replacement` in place of `old`; false when `old` is gone (deleted meanwhile). */
   install: (old: LogSegment, replacement: LogSegment) => boolean;
 }
@@ -26,7 +32,8 @@ export interface CompactionOptions {
  * segments is found first, then each segment is rewritten with only those records.
  * Retained records keep their offsets (batches keep their base offset and last offset
  * delta), so nothing is reordered or renumbered. Records without a key cannot be
- * compacted and are dropped, as Kafka's cleaner does. Control batches are kept as is.
+ * compacted and are dropped, as Kafka's cleaner does. Control batches are kept as is;
+ * records of aborted transactions are dropped and never count as a key's latest value.
  *
  * Crash safety: a segment is rewritten to `.cleaned`, synced, renamed to `.swap`, and
  * only then renamed over the `.log`; recovery discards `.cleaned` and completes `.swap`.
@@ -34,10 +41,15 @@ export interface CompactionOptions {
 export async function compactSegments(dir: string, segments: readonly LogSegment[], options: CompactionOptions): Promise<CompactionResult> {
   const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 };
   if (segments.length === 0) return result;
+  const aborted = options.aborted ?? [];
+  const isAborted = (batch: DecodedBatch): boolean => {
+    const h = batch.header;
+    return (h.attributes & Attributes.TRANSACTIONAL) !== 0 && aborted.some((a) => a.producerId === h.producerId && h.baseOffset >= a.firstOffset && h.baseOffset < a.lastOffset);
+  };
   const latest = new Map<string, bigint>();
   for (const segment of segments) {
     forEachBatch(segment, (batch) => {
-      if ((batch.header.attributes & Attributes.CONTROL) !== 0) return;
+      if ((batch.header.attributes & Attributes.CONTROL) !== 0 || isAborted(batch)) return;
       for (const r of batch.records) if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
     });
     await options.yieldBetweenSegments();
@@ -53,6 +65,10 @@ export async function compactSegments(dir: string, segments: readonly LogSegment
     forEachBatch(segment, (batch, raw) => {
       if ((batch.header.attributes & Attributes.CONTROL) !== 0) {
         kept.push(raw);
+        return;
+      }
+      if (isAborted(batch)) {
+        removed += batch.records.length;
         return;
       }
       const retained = batch.records.filter(keep);

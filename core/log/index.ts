@@ -11,3 +11,5 @@ export type { LogManagerEvent, LogManagerOptions, TopicPartition } from './log-m
 export { DataDirLock } from './lock-file.ts';
 export { dumpSegmentFile } from './segment-dump.ts';
 export type { DumpedBatch, SegmentDump } from './segment-dump.ts';
+export type { AbortedTxn } from './txn-index.ts';
+export { TXN_INDEX_ENTRY_BYTES } from './txn-index.ts';

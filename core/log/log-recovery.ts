@@ -99,7 +99,7 @@ export function recoverDirectory(
         // the active segment and what followed it goes.
         for (const later of bases.slice(i + 1)) {
           const paths = segmentPaths(dir, later);
-          for (const file of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(file, { force: true });
+          for (const file of [paths.log, paths.index, paths.timeIndex, paths.txnIndex]) fs.rmSync(file, { force: true });
           recovery.deletedSegments.push(path.basename(paths.log));
         }
         break;

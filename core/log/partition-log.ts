@@ -19,6 +19,7 @@ import type { LogRecovery } from './log-recovery.ts';
 import { segmentsToDelete } from './retention.ts';
 import type { RetentionReason } from './retention.ts';
 import { LogSegment } from './segment.ts';
+import type { AbortedTxn } from './txn-index.ts';
 
 export interface AppendOptions {
   /** Stamped into every batch's partitionLeaderEpoch; default 0. */
@@ -110,6 +111,7 @@ export class PartitionLog {
   /** The recovery point last written to the checkpoint file. */
   private checkpointed: bigint;
   private checkpointing: Promise<void> | undefined;
+  private stableOffset: (() => bigint) | undefined;
 
   private constructor(dir: string, config: LogConfig, scheduler: Scheduler, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
     this.dir = dir;
@@ -195,6 +197,14 @@ export class PartitionLog {
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): bigint[] {
     return this.segments.map((s) => s.baseOffset);
+  }
+
+  /**
+   * Tells the log where its stable part ends (the last stable offset, which the broker's
+   * producer state knows): compaction never cleans past it.
+   */
+  setStableOffset(provider: () => bigint): void {
+    this.stableOffset = provider;
   }
 
   updateConfig(overrides: Partial<LogConfig>): void {
@@ -285,6 +295,39 @@ export class PartitionLog {
       return result;
     }
     return result;
+  }
+
+  /**
+   * Records a transaction aborted by the marker at `entry.lastOffset` in the transaction
+   * index of the segment holding that marker. The caller (the producer state, which knows
+   * where each transaction began) writes it right after appending the marker, and again,
+   * idempotently, when a replay of the log finds a marker whose entry is missing.
+   */
+  recordAbortedTransaction(entry: AbortedTxn): void {
+    this.ensureOpen();
+    if (entry.lastOffset < this.startOffset || entry.lastOffset >= this.endOffset) {
+      throw new LogError(LogErrorCode.OFFSET_OUT_OF_RANGE, `abort marker offset ${entry.lastOffset} is outside the log's range [${this.startOffset}, ${this.endOffset}) in ${this.dir}`);
+    }
+    const segment = this.segments[this.segmentIndexFor(entry.lastOffset)]!;
+    if (segment.txnIndex.has(entry.lastOffset)) return;
+    segment.txnIndex.append(entry);
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [fromOffset, upperBound) must know
+   * about (Kafka's collectAbortedTxns): those whose marker is at or after fromOffset and
+   * whose first record is below upperBound. A marker lives in the segment holding it, so
+   * the segments before the one holding fromOffset cannot contribute.
+   */
+  abortedTransactions(fromOffset: bigint, upperBound: bigint): AbortedTxn[] {
+    this.ensureOpen();
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      if (segment.baseOffset >= upperBound) break;
+      segment.txnIndex.collect(fromOffset, upperBound, out);
+    }
+    return out;
   }
 
   /**
@@ -398,13 +441,18 @@ export class PartitionLog {
       const now = this.scheduler.now();
       const lagCutoff = BigInt(now - this.config.minCompactionLagMs);
       const sealed = this.segments.slice(0, -1);
+      // Nothing at or above the first unstable offset is cleaned (Kafka's cleaner bound): an
+      // undecided transaction's records may yet be aborted.
+      const stable = this.stableOffset?.() ?? this.endOffset;
       const cleanable: LogSegment[] = [];
       for (const s of sealed) {
-        if (s.maxTimestamp > lagCutoff) break;
+        if (s.maxTimestamp > lagCutoff || s.nextOffset > stable) break;
         cleanable.push(s);
       }
+      const first = cleanable[0];
       const outcome = await compactSegments(this.dir, cleanable, {
         now,
+        aborted: first === undefined ? [] : this.abortedTransactions(first.baseOffset, this.endOffset),
         deleteRetentionMs: this.config.deleteRetentionMs,
         indexIntervalBytes: this.config.indexIntervalBytes,
         yieldBetweenSegments: () => yieldToEventLoop(),

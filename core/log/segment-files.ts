@@ -4,6 +4,8 @@ export const SegmentSuffix = {
   LOG: '.log',
   INDEX: '.index',
   TIME_INDEX: '.timeindex',
+  /** Transactions aborted by a marker in the segment (Kafka's format). */
+  TXN_INDEX: '.txnindex',
   /** A compacted copy being written; discarded if found at start. */
   CLEANED: '.cleaned',
   /** A compacted copy ready to replace its segment; completed if found at start. */
@@ -15,11 +17,12 @@ export function segmentFileName(baseOffset: bigint, suffix: string): string {
   return baseOffset.toString().padStart(20, '0') + suffix;
 }
 
-export function segmentPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string } {
+export function segmentPaths(dir: string, baseOffset: bigint): { log: string; index: string; timeIndex: string; txnIndex: string } {
   return {
     log: path.join(dir, segmentFileName(baseOffset, SegmentSuffix.LOG)),
     index: path.join(dir, segmentFileName(baseOffset, SegmentSuffix.INDEX)),
     timeIndex: path.join(dir, segmentFileName(baseOffset, SegmentSuffix.TIME_INDEX)),
+    txnIndex: path.join(dir, segmentFileName(baseOffset, SegmentSuffix.TXN_INDEX)),
   };
 }
 

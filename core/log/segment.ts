@@ -6,6 +6,7 @@ import { segmentPaths } from './segment-files.ts';
 import { readAt, scanSegment } from './segment-scanner.ts';
 import type { ScannedBatch, ScanStop } from './segment-scanner.ts';
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.ts';
+import { TransactionIndex } from './txn-index.ts';
 
 /** What opening a segment found and repaired. */
 export interface SegmentRecovery {
@@ -29,7 +30,8 @@ export interface BatchPlacement {
  */
 export class LogSegment {
   readonly baseOffset: bigint;
-  readonly paths: { log: string; index: string; timeIndex: string };
+  readonly paths: { log: string; index: string; timeIndex: string; txnIndex: string };
+  readonly txnIndex: TransactionIndex;
   private readonly fd: number;
   private readonly offsetIndex: OffsetIndex;
   private readonly timeIndex: TimeIndex;
@@ -59,6 +61,7 @@ export class LogSegment {
     this.fd = fs.openSync(this.paths.log, 'a+');
     this.offsetIndex = new OffsetIndex(this.paths.index);
     this.timeIndex = new TimeIndex(this.paths.timeIndex);
+    this.txnIndex = new TransactionIndex(this.paths.txnIndex);
     this.size = fs.fstatSync(this.fd).size;
   }
 
@@ -110,6 +113,8 @@ export class LogSegment {
         fs.fdatasyncSync(segment.fd);
         segment.size = stop.position;
       }
+      // Entries for markers the cut removed would name aborts that no longer happened.
+      segment.txnIndex.truncateTo(segment.nextOffset);
       return { segment, recovery };
     });
   }
@@ -272,12 +277,17 @@ export class LogSegment {
   /** fdatasync of the log file on the thread pool, so the event loop keeps serving. */
   syncLog(): Promise<void> {
     this.ensureOpen();
-    return new Promise((resolve, reject) => {
+    // The transaction index goes down with the log: a durable ABORT marker has its entry.
+    const txn = this.txnIndex.syncAsync().catch((err: unknown) => {
+      throw new LogError(LogErrorCode.IO_FAILED, `fdatasync of ${this.paths.txnIndex} failed: ${(err as Error).message}`, { cause: err });
+    });
+    const log = new Promise<void>((resolve, reject) => {
       fs.fdatasync(this.fd, (err) => {
         if (err) reject(new LogError(LogErrorCode.IO_FAILED, `fdatasync of ${this.paths.log} failed: ${err.message}`, { cause: err }));
         else resolve();
       });
     });
+    return Promise.all([log, txn]).then(() => undefined);
   }
 
   /**
@@ -300,6 +310,7 @@ export class LogSegment {
     fs.fdatasyncSync(this.fd);
     this.offsetIndex.sync();
     this.timeIndex.sync();
+    this.txnIndex.sync();
   }
 
   get isClosed(): boolean {
@@ -311,13 +322,14 @@ export class LogSegment {
     this.closed = true;
     this.offsetIndex.close();
     this.timeIndex.close();
+    this.txnIndex.close();
     fs.closeSync(this.fd);
   }
 
   /** Closes and removes the segment's files. */
   delete(): void {
     this.close();
-    for (const file of [this.paths.log, this.paths.index, this.paths.timeIndex]) fs.rmSync(file, { force: true });
+    for (const file of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) fs.rmSync(file, { force: true });
   }
 
   private ensureOpen(): void {

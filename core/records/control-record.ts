@@ -1,3 +1,4 @@
+import { encodeRecordBatch } from './record-batch-encoder.ts';
 import { RecordsError, RecordsErrorCode } from './errors.ts';
 
 export const ControlRecordType = { ABORT: 0, COMMIT: 1 } as const;
@@ -23,4 +24,28 @@ export function decodeControlRecordType(key: Buffer | null): ControlRecordType {
     throw new RecordsError(RecordsErrorCode.CORRUPT_BATCH, `unknown control record type ${type}`);
   }
   return type;
+}
+
+export interface ControlBatchOptions {
+  producerId: bigint;
+  producerEpoch: number;
+  type: ControlRecordType;
+  coordinatorEpoch: number;
+  /** The marker's timestamp (the broker's time when it writes it). */
+  timestamp: bigint;
+}
+
+/**
+ * A transaction marker batch as Kafka's broker writes it: one control record, transactional
+ * and control attributes, the producer's id and epoch, no sequence.
+ */
+export function encodeControlBatch(options: ControlBatchOptions): Buffer {
+  const { key, value } = encodeControlRecord(options.type, options.coordinatorEpoch);
+  return encodeRecordBatch([{ timestamp: options.timestamp, key, value }], {
+    control: true,
+    transactional: true,
+    producerId: options.producerId,
+    producerEpoch: options.producerEpoch,
+    baseSequence: -1,
+  });
 }

@@ -27,7 +27,8 @@ export { encodeRecordBatch } from './record-batch-encoder.ts';
 export type { BatchOptions } from './record-batch-encoder.ts';
 export { DEFAULT_MAX_DECOMPRESSED_BYTES, decodeRecordBatch, iterateBatches } from './record-batch-decoder.ts';
 export type { DecodeOptions, DecodedBatch } from './record-batch-decoder.ts';
-export { ControlRecordType, decodeControlRecordType, encodeControlRecord } from './control-record.ts';
+export { ControlRecordType, decodeControlRecordType, encodeControlBatch, encodeControlRecord } from './control-record.ts';
+export type { ControlBatchOptions } from './control-record.ts';
 export { TimestampType } from './record.ts';
 export type { Record, RecordHeader, RecordInput } from './record.ts';
 export {

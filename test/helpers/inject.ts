@@ -16,6 +16,7 @@ import { RequestDispatcher } from '../../broker/net/request-dispatcher.ts';
 import type { Dispatched } from '../../broker/net/request-dispatcher.ts';
 import { ProducerIdAllocator } from '../../broker/producers/index.ts';
 import { TopicManager } from '../../broker/topics/topic-manager.ts';
+import { TransactionCoordinator, TransactionStateTopic, writeTransactionMarker } from '../../broker/transactions/index.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface InjectOptions {
@@ -76,21 +77,41 @@ export function injectBroker(t: ExecutionContext, overrides: Record<string, unkn
     partitionExists: (topic, partition) => topics.partition(topic, partition) !== undefined,
   });
   groups.start();
+  const producerIds = ProducerIdAllocator.open(dataDir);
+  const transactionStateTopic = new TransactionStateTopic({
+    topics,
+    partitions: config.transactions.stateLogPartitions,
+    segmentBytes: config.transactions.stateLogSegmentBytes,
+    watch,
+  });
+  const transactions = new TransactionCoordinator({
+    log: transactionStateTopic,
+    settings: config.transactions,
+    scheduler,
+    logger,
+    nextProducerId: () => producerIds.next(),
+    partitionExists: (topic, partition) => topics.partition(topic, partition) !== undefined,
+    writeMarker: (target, marker) => writeTransactionMarker(topics, groups, watch, scheduler, target, marker),
+  });
+  transactions.start();
   const delayed = new DelayedFetches(watch, scheduler);
   const context: BrokerContext = {
     config,
     clusterId: 'inject-cluster',
     topics,
     watch,
-    producerIds: ProducerIdAllocator.open(dataDir),
+    producerIds,
     groups,
     offsetsTopic,
+    transactions,
+    transactionStateTopic,
     logger,
     advertisedPort: () => 9092,
   };
   const dispatcher = new RequestDispatcher(createHandlerRegistry(context, delayed));
   t.teardown(async () => {
     delayed.close();
+    transactions.close();
     groups.close();
     await logs.close();
   });

@@ -53,6 +53,13 @@ test('fills every default and leaves advertisedPort unset', (t) => {
       offsetsRetentionCheckIntervalMs: 600_000,
       offsetMetadataMaxBytes: 4096,
     },
+    transactions: {
+      maxTimeoutMs: 900_000,
+      abortTimedOutCheckIntervalMs: 10_000,
+      markerRetryBackoffMs: 100,
+      stateLogPartitions: 50,
+      stateLogSegmentBytes: 104_857_600,
+    },
   });
   t.false('advertisedPort' in config);
 });

@@ -55,13 +55,16 @@ async function stableSolo(broker: InjectedBroker, groupId: string, sessionTimeou
   return { memberId: joined.memberId, generationId: joined.generationId };
 }
 
-test('FindCoordinator for a transactional id (key type 1) answers COORDINATOR_NOT_AVAILABLE', async (t) => {
+test('FindCoordinator for a transactional id (key type 1) names this broker and creates __transaction_state; an unknown key type is INVALID_REQUEST', async (t) => {
   const broker = injectBroker(t, GROUPS);
   for (const version of [1, 2]) {
     const response = await broker.inject(ApiKey.FIND_COORDINATOR, version, { key: 'txn-1', keyType: 1 });
-    t.is(response.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, `v${version}`);
-    t.is(response.nodeId, -1, `v${version}`);
+    t.is(response.errorCode, ErrorCode.NONE, `v${version}`);
+    t.is(response.nodeId, broker.config.nodeId, `v${version}`);
   }
+  t.is(broker.context.topics.get('__transaction_state')?.partitions, 50);
+  const unknown = await broker.inject(ApiKey.FIND_COORDINATOR, 2, { key: 'x', keyType: 2 });
+  t.is(unknown.errorCode, ErrorCode.INVALID_REQUEST);
 });
 
 test('JoinGroup v0-3 join directly with an empty member id; the member id carries the client id and the host the peer address', async (t) => {

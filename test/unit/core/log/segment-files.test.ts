@@ -10,11 +10,12 @@ test('segment files are named by their base offset, zero-padded to 20 digits', (
   t.is(segmentFileName(5n, SegmentSuffix.LOG + SegmentSuffix.SWAP), '00000000000000000005.log.swap');
 });
 
-test('segmentPaths puts the three files of a segment in its directory', (t) => {
+test('segmentPaths puts the four files of a segment in its directory', (t) => {
   t.deepEqual(segmentPaths('/data/orders-0', 17n), {
     log: path.join('/data/orders-0', '00000000000000000017.log'),
     index: path.join('/data/orders-0', '00000000000000000017.index'),
     timeIndex: path.join('/data/orders-0', '00000000000000000017.timeindex'),
+    txnIndex: path.join('/data/orders-0', '00000000000000000017.txnindex'),
   });
 });
 

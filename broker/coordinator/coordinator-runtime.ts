@@ -6,6 +6,13 @@ import type { Logger } from '../logger.ts';
 export interface CoordinatorRecord {
   readonly key: Buffer;
   readonly value: Buffer | null;
+  /**
+   * Written inside a producer's transaction (TxnOffsetCommit's offsets): the record takes
+   * effect only when a COMMIT marker of that producer follows it.
+   */
+  readonly producer?: { readonly producerId: bigint; readonly producerEpoch: number };
+  /** A transaction marker met in the log (key empty, value null): it decides the producer's pending records. */
+  readonly marker?: { readonly producerId: bigint; readonly committed: boolean };
 }
 
 /**
@@ -77,7 +84,7 @@ const noop = (): void => undefined;
  * Kafka reloads a coordinator. If even that read fails, the key stays unavailable until a
  * later reload succeeds.
  *
- * The group coordinator runs on it; the transaction coordinator is to run on it too.
+ * The group coordinator and the transaction coordinator run on it.
  */
 export class CoordinatorRuntime {
   private readonly options: CoordinatorRuntimeOptions;
