@@ -4,6 +4,8 @@
 // without breaking users.
 export { Producer, ProducerError, ProducerErrorCode } from './producer/index.ts';
 export type { Acks, ProducerOptions, ProducerRecord, RecordBytes, RecordMetadata } from './producer/index.ts';
+export { ProducerFencedError, TransactionError, TransactionErrorCode } from './producer/index.ts';
+export type { ConsumerGroupMetadata, TransactionOffset } from './producer/index.ts';
 export { Consumer } from './consumer/index.ts';
 export type {
   ConsumerBatch,

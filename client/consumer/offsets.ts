@@ -133,7 +133,8 @@ export async function resetOffsets(
               partitions: list.map((tp) => ({ partitionIndex: tp.partition, timestamp })),
             })),
           },
-          { minVersion: 1 },
+          // ListOffsets carries the isolation level from v2 on: an older broker would answer read_committed with the high watermark.
+          { minVersion: isolationLevel === 'read_committed' ? 2 : 1 },
         );
         for (const topic of response.topics) {
           for (const p of topic.partitions) {

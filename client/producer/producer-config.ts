@@ -80,6 +80,19 @@ export const PRODUCER_CONFIG_SCHEMA = {
       default: 1_048_576,
       description: 'Largest Produce request, and so largest record (max.request.size).',
     },
+    transactionalId: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Makes the producer transactional: initTransactions(), then records sent between beginTransaction() and commitTransaction() become visible to read_committed consumers together, or never on abortTransaction(). A newer producer with the same id fences this one. Forces idempotence on (transactional.id).',
+    },
+    transactionTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_TIMER_MS,
+      default: 60_000,
+      description: 'How long the transaction coordinator lets a transaction stay open before it aborts it; at most the broker’s transaction.max.timeout.ms (transaction.timeout.ms).',
+    },
   },
 } as const satisfies JSONSchema;
 
@@ -108,7 +121,14 @@ export function resolveProducerConfig(options: ProducerOptions): ResolvedProduce
   const acks = config.acks === 'all' ? -1 : config.acks;
   const { retries, maxInFlight, lingerMs, requestTimeoutMs } = config;
   let idempotent = config.idempotent;
-  if (options.idempotent === true) {
+  // As Kafka's producer: transactions are built on idempotence, which a transactional id turns on.
+  if (config.transactionalId !== undefined) {
+    if (options.idempotent === false) throw configError('producer option transactionalId needs idempotence; remove idempotent: false');
+    if (acks !== -1) throw configError(`producer option transactionalId needs acks 'all' (got acks ${acks})`);
+    if (retries === 0) throw configError('producer option transactionalId needs retries > 0');
+    if (maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) throw configError(`producer option transactionalId allows at most ${MAX_IDEMPOTENT_IN_FLIGHT} requests in flight (maxInFlight ${maxInFlight})`);
+    idempotent = true;
+  } else if (options.idempotent === true) {
     if (acks !== -1) throw configError(`producer option idempotent: true needs acks 'all' (got acks ${acks}); set acks: 'all' or idempotent: false`);
     if (retries === 0) throw configError('producer option idempotent: true needs retries > 0; set idempotent: false to disable retries');
     if (maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) {

@@ -11,6 +11,8 @@ import type { ProducerConfig, ProducerConfigInput, ResolvedProducerConfig } from
 import { BATCH_OVERHEAD, HEADER_OVERHEAD, RECORD_OVERHEAD, RecordAccumulator } from './record-accumulator.ts';
 import type { RecordHeaderBytes, RecordSink } from './record-accumulator.ts';
 import { Sender } from './sender.ts';
+import { TransactionManager } from './transactions.ts';
+import type { ConsumerGroupMetadata, TransactionOffset } from './transactions.ts';
 
 export const ProducerErrorCode = {
   /** A record is malformed: a key, value or header of the wrong type, a bad timestamp or partition. */
@@ -117,6 +119,8 @@ export class Producer {
   private readonly cluster: Cluster;
   private readonly accumulator: RecordAccumulator;
   private readonly sender: Sender;
+  /** With transactionalId: the transaction protocol's state and requests. */
+  private readonly transactions: TransactionManager | undefined;
   private readonly partitioner = new DefaultPartitioner();
   /** Records waiting for metadata or buffer memory, in send order; while any wait, later ones queue behind. */
   private readonly waiting: Prepared[] = [];
@@ -143,13 +147,70 @@ export class Producer {
       const partitions = this.cluster.knownTopic(batch.topic)?.partitions.length ?? 0;
       this.partitioner.batchClosed(batch.topic, batch.partition, partitions, () => this.ledPartitions(batch.topic));
     }, this.scheduler);
-    this.sender = new Sender(this.cluster, this.accumulator, this.config, () => {
-      const wake = this.memoryWaiter;
-      if (wake !== undefined) {
-        this.memoryWaiter = undefined;
-        wake();
-      }
+    const { transactionalId } = this.config;
+    this.transactions =
+      transactionalId === undefined
+        ? undefined
+        : new TransactionManager(this.cluster, { transactionalId, transactionTimeoutMs: this.config.transactionTimeoutMs, retryBackoffMs: this.config.retryBackoffMs });
+    this.sender = new Sender(
+      this.cluster,
+      this.accumulator,
+      this.config,
+      () => {
+        const wake = this.memoryWaiter;
+        if (wake !== undefined) {
+          this.memoryWaiter = undefined;
+          wake();
+        }
+      },
+      this.transactions === undefined ? {} : { transactions: this.transactions },
+    );
+    this.transactions?.attach(this.sender);
+  }
+
+  /**
+   * With transactionalId: takes the producer id and epoch for the id, fencing any older
+   * producer with the same id and completing a transaction it left open. Once, before the
+   * first transaction (a timeout may be retried by calling it again).
+   */
+  async initTransactions(): Promise<void> {
+    const transactions = this.transactional();
+    await this.ensureConnected();
+    await transactions.initTransactions();
+  }
+
+  /** Starts a transaction: the records sent and offsets sent until commit or abort belong to it. */
+  beginTransaction(): void {
+    this.transactional().beginTransaction();
+  }
+
+  /**
+   * Commits a consumer group's offsets in the transaction: they take effect only if it commits
+   * (the consume-transform-produce loop). `offsets` are the next offsets to read.
+   */
+  sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    return this.transactional().sendOffsetsToTransaction(offsets, group);
+  }
+
+  /**
+   * Sends every record of the transaction, then commits it. A TransactionError with code
+   * ERR_TRANSACTION_ABORTABLE means abortTransaction() next; ERR_PRODUCER_FENCED or
+   * ERR_TRANSACTION_FATAL mean close().
+   */
+  commitTransaction(): Promise<void> {
+    return this.transactional().commitTransaction(() => this.flush());
+  }
+
+  /** Aborts the transaction: its records not yet sent fail, and read_committed consumers never see any of them. */
+  abortTransaction(): Promise<void> {
+    return this.transactional().abortTransaction((error) => {
+      this.failWaiting(() => true, () => error);
     });
+  }
+
+  private transactional(): TransactionManager {
+    if (this.transactions === undefined) throw new ClientError(ClientErrorCode.INVALID_CONFIG, 'transactions need the producer option transactionalId');
+    return this.transactions;
   }
 
   /** Whether idempotence is on (after defaults and options). */
@@ -192,7 +253,8 @@ export class Producer {
     if (this.connecting === undefined) {
       const attempt = (async () => {
         await this.cluster.connect();
-        if (this.config.idempotent) await this.sender.initProducerId();
+        // A transactional producer's id comes from initTransactions(), with its transactional id.
+        if (this.config.idempotent && this.transactions === undefined) await this.sender.initProducerId();
         this.connected = true;
       })();
       this.connecting = attempt;
@@ -236,6 +298,12 @@ export class Producer {
         reject(this.closedError());
         return;
       }
+      try {
+        this.transactions?.checkSend();
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       // All or nothing: a malformed record anywhere is refused before any record is produced.
       const prepared: Prepared[] = [];
       try {
@@ -270,6 +338,7 @@ export class Producer {
         if (this.connecting !== undefined || this.waiting.length > 0) await this.flush();
       } finally {
         this.timers.clearAll();
+        this.transactions?.close();
         this.sender.close(this.closedError());
         await this.cluster.close();
       }
@@ -288,6 +357,7 @@ export class Producer {
     }
     let prepared: Prepared;
     try {
+      this.transactions?.checkSend();
       prepared = this.prepare(input, sink, slot);
     } catch (error) {
       sink.fail(slot, error instanceof Error ? error : new Error(String(error)));
@@ -425,6 +495,8 @@ export class Producer {
       } else i++;
     }
     for (const record of failed) record.sink.fail(record.slot, error(record));
+    // A record of a transaction that never got a batch dooms the transaction, as a failed batch does.
+    if (failed.length > 0) this.transactions?.batchFailed(error(failed[0]!));
   }
 
   private blockedTooLong(record: Prepared, cause: Error | undefined): ClientError {

@@ -94,8 +94,8 @@ export class ProducerBatch {
    * `codec` (once, however often the header changes). Uncompressed batches are the builder's
    * own buffer, written in place.
    */
-  encode(codec: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number): Buffer {
-    return this.builder.finish({ compression: codec, producerId, producerEpoch, baseSequence });
+  encode(codec: CompressionCodec, producerId: bigint, producerEpoch: number, baseSequence: number, transactional = false): Buffer {
+    return this.builder.finish({ compression: codec, producerId, producerEpoch, baseSequence, transactional });
   }
 
   /** The records, read back from the batch's own buffer (views, valid until it is released). */

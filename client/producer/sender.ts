@@ -57,9 +57,23 @@ export interface SenderCluster {
 /** Opens the socket acks=0 requests are written on; `signal` aborts a connect in progress. */
 export type OneWayOpener = (connection: SenderConnection, timeoutMs: number, signal: AbortSignal) => Promise<OneWayWriter>;
 
+/** What a transactional producer's sender asks of its transaction manager. */
+export interface SenderTransactions {
+  readonly transactionalId: string;
+  /**
+   * Whether the partition is part of the ongoing transaction. When it is not, the manager adds
+   * it (with the other partitions waiting, in one AddPartitionsToTxn) and wakes the sender.
+   */
+  mayProduce(topic: string, partition: number): boolean;
+  /** A batch failed for good: the transaction can no longer commit. */
+  batchFailed(error: Error): void;
+}
+
 export interface SenderOptions {
   /** Default: a OneWaySocket to the connection's broker. Tests pass a double. */
   readonly openOneWay?: OneWayOpener;
+  /** A transactional producer's manager; batches are then sent only to partitions it added. */
+  readonly transactions?: SenderTransactions;
 }
 
 /** Produce v3 is the first to carry record batch v2 (and so producer ids and sequences). */
@@ -103,6 +117,7 @@ export class Sender {
   private readonly accumulator: RecordAccumulator;
   private readonly config: SenderConfig;
   private readonly perPartitionLimit: number;
+  private readonly transactions: SenderTransactions | undefined;
   private readonly links = new Map<number, Link>();
   private readonly flushWaiters = new Set<FlushWaiter>();
   private readonly onSettled: () => void;
@@ -135,6 +150,51 @@ export class Sender {
     this.config = config;
     this.onSettled = onSettled;
     this.perPartitionLimit = config.idempotent || config.retries === 0 ? config.maxInFlight : 1;
+    this.transactions = options.transactions;
+  }
+
+  /**
+   * A sequenced batch failed for good, so the broker's next expected sequence is unknown. A
+   * transactional producer does not renumber on its own: the transaction must be aborted
+   * first, and then the manager takes a new epoch (restartSequences).
+   */
+  get sequencesLost(): boolean {
+    return this.resetPending;
+  }
+
+  /** Batches in flight, across brokers. */
+  get inFlight(): number {
+    return this.totalInFlight;
+  }
+
+  /**
+   * Fails every batch not yet sent (an aborted transaction's): they would be discarded by the
+   * abort anyway, and sending them first would only delay it.
+   */
+  failUnsent(error: Error): void {
+    for (const queue of this.accumulator.partitions.values()) {
+      for (const batch of queue.queue.splice(0)) this.finish(queue, batch, error);
+    }
+  }
+
+  /** Resolves once nothing is in flight. */
+  waitForInFlight(): Promise<void> {
+    const inFlight: ProducerBatch[] = [];
+    for (const queue of this.accumulator.partitions.values()) inFlight.push(...queue.inFlight);
+    return this.waitFor(inFlight);
+  }
+
+  /**
+   * Takes a new producer id and epoch (from `init`, a transactional producer's InitProducerId)
+   * and renumbers the waiting batches from sequence 0.
+   */
+  async restartSequences(init: () => Promise<{ producerId: bigint; producerEpoch: number }>): Promise<void> {
+    const { producerId, producerEpoch } = await init();
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.resetPending = false;
+    this.renumber();
+    this.wake();
   }
 
   /** Asks InitProducerId for a producer id and epoch (idempotence without transactions). */
@@ -207,6 +267,7 @@ export class Sender {
         wakeAt = Math.min(wakeAt, head.createdAt + this.config.lingerMs);
         continue;
       }
+      if (this.transactions !== undefined && !this.transactions.mayProduce(queue.topic, queue.partition)) continue;
       const leader = this.leaderOf(queue);
       if (leader < 0) {
         needMetadata = true;
@@ -217,7 +278,8 @@ export class Sender {
       if (group === undefined) byLeader.set(leader, (group = []));
       group.push(queue);
     }
-    if (this.resetPending && this.totalInFlight === 0) {
+    // A transactional producer's manager resets sequences once the transaction is aborted.
+    if (this.resetPending && this.totalInFlight === 0 && this.transactions === undefined) {
       if (now >= this.resetRetryAt) void this.resetSequences();
       else wakeAt = Math.min(wakeAt, this.resetRetryAt);
     }
@@ -345,7 +407,7 @@ export class Sender {
       return;
     }
     const { idempotent, compression } = this.config;
-    const stamp = { idempotent, compression, producerId: this.producerId, producerEpoch: this.producerEpoch };
+    const stamp = { idempotent, compression, producerId: this.producerId, producerEpoch: this.producerEpoch, transactional: this.transactions !== undefined };
     const mayGo = (queue: PartitionQueue): boolean => this.mayGo(queue, now) && this.isReady(queue, queue.queue[0]!, now);
     while (link.inFlight < this.config.maxInFlight) {
       const taken = takeBatches(this.accumulator, queues, link.drainFrom, this.config.maxRequestSize, mayGo, stamp);
@@ -364,7 +426,7 @@ export class Sender {
       partitions.push({ index: batch.partition, records: encoded[i]! });
     }
     const body: RequestInput<typeof ApiKey.PRODUCE> = {
-      transactionalId: null,
+      transactionalId: this.transactions?.transactionalId ?? null,
       acks: this.config.acks,
       timeoutMs: this.config.requestTimeoutMs,
       topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })),
@@ -509,8 +571,10 @@ export class Sender {
 
   private finish(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
     removeFrom(queue.inFlight, batch);
+    const failedNow = !batch.settled;
     batch.fail(error);
     this.released(batch);
+    if (failedNow && !this.closed) this.transactions?.batchFailed(error);
   }
 
   private released(batch: ProducerBatch): void {
@@ -537,16 +601,7 @@ export class Sender {
     this.resetPending = false;
     try {
       await this.initProducerId();
-      for (const queue of this.accumulator.partitions.values()) {
-        queue.nextSequence = 0;
-        queue.retrying = false;
-        for (const batch of queue.queue) {
-          if (batch.baseSequence < 0) continue;
-          batch.baseSequence = queue.nextSequence;
-          queue.nextSequence = addSequence(queue.nextSequence, batch.count);
-          batch.encoded = undefined;
-        }
-      }
+      this.renumber();
       this.resetBackoffMs = 0;
     } catch {
       // Sending under the old producer id would only hit OUT_OF_ORDER_SEQUENCE_NUMBER again:
@@ -558,6 +613,20 @@ export class Sender {
     } finally {
       this.resetting = false;
       this.wake();
+    }
+  }
+
+  /** Sequences restart at 0 under a new producer id or epoch: waiting batches that had one are renumbered. */
+  private renumber(): void {
+    for (const queue of this.accumulator.partitions.values()) {
+      queue.nextSequence = 0;
+      queue.retrying = false;
+      for (const batch of queue.queue) {
+        if (batch.baseSequence < 0) continue;
+        batch.baseSequence = queue.nextSequence;
+        queue.nextSequence = addSequence(queue.nextSequence, batch.count);
+        batch.encoded = undefined;
+      }
     }
   }
 

@@ -9,6 +9,8 @@ export interface BatchStamp {
   readonly compression: CompressionCodec;
   readonly producerId: bigint;
   readonly producerEpoch: number;
+  /** A transactional producer's batches are marked so, for read_committed consumers and the broker's checks. */
+  readonly transactional: boolean;
 }
 
 /** The batches of one Produce request, with the bytes each is sent as. */
@@ -70,6 +72,6 @@ function stampAndEncode(accumulator: RecordAccumulator, queue: PartitionQueue, b
     queue.nextSequence = addSequence(queue.nextSequence, batch.count);
     batch.encoded = undefined;
   }
-  batch.encoded ??= stamp.idempotent ? batch.encode(stamp.compression, stamp.producerId, stamp.producerEpoch, batch.baseSequence) : batch.encode(stamp.compression, -1n, -1, -1);
+  batch.encoded ??= stamp.idempotent ? batch.encode(stamp.compression, stamp.producerId, stamp.producerEpoch, batch.baseSequence, stamp.transactional) : batch.encode(stamp.compression, -1n, -1, -1);
   return batch.encoded;
 }

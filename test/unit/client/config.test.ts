@@ -43,6 +43,7 @@ test('the producer fills in Kafka’s defaults and the cluster’s', (t) => {
     maxBlockMs: 60_000,
     maxInFlight: 5,
     maxRequestSize: 1_048_576,
+    transactionTimeoutMs: 60_000,
   });
 });
 
@@ -220,4 +221,16 @@ test('the clients validate their options when made, naming themselves', (t) => {
   t.regex(invalid(t, () => new Cluster({ bootstrapServers, retryBackoffMs: -1 })), /^cluster option retryBackoffMs: must be >= 0$/);
   // A shared option reaches every client, the consumer's retryBackoffMs and connectTimeoutMs included.
   t.notThrows(() => new Consumer({ bootstrapServers, retryBackoffMs: 50, connectTimeoutMs: 2000 }));
+});
+
+test('a transactionalId forces idempotence on and refuses the options that rule it out, as Kafka does', (t) => {
+  const forced = resolveProducerConfig({ bootstrapServers, transactionalId: 'tx', maxInFlight: 5 });
+  t.true(forced.idempotent);
+  t.is(forced.transactionalId, 'tx');
+  t.regex(invalid(t, () => resolveProducerConfig({ bootstrapServers, transactionalId: 'tx', idempotent: false })), /transactionalId needs idempotence/);
+  t.regex(invalid(t, () => resolveProducerConfig({ bootstrapServers, transactionalId: 'tx', acks: 1 })), /acks 'all'/);
+  t.regex(invalid(t, () => resolveProducerConfig({ bootstrapServers, transactionalId: 'tx', retries: 0 })), /retries > 0/);
+  t.regex(invalid(t, () => resolveProducerConfig({ bootstrapServers, transactionalId: 'tx', maxInFlight: 6 })), /at most 5/);
+  // Without a transactional id the same options only turn idempotence off.
+  t.false(resolveProducerConfig({ bootstrapServers, acks: 1 }).idempotent);
 });

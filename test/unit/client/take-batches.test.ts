@@ -10,7 +10,7 @@ const value = Buffer.alloc(100, 7);
 const RECORD_BOUND = 200;
 const PARTITIONS = 12;
 const BATCHES_PER_PARTITION = 3;
-const stamp: BatchStamp = { idempotent: true, compression: CompressionCodec.none, producerId: 42n, producerEpoch: 3 };
+const stamp: BatchStamp = { idempotent: true, compression: CompressionCodec.none, producerId: 42n, producerEpoch: 3, transactional: false };
 
 /** Queues of `partitions` partitions, each with `batches` closed batches of `recordsPerBatch` records. */
 function queuesWithBatches(partitions: number, batches: number, recordsPerBatch: number): { accumulator: RecordAccumulator; queues: PartitionQueue[] } {

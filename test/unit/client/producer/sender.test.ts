@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ApiKey, ErrorCode } from '../../../../core/protocol/index.ts';
-import { CompressionCodec } from '../../../../core/records/index.ts';
+import { CompressionCodec, isTransactionalBatch } from '../../../../core/records/index.ts';
 import { ClientError, ClientErrorCode, KafkaError } from '../../../../client/errors.ts';
 import { RECORD_OVERHEAD, RecordAccumulator } from '../../../../client/producer/record-accumulator.ts';
 import type { RecordSink } from '../../../../client/producer/record-accumulator.ts';
@@ -335,4 +335,60 @@ test('close fails every unfinished batch and leaves no timer armed', async (t) =
   for (const request of cluster.unanswered(ApiKey.PRODUCE)) answerProduce(request);
   await advance(200_000);
   t.is(scheduler.pendingTimers(), 0);
+});
+
+/** A transaction manager double: partitions are in the transaction once the test adds them. */
+class FakeTransactions {
+  readonly transactionalId = 'tx';
+  readonly added = new Set<number>();
+  readonly asked: number[] = [];
+  readonly failures: Error[] = [];
+
+  mayProduce(_topic: string, partition: number): boolean {
+    if (this.added.has(partition)) return true;
+    this.asked.push(partition);
+    return false;
+  }
+
+  batchFailed(error: Error): void {
+    this.failures.push(error);
+  }
+}
+
+test('a transactional sender produces to a partition only once it is in the transaction, marking the batch and the request', async (t) => {
+  const transactions = new FakeTransactions();
+  const { cluster, sender, send, advance } = setup({}, { transactions });
+  const delivery = send(0);
+  await advance(0);
+  t.is(cluster.produceRequests().length, 0, 'nothing sent before the partition is added');
+  t.true(transactions.asked.includes(0));
+  transactions.added.add(0);
+  sender.wake();
+  await advance(0);
+  const [request] = cluster.produceRequests();
+  t.is(request!.body.transactionalId, 'tx');
+  const [batch] = sentBatches(request!.body);
+  t.true(isTransactionalBatch(batch!.header.attributes));
+  answerProduce(request!, { baseOffset: 3n });
+  t.is(await delivery.promise, 3n);
+  t.deepEqual(transactions.failures, []);
+});
+
+test('a transactional batch that fails for good is reported, and sequences wait for the abort instead of a new producer id', async (t) => {
+  const transactions = new FakeTransactions();
+  transactions.added.add(0);
+  const { cluster, sender, send, advance } = setup({}, { transactions });
+  const delivery = send(0);
+  await advance(0);
+  answerProduce(cluster.produceRequests()[0]!, { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
+  await advance(0);
+  await t.throwsAsync(delivery.promise, { instanceOf: KafkaError });
+  t.is(transactions.failures.length, 1);
+  t.true(sender.sequencesLost);
+  await advance(1000);
+  t.is(cluster.requests.filter((r) => r.apiKey === ApiKey.INIT_PRODUCER_ID).length, 0, 'no InitProducerId without a transactional id');
+  // The unsent batches of a doomed transaction fail at once.
+  const later = send(0);
+  sender.failUnsent(new Error('aborted'));
+  await t.throwsAsync(later.promise, { message: 'aborted' });
 });
