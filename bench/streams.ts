@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Admin, Consumer, Producer } from '../client/index.ts';
 import type { ProducerRecord } from '../client/index.ts';
-import { KafkaStreams, Serdes, StreamsBuilder } from '../streams/index.ts';
+import { KafkaStreams, Serdes, StreamsBuilder, TimeWindows, WindowedSerdes, int64NumberSerde } from '../streams/index.ts';
 import { startBrokerProcess } from './broker-process.ts';
 import { MB, printEnvironment, printTable } from './report.ts';
 
@@ -20,10 +20,17 @@ import { MB, printEnvironment, printTable } from './report.ts';
  * moves far less than the wall-clock rate. Usage:
  *   npm run bench:streams -- [records] [partitions]
  * BENCH_CHILD_NODE_ARGS adds node options to the app process, e.g. "--cpu-prof --cpu-prof-dir=prof".
+ *
+ * `npm run bench:streams -- stateful [records]` runs the stateful benches instead: a 1-minute
+ * tumbling-window count over 10,000 keys (app in its own process, timed from its first record to
+ * the group's committed offsets covering the whole input, so every window update is acknowledged),
+ * the restore of a 1,000,000-entry key-value store from its changelog, and the restart of that
+ * store from its checkpoint with 10,000 new changelog entries.
  */
 
 const RECORDS = Number(process.argv[2] ?? 2_000_000);
-const PARTITIONS = Number(process.argv[3] ?? 4);
+// `stateful [records]` takes the records from argv[3]: partitions stay 4 there.
+const PARTITIONS = process.argv[2] === 'stateful' ? 4 : Number(process.argv[3] ?? 4);
 const ROUNDS = 3;
 const RECORD_SIZE = 100;
 
@@ -109,6 +116,185 @@ async function runClientLoop(bootstrap: string, input: string, output: string): 
     }
     void producer.sendBatch(out);
     if (producer.waitingRecords > 0) await producer.waitForRoom();
+  }
+}
+
+// ---- stateful benches ------------------------------------------------------------------------
+
+const WINDOW_KEYS = 10_000;
+
+async function runWindowApp(bootstrap: string, input: string, output: string): Promise<void> {
+  let first = true;
+  const S = Serdes.String();
+  const builder = new StreamsBuilder();
+  builder
+    .stream(input, { keySerde: S, valueSerde: Serdes.Bytes() })
+    .peek(() => {
+      if (first) {
+        first = false;
+        markFirst();
+      }
+    })
+    .groupByKey({ keySerde: S, valueSerde: Serdes.Bytes() })
+    .windowedBy(TimeWindows.ofSizeWithNoGrace(60_000))
+    .count()
+    .toStream()
+    .to(output, { keySerde: WindowedSerdes.timeWindowed(S, 60_000), valueSerde: int64NumberSerde() });
+  const app = new KafkaStreams(builder.build(), { applicationId: `bench-${input}`, bootstrapServers: bootstrap, commitIntervalMs: 200, stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-state-')) });
+  process.once('SIGTERM', () => {
+    reportCpu();
+    void app.close().then(() => process.exit(0));
+  });
+  await app.start();
+}
+
+async function windowedCount(bootstrap: string, records: number): Promise<{ rate: number; cpuPerRecord: number }> {
+  const input = 'window-in';
+  const output = 'window-out';
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  await admin.connect();
+  await admin.createTopics([
+    { topic: input, numPartitions: PARTITIONS },
+    { topic: output, numPartitions: PARTITIONS },
+  ]);
+  // Event time spans ten minutes (ten windows per key), a little out of order within each second.
+  const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
+  await producer.connect();
+  const base = 1_700_000_000_000;
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < records; i += 1000) {
+    const batch: ProducerRecord[] = [];
+    for (let n = i; n < Math.min(records, i + 1000); n++) {
+      const key = `k${n % WINDOW_KEYS}`;
+      batch.push({ topic: input, key, value: Buffer.alloc(20), timestamp: base + Math.floor((n / records) * 600_000) - (n % 7) * 100 });
+    }
+    pending.push(producer.sendBatch(batch));
+    if (producer.waitingRecords > 0) await producer.waitForRoom();
+  }
+  await Promise.all(pending);
+  await producer.close();
+  const ends = await admin.listOffsets(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: input, partition, timestamp: 'latest' as const })));
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', 'window', bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let started: bigint | undefined;
+  let cpuMicros: number | undefined;
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    const match = /^first (\d+)$/.exec(line);
+    if (match !== null) started = BigInt(match[1]!);
+    const cpu = /^cpu (\d+)$/.exec(line);
+    if (cpu !== null) cpuMicros = Number(cpu[1]);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    for (;;) {
+      const committed = await admin.fetchCommittedOffsets(`bench-${input}`, [input]);
+      if (committed.length === PARTITIONS && committed.every((c) => c.offset >= ends.find((e) => e.partition === c.partition)!.offset)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const ended = process.hrtime.bigint();
+    child.kill('SIGTERM');
+    await exited;
+    if (started === undefined) throw new Error('the window app did not say when it read its first record');
+    return { rate: records / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / records };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await admin.close();
+  }
+}
+
+/** A store of `entries` distinct keys, its changelog written directly, then restored by a starting app. */
+async function restore(bootstrap: string, entries: number, tail: number): Promise<{ fullRate: number; fullMs: number; restartMs: number; tailRestored: number }> {
+  const appId = 'bench-restore';
+  const changelog = `${appId}-kv-changelog`;
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  await admin.connect();
+  await admin.createTopics([
+    { topic: 'restore-in', numPartitions: 1 },
+    { topic: changelog, numPartitions: 1, configs: { 'cleanup.policy': 'compact' } },
+  ]);
+  await admin.close();
+  const write = async (from: number, to: number): Promise<void> => {
+    const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
+    await producer.connect();
+    const pending: Promise<unknown>[] = [];
+    const count = Buffer.alloc(8);
+    count.writeBigInt64BE(1n);
+    for (let i = from; i < to; i += 1000) {
+      const batch: ProducerRecord[] = [];
+      // A count store's changelog value: Kafka's timestamped format is the serde's bytes here.
+      for (let n = i; n < Math.min(to, i + 1000); n++) batch.push({ topic: changelog, partition: 0, key: `key-${n}`, value: count, timestamp: 1 });
+      pending.push(producer.sendBatch(batch));
+      if (producer.waitingRecords > 0) await producer.waitForRoom();
+    }
+    await Promise.all(pending);
+    await producer.close();
+  };
+  await write(0, entries);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-restore-'));
+  const topology = (): ReturnType<StreamsBuilder['build']> => {
+    const builder = new StreamsBuilder();
+    builder.stream('restore-in', { keySerde: Serdes.String(), valueSerde: Serdes.String() }).groupByKey().count({ storeName: 'kv' });
+    return builder.build();
+  };
+  const timed = async (): Promise<{ ms: number; restored: number; restoreMs: number; fromAssignedMs: number }> => {
+    const app = new KafkaStreams(topology(), { applicationId: appId, bootstrapServers: bootstrap, stateDir, defaultKeySerde: Serdes.String(), defaultValueSerde: Serdes.String() });
+    let restored = 0;
+    let began = 0n;
+    let restoreMs = 0;
+    // Tasks are created (and restore begins) when the group assigns them, which the broker delays
+    // by its initial rebalance delay: time from there, not from start().
+    let assignedAt = 0n;
+    let fromAssignedMs = 0;
+    app.setStateListener((state) => {
+      if (state === 'RUNNING' && assignedAt === 0n) assignedAt = process.hrtime.bigint();
+    });
+    const done = new Promise<void>((resolve) => {
+      app.setGlobalStateRestoreListener({
+        onRestoreStart: () => {
+          began = process.hrtime.bigint();
+        },
+        onRestoreEnd: (_t, _p, _s, total) => {
+          restored = total;
+          const now = process.hrtime.bigint();
+          restoreMs = Number(now - began) / 1e6;
+          fromAssignedMs = Number(now - assignedAt) / 1e6;
+          resolve();
+        },
+      });
+    });
+    const t0 = process.hrtime.bigint();
+    await app.start();
+    await done;
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    await app.close();
+    return { ms, restored, restoreMs, fromAssignedMs };
+  };
+  try {
+    const full = await timed();
+    await write(entries, entries + tail);
+    const restart = await timed();
+    return { fullRate: full.restored / (full.restoreMs / 1000), fullMs: full.fromAssignedMs, restartMs: restart.fromAssignedMs, tailRestored: restart.restored };
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function mainStateful(records: number): Promise<void> {
+  printEnvironment(`bench:streams stateful: ${records.toLocaleString('en-US')} records over ${WINDOW_KEYS.toLocaleString('en-US')} keys, ${PARTITIONS} partitions, 1-minute tumbling windows; restore of 1,000,000 entries; app and broker in their own processes (restore: in this process)`);
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-streams-'));
+  const broker = await startBrokerProcess(path.join(work, 'data'));
+  const bootstrap = `127.0.0.1:${broker.port}`;
+  try {
+    const w = await windowedCount(bootstrap, records);
+    console.log(`windowed count: ${Math.round(w.rate).toLocaleString('en-US')} records/s, app CPU ${w.cpuPerRecord.toFixed(2)} µs/record (floor ≥ 150,000)`);
+    const r = await restore(bootstrap, 1_000_000, 10_000);
+    console.log(`restore of 1,000,000 entries: ${Math.round(r.fullMs)} ms from assignment to restored; reading the changelog into the store: ${Math.round(r.fullRate).toLocaleString('en-US')} entries/s (floor ≥ 500,000)`);
+    console.log(`restart from checkpoint + ${r.tailRestored.toLocaleString('en-US')} new changelog entries: ${Math.round(r.restartMs)} ms from assignment to restored (checkpoint and snapshot read, snapshot loaded, tail read)`);
+    console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    await broker.stop();
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -226,8 +412,10 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  const [mode, bootstrap, input, output] = process.argv.slice(3) as [Mode, string, string, string];
-  await (mode === 'streams' ? runStreamsApp(bootstrap, input, output) : runClientLoop(bootstrap, input, output));
+  const [mode, bootstrap, input, output] = process.argv.slice(3) as [Mode | 'window', string, string, string];
+  await (mode === 'window' ? runWindowApp(bootstrap, input, output) : mode === 'streams' ? runStreamsApp(bootstrap, input, output) : runClientLoop(bootstrap, input, output));
+} else if (process.argv[2] === 'stateful') {
+  await mainStateful(Number(process.argv[3] ?? 2_000_000));
 } else {
   await main();
 }

@@ -53,6 +53,17 @@ export const STREAMS_CONFIG_SCHEMA = {
       default: 1000,
       description: 'Records buffered per input partition before fetching from it pauses (buffered.records.per.partition).',
     },
+    statestoreCacheMaxBytes: {
+      type: 'integer',
+      minimum: 0,
+      default: 10485760,
+      description: 'Record cache bytes per state store; updates to a key between commits collapse; 0 disables caching (statestore.cache.max.bytes).',
+    },
+    applicationServer: {
+      type: 'string',
+      pattern: '^[^:]+:[0-9]+$',
+      description: 'This instance’s `host:port` for interactive queries, shared with the group so every instance knows who holds which task (application.server).',
+    },
     stateDir: { type: 'string', minLength: 1, default: join(tmpdir(), 'brook-streams'), description: 'Where state stores keep local data (state.dir).' },
     replicationFactor: {
       type: 'integer',

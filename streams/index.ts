@@ -34,7 +34,7 @@ export type { StreamsConfig, StreamsOptions } from './config.ts';
 export { TestInputTopic, TestOutputTopic, TopologyTestDriver } from './testing/topology-test-driver.ts';
 export type { TestRecord, TopologyTestDriverOptions } from './testing/topology-test-driver.ts';
 export { KafkaStreams, StreamsState } from './runtime/index.ts';
-export type { StateListener, UncaughtExceptionHandler } from './runtime/index.ts';
+export type { StateListener, StateRestoreListener, UncaughtExceptionHandler } from './runtime/index.ts';
 // Streams II: tables, aggregations, windows, joins, state.
 export { KTable, KGroupedTable, GlobalKTable, int64NumberSerde } from './dsl/ktable.ts';
 export { KGroupedStream, TimeWindowedKStream, SessionWindowedKStream, EmitStrategy } from './dsl/kgrouped-stream.ts';

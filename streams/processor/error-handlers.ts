@@ -23,6 +23,8 @@ export type ExceptionHandler = 'logAndFail' | 'logAndContinue' | ((context: Erro
 export interface StreamsLogger {
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /** Progress lines (restore); optional so a warn/error-only logger fits. */
+  info?(fields: object, message: string): void;
 }
 
 export const silentLogger: StreamsLogger = {

@@ -100,6 +100,7 @@ export class TopologyTask implements StreamTask {
               manager.restore(topic, records);
             },
             restoredOffsets: () => manager.restoredOffsets(),
+            snapshot: (topic: string) => manager.snapshot(topic),
             store: (name: string) => manager.view(name),
             storeNames: () => manager.names(),
             get droppedRecords() {

@@ -11,7 +11,8 @@ import type { Header, SourcePosition } from './record.ts';
 import type { ChangelogRecord } from '../state/changelog.ts';
 import type { ChangelogPartition } from '../state/state-manager.ts';
 import type { ReadOnlyStore } from '../state/store-api.ts';
-import type { GlobalStateStores } from '../state/global-stores.ts';
+import type { GlobalStateStores, GlobalTableSpec } from '../state/global-stores.ts';
+import type { StoreKind } from '../state/store-api.ts';
 
 /** One sub-topology × one partition number, as Kafka Streams assigns work. Printed `0_2`. */
 export interface TaskId {
@@ -107,6 +108,11 @@ export interface TaskStateAccess {
   restore(changelogTopic: string, records: Iterable<ChangelogRecord>): void;
   /** Per changelog partition restored, the offset after the last restored record. */
   restoredOffsets(): readonly TopicPartitionOffset[];
+  /**
+   * The entries of the store logged to `changelogTopic`, as changelog records would carry them:
+   * what the runtime saves next to the checkpoint, since in-memory stores do not outlive the process.
+   */
+  snapshot?(changelogTopic: string): readonly { readonly key: Buffer; readonly value: Buffer; readonly timestamp: number }[] | undefined;
   /** A store for interactive queries, read-only; undefined when the task has no store of that name. */
   store(name: string): ReadOnlyStore | undefined;
   storeNames(): readonly string[];
@@ -187,4 +193,10 @@ export interface RunnableTopology {
   subtopologies(applicationId: string): SubtopologyInfo[];
   internalTopics(applicationId: string): InternalTopicSpec[];
   createTask(id: TaskId, options: TaskOptions): StreamTask;
+  /** Topic sets that must be co-partitioned (joins); absent means none. */
+  copartitionGroups?(applicationId: string): string[][];
+  /** Global tables, read into one GlobalStateStores per instance; absent means none. */
+  globalTables?(): GlobalTableSpec[];
+  /** Store names with the sub-topology holding each (-1: global), for interactive queries. */
+  storeNames?(): readonly { readonly name: string; readonly kind: StoreKind; readonly subtopology: number }[];
 }

@@ -3,3 +3,4 @@ export { KafkaStreams } from './kafka-streams.ts';
 export type { UncaughtExceptionHandler } from './kafka-streams.ts';
 export { StreamsState } from './streams-state.ts';
 export type { StateListener } from './streams-state.ts';
+export type { StateRestoreListener } from './state-restorer.ts';

@@ -1,5 +1,6 @@
 import { Admin, Consumer, Producer } from '../../client/index.ts';
-import type { TopicPartition, TopicPartitionOffset } from '../../client/index.ts';
+import type { Serializer, TopicPartition, TopicPartitionOffset } from '../../client/index.ts';
+import { decodeConsumerAssignment, decodeConsumerSubscription, murmur2Partition } from '../../client/internal.ts';
 import { systemScheduler } from '../../core/base/index.ts';
 import type { Scheduler, Timer } from '../../core/base/index.ts';
 import { resolveStreamsConfig } from '../config.ts';
@@ -7,8 +8,16 @@ import type { StreamsConfig, StreamsOptions } from '../config.ts';
 import { StreamsError, StreamsErrorCode, messageOf } from '../errors.ts';
 import { silentLogger } from '../processor/error-handlers.ts';
 import type { StreamsLogger } from '../processor/error-handlers.ts';
-import type { RunnableTopology, TaskId } from '../processor/task-api.ts';
+import { formatTaskId } from '../processor/task-api.ts';
+import type { RunnableTopology, StreamTask, TaskId } from '../processor/task-api.ts';
+import { checkCopartitioning } from '../dsl/copartitioning.ts';
+import { GlobalStateStores } from '../state/global-stores.ts';
+import { compositeView } from '../state/interactive-queries.ts';
+import type { HostInfo, KeyQueryMetadata, QueryableStreams } from '../state/interactive-queries.ts';
+import type { ReadOnlyStore } from '../state/store-api.ts';
 import { describePartitionCounts, ensureInternalTopics } from './internal-topics.ts';
+import { StateRestorer } from './state-restorer.ts';
+import type { StateRestoreListener } from './state-restorer.ts';
 import { ProducerCollector } from './producer-collector.ts';
 import { StreamsState, isValidTransition } from './streams-state.ts';
 import type { StateListener } from './streams-state.ts';
@@ -30,6 +39,8 @@ interface Clients {
   readonly admin: Admin;
   readonly producer: Producer;
   readonly consumer: Consumer;
+  /** Feeds the global tables; absent when the topology has none. */
+  readonly globalConsumer: Consumer | undefined;
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.partition}\u0000${tp.topic}`;
@@ -41,7 +52,7 @@ const tpKey = (tp: TopicPartition): string => `${tp.partition}\u0000${tp.topic}`
  * and at-least-once commits of exactly what the tasks say is committable, every
  * commitIntervalMs and whenever tasks close. See runtime/README.md.
  */
-export class KafkaStreams {
+export class KafkaStreams implements QueryableStreams {
   private readonly topology: RunnableTopology;
   private readonly config: StreamsConfig;
   private readonly scheduler: Scheduler;
@@ -57,6 +68,17 @@ export class KafkaStreams {
   private commitChain: Promise<void> = Promise.resolve();
   private readonly lastCommitted = new Map<string, bigint>();
   private loop: Promise<void> | undefined;
+  private globalLoop: Promise<void> | undefined;
+  private globals: GlobalStateStores | undefined;
+  private restorer: StateRestorer | undefined;
+  private restoreListener: StateRestoreListener | undefined;
+  private router: TopicRouter | undefined;
+  /** Partition counts of every topic the app reads or creates, for partitioning a queried key. */
+  private readonly partitionCounts = new Map<string, number>();
+  /** `0_2` → the instance (its applicationServer) running that task, from the group's description. */
+  private hostsByTask = new Map<string, HostInfo>();
+  /** Refreshes of hostsByTask go one after another, the last assignment's answer last. */
+  private hostsRefresh: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   constructor(topology: RunnableTopology, options: StreamsOptions) {
@@ -95,6 +117,42 @@ export class KafkaStreams {
     this.errorHandler = handler;
   }
 
+  /** Told how each changelog partition's restore goes (Kafka's setGlobalStateRestoreListener); set before start(). */
+  setGlobalStateRestoreListener(listener: StateRestoreListener | undefined): void {
+    this.restoreListener = listener;
+  }
+
+  /**
+   * A read-only view of a state store over this instance's tasks (or a global table's store);
+   * undefined when no local task holds it (yet): ask `localTasks()` or another instance.
+   */
+  store(name: string): ReadOnlyStore | undefined {
+    const global = this.globals?.get(name);
+    if (global !== undefined) return global;
+    const stores = (this.manager?.liveTasks ?? []).map((task) => task.state?.store(name)).filter((store): store is ReadOnlyStore => store !== undefined);
+    return stores.length === 0 ? undefined : compositeView(name, stores);
+  }
+
+  /**
+   * Which instance holds `key` of a store (Kafka's queryMetadataForKey): the task is the key's
+   * partition (murmur2 of `keySerializer`'s bytes, as the producer partitions) of the store's
+   * sub-topology, and its holder is read from the group's assignment and each member's
+   * `applicationServer`. Undefined for an unknown store, a global store (every instance has it),
+   * or while the assignment is not known yet.
+   */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerializer: Serializer<K>): KeyQueryMetadata | undefined {
+    const entry = this.topology.storeNames?.().find((s) => s.name === storeName);
+    if (entry === undefined || entry.subtopology < 0) return undefined;
+    const info = this.topology.subtopologies(this.config.applicationId)[entry.subtopology];
+    const count = Math.max(0, ...(info?.sourceTopics ?? []).map((t) => this.partitionCounts.get(t) ?? 0));
+    if (count === 0) return undefined;
+    const bytes = keySerializer.serialize(key);
+    if (bytes === null) return undefined;
+    const partition = murmur2Partition(bytes, count);
+    const activeHost = this.hostsByTask.get(`${entry.subtopology}_${partition}`);
+    return activeHost === undefined ? undefined : { activeHost, standbyHosts: [], partition };
+  }
+
   /** The tasks this instance runs now. */
   localTasks(): TaskId[] {
     return this.manager?.taskIds ?? [];
@@ -114,6 +172,10 @@ export class KafkaStreams {
     const servers = typeof bootstrapServers === 'string' ? bootstrapServers : [...bootstrapServers];
     const subtopologies = this.topology.subtopologies(applicationId);
     const router = new TopicRouter(subtopologies);
+    this.router = router;
+    const globalSpecs = this.topology.globalTables?.() ?? [];
+    const globals = globalSpecs.length === 0 ? undefined : new GlobalStateStores(globalSpecs, { keySerde: this.config.defaultKeySerde, valueSerde: this.config.defaultValueSerde });
+    this.globals = globals;
     const manager = new TaskManager({
       topology: this.topology,
       router,
@@ -137,6 +199,8 @@ export class KafkaStreams {
           processingExceptionHandler: this.config.processingExceptionHandler,
           ...(this.config.errorsDeadLetterQueueTopicName === undefined ? {} : { deadLetterQueueTopic: this.config.errorsDeadLetterQueueTopicName }),
           logger: this.logger,
+          cacheMaxBytes: this.config.statestoreCacheMaxBytes,
+          ...(globals === undefined ? {} : { globalStores: globals }),
           onError: (error) => {
             this.fail(error);
           },
@@ -155,14 +219,30 @@ export class KafkaStreams {
       onTaskFailed: (error) => {
         this.fail(error);
       },
+      restoreTask: (task) => restorer.restore(task),
+      afterClose: async (task) => {
+        await this.checkpoint(task);
+        restorer.forget(task);
+      },
     });
     this.manager = manager;
     const admin = new Admin({ bootstrapServers: servers, scheduler: this.scheduler });
     const producer = new Producer({ acks: 'all', idempotent: true, ...this.config.producer, bootstrapServers: servers, scheduler: this.scheduler });
+    const restorer = new StateRestorer({
+      admin,
+      bootstrapServers: servers,
+      scheduler: this.scheduler,
+      stateDir: this.config.stateDir,
+      applicationId,
+      logger: this.logger,
+      listener: () => this.restoreListener,
+    });
+    this.restorer = restorer;
     const collector = new ProducerCollector(
       producer,
       async (topic) => (await admin.describeTopics([topic]))[0]!.partitions.length,
-      () => {
+      (metadata) => {
+        restorer.onAcked(metadata);
         manager.acked();
       },
     );
@@ -173,21 +253,29 @@ export class KafkaStreams {
       groupId: applicationId,
       // Offsets are committed by the runtime: exactly what the tasks say, never what was merely fetched.
       autoCommit: false,
-      assignors: [taskAssignor(router)],
+      assignors: [taskAssignor(router, this.config.applicationServer)],
       scheduler: this.scheduler,
       onAssigned: (partitions) => {
         this.assigned(partitions);
       },
       onRevoked: (partitions) => this.revoked(partitions),
     });
-    this.clients = { admin, producer, consumer };
+    const globalConsumer = globals === undefined ? undefined : new Consumer({ bootstrapServers: servers, scheduler: this.scheduler, autoCommit: false, maxWaitMs: 100 });
+    this.clients = { admin, producer, consumer, globalConsumer };
     try {
       await admin.connect();
       const named = subtopologies.flatMap((s) => s.sourceTopics.filter((t) => !s.repartitionSourceTopics.includes(t)));
-      const sourceCounts = await describePartitionCounts(admin, [...new Set(named)]);
-      const internalCounts = await ensureInternalTopics(admin, this.topology.internalTopics(applicationId), sourceCounts);
+      const sourceCounts = await describePartitionCounts(admin, [...new Set([...named, ...(globals?.topics() ?? [])])]);
+      const specs = this.topology.internalTopics(applicationId);
+      const repartitionNames = new Set(specs.filter((s) => s.kind !== 'changelog').map((s) => s.name));
+      // Joined topics must agree on their partition count (the error names them); repartition
+      // topics in a join take the count of the external topics they are joined with.
+      const copartitioned = checkCopartitioning(this.topology.copartitionGroups?.(applicationId) ?? [], (topic) => sourceCounts.get(topic), repartitionNames);
+      const internalCounts = await ensureInternalTopics(admin, specs, sourceCounts, copartitioned);
       for (const [topic, count] of internalCounts) collector.remember(topic, count);
+      for (const [topic, count] of [...sourceCounts, ...internalCounts]) this.partitionCounts.set(topic, count);
       await producer.connect();
+      if (globals !== undefined && globalConsumer !== undefined) await this.startGlobals(admin, globals, globalConsumer);
       await consumer.connect();
       consumer.subscribe(router.subscription());
     } catch (error) {
@@ -197,7 +285,9 @@ export class KafkaStreams {
       throw failure;
     }
     this.commitTimer = this.scheduler.setInterval(() => {
-      void this.commit(manager.committable());
+      void this.commit(manager.committable()).then(async () => {
+        for (const task of manager.liveTasks) await this.checkpoint(task);
+      });
     }, Math.max(1, this.config.commitIntervalMs));
     this.loop = this.run(consumer, manager);
   }
@@ -233,6 +323,7 @@ export class KafkaStreams {
     if (this.closing !== undefined) return;
     this.manager?.assign(partitions);
     if (this.current === StreamsState.REBALANCING) this.transition(StreamsState.RUNNING);
+    this.hostsRefresh = this.hostsRefresh.then(() => this.refreshHosts());
   }
 
   /** Runs while the partitions are still this member's, so the commit lands before anyone takes them over. */
@@ -243,6 +334,79 @@ export class KafkaStreams {
     const offsets = await manager.revoke(partitions);
     await this.commit(offsets);
     for (const tp of partitions) this.lastCommitted.delete(tpKey(tp));
+  }
+
+  /** Reads who holds which task from the group's description (members' applicationServer and assignments). */
+  private async refreshHosts(): Promise<void> {
+    const admin = this.clients?.admin;
+    const router = this.router;
+    if (admin === undefined || router === undefined || this.closing !== undefined) return;
+    try {
+      const [group] = await admin.describeGroups([this.config.applicationId]);
+      const hosts = new Map<string, HostInfo>();
+      for (const member of group?.members ?? []) {
+        const server = decodeConsumerSubscription(member.memberMetadata).userData?.toString('utf8');
+        if (server === undefined) continue;
+        const colon = server.lastIndexOf(':');
+        const host: HostInfo = { host: server.slice(0, colon), port: Number(server.slice(colon + 1)) };
+        for (const { topic, partitions } of decodeConsumerAssignment(member.memberAssignment).topics) {
+          const subtopology = router.subtopologyOf(topic);
+          if (subtopology === undefined) continue;
+          for (const partition of partitions) hosts.set(`${subtopology}_${partition}`, host);
+        }
+      }
+      this.hostsByTask = hosts;
+    } catch (error) {
+      this.logger.warn({ error: messageOf(error) }, 'could not read the group assignment for interactive queries; the next rebalance retries');
+    }
+  }
+
+  /** Writes a task's checkpoint and state snapshot when it is quiescent; a failure is logged (the next one or a full restore covers it). */
+  private async checkpoint(task: StreamTask): Promise<void> {
+    try {
+      await this.restorer?.checkpoint(task);
+    } catch (error) {
+      this.logger.warn({ task: formatTaskId(task.id), error: messageOf(error) }, 'checkpoint not written; a restart restores more of the changelog');
+    }
+  }
+
+  /**
+   * Reads every partition of the global tables' topics from the start to their end before any
+   * task starts (tasks join against them), then keeps them up to date in the background.
+   */
+  private async startGlobals(admin: Admin, globals: GlobalStateStores, consumer: Consumer): Promise<void> {
+    const descriptions = await admin.describeTopics(globals.topics());
+    const partitions = descriptions.flatMap((d) => d.partitions.map((p) => ({ topic: d.name, partition: p.partition })));
+    const ends = await admin.listOffsets(partitions.map((p) => ({ ...p, timestamp: 'latest' as const })));
+    const remaining = new Map<string, bigint>();
+    for (const [i, p] of partitions.entries()) if (ends[i]!.offset > 0n) remaining.set(tpKey(p), ends[i]!.offset);
+    await consumer.connect();
+    await consumer.assign(partitions.map((p) => ({ ...p, offset: 0n })));
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      caughtUp = resolve;
+    });
+    if (remaining.size === 0) caughtUp();
+    this.globalLoop = (async () => {
+      try {
+        for await (const batch of consumer) {
+          for (const r of batch.records) globals.update({ topic: batch.topic, partition: batch.partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+          const last = batch.records[batch.records.length - 1];
+          const key = tpKey(batch);
+          const end = remaining.get(key);
+          if (last !== undefined && end !== undefined && last.offset + 1n >= end) {
+            remaining.delete(key);
+            if (remaining.size === 0) caughtUp();
+          }
+        }
+      } catch (error) {
+        if (this.closing !== undefined) return;
+        this.fail(new StreamsError(StreamsErrorCode.PROCESSING, `the global table consumer failed: ${messageOf(error)}`, { cause: error }));
+      } finally {
+        caughtUp();
+      }
+    })();
+    await ready;
   }
 
   /** Commits the offsets that moved since this instance last committed them; failures are logged (the next commit covers them). */
@@ -293,6 +457,8 @@ export class KafkaStreams {
     if (clients !== undefined) {
       await clients.consumer.close().catch(() => undefined);
       await this.loop;
+      await clients.globalConsumer?.close().catch(() => undefined);
+      await this.globalLoop;
       await clients.producer.close().catch(() => undefined);
       await clients.admin.close().catch(() => undefined);
     }

@@ -1,4 +1,4 @@
-import type { Producer, ProducerRecord } from '../../client/index.ts';
+import type { Producer, ProducerRecord, RecordMetadata } from '../../client/index.ts';
 import type { OutputRecord, RecordCollector } from '../processor/task-api.ts';
 
 /** Records per sendBatch: large enough to amortize a call, small enough not to overrun bufferMemory at once. */
@@ -25,17 +25,17 @@ export class ProducerCollector implements RecordCollector {
   private readonly counts = new Map<string, number>();
   private readonly looking = new Set<string>();
   private readonly lookup: (topic: string) => Promise<number>;
-  /** Called after each acknowledged batch (the runtime gives tasks room again from it). */
-  private readonly acked: () => void;
+  /** Called after each acknowledged batch with its metadata (the runtime gives tasks room again, and notes changelog offsets). */
+  private readonly acked: (metadata: readonly RecordMetadata[]) => void;
   private pending: PendingBatch | undefined;
   private readonly flushPending = (): void => {
     const batch = this.pending;
     if (batch === undefined) return;
     this.pending = undefined;
     this.producer.sendBatch(batch.records).then(
-      () => {
+      (metadata) => {
         batch.resolve();
-        this.acked();
+        this.acked(metadata);
       },
       (error: unknown) => {
         batch.reject(error instanceof Error ? error : new Error(String(error)));
@@ -43,7 +43,7 @@ export class ProducerCollector implements RecordCollector {
     );
   };
 
-  constructor(producer: Producer, lookup: (topic: string) => Promise<number>, acked: () => void) {
+  constructor(producer: Producer, lookup: (topic: string) => Promise<number>, acked: (metadata: readonly RecordMetadata[]) => void) {
     this.producer = producer;
     this.lookup = lookup;
     this.acked = acked;

@@ -18,9 +18,12 @@ interface Task {
  * as Kafka Streams' assignor aims for. Eager protocol: every member gives up its tasks at each
  * rebalance, and each task is closed and committed before anyone else may take it.
  */
-export function taskAssignor(router: TopicRouter): Assignor {
+export function taskAssignor(router: TopicRouter, applicationServer?: string): Assignor {
   return {
     name: TASK_ASSIGNOR_NAME,
+    // Every member's `host:port` rides in its subscription, which the group keeps: any instance
+    // can read who holds which task from the group's description (interactive queries).
+    userData: () => (applicationServer === undefined ? null : Buffer.from(applicationServer, 'utf8')),
     assign(members, partitionsPerTopic): GroupAssignment {
       const ordered = [...members].sort(compareMembers);
       const assignment: GroupAssignment = new Map(ordered.map((m) => [m.memberId, new Map<string, number[]>()]));

@@ -36,6 +36,13 @@ export interface TaskManagerOptions {
    * the records before the failure that were acknowledged.
    */
   readonly settleOutput: () => Promise<void>;
+  /**
+   * Restores a new task's stores; the task processes nothing until it resolves (records wait in
+   * its lanes, fetching pauses at the bound). A rejection fails the task.
+   */
+  readonly restoreTask?: (task: StreamTask) => Promise<void>;
+  /** After a task closed (every send acknowledged): the runtime checkpoints its state. */
+  readonly afterClose?: (task: StreamTask) => Promise<void>;
   /** A task failed (a handler said fail): told once per failure, processing of that task stops. */
   readonly onTaskFailed: (error: StreamsError) => void;
 }
@@ -57,6 +64,8 @@ interface TaskEntry {
   readonly task: StreamTask;
   readonly lanes: Lane[];
   failed: boolean;
+  /** Until restore is over; the task takes no records before. */
+  restoring: Promise<void> | undefined;
   /** When the task first found one of its several partitions empty, for maxTaskIdleMs. */
   idleSince: number | undefined;
 }
@@ -87,6 +96,11 @@ export class TaskManager {
     this.options = options;
   }
 
+  /** The live tasks (for checkpoints and interactive queries). */
+  get liveTasks(): StreamTask[] {
+    return [...this.tasks.values()].filter((e) => e.restoring === undefined && !e.failed).map((e) => e.task);
+  }
+
   get taskIds(): TaskId[] {
     return [...this.tasks.values()].map((e) => e.task.id);
   }
@@ -108,8 +122,24 @@ export class TaskManager {
       const key = formatTaskId(id);
       let entry = this.tasks.get(key);
       if (entry === undefined) {
-        entry = { key, task: this.options.createTask(this.options.topology, id), lanes: [], failed: false, idleSince: undefined };
-        this.tasks.set(key, entry);
+        const created: TaskEntry = { key, task: this.options.createTask(this.options.topology, id), lanes: [], failed: false, restoring: undefined, idleSince: undefined };
+        entry = created;
+        this.tasks.set(key, created);
+        const restore = this.options.restoreTask;
+        if (restore !== undefined && created.task.state !== undefined) {
+          created.restoring = restore(created.task).then(
+            () => {
+              created.restoring = undefined;
+              this.drain(created);
+              for (const lane of created.lanes) this.adjustPause(lane);
+            },
+            (error: unknown) => {
+              created.restoring = undefined;
+              created.failed = true;
+              this.options.onTaskFailed(new StreamsError(StreamsErrorCode.PROCESSING, `task ${key} could not restore its state: ${messageOf(error)}`, { cause: error }));
+            },
+          );
+        }
       }
       const lk = laneKey(topic, partition);
       if (this.lanes.has(lk)) continue;
@@ -208,7 +238,7 @@ export class TaskManager {
   }
 
   private drain(entry: TaskEntry): void {
-    if (entry.failed || this.stopped) return;
+    if (entry.failed || this.stopped || entry.restoring !== undefined) return;
     const { task } = entry;
     // Only work that finishes by itself counts: inputs a user pipe() holds until a later output
     // passes would never come down while the task is held back.
@@ -308,7 +338,11 @@ export class TaskManager {
     }
     // Closing completes the sources and waits for every send to be acknowledged; a task that
     // failed closes too, and its committable offsets still stop before the failed record.
+    // A task still restoring finishes first: the restore consumer is its own, and close must not race it.
+    await Promise.all(entries.map((e) => e.restoring ?? Promise.resolve()));
     await Promise.all(entries.map((e) => e.task.close().catch(() => undefined)));
+    const afterClose = this.options.afterClose;
+    if (afterClose !== undefined) await Promise.all(entries.filter((e) => !e.failed && e.task.error === undefined).map((e) => afterClose(e.task).catch(() => undefined)));
     if (entries.some((e) => e.task.error !== undefined)) await this.options.settleOutput().catch(() => undefined);
     return entries.flatMap((e) => e.task.committableOffsets());
   }

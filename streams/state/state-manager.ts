@@ -135,6 +135,11 @@ export class TaskStateManager {
     if (last !== undefined) this.restored.set(topic, last + 1n);
   }
 
+  /** The entries of the store logged to `topic`, in changelog format (undefined: no such changelog). */
+  snapshot(topic: string): { key: Buffer; value: Buffer; timestamp: number }[] | undefined {
+    return this.byChangelog.get(topic)?.entries();
+  }
+
   /** Per changelog partition, the next offset after the last record restored (what a checkpoint records when nothing was written since). */
   restoredOffsets(): { topic: string; partition: number; offset: bigint }[] {
     return [...this.restored].map(([topic, offset]) => ({ topic, partition: this.partition, offset }));

@@ -39,6 +39,8 @@ export interface ManagedStore {
   flushCache(): void;
   /** Applies changelog records to the bytes store, bypassing cache and changelog. */
   restore(records: Iterable<ChangelogRecord>): void;
+  /** Every stored entry as its changelog record would carry it (key in changelog format), for a local snapshot. */
+  entries(): { key: Buffer; value: Buffer; timestamp: number }[];
 }
 
 export interface StoreSerdes<K, V> {
@@ -192,6 +194,10 @@ export class TimestampedKeyValueStore<K, V> extends SerdeStore<K, V> implements 
     for (const record of records) if (record.key !== null) this.inner.put(record.key, record.value, Number(record.timestamp));
   }
 
+  entries(): { key: Buffer; value: Buffer; timestamp: number }[] {
+    return this.inner.all();
+  }
+
   protected persist(entry: CacheEntry<K, V>): boolean {
     this.inner.put(entry.keyBytes, entry.valueBytes, entry.timestamp);
     this.logger?.(entry.keyBytes, entry.valueBytes, entry.timestamp, entry.source);
@@ -277,6 +283,10 @@ export class TimestampedWindowStore<K, V> extends SerdeStore<K, V> implements Ma
     }
   }
 
+  entries(): { key: Buffer; value: Buffer; timestamp: number }[] {
+    return this.inner.all().map((e) => ({ key: windowChangelogKey(e.key, e.windowStart), value: e.value, timestamp: e.timestamp }));
+  }
+
   protected persist(entry: CacheEntry<K, V>): boolean {
     if (!this.inner.put(entry.keyBytes, entry.windowStart, entry.valueBytes, entry.timestamp)) return false;
     this.logger?.(windowChangelogKey(entry.keyBytes, entry.windowStart), entry.valueBytes, entry.timestamp, entry.source);
@@ -339,6 +349,10 @@ export class SessionStore<K, V> extends SerdeStore<K, V> implements ManagedStore
       const { key, start, end } = parseSessionChangelogKey(record.key);
       this.inner.put(key, start, end, record.value, Number(record.timestamp));
     }
+  }
+
+  entries(): { key: Buffer; value: Buffer; timestamp: number }[] {
+    return this.inner.all().map((e) => ({ key: sessionChangelogKey(e.key, e.start, e.end), value: e.value, timestamp: e.timestamp }));
   }
 
   protected persist(): boolean {
