@@ -8,8 +8,9 @@ import type { ProducerRecord } from '../client/index.ts';
 import type { OffsetStorageReader, SinkRecord, SinkTaskContext, SourceRecord, SourceTaskContext } from '../connect/api/index.ts';
 import { Schemas, TimestampType } from '../connect/api/index.ts';
 import { systemScheduler } from '../core/base/index.ts';
-import { FileSinkTask } from '../connectors/file-sink/index.ts';
-import { FileSourceTask } from '../connectors/file-source/index.ts';
+import { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig } from '../connect/runtime/index.ts';
+import { FileSinkTask, fileSinkPlugin } from '../connectors/file-sink/index.ts';
+import { FileSourceTask, fileSourcePlugin } from '../connectors/file-source/index.ts';
 import { MB, fmt, printEnvironment, printTable } from './report.ts';
 
 /**
@@ -18,9 +19,10 @@ import { MB, fmt, printEnvironment, printTable } from './report.ts';
  *   records in 2,000-record batches with a flush (fdatasync + checkpoint) every 100,000;
  * - through a broker in this process: file-source → Brook's producer (acks=1, values, keys and
  *   headers as a string converter would write them) → topic, and topic → Brook's consumer →
- *   file-sink. This is the worker's data path without the worker itself (no converters objects,
- *   transforms or offset commits): connect/runtime was not ready to drive the tasks when this
- *   bench was written.
+ *   file-sink: the worker's data path without the worker itself (no converter objects,
+ *   transforms or offset commits);
+ * - through the real worker (StandaloneHerder, internal topics on the same broker), timed from
+ *   createConnector to the last line in the topic / in the sink's file.
  * Each runs three times; the median is shown. Usage:
  *   npm run bench:connect -- [lines]
  */
@@ -186,6 +188,36 @@ async function topicToSink(bootstrap: string, dir: string, topic: string): Promi
   return s;
 }
 
+const STRING_CONVERTERS = {
+  'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+  'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
+};
+
+/** Seconds from POST-equivalent createConnector to the topic's end offset reaching LINES. */
+async function workerSourceToTopic(herder: StandaloneHerder, admin: Admin, source: string, topic: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  await herder.createConnector(`source-${topic}`, { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSource', file: source, topic });
+  for (;;) {
+    const [end] = await admin.listOffsets([{ topic, partition: 0, timestamp: 'latest' }]).catch(() => [undefined]);
+    if (end !== undefined && end.offset >= BigInt(LINES)) break;
+    await systemScheduler.sleep(5);
+  }
+  const s = seconds(started);
+  await herder.deleteConnector(`source-${topic}`);
+  return s;
+}
+
+/** Seconds from createConnector to the sink's file holding every line. */
+async function workerTopicToSink(herder: StandaloneHerder, work: string, topic: string): Promise<number> {
+  const out = path.join(work, `worker-out-${topic}.txt`);
+  const started = process.hrtime.bigint();
+  await herder.createConnector(`sink-${topic}`, { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSink', file: out, topics: topic });
+  while (!fs.existsSync(out) || fs.statSync(out).size < LINES * LINE_BYTES) await systemScheduler.sleep(5);
+  const s = seconds(started);
+  await herder.deleteConnector(`sink-${topic}`);
+  return s;
+}
+
 async function main(): Promise<void> {
   printEnvironment(`bench:connect: ${fmt(LINES)} lines of ${LINE_BYTES} bytes through the file connectors`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-connect-'));
@@ -226,9 +258,33 @@ async function main(): Promise<void> {
         toTopic.push(await sourceToTopic(bootstrap, source, topic));
         fromTopic.push(await topicToSink(bootstrap, work, topic));
       }
-      await admin.close();
       row('file-source → producer → broker', toTopic);
       row('broker → consumer → file-sink', fromTopic);
+
+      // The same paths through the real worker: converters, transforms chain, offset flushes,
+      // internal topics. A short flush interval: the sink writes its last buffer at a flush.
+      const quiet = { ...quietLogger, child: () => quiet };
+      const herder = await StandaloneHerder.start({
+        config: resolveWorkerConfig({ bootstrapServers: bootstrap, offsetFlushIntervalMs: 100 }),
+        connectorPlugins: [fileSourcePlugin, fileSinkPlugin],
+        logs: new KafkaTopicLogFactory({ bootstrapServers: bootstrap, clientId: 'bench-connect', replicationFactor: -1, scheduler: systemScheduler, logger: quiet }),
+        scheduler: systemScheduler,
+        logger: quiet,
+        version: 'bench',
+      });
+      const workerToTopic: number[] = [];
+      const workerFromTopic: number[] = [];
+      try {
+        for (let round = 0; round < ROUNDS; round++) {
+          workerToTopic.push(await workerSourceToTopic(herder, admin, source, `worker-lines-${round}`));
+          workerFromTopic.push(await workerTopicToSink(herder, work, `lines-${round}`));
+        }
+      } finally {
+        await herder.close();
+      }
+      await admin.close();
+      row('worker: file-source → topic (StringConverter)', workerToTopic);
+      row('worker: topic → file-sink (StringConverter)', workerFromTopic);
     } finally {
       await broker.close();
     }
@@ -244,7 +300,7 @@ async function main(): Promise<void> {
     ],
     rows,
   );
-  console.log('\nfloors: 200,000 lines/s file-source → topic, 200,000 records/s topic → file-sink (the worker itself is not in these paths yet)');
+  console.log('\nfloors: 200,000 lines/s file-source → topic, 200,000 records/s topic → file-sink, through the worker');
 }
 
 await main();

@@ -110,7 +110,7 @@ async function startTask(port: number, offset: SourceOffset | null, history: Mem
     configs: config,
     offsetStorageReader: { offset: () => Promise.resolve(offset), offsets: (ps) => Promise.resolve(ps.map(() => offset)) },
     schemaHistoryStore: () => history,
-  } as Parameters<MySqlCdcTask['initialize']>[0]);
+  });
   await task.start(config);
   return task;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { BrookError, systemScheduler } from '../../core/base/index.ts';
@@ -10,6 +11,8 @@ export interface ConnectWorkerOptions {
   readonly restHost: string;
   readonly restPort: number;
   readonly basicAuthFile?: string | undefined;
+  /** Worker settings (camelCase names of the worker-config schema), validated by it. */
+  readonly workerSettings?: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
 }
 
@@ -20,8 +23,12 @@ export interface RunningWorker {
 
 /** Brook's connectors: the fixed registry the worker is given (connect/runtime never imports them). */
 async function brookConnectors(): Promise<ConnectorPlugin[]> {
-  const [{ fileSourcePlugin }, { fileSinkPlugin }] = await Promise.all([import('../../connectors/file-source/index.ts'), import('../../connectors/file-sink/index.ts')]);
-  return [fileSourcePlugin, fileSinkPlugin];
+  const [{ fileSourcePlugin }, { fileSinkPlugin }, { mysqlCdcPlugin }] = await Promise.all([
+    import('../../connectors/file-source/index.ts'),
+    import('../../connectors/file-sink/index.ts'),
+    import('../../connectors/mysql-cdc/index.ts'),
+  ]);
+  return [fileSourcePlugin, fileSinkPlugin, mysqlCdcPlugin];
 }
 
 /** Starts a Connect worker (herder + REST API) against a Kafka-compatible cluster. */
@@ -29,6 +36,8 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
   const { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } = await import('../../connect/runtime/index.ts');
   const logger = options.logger.child({ component: 'connect' });
   const config = resolveWorkerConfig({
+    // The schema checks these (unknown names and wrong types fail, naming the field).
+    ...(options.workerSettings as Record<string, never> | undefined),
     bootstrapServers: options.bootstrapServers,
     ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
     workerId: `${options.restHost}:${options.restPort}`,
@@ -100,7 +109,40 @@ export function portFlag(name: string): (value: string) => number {
   };
 }
 
-interface ConnectFlags {
+/** The worker settings flags shared by `brook connect` and `brook start`. */
+export interface WorkerSettingFlags {
+  workerConfig?: string;
+  offsetFlushIntervalMs?: number;
+}
+
+export function addWorkerSettingFlags(command: Command): Command {
+  return command
+    .option('--worker-config <file>', 'a JSON file of worker settings (camelCase names of connect/runtime/worker-config.ts: offsetFlushIntervalMs, offsetStorageTopic, ...)')
+    .option('--offset-flush-interval-ms <ms>', 'how often source offsets are stored and sink offsets committed (offset.flush.interval.ms, default 60000)', (value: string) => {
+      const ms = Number(value);
+      if (!/^\d+$/.test(value.trim()) || ms < 1) throw new BrookError('ERR_CLI_INVALID_FLAG', `--offset-flush-interval-ms must be a positive integer, not "${value}"`);
+      return ms;
+    });
+}
+
+/** The settings of --worker-config, with the flags over them. */
+export function workerSettingsOf(flags: WorkerSettingFlags): Record<string, unknown> {
+  let settings: Record<string, unknown> = {};
+  if (flags.workerConfig !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(flags.workerConfig, 'utf8'));
+    } catch (err) {
+      throw new BrookError('ERR_CLI_INVALID_FLAG', `--worker-config ${flags.workerConfig}: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BrookError('ERR_CLI_INVALID_FLAG', `--worker-config ${flags.workerConfig} must hold a JSON object`);
+    settings = { ...(parsed as Record<string, unknown>) };
+  }
+  if (flags.offsetFlushIntervalMs !== undefined) settings['offsetFlushIntervalMs'] = flags.offsetFlushIntervalMs;
+  return settings;
+}
+
+interface ConnectFlags extends WorkerSettingFlags {
   bootstrapServer: string;
   groupId?: string;
   connectHost: string;
@@ -110,8 +152,7 @@ interface ConnectFlags {
 }
 
 export function registerConnect(program: Command): void {
-  program
-    .command('connect')
+  addWorkerSettingFlags(program.command('connect'))
     .description('run a Kafka Connect worker (REST API on --connect-port) against any Kafka-compatible cluster')
     .requiredOption('--bootstrap-server <host:port>', 'the cluster: host:port[,host:port]')
     .option('--group-id <id>', 'the Connect cluster this worker belongs to (group.id)', 'connect-cluster')
@@ -128,6 +169,7 @@ export function registerConnect(program: Command): void {
         restHost: flags.connectHost,
         restPort: flags.connectPort,
         basicAuthFile: flags.basicAuthFile,
+        workerSettings: workerSettingsOf(flags),
         logger,
       });
       closeOnSignals(logger, () => worker.close());

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { closeOnSignals, portFlag, startConnectWorker } from './connect.ts';
+import { addWorkerSettingFlags, closeOnSignals, portFlag, startConnectWorker, workerSettingsOf } from './connect.ts';
+import type { WorkerSettingFlags } from './connect.ts';
 
-interface StartFlags {
+interface StartFlags extends WorkerSettingFlags {
   dataDir: string;
   port: number;
   host?: string;
@@ -13,8 +14,7 @@ interface StartFlags {
 
 /** `brook start`: the embedded default, a broker and a Connect worker in one process. */
 export function registerStart(program: Command): void {
-  program
-    .command('start')
+  addWorkerSettingFlags(program.command('start'))
     .description('run a broker and a Kafka Connect worker in one process (the whole platform on one machine)')
     .option('--data-dir <dir>', 'directory for topic data', './data')
     .option('--port <port>', 'Kafka port of the broker, 0 for any free port', portFlag('--port'), 9092)
@@ -36,6 +36,7 @@ export function registerStart(program: Command): void {
           restHost: flags.connectHost,
           restPort: flags.connectPort,
           basicAuthFile: flags.basicAuthFile,
+          workerSettings: workerSettingsOf(flags),
           logger,
         });
       } catch (err) {

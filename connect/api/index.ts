@@ -25,6 +25,7 @@ export type {
   SinkTaskContext,
   SourceConnectorContext,
   SourceTaskContext,
+  WrittenRecordReader,
 } from './context.ts';
 export type { Connector, SinkConnector, SinkTask, SourceConnector, SourceTask, Task, TaskConfig } from './connector.ts';
 export type { Converter, HeaderConverter } from './converter.ts';

@@ -39,6 +39,7 @@ import type { TaskId, TaskStatusListener } from './task-status.ts';
 import { Worker } from './worker.ts';
 import type { ConnectorStatusListener, WorkerLogger } from './worker.ts';
 import type { WorkerConfig } from './worker-config.ts';
+import { isWrittenMarksPartition } from './written-marks.ts';
 
 export interface StandaloneHerderOptions {
   readonly config: WorkerConfig;
@@ -605,7 +606,8 @@ export class StandaloneHerder implements Herder, ConfigListener {
       }
     }
     const stored = await this.offsetStore.list(name);
-    return { offsets: stored.map((s) => ({ partition: s.partition, offset: s.offset })) };
+    // The worker's own bookkeeping (where written records begin) is not a connector offset.
+    return { offsets: stored.filter((s) => !isWrittenMarksPartition(s.partition)).map((s) => ({ partition: s.partition, offset: s.offset })) };
   }
 
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {

@@ -1,9 +1,16 @@
 import type { SourceOffset, SourcePartition } from '../api/index.ts';
 import { canonicalJson } from './storage/offset-store.ts';
 
+/** Where an acknowledged record landed: `topic:partition` and its Kafka offset. */
+export interface WrittenAt {
+  readonly topicPartition: string;
+  readonly offset: bigint;
+}
+
 interface Submitted {
   readonly offset: SourceOffset;
   acked: boolean;
+  written: WrittenAt | undefined;
 }
 
 interface PartitionQueue {
@@ -22,20 +29,21 @@ export class SubmittedRecords {
   private readonly queues = new Map<string, PartitionQueue>();
   private outstanding = 0;
 
-  submit(partition: SourcePartition, offset: SourceOffset): { ack(): void } {
+  submit(partition: SourcePartition, offset: SourceOffset): { ack(written?: WrittenAt): void } {
     const key = canonicalJson(partition);
     let queue = this.queues.get(key);
     if (queue === undefined) {
       queue = { partition, records: [], head: 0 };
       this.queues.set(key, queue);
     }
-    const entry: Submitted = { offset, acked: false };
+    const entry: Submitted = { offset, acked: false, written: undefined };
     queue.records.push(entry);
     this.outstanding++;
     return {
-      ack: () => {
+      ack: (written?: WrittenAt) => {
         if (entry.acked) return;
         entry.acked = true;
+        entry.written = written;
         this.outstanding--;
       },
     };
@@ -60,5 +68,23 @@ export class SubmittedRecords {
       }
     }
     return out;
+  }
+
+  /**
+   * Per output `topic:partition`, the lowest Kafka offset of an acknowledged record whose source
+   * offset is not committable yet (call right after committable()): a reader of written records
+   * must start there to see every record the stored offsets do not cover.
+   */
+  uncoveredWrites(): Map<string, bigint> {
+    const lowest = new Map<string, bigint>();
+    for (const queue of this.queues.values()) {
+      for (let i = queue.head; i < queue.records.length; i++) {
+        const written = queue.records[i]!.written;
+        if (written === undefined) continue;
+        const known = lowest.get(written.topicPartition);
+        if (known === undefined || written.offset < known) lowest.set(written.topicPartition, written.offset);
+      }
+    }
+    return lowest;
   }
 }

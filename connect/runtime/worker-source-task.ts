@@ -1,13 +1,16 @@
 import type { Scheduler, Timer } from '../../core/base/index.ts';
 import type { Producer, ProducerRecord } from '../../client/index.ts';
-import type { ConnectLogger, SourceRecord, SourceTask, TaskConfig } from '../api/index.ts';
+import type { ConnectLogger, SinkRecord, SourceOffset, SourcePartition, SourceRecord, SourceTask, TaskConfig, WrittenRecordReader } from '../api/index.ts';
 import type { TaskConverters } from './converters/task-converters.ts';
 import type { RetryWithToleranceOperator } from './errors/retry-with-tolerance.ts';
 import { isRetriable } from './errors/retry-with-tolerance.ts';
+import { SchemaHistoryTopic } from './schema-history-topic.ts';
 import { Stage } from './errors/stage.ts';
 import type { OffsetStore } from './storage/offset-store.ts';
 import { SubmittedRecords } from './submitted-records.ts';
 import type { TaskId, TaskStatusListener } from './task-status.ts';
+import { connectorWrittenMarks, encodeWrittenMarks, topicPartitionKey, writtenMarksPartition } from './written-marks.ts';
+import type { ReadWrittenRecords } from './written-record-reader.ts';
 import { FAILED } from './transforms/transformation-chain.ts';
 import type { TransformationChain } from './transforms/transformation-chain.ts';
 
@@ -28,6 +31,10 @@ export interface WorkerSourceTaskOptions {
   /** Called with each topic the task wrote to (KIP-558 topic tracking). */
   readonly topicUsed?: (topic: string) => void;
   readonly startPaused: boolean;
+  /** Reads output topics back for the task's writtenRecordReader; without it the task has none. */
+  readonly readWritten?: ReadWrittenRecords;
+  /** The worker's cluster, for history topics the task keeps (else the task must name the brokers). */
+  readonly bootstrapServers?: string;
 }
 
 /**
@@ -45,6 +52,17 @@ export class WorkerSourceTask {
   private flushTimer: Timer | undefined;
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** Marks stored by the connector's tasks before this start: where tails begin. */
+  private startMarks = new Map<string, bigint>();
+  /** Per output partition, the offset after this task's last acknowledged record there. */
+  private readonly nextWrite = new Map<string, bigint>();
+  /**
+   * Per output partition, the first record a tail read back: the marks stay at or before it
+   * until the task says where it resumed (resumedAt) and those offsets are stored, since only
+   * then are the records read back covered by stored offsets.
+   */
+  private readonly held = new Map<string, bigint>();
+  private resumed = false;
 
   constructor(options: WorkerSourceTaskOptions) {
     this.o = options;
@@ -82,14 +100,21 @@ export class WorkerSourceTask {
   private async run(): Promise<void> {
     const { task, id, scheduler } = this.o;
     try {
+      if (this.o.readWritten !== undefined) this.startMarks = connectorWrittenMarks(await this.o.offsetStore.list(id.connector));
       task.initialize({
         configs: this.o.taskConfig,
         offsetStorageReader: {
           offset: (partition) => this.o.offsetStore.get(id.connector, partition),
           offsets: (partitions) => Promise.all(partitions.map((p) => this.o.offsetStore.get(id.connector, p))),
         },
+        ...(this.o.readWritten === undefined ? {} : { writtenRecordReader: this.writtenRecordReader(this.o.readWritten) }),
         scheduler,
         logger: this.o.logger,
+        schemaHistoryStore: (topic, options) => {
+          const bootstrapServers = this.o.bootstrapServers ?? options?.bootstrapServers;
+          if (bootstrapServers === undefined) throw new Error(`no brokers known for the schema history topic ${topic}`);
+          return new SchemaHistoryTopic({ topic, bootstrapServers, clientId: `connector-${id.connector}-${id.task}`, producer: this.o.producer, scheduler, logger: this.o.logger });
+        },
       });
       await task.start(this.o.taskConfig);
       if (this.paused) this.o.listener.onPause(id);
@@ -120,6 +145,51 @@ export class WorkerSourceTask {
         this.o.listener.onFailure(id, error);
       }
     }
+  }
+
+  private writtenRecordReader(read: ReadWrittenRecords): WrittenRecordReader {
+    const { converters, id } = this.o;
+    const held = this.held;
+    const startMarks = this.startMarks;
+    return {
+      async *tail(topic: string): AsyncIterable<Pick<SinkRecord, 'headers' | 'kafkaPartition' | 'kafkaOffset'>> {
+        for await (const record of read(topic, startMarks)) {
+          const key = topicPartitionKey(topic, record.partition);
+          const known = held.get(key);
+          if (known === undefined || record.offset < known) held.set(key, record.offset);
+          yield {
+            kafkaPartition: record.partition,
+            kafkaOffset: record.offset,
+            headers: record.headers.map((h) => {
+              const converted = converters.header.toConnectHeader(topic, h.key, h.value);
+              return { key: h.key, schema: converted.schema, value: converted.value };
+            }),
+          };
+        }
+      },
+      resumedAt: (offsets: readonly { readonly partition: SourcePartition; readonly offset: SourceOffset }[]) => {
+        // Queued ahead of every record the task will send, so they are stored at the next flush.
+        for (const { partition, offset } of offsets) this.submitted.submit(partition, offset).ack();
+        this.resumed = true;
+        this.o.logger.debug({ task: id.task, partitions: offsets.length }, 'task resumed ahead of its stored offsets');
+      },
+    };
+  }
+
+  /**
+   * Where a reader must start per output partition to see every record the offsets being
+   * stored do not cover: the first uncovered record, else the offset after the last one
+   * written (later records land after it), else what was stored before.
+   */
+  private writtenMarks(uncovered: ReadonlyMap<string, bigint>, release: boolean): Map<string, bigint> {
+    const marks = new Map<string, bigint>();
+    for (const key of new Set([...this.startMarks.keys(), ...this.nextWrite.keys(), ...this.held.keys()])) {
+      let mark = uncovered.get(key) ?? this.nextWrite.get(key) ?? this.startMarks.get(key);
+      const held = release ? undefined : this.held.get(key);
+      if (held !== undefined && (mark === undefined || held < mark)) mark = held;
+      if (mark !== undefined) marks.set(key, mark);
+    }
+    return marks;
   }
 
   private isStopping(): boolean {
@@ -180,7 +250,11 @@ export class WorkerSourceTask {
       await producer.waitForRoom();
       producer.send(produced).then(
         (metadata) => {
-          submitted.ack();
+          const key = topicPartitionKey(metadata.topic, metadata.partition);
+          if (metadata.offset >= 0n) {
+            submitted.ack({ topicPartition: key, offset: metadata.offset });
+            if ((this.nextWrite.get(key) ?? -1n) <= metadata.offset) this.nextWrite.set(key, metadata.offset + 1n);
+          } else submitted.ack();
           this.o.topicUsed?.(metadata.topic);
           void Promise.resolve(this.o.task.commitRecord?.(record, { topic: metadata.topic, partition: metadata.partition, offset: metadata.offset, timestamp: Number(metadata.timestamp) })).catch(
             (err: unknown) => {
@@ -200,10 +274,24 @@ export class WorkerSourceTask {
   /** Stores the offsets of every acknowledged record (Kafka's commitOffsets), then calls task.commit(). */
   commitOffsets(): Promise<void> {
     this.flushing ??= (async () => {
+      // Yield first: a flush that returns synchronously would run its finally before
+      // `this.flushing` is assigned, leaving a settled promise there that blocks every later flush.
+      await Promise.resolve();
       try {
         const offsets = this.submitted.committable();
         if (offsets.length === 0) return;
+        // Taken with the offsets, before any await: acks that come later are not covered by them.
+        const release = this.resumed;
+        const marks = this.o.readWritten === undefined ? undefined : this.writtenMarks(this.submitted.uncoveredWrites(), release);
         await this.o.offsetStore.set(this.o.id.connector, offsets);
+        // After the offsets: marks stored without their offsets would skip uncovered records.
+        if (marks !== undefined) {
+          await this.o.offsetStore.set(this.o.id.connector, [{ partition: writtenMarksPartition(this.o.id.task), offset: encodeWrittenMarks(marks) }]);
+          if (release) {
+            this.held.clear();
+            this.resumed = false;
+          }
+        }
         await this.o.task.commit?.();
       } finally {
         this.flushing = undefined;

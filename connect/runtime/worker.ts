@@ -16,6 +16,7 @@ import { TransformationChain } from './transforms/transformation-chain.ts';
 import type { WorkerConfig } from './worker-config.ts';
 import { WorkerSinkTask } from './worker-sink-task.ts';
 import { WorkerSourceTask } from './worker-source-task.ts';
+import { readWrittenRecords } from './written-record-reader.ts';
 import type { TargetState } from './herder.ts';
 
 /** A logger with pino's child(), which the worker uses to name each connector and task. */
@@ -245,6 +246,7 @@ export class Worker {
         offsetFlushTimeoutMs: config.offsetFlushTimeoutMs,
         topicUsed,
         startPaused: targetState === 'PAUSED',
+        readWritten: readWrittenRecords({ bootstrapServers: config.bootstrapServers, clientId: `connector-${idText(id)}`, scheduler }),
       });
     } else {
       const TaskClass = (connector as SinkConnector).taskClass();

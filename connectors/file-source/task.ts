@@ -68,10 +68,15 @@ export class FileSourceTask implements SourceTask {
     try {
       const stored = files.length === 0 ? [] : await context.offsetStorageReader.offsets(files.map((file) => sourcePartitionOf(file.identity)));
       const written = await this.writtenPositions(config.topic);
+      const resumed: FilePosition[] = [];
       for (const [i, file] of files.entries()) {
-        await this.place(file, parseSourceOffset(stored[i] ?? null), written.get(file.identity));
+        const recovered = written.get(file.identity);
+        await this.place(file, parseSourceOffset(stored[i] ?? null), recovered);
         this.track(file);
+        if (recovered !== undefined) resumed.push(this.positionOf(file));
       }
+      // Stored at the worker's next flush, so later restarts need not read this far back.
+      if (resumed.length > 0) writtenRecordReaderOf(context)?.resumedAt?.(resumed.map((p) => ({ partition: sourcePartitionOf(p.identity), offset: toSourceOffset(p) })));
     } catch (error) {
       await Promise.all(files.map((file) => file.close()));
       throw error;
@@ -108,13 +113,17 @@ export class FileSourceTask implements SourceTask {
 
   /** Where each tailed file stands now: its offset as the next record would carry it. */
   positions(): FilePosition[] {
-    return this.tracked.map(({ file }) => ({
+    return this.tracked.map(({ file }) => this.positionOf(file));
+  }
+
+  private positionOf(file: TailedFile): FilePosition {
+    return {
       identity: file.identity,
       path: file.originPath,
       position: file.position,
       fingerprint: file.fingerprintAt(file.position),
       continued: file.continued,
-    }));
+    };
   }
 
   private get scheduler(): Scheduler {

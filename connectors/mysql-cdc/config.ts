@@ -62,7 +62,7 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
       minLength: 1,
       description: 'The topic the DDL history is written to (one partition, never compacted, never shared).',
     },
-    'schema.history.internal.kafka.bootstrap.servers': { type: 'string', description: 'Brokers of the schema history topic; the worker\'s own cluster is used.' },
+    'schema.history.internal.kafka.bootstrap.servers': { type: 'string', description: 'Brokers of the schema history topic, used when the worker does not offer its own cluster.' },
     'schema.history.internal': { type: 'string', description: 'The history store class: Kafka (default) or io.debezium.storage.file.history.FileSchemaHistory.' },
     'schema.history.internal.file.filename': { type: 'string', minLength: 1, description: 'The file the DDL history is kept in, for the file history store.' },
     'schema.history.internal.store.only.captured.tables.ddl': { type: 'boolean', default: false, description: 'Record only the DDL of captured tables.' },
@@ -170,6 +170,8 @@ export interface ParsedMySqlCdcConfig {
   readonly heartbeatTopic: string;
   readonly historyTopic: string | null;
   readonly historyFile: string | null;
+  /** Brokers of the history topic, used only when the worker offers none of its own. */
+  readonly historyBootstrapServers: string | null;
   readonly historyOnlyCapturedTables: boolean;
   readonly skipUnparseableDdl: boolean;
   readonly includeSchemaChanges: boolean;
@@ -310,6 +312,7 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     heartbeatTopic: `${c['heartbeat.topics.prefix']}.${c['topic.prefix']}`,
     historyTopic: c['schema.history.internal.kafka.topic'] ?? null,
     historyFile,
+    historyBootstrapServers: c['schema.history.internal.kafka.bootstrap.servers'] ?? null,
     historyOnlyCapturedTables: c['schema.history.internal.store.only.captured.tables.ddl'],
     skipUnparseableDdl: c['schema.history.internal.skip.unparseable.ddl'],
     includeSchemaChanges: c['include.schema.changes'],

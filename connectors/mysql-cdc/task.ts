@@ -58,7 +58,12 @@ export class MySqlCdcTask implements SourceTask {
       throw connectionError(`Cannot connect to ${config.hostname}:${config.port} as ${config.user}: ${(error as Error).message}`, error);
     }
     const partition = sourcePartitionOf(config.topicPrefix);
-    const history = schemaHistoryStoreOf(context, config.historyTopic, config.historyFile);
+    const { store: history, writesTopic } = schemaHistoryStoreOf(context, {
+      topic: config.historyTopic,
+      file: config.historyFile,
+      server: config.topicPrefix,
+      bootstrapServers: config.historyBootstrapServers,
+    });
     const catalog = new SchemaCatalog();
     const queue = new RecordQueue(config.maxQueueSize, scheduler);
     this.queue = queue;
@@ -67,7 +72,8 @@ export class MySqlCdcTask implements SourceTask {
     const flavour = config.flavour ?? (probe.mariadb ? 'mariadb' : 'mysql');
     const filter = new TableFilter(config);
     const emitter = new ChangeEmitter(
-      config,
+      // When the store writes the topic, history records sent as well would double every entry.
+      writesTopic ? { ...config, historyTopic: null } : config,
       {
         topicPrefix: config.topicPrefix,
         connector: flavour,

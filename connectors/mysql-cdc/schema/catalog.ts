@@ -194,7 +194,35 @@ export class SchemaCatalog {
 
   /** Applies one statement; throws DdlParseError for DDL about tables it cannot follow. */
   apply(sql: string, defaultDatabase: string): DdlOutcome {
-    const c = new Cursor(tokenize(sql));
+    // One binlog QUERY event holds one statement, but a history entry or a DDL script may hold
+    // several (with USE between them): each is applied in turn, as the server ran them.
+    const statements: Token[][] = [[]];
+    for (const token of tokenize(sql)) {
+      if (token.kind === 'punct' && token.text === ';') statements.push([]);
+      else statements.at(-1)!.push(token);
+    }
+    const nonEmpty = statements.filter((tokens) => tokens.length > 0);
+    if (nonEmpty.length <= 1) return this.applyStatement(nonEmpty[0] ?? [], sql, defaultDatabase);
+    let database = defaultDatabase;
+    let outcome: DdlOutcome = { database, changes: [], truncated: [], recognised: false };
+    for (const tokens of nonEmpty) {
+      if (tokens[0]!.kind === 'word' && tokens[0]!.upper === 'USE' && tokens[1] !== undefined) {
+        database = tokens[1].text;
+        continue;
+      }
+      const one = this.applyStatement(tokens, sql, database);
+      outcome = {
+        database: one.recognised ? one.database : outcome.database,
+        changes: [...outcome.changes, ...one.changes],
+        truncated: [...outcome.truncated, ...one.truncated],
+        recognised: outcome.recognised || one.recognised,
+      };
+    }
+    return outcome;
+  }
+
+  private applyStatement(tokens: readonly Token[], sql: string, defaultDatabase: string): DdlOutcome {
+    const c = new Cursor(tokens);
     const none: DdlOutcome = { database: defaultDatabase, changes: [], truncated: [], recognised: false };
     if (c.done) return none;
     if (c.accept('CREATE')) {
@@ -422,7 +450,8 @@ export class SchemaCatalog {
     let comment: string | undefined;
     let primary = false;
     let unique = serial;
-    while (!c.atItemEnd()) {
+    // FIRST / AFTER end the definition in ALTER TABLE: the caller places the column with them.
+    while (!c.atItemEnd() && !c.isWord('FIRST', 'AFTER')) {
       if (c.accept('UNSIGNED')) unsigned = true;
       else if (c.accept('SIGNED') || c.accept('ZEROFILL')) continue;
       else if (c.accept('CHARACTER', 'SET') || c.accept('CHARSET')) charset = c.identifier().toLowerCase();

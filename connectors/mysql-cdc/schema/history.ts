@@ -100,17 +100,85 @@ export class FileSchemaHistory implements SchemaHistoryStore {
   }
 }
 
-/** The context member a runtime may offer for the history topic. */
-interface HistoryCapableContext {
-  readonly schemaHistoryStore?: (topic: string) => SchemaHistoryStore;
+/** The store a runtime may offer on the task context for the history topic: JSON values in a topic. */
+type TopicStore = ReturnType<NonNullable<SourceTaskContext['schemaHistoryStore']>>;
+
+/** Debezium's history record (what its KafkaSchemaHistory writes), as kept in the topic. */
+interface DebeziumHistoryRecord {
+  readonly source?: { readonly server?: unknown };
+  readonly position?: { readonly file?: unknown; readonly pos?: unknown; readonly snapshot?: unknown };
+  readonly ts_ms?: unknown;
+  readonly databaseName?: unknown;
+  readonly ddl?: unknown;
 }
 
-/** Picks the store: the file when configured, else the runtime's, else memory. */
-export function schemaHistoryStoreOf(context: SourceTaskContext, topic: string | null, file: string | null): SchemaHistoryStore {
-  if (file !== null) return new FileSchemaHistory(file);
-  const offered = (context as SourceTaskContext & HistoryCapableContext).schemaHistoryStore;
-  if (typeof offered === 'function') return offered(topic ?? 'schema-history');
-  return new MemorySchemaHistory(false);
+/**
+ * The history in the runtime's topic, written in Debezium's record format so tools that read a
+ * Debezium history topic read this one; records of another server (a shared topic) are skipped.
+ */
+export class TopicSchemaHistory implements SchemaHistoryStore {
+  readonly durable: boolean;
+  private readonly topic: TopicStore;
+  private readonly server: string;
+
+  constructor(topic: TopicStore, server: string) {
+    this.topic = topic;
+    this.server = server;
+    this.durable = topic.durable;
+  }
+
+  async load(): Promise<SchemaHistoryEntry[]> {
+    const out: SchemaHistoryEntry[] = [];
+    for (const raw of await this.topic.load()) {
+      const r = raw as DebeziumHistoryRecord | null;
+      if (r === null || typeof r !== 'object' || r.source?.server !== this.server) continue;
+      const file = r.position?.file;
+      const pos = Number(r.position?.pos);
+      if (typeof file !== 'string' || !Number.isSafeInteger(pos) || typeof r.ddl !== 'string') continue;
+      out.push({
+        file,
+        pos,
+        tsMs: Number(r.ts_ms ?? 0),
+        database: typeof r.databaseName === 'string' ? r.databaseName : '',
+        ddl: r.ddl,
+        snapshot: r.position?.snapshot === true,
+      });
+    }
+    return out;
+  }
+
+  append(entries: readonly SchemaHistoryEntry[]): Promise<void> {
+    return this.topic.append(
+      entries.map((e) => ({
+        source: { server: this.server },
+        position: { ts_sec: Math.floor(e.tsMs / 1000), file: e.file, pos: e.pos, ...(e.snapshot ? { snapshot: true } : {}) },
+        ts_ms: e.tsMs,
+        databaseName: e.database,
+        ddl: e.ddl,
+        tableChanges: [],
+      })),
+    );
+  }
+}
+
+export interface HistoryChoice {
+  readonly store: SchemaHistoryStore;
+  /** The store writes the history topic itself: the task must not also send it history records. */
+  readonly writesTopic: boolean;
+}
+
+/** Picks the store: the file when configured, else the runtime's topic, else memory. */
+export function schemaHistoryStoreOf(
+  context: SourceTaskContext,
+  options: { readonly topic: string | null; readonly file: string | null; readonly server: string; readonly bootstrapServers: string | null },
+): HistoryChoice {
+  if (options.file !== null) return { store: new FileSchemaHistory(options.file), writesTopic: false };
+  const offered = context.schemaHistoryStore;
+  if (typeof offered === 'function' && options.topic !== null) {
+    const topic = offered(options.topic, options.bootstrapServers === null ? {} : { bootstrapServers: options.bootstrapServers });
+    return { store: new TopicSchemaHistory(topic, options.server), writesTopic: true };
+  }
+  return { store: new MemorySchemaHistory(false), writesTopic: false };
 }
 
 /**

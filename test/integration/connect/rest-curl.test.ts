@@ -1,12 +1,18 @@
 // The REST API over a real socket, called as the curl scripts of Kafka Connect's docs and
-// tutorials call it. Runs against the fake herder (test/helpers/fake-herder.ts): what is tested
-// here is the HTTP surface, the herder's own behaviour has its own tests.
+// tutorials call it. Mostly against the fake herder (test/helpers/fake-herder.ts), as the HTTP
+// surface is what is tested here; the quickstart also runs against the real StandaloneHerder on
+// a real broker, so the two cannot disagree on what curl sees.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { startRestServer } from '../../../connect/runtime/index.ts';
+import { pino } from 'pino';
+import { systemScheduler } from '../../../core/base/index.ts';
+import { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } from '../../../connect/runtime/index.ts';
+import { fileSourcePlugin } from '../../../connectors/file-source/index.ts';
+import { startTestBroker } from '../../helpers/broker.ts';
+import { pollUntil } from '../../helpers/wait-for.ts';
 import type { RestServer, RestServerOptions } from '../../../connect/runtime/index.ts';
 import { FakeHerder } from '../../helpers/fake-herder.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
@@ -61,10 +67,20 @@ async function start(t: ExecutionContext, options: RestServerOptions = {}): Prom
   return { server, base: `http://127.0.0.1:${server.port}`, herder };
 }
 
-const CONFIG = {
-  name: 'local-file-source',
-  config: { 'connector.class': 'FileStreamSource', 'tasks.max': '1', file: '/tmp/test.txt', topic: 'connect-test' },
-};
+function quickstartConfig(file: string): { name: string; config: Record<string, string> } {
+  return { name: 'local-file-source', config: { 'connector.class': 'FileStreamSource', 'tasks.max': '1', file, topic: 'connect-test' } };
+}
+const CONFIG = quickstartConfig('/tmp/test.txt');
+
+/** A connector's state as GET /status shows it, once it is `state` (the real herder gets there asynchronously). */
+async function connectorStateBecomes(base: string, state: string): Promise<string> {
+  const answer = await pollUntil(
+    () => curl([`${base}/connectors/local-file-source/status`]),
+    (a) => (a.body as { connector?: { state: string } }).connector?.state === state,
+    `connector state ${state}`,
+  );
+  return (answer.body as { connector: { state: string } }).connector.state;
+}
 
 curlTest('the server binds 127.0.0.1 unless told otherwise', async (t) => {
   const { server } = await start(t);
@@ -74,6 +90,31 @@ curlTest('the server binds 127.0.0.1 unless told otherwise', async (t) => {
 
 curlTest('a connector\'s life through curl, as Kafka Connect\'s quickstart drives it', async (t) => {
   const { base } = await start(t);
+  await quickstart(t, base, CONFIG);
+});
+
+curlTest('the quickstart through curl against the real herder and a real broker', async (t) => {
+  const broker = await startTestBroker(t);
+  const logger = pino({ level: 'silent' });
+  const config = resolveWorkerConfig({ bootstrapServers: broker.bootstrap, offsetFlushIntervalMs: 100, offsetStoragePartitions: 3, statusStoragePartitions: 2 });
+  const herder = await StandaloneHerder.start({
+    config,
+    connectorPlugins: [fileSourcePlugin],
+    logs: new KafkaTopicLogFactory({ bootstrapServers: broker.bootstrap, clientId: 'test-connect', replicationFactor: -1, scheduler: systemScheduler, logger }),
+    scheduler: systemScheduler,
+    logger,
+    version: 'test',
+  });
+  t.teardown(() => herder.close());
+  const server = await startRestServer(herder, { port: 0 });
+  t.teardown(() => server.close());
+  // An empty file: nothing to read, so the stopped connector has no offsets, as with the fake.
+  const file = path.join(tempDir(t), 'test.txt');
+  fs.writeFileSync(file, '');
+  await quickstart(t, `http://127.0.0.1:${server.port}`, quickstartConfig(file));
+});
+
+async function quickstart(t: ExecutionContext, base: string, CONFIG: { name: string; config: Record<string, string> }): Promise<void> {
   const json = ['-H', 'Content-Type: application/json'];
 
   const root = await curl([`${base}/`]);
@@ -88,11 +129,11 @@ curlTest('a connector\'s life through curl, as Kafka Connect\'s quickstart drive
 
   t.is((await curl(['-X', 'POST', ...json, '--data', '@-', `${base}/connectors`], JSON.stringify(CONFIG))).status, 409);
   t.deepEqual((await curl([`${base}/connectors`])).body, ['local-file-source']);
-  t.is(((await curl([`${base}/connectors/local-file-source/status`])).body as { connector: { state: string } }).connector.state, 'RUNNING');
+  t.is(await connectorStateBecomes(base, 'RUNNING'), 'RUNNING');
 
   // Some scripts send no body and no header, some the JSON header and no body: both work.
   t.is((await curl(['-X', 'PUT', `${base}/connectors/local-file-source/pause`])).status, 202);
-  t.is(((await curl([`${base}/connectors/local-file-source/status`])).body as { connector: { state: string } }).connector.state, 'PAUSED');
+  t.is(await connectorStateBecomes(base, 'PAUSED'), 'PAUSED');
   t.is((await curl(['-X', 'PUT', ...json, `${base}/connectors/local-file-source/resume`])).status, 202);
 
   const updated = await curl(['-X', 'PUT', ...json, '--data', '@-', `${base}/connectors/local-file-source/config`], JSON.stringify({ ...CONFIG.config, topic: 'other' }));
@@ -113,7 +154,7 @@ curlTest('a connector\'s life through curl, as Kafka Connect\'s quickstart drive
   const gone = await curl([`${base}/connectors/local-file-source`]);
   t.is(gone.status, 404);
   t.deepEqual(gone.body, { error_code: 404, message: 'Connector local-file-source not found' });
-});
+}
 
 curlTest('curl\'s defaults that Kafka refuses are refused the same way, in Kafka\'s error shape', async (t) => {
   const { base } = await start(t, { bodyLimit: 64 });
