@@ -146,7 +146,6 @@ export const STORED_ONLY_CONFIGS: readonly TopicConfigName[] = Object.freeze([
   'compression.gzip.level',
   'compression.lz4.level',
   'compression.zstd.level',
-  'file.delete.delay.ms',
   'follower.replication.throttled.replicas',
   'leader.replication.throttled.replicas',
   'local.retention.bytes',
@@ -433,6 +432,7 @@ export function toLogConfig(configs: TopicConfigs): Partial<LogConfig> {
   }
   if (p['compression.type'] !== undefined) out.compressionType = p['compression.type'];
   if (p['delete.retention.ms'] !== undefined) out.deleteRetentionMs = p['delete.retention.ms'];
+  if (p['file.delete.delay.ms'] !== undefined) out.fileDeleteDelayMs = p['file.delete.delay.ms'];
   if (p['flush.messages'] !== undefined || p['flush.ms'] !== undefined) Object.assign(out, flushSettings(p['flush.messages'], p['flush.ms']));
   if (p['index.interval.bytes'] !== undefined) out.indexIntervalBytes = p['index.interval.bytes'];
   if (p['max.compaction.lag.ms'] !== undefined) out.maxCompactionLagMs = p['max.compaction.lag.ms'];

@@ -84,6 +84,11 @@ export interface LogConfig {
    * where before/after are left at Long.MAX_VALUE.
    */
   messageTimestampDifferenceMaxMs: number;
+  /**
+   * file.delete.delay.ms: how long the files of a segment removed by retention stay on disk,
+   * renamed with `.deleted`, before they are unlinked.
+   */
+  fileDeleteDelayMs: number;
   /** compression.type */
   compressionType: CompressionTypeConfig;
   flushPolicy: FlushPolicy;
@@ -114,6 +119,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   messageTimestampAfterMaxMs: 2 ** 63,
   messageTimestampDifferenceMaxMs: 2 ** 63,
   compressionType: 'producer',
+  fileDeleteDelayMs: 60_000,
   flushPolicy: FlushPolicy.EVERY_APPEND,
   flushIntervalMs: 1000,
   visibility: Visibility.APPEND,
@@ -137,6 +143,7 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
     ['minCleanableDirtyRatio', config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1, 'between 0 and 1'],
     ['maxMessageBytes', Number.isInteger(config.maxMessageBytes) && config.maxMessageBytes >= 61, 'an integer of at least 61'],
     ['indexIntervalBytes', config.indexIntervalBytes >= 0, 'at least 0'],
+    ['fileDeleteDelayMs', config.fileDeleteDelayMs >= 0, 'at least 0'],
     ['flushIntervalMs', config.flushIntervalMs >= 1, 'at least 1'],
     ['messageTimestampBeforeMaxMs', config.messageTimestampBeforeMaxMs >= 0, 'at least 0'],
     ['messageTimestampAfterMaxMs', config.messageTimestampAfterMaxMs >= 0, 'at least 0'],

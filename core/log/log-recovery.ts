@@ -52,7 +52,10 @@ export function recoverDirectory(
   };
   for (const name of fs.readdirSync(dir)) {
     const file = path.join(dir, name);
-    if (name.endsWith(SegmentSuffix.CLEANED)) {
+    if (name.endsWith(SegmentSuffix.DELETED)) {
+      // A removed segment's file whose file.delete.delay.ms had not passed: nothing reads it any more.
+      fs.rmSync(file, { force: true });
+    } else if (name.endsWith(SegmentSuffix.CLEANED)) {
       fs.rmSync(file, { force: true });
       recovery.discardedCleaned.push(name);
     } else if (name.endsWith(SegmentSuffix.LOG + SegmentSuffix.SWAP)) {

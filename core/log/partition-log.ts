@@ -112,6 +112,8 @@ export class PartitionLog {
   private checkpointed: bigint;
   private checkpointing: Promise<void> | undefined;
   private stableOffset: (() => bigint) | undefined;
+  /** Files of removed segments renamed with `.deleted`, waiting out file.delete.delay.ms. */
+  private pendingDeletes = new Map<Timer, string[]>();
 
   private constructor(dir: string, config: LogConfig, scheduler: Scheduler, segments: LogSegment[], startOffset: bigint, recovery: LogRecovery) {
     this.dir = dir;
@@ -391,7 +393,7 @@ export class PartitionLog {
       let deletedBytes = 0;
       for (const segment of victims) {
         deletedBytes += segment.size;
-        segment.delete();
+        this.removeSegmentFiles(segment);
       }
       const firstBase = this.segments[0]!.baseOffset;
       if (firstBase > this.startOffset) this.startOffset = firstBase;
@@ -491,6 +493,13 @@ export class PartitionLog {
     await this.checkpointing;
     await this.writeRecoveryPoint();
     for (const segment of this.segments) segment.close();
+    // Pending deletions are unlinked now rather than left for the next open: nothing can
+    // read a closed log's files, and no timer outlives the log.
+    for (const [timer, files] of this.pendingDeletes) {
+      this.scheduler.clearTimeout(timer);
+      unlinkAll(files);
+    }
+    this.pendingDeletes.clear();
     this.commit.failAll(new LogError(LogErrorCode.LOG_CLOSED, `log ${this.dir} was closed`));
   }
 
@@ -498,6 +507,25 @@ export class PartitionLog {
   async delete(): Promise<void> {
     await this.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Kafka's asynchronous segment delete: the files are renamed with `.deleted` at once (the
+   * segment is out of the log) and unlinked file.delete.delay.ms later; a leftover is
+   * removed by the next open.
+   */
+  private removeSegmentFiles(segment: LogSegment): void {
+    const delay = this.config.fileDeleteDelayMs;
+    if (delay === 0) {
+      segment.delete();
+      return;
+    }
+    const files = segment.renameForDeletion();
+    const timer = this.scheduler.setTimeout(() => {
+      this.pendingDeletes.delete(timer);
+      unlinkAll(files);
+    }, delay);
+    this.pendingDeletes.set(timer, files);
   }
 
   private get active(): LogSegment {
@@ -693,6 +721,10 @@ function wholeVerifiedBatches(bytes: Buffer, limit: bigint, file: string, filePo
     pos += check.size;
   }
   return bytes.subarray(0, pos);
+}
+
+function unlinkAll(files: readonly string[]): void {
+  for (const file of files) fs.rmSync(file, { force: true });
 }
 
 function maxBigint(a: bigint, b: bigint): bigint {

@@ -10,6 +10,8 @@ export const SegmentSuffix = {
   CLEANED: '.cleaned',
   /** A compacted copy ready to replace its segment; completed if found at start. */
   SWAP: '.swap',
+  /** A removed segment's file waiting out file.delete.delay.ms; removed if found at start. */
+  DELETED: '.deleted',
 } as const;
 
 /** Kafka names segment files by their base offset, zero-padded to 20 digits. */

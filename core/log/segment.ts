@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { BatchLayout } from '../records/index.ts';
 import { LogError, LogErrorCode } from './errors.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.ts';
-import { segmentPaths } from './segment-files.ts';
+import { segmentPaths, SegmentSuffix } from './segment-files.ts';
 import { readAt, scanSegment } from './segment-scanner.ts';
 import type { ScannedBatch, ScanStop } from './segment-scanner.ts';
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.ts';
@@ -327,6 +327,21 @@ export class LogSegment {
   }
 
   /** Closes and removes the segment's files. */
+  /**
+   * Closes the segment and renames its files with `.deleted` (Kafka's asynchronous
+   * delete); returns the renamed files, for the caller to unlink later.
+   */
+  renameForDeletion(): string[] {
+    this.close();
+    const renamed: string[] = [];
+    for (const file of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) {
+      if (!fs.existsSync(file)) continue;
+      fs.renameSync(file, file + SegmentSuffix.DELETED);
+      renamed.push(file + SegmentSuffix.DELETED);
+    }
+    return renamed;
+  }
+
   delete(): void {
     this.close();
     for (const file of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.txnIndex]) fs.rmSync(file, { force: true });
