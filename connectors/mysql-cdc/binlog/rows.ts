@@ -57,15 +57,19 @@ export function readRowsBody(input: ByteReader, table: TableMap, kind: RowsKind,
   if (inflate !== undefined) r = new ByteReader(inflate(r.view(r.remaining, 'compressed rows')));
   const rows: RowChange[] = [];
   while (r.remaining > 0) {
+    // A row whose images cover no column takes no bytes: the loop would never reach the end
+    // of the body. The server never writes one, so such an event is damaged.
+    const before = r.remaining;
     if (kind === 'write') {
       rows.push({ after: readImage(r, table, columnsPresent, false) });
     } else if (kind === 'delete') {
       rows.push({ before: readImage(r, table, columnsPresent, false) });
     } else {
-      const before = readImage(r, table, columnsPresent, false);
+      const beforeImage = readImage(r, table, columnsPresent, false);
       const after = readImage(r, table, columnsPresentAfter!, partial);
-      rows.push({ before, after });
+      rows.push({ before: beforeImage, after });
     }
+    if (r.remaining === before) throw malformed('a row image covers no column, so the rows cannot be read');
   }
   return { columnsPresent, columnsPresentAfter, rows };
 }
