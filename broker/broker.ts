@@ -3,23 +3,20 @@ import { systemScheduler } from '../core/base/index.ts';
 import type { Scheduler, Timer } from '../core/base/index.ts';
 import { LogManager } from '../core/log/index.ts';
 import type { LogManagerEvent } from '../core/log/index.ts';
-import type { BrokerContext } from './broker-context.ts';
+import { startBrokerServices } from './broker-services.ts';
+import type { DelayedFetches } from './fetch/delayed-fetches.ts';
+import type { GroupCoordinator } from './groups/index.ts';
+import type { TransactionCoordinator } from './transactions/index.ts';
 import { loadOrCreateClusterId } from './cluster-meta.ts';
 import { logDefaults } from './config/broker-config.ts';
 import type { BrokerConfig } from './config/broker-config.ts';
-import { DelayedFetches } from './fetch/delayed-fetches.ts';
-import { PartitionWatch } from './fetch/partition-watch.ts';
-import { GroupCoordinator, OffsetsTopic } from './groups/index.ts';
-import { createHandlerRegistry } from './handlers/index.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import type { SnapshotRound } from './producers/index.ts';
 import { Listener } from './net/listener.ts';
-import { RequestDispatcher } from './net/request-dispatcher.ts';
-import { ProducerIdAllocator, ProducerSnapshotter } from './producers/index.ts';
+import { ProducerSnapshotter } from './producers/index.ts';
 import { TopicManager } from './topics/topic-manager.ts';
 import { TopicStore } from './topics/topic-store.ts';
-import { TransactionCoordinator, TransactionStateTopic, writeTransactionMarker } from './transactions/index.ts';
 
 export interface BrokerOptions {
   readonly logger?: Logger;
@@ -108,55 +105,16 @@ export class Broker {
     try {
       const clusterId = loadOrCreateClusterId(config.dataDir);
       topics = TopicManager.open({ dataDir: config.dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions, logger }, store);
-      const watch = new PartitionWatch();
-      const offsetsTopic = new OffsetsTopic({
-        topics,
-        partitions: config.groups.offsetsTopicPartitions,
-        segmentBytes: config.groups.offsetsTopicSegmentBytes,
-        watch,
-      });
-      const existingTopics = topics;
-      const groups = new GroupCoordinator({
-        offsetsTopic,
-        settings: config.groups,
-        scheduler,
-        logger,
-        partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
-      });
-      groups.start();
-      const producerIds = ProducerIdAllocator.open(config.dataDir);
-      const transactionStateTopic = new TransactionStateTopic({
-        topics,
-        partitions: config.transactions.stateLogPartitions,
-        segmentBytes: config.transactions.stateLogSegmentBytes,
-        watch,
-      });
-      const transactions = new TransactionCoordinator({
-        log: transactionStateTopic,
-        settings: config.transactions,
-        scheduler,
-        logger,
-        nextProducerId: () => producerIds.next(),
-        partitionExists: (topic, partition) => existingTopics.partition(topic, partition) !== undefined,
-        writeMarker: (target, marker) => writeTransactionMarker(existingTopics, groups, watch, scheduler, target, marker),
-      });
-      transactions.start();
-      const delayed = new DelayedFetches(watch, scheduler);
       let boundPort = config.port;
-      const context: BrokerContext = {
+      const { context, delayed, dispatcher } = startBrokerServices({
         config,
         clusterId,
         topics,
-        watch,
-        producerIds,
-        groups,
-        offsetsTopic,
-        transactions,
-        transactionStateTopic,
+        scheduler,
         logger,
         advertisedPort: () => config.advertisedPort ?? boundPort,
-      };
-      const dispatcher = new RequestDispatcher(createHandlerRegistry(context, delayed));
+      });
+      const { groups, transactions } = context;
       const listener = await Listener.start(dispatcher, {
         host: config.host,
         port: config.port,

@@ -7,16 +7,11 @@ import type { ApiKey, RequestInput, ResponseBody } from '../../core/protocol/ind
 import type { BrokerContext } from '../../broker/broker-context.ts';
 import { logDefaults, resolveBrokerConfig } from '../../broker/config/broker-config.ts';
 import type { BrokerConfig } from '../../broker/config/broker-config.ts';
-import { DelayedFetches } from '../../broker/fetch/delayed-fetches.ts';
-import { PartitionWatch } from '../../broker/fetch/partition-watch.ts';
-import { GroupCoordinator, OffsetsTopic } from '../../broker/groups/index.ts';
-import { createHandlerRegistry } from '../../broker/handlers/index.ts';
+import { startBrokerServices } from '../../broker/broker-services.ts';
 import { createLogger } from '../../broker/logger.ts';
-import { RequestDispatcher } from '../../broker/net/request-dispatcher.ts';
+import type { RequestDispatcher } from '../../broker/net/request-dispatcher.ts';
 import type { Dispatched } from '../../broker/net/request-dispatcher.ts';
-import { ProducerIdAllocator } from '../../broker/producers/index.ts';
 import { TopicManager } from '../../broker/topics/topic-manager.ts';
-import { TransactionCoordinator, TransactionStateTopic, writeTransactionMarker } from '../../broker/transactions/index.ts';
 import { tempDir } from './temp-dir.ts';
 
 export interface InjectOptions {
@@ -62,53 +57,15 @@ export function injectBroker(t: ExecutionContext, overrides: Record<string, unkn
   });
   const topics = TopicManager.open({ dataDir, logs, logDefaults: logDefaults(config), defaultPartitions: config.numPartitions, logger });
   known.topics = topics;
-  const watch = new PartitionWatch();
-  const offsetsTopic = new OffsetsTopic({
-    topics,
-    partitions: config.groups.offsetsTopicPartitions,
-    segmentBytes: config.groups.offsetsTopicSegmentBytes,
-    watch,
-  });
-  const groups = new GroupCoordinator({
-    offsetsTopic,
-    settings: config.groups,
-    scheduler,
-    logger,
-    partitionExists: (topic, partition) => topics.partition(topic, partition) !== undefined,
-  });
-  groups.start();
-  const producerIds = ProducerIdAllocator.open(dataDir);
-  const transactionStateTopic = new TransactionStateTopic({
-    topics,
-    partitions: config.transactions.stateLogPartitions,
-    segmentBytes: config.transactions.stateLogSegmentBytes,
-    watch,
-  });
-  const transactions = new TransactionCoordinator({
-    log: transactionStateTopic,
-    settings: config.transactions,
-    scheduler,
-    logger,
-    nextProducerId: () => producerIds.next(),
-    partitionExists: (topic, partition) => topics.partition(topic, partition) !== undefined,
-    writeMarker: (target, marker) => writeTransactionMarker(topics, groups, watch, scheduler, target, marker),
-  });
-  transactions.start();
-  const delayed = new DelayedFetches(watch, scheduler);
-  const context: BrokerContext = {
+  const { context, delayed, dispatcher } = startBrokerServices({
     config,
     clusterId: 'inject-cluster',
     topics,
-    watch,
-    producerIds,
-    groups,
-    offsetsTopic,
-    transactions,
-    transactionStateTopic,
+    scheduler,
     logger,
     advertisedPort: () => 9092,
-  };
-  const dispatcher = new RequestDispatcher(createHandlerRegistry(context, delayed));
+  });
+  const { groups, transactions } = context;
   t.teardown(async () => {
     delayed.close();
     transactions.close();
