@@ -10,96 +10,19 @@
  *
  * `npm run bench:binlog [-- changes]` (default 300,000).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { BinlogDecoder, splitBinlogFile } from '../connectors/mysql-cdc/binlog/index.ts';
+import { startMariaDb } from './mariadb-process.ts';
 import { fmt, fmtBytes, MB, median, printEnvironment, printTable } from './report.ts';
 
 const CHANGES = Number(process.argv[2] ?? 300_000);
 const ROWS_PER_INSERT = 1_000;
 const RUNS = 3;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
-}
-
-interface Server {
-  readonly dataDir: string;
-  readonly connection: Connection;
-  stop(): Promise<void>;
-}
-
-/** The same private server the tests use (test/helpers/mariadb.ts), which a bench may not import. */
-async function startServer(root: string): Promise<Server> {
-  const dataDir = path.join(root, 'data');
-  const socket = path.join(root, 'mariadb.sock');
-  const common = ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-name-resolve', '--innodb-log-file-size=64M'];
-  const install = spawnSync('mariadb-install-db', [...common, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr}`);
-  const child = spawn(
-    '/usr/sbin/mariadbd',
-    [
-      ...common,
-      `--socket=${socket}`,
-      `--port=${await freePort()}`,
-      '--bind-address=127.0.0.1',
-      `--pid-file=${path.join(root, 'mariadbd.pid')}`,
-      '--log-bin=mysql-bin',
-      '--binlog-format=ROW',
-      '--binlog-row-image=FULL',
-      '--binlog-row-metadata=FULL',
-      '--binlog-checksum=CRC32',
-      '--server-id=4242',
-      '--max-binlog-size=64M',
-      '--default-time-zone=+00:00',
-      '--character-set-server=utf8mb4',
-      '--innodb-buffer-pool-size=256M',
-      '--innodb-flush-log-at-trx-commit=0',
-      '--sync-binlog=0',
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  process.on('exit', () => child.kill('SIGKILL'));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const connection = await createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
-      return {
-        dataDir,
-        connection,
-        async stop() {
-          connection.destroy();
-          child.kill('SIGTERM');
-          await exited;
-        },
-      };
-    } catch (err) {
-      if (child.exitCode !== null || Date.now() > deadline) throw err;
-      await delay(50);
-    }
-  }
-}
 
 /** Inserts, then updates a third and deletes a sixth of the rows: every kind of row event. */
 async function generate(connection: Connection, changes: number): Promise<void> {
@@ -169,7 +92,7 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    const server = await startServer(root);
+    const server = await startMariaDb(root, { maxBinlogSize: '64M' });
     let binlogPaths: string[];
     try {
       const generateStart = performance.now();

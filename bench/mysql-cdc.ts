@@ -3,90 +3,20 @@
 // steady 1k changes/s. The records are taken from the task's poll(), as the worker would: the
 // producer and converters are the runtime's and measured by its own benches.
 //   npm run bench:cdc [-- changes]   (default 1,000,000)
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import type { SourceOffset, SourceRecord } from '../connect/api/index.ts';
 import { systemScheduler } from '../core/base/index.ts';
 import { MemorySchemaHistory, MySqlCdcTask } from '../connectors/mysql-cdc/index.ts';
+import { startMariaDb } from './mariadb-process.ts';
 
 const CHANGES = Number(process.argv[2] ?? 1_000_000);
 const SNAPSHOT_ROWS = Math.min(CHANGES, 500_000);
 const LATENCY_SECONDS = 10;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
-}
-
-/** The tests' private server (test/helpers/mariadb.ts), which a bench may not import. */
-async function startServer(root: string): Promise<{ port: number; connection: Connection; stop(): Promise<void> }> {
-  const dataDir = path.join(root, 'data');
-  const socket = path.join(root, 'mariadb.sock');
-  const port = await freePort();
-  const common = ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-name-resolve', '--innodb-log-file-size=64M'];
-  const install = spawnSync('mariadb-install-db', [...common, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr}`);
-  const child = spawn(
-    '/usr/sbin/mariadbd',
-    [
-      ...common,
-      `--socket=${socket}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--pid-file=${path.join(root, 'mariadbd.pid')}`,
-      '--log-bin=mysql-bin',
-      '--binlog-format=ROW',
-      '--binlog-row-image=FULL',
-      '--binlog-row-metadata=FULL',
-      '--server-id=4242',
-      '--max-binlog-size=256M',
-      '--default-time-zone=+00:00',
-      '--innodb-buffer-pool-size=256M',
-      '--innodb-flush-log-at-trx-commit=0',
-      '--sync-binlog=0',
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  process.on('exit', () => child.kill('SIGKILL'));
-  const deadline = performance.now() + 60_000;
-  for (;;) {
-    try {
-      const connection = await createConnection({ socketPath: socket, user: 'root', multipleStatements: true });
-      return {
-        port,
-        connection,
-        async stop() {
-          connection.destroy();
-          child.kill('SIGTERM');
-          await exited;
-        },
-      };
-    } catch (err) {
-      if (child.exitCode !== null || performance.now() > deadline) throw err;
-      await delay(50);
-    }
-  }
-}
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -141,7 +71,7 @@ async function insertRows(connection: Connection, rows: number, startId: number)
 
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-cdc-'));
-  const server = await startServer(root);
+  const server = await startMariaDb(root, { maxBinlogSize: '256M' });
   try {
     const c = server.connection;
     await c.query('CREATE DATABASE bench; CREATE TABLE bench.t (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(10,2), seen DATETIME(6))');
