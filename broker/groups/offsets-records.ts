@@ -1,4 +1,5 @@
 import { Reader, Writer } from '../../core/protocol/index.ts';
+import { coordinatorPartitionFor } from '../coordinator/index.ts';
 
 /**
  * Records of the `__consumer_offsets` topic, in Kafka's own layout so Kafka's tooling
@@ -137,11 +138,7 @@ export function decodeGroupValue(value: Buffer): StoredGroup {
   return { protocolType, generation, protocol, leader, stateTimestamp, members };
 }
 
-/** Kafka's partition for a group: `abs(groupId.hashCode()) % partitions`, with Java's String.hashCode. */
+/** The partition of `__consumer_offsets` that holds a group: Kafka's rule for every coordinator key. */
 export function offsetsPartitionFor(group: string, partitions: number): number {
-  let hash = 0;
-  for (let i = 0; i < group.length; i++) hash = (Math.imul(hash, 31) + group.charCodeAt(i)) | 0;
-  // Kafka's Utils.abs maps Integer.MIN_VALUE to 0.
-  const positive = hash === -2147483648 ? 0 : Math.abs(hash);
-  return positive % partitions;
+  return coordinatorPartitionFor(group, partitions);
 }

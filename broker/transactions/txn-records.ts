@@ -1,3 +1,4 @@
+import { coordinatorPartitionFor } from '../coordinator/index.ts';
 import { TransactionError, TransactionErrorCode } from './errors.ts';
 import { TxnState } from './transaction-metadata.ts';
 
@@ -34,16 +35,9 @@ const STATE_IDS: Readonly<Record<TxnState, number>> = {
 };
 const STATES_BY_ID = new Map(Object.entries(STATE_IDS).map(([state, id]) => [id, state as TxnState]));
 
-/**
- * The partition of `__transaction_state` that holds a transactional id: Kafka's
- * Utils.abs(transactionalId.hashCode()) % partitions, with Java's String.hashCode.
- */
+/** The partition of `__transaction_state` that holds a transactional id: Kafka's rule for every coordinator key. */
 export function transactionStatePartitionFor(transactionalId: string, partitions: number): number {
-  let hash = 0;
-  for (let i = 0; i < transactionalId.length; i++) hash = (Math.imul(hash, 31) + transactionalId.charCodeAt(i)) | 0;
-  // Kafka's Utils.abs maps Integer.MIN_VALUE to 0.
-  const positive = hash === -2147483648 ? 0 : Math.abs(hash);
-  return positive % partitions;
+  return coordinatorPartitionFor(transactionalId, partitions);
 }
 
 /** Key: int16 version 0, string transactionalId. */

@@ -37,10 +37,26 @@ function lines(t: ExecutionContext, run: Run): string[] {
   return run.stdout.replace(/\n$/, '').split('\n');
 }
 
-/** `brook ARGS` as a long-running child process, killed when the test ends (or after a minute). */
+/**
+ * How long a test's waits may take together. On a loaded machine the CLI's start alone (node,
+ * tsx, connect, join, first fetch) has taken 26 s, so no one step gets a fixed share of it.
+ */
+const TEST_BUDGET_MS = 100_000;
+
+/** The time left of a budget started now. */
+function budget(ms: number): () => number {
+  const end = Date.now() + ms;
+  return () => Math.max(0, end - Date.now());
+}
+
+/**
+ * `brook ARGS` as a long-running child process, killed when the test ends. The timer only
+ * catches a test that never reaches its teardown: it outlasts the test's budget, so it never
+ * kills a CLI the test still talks to.
+ */
 function spawnBrook(t: ExecutionContext, args: readonly string[]): ChildProcessByStdio<null, Readable, Readable> {
   const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), TEST_BUDGET_MS + 30_000);
   t.teardown(() => {
     clearTimeout(timer);
     child.kill('SIGKILL');
@@ -179,30 +195,58 @@ test('perf consume asked for more records than the topic holds stops after --tim
 });
 
 test('consume --group commits what it printed of a partition when a rebalance takes it away, so the next owner goes on from there', async (t) => {
+  const left = budget(TEST_BUDGET_MS);
   const { bootstrap, wire } = await fixture(t);
   const child = spawnBrook(t, ['consume', 'events', '--bootstrap-server', bootstrap, '--group', 'handover', '--from-beginning']);
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  const printedAll = (): boolean => ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2'].every((v) => stdout.split('\n').includes(v));
-  await waitFor(printedAll, { timeoutMs: 30_000, describe: () => `the CLI printed ${JSON.stringify(stdout)}` });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const printed = async (values: readonly string[]): Promise<void> => {
+    const has = (): boolean => values.every((v) => stdout.split('\n').includes(v));
+    await waitFor(has, { timeoutMs: left(), gaveUp: exited, describe: () => `the CLI printed ${JSON.stringify(stdout)} of ${JSON.stringify(values)}; stderr ${JSON.stringify(stderr)}` });
+  };
+  await printed(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2']);
 
-  // A second member joins well inside the CLI's periodic commit: only the revocation can have committed.
   const other = new Consumer({ bootstrapServers: bootstrap, groupId: 'handover', autoOffsetReset: 'earliest', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 100, maxWaitMs: 100 });
   t.teardown(() => other.close());
   await other.connect();
+  const committed = async (): Promise<[bigint | undefined, bigint | undefined]> => {
+    const offsets = await other.committed([{ topic: 'events', partition: 0 }, { topic: 'events', partition: 1 }]);
+    return [offsets.get('events\u00000'), offsets.get('events\u00001')];
+  };
+  // The CLI also commits on its own, after a batch printed 5 s or more after its last commit (or
+  // its start: on a loaded machine its first batch comes that late). Only a revocation can bring
+  // offsets that lag what was printed up to it, so the second member joins once both lag: while
+  // a periodic commit has caught up, one more record of each partition is printed.
+  const ends: [bigint, bigint] = [5n, 3n];
+  const show = (offsets: readonly (bigint | undefined)[]): string => offsets.map((o) => (o === undefined ? 'none' : String(o))).join(', ');
+  for (;;) {
+    const before = await committed();
+    if ((before[0] ?? -1n) < ends[0] && (before[1] ?? -1n) < ends[1]) break;
+    if (left() === 0) throw new Error(`the CLI's own commits kept up with what it printed (${show(before)} of ${show(ends)}): a revocation's commit cannot be told from them`);
+    t.log(`a periodic commit caught up (${show(before)} committed of ${show(ends)} printed): one more record of each partition`);
+    const more = [`a${ends[0]}`, `b${ends[1]}`] as const;
+    const produced = await Promise.all([produce(wire, 'events', 0, valuesBatch([more[0]])), produce(wire, 'events', 1, valuesBatch([more[1]]))]);
+    t.deepEqual(produced.map((p) => p.errorCode), [ErrorCode.NONE, ErrorCode.NONE]);
+    await printed(more);
+    ends[0]++;
+    ends[1]++;
+  }
+
   other.subscribe(['events']);
   const seen: string[] = [];
   const reading = (async () => {
     for await (const batch of other) for (const record of batch.records) seen.push(record.value?.toString() ?? '');
   })();
-  await waitFor(() => other.assignment().length === 1, { timeoutMs: 30_000, describe: () => `the second member holds ${JSON.stringify(other.assignment())}` });
-  const committed = await other.committed([{ topic: 'events', partition: 0 }, { topic: 'events', partition: 1 }]);
-  t.deepEqual([committed.get('events\u00000'), committed.get('events\u00001')], [5n, 3n]);
+  await waitFor(() => other.assignment().length === 1, { timeoutMs: left(), gaveUp: exited, describe: () => `the second member holds ${JSON.stringify(other.assignment())}; CLI stderr ${JSON.stringify(stderr)}` });
+  t.deepEqual(await committed(), ends);
   // Its partition's next record is the first it reads: nothing the CLI printed is read again.
   const mine = other.assignment()[0]!.partition;
-  const next = mine === 0 ? 'a5' : 'b3';
+  const next = mine === 0 ? `a${ends[0]}` : `b${ends[1]}`;
   t.is((await produce(wire, 'events', mine, valuesBatch([next]))).errorCode, ErrorCode.NONE);
-  await waitFor(() => seen.length > 0, { timeoutMs: 30_000, describe: () => 'the second member read nothing' });
+  await waitFor(() => seen.length > 0, { timeoutMs: left(), describe: () => 'the second member read nothing' });
   t.deepEqual(seen, [next]);
   await other.close();
   await reading;
