@@ -39,6 +39,7 @@ export type {
   GroupListing,
   GroupMemberDescription,
   ListOffsetsRequest,
+  ListTransactionsOptions,
   ListedOffset,
   MutationOptions,
   NewTopic,
@@ -49,6 +50,8 @@ export type {
   ResetOffsetsOptions,
   ResetSpec,
   TopicDescription,
+  TransactionDescription,
+  TransactionListing,
 } from './admin/index.ts';
 export { SerdeError, SerdeErrorCode, bytesSerde, checkedJsonSerde, describeSerdeContext, jsonSerde, serde, stringSerde } from './serdes.ts';
 export type { Deserializer, Serde, SerdeContext, Serializer } from './serdes.ts';

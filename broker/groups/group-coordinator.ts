@@ -314,10 +314,15 @@ export class GroupCoordinator {
     groupId: string,
     producer: { producerId: bigint; producerEpoch: number },
     topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[],
+    member: Omit<MemberRef, 'groupId'> = { generationId: -1, memberId: '', groupInstanceId: null },
   ): Promise<CommitResults> {
     return this.runtime.write(
       groupId,
       () => {
+        const memberError = this.txnCommitMemberError({ groupId, ...member });
+        if (memberError !== ErrorCode.NONE) {
+          return { response: topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: memberError })) })), records: [] };
+        }
         const now = BigInt(this.scheduler.now());
         const records: CoordinatorRecord[] = [];
         const response = topics.map((t) => ({
@@ -937,6 +942,23 @@ export class GroupCoordinator {
    * commit from outside the group protocol (admin tools, assign() users): accepted for an
    * unknown group (which it creates) or an Empty one, whatever member id it carries.
    */
+  /**
+   * KIP-447's check of a TxnOffsetCommit (ClassicGroup.validateOffsetCommit, transactional):
+   * a request naming a member (v3+) must come from a current member of the current generation,
+   * so a zombie of a rebalanced-away consumer cannot commit; one naming none (v0-2) passes.
+   */
+  private txnCommitMemberError(ref: MemberRef): number {
+    const group = this.groups.get(ref.groupId);
+    // Kafka creates the group Empty here, where a named member cannot be found.
+    if (group === undefined) return ref.generationId < 0 ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.gone) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (ref.generationId < 0 && group.state === GroupState.EMPTY) return ErrorCode.NONE;
+    if (ref.generationId < 0 && ref.memberId === '' && ref.groupInstanceId === null) return ErrorCode.NONE;
+    const memberError = this.memberError(group, ref.memberId, ref.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return memberError;
+    return ref.generationId === group.generation ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+  }
+
   private commitMemberError(ref: MemberRef): number {
     const group = this.groups.get(ref.groupId);
     if (group === undefined) return ref.generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;

@@ -5,6 +5,7 @@ import { apiVersionsHandler } from './api-versions.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
+import { describeTransactionsHandler } from './describe-transactions.ts';
 import { heartbeatHandler } from './heartbeat.ts';
 import { joinGroupHandler } from './join-group.ts';
 import { leaveGroupHandler } from './leave-group.ts';
@@ -22,6 +23,7 @@ import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
 import { addOffsetsToTxnHandler, addPartitionsToTxnHandler, endTxnHandler, txnOffsetCommitHandler } from './transactions.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
+import { listTransactionsHandler } from './list-transactions.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
 import { HandlerRegistry } from './registry.ts';
@@ -47,6 +49,8 @@ export function createHandlerRegistry(broker: BrokerContext, delayed: DelayedFet
     .register(addOffsetsToTxnHandler(broker))
     .register(endTxnHandler(broker))
     .register(txnOffsetCommitHandler(broker))
+    .register(describeTransactionsHandler(broker))
+    .register(listTransactionsHandler(broker))
     .register(findCoordinatorHandler(broker))
     .register(joinGroupHandler(broker))
     .register(syncGroupHandler(broker))

@@ -68,14 +68,16 @@ export function endTxnHandler(broker: BrokerContext): Handler<typeof ApiKey.END_
 }
 
 /**
- * TxnOffsetCommit v0–2: offsets committed inside the transaction, visible to the group only
+ * TxnOffsetCommit v0–3: offsets committed inside the transaction, visible to the group only
  * once it commits. The producer must have added the group's offsets partition (AddOffsetsToTxn).
+ * From v3 the request names the consumer's generation and member (KIP-447), which the group
+ * coordinator checks: a zombie is told ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID.
  */
 export function txnOffsetCommitHandler(broker: BrokerContext): Handler<typeof ApiKey.TXN_OFFSET_COMMIT> {
   return {
     apiKey: ApiKey.TXN_OFFSET_COMMIT,
     minVersion: 0,
-    maxVersion: 2,
+    maxVersion: 3,
     async handle(request, version) {
       const all = (errorCode: number) => ({
         throttleTimeMs: 0,
@@ -84,7 +86,9 @@ export function txnOffsetCommitHandler(broker: BrokerContext): Handler<typeof Ap
       if (!broker.offsetsTopic.exists()) return all(ErrorCode.INVALID_TXN_STATE);
       const target = { topic: OFFSETS_TOPIC, partition: broker.offsetsTopic.partitionFor(request.groupId) };
       const verified = broker.transactions.verifyPartition(request.producerId, request.producerEpoch, target);
-      if (verified !== ErrorCode.NONE) return all(forVersion(verified, version, 3));
+      // An old epoch is a fenced producer here (KIP-588), told so in the words its version knows.
+      const fenced = verified === ErrorCode.INVALID_PRODUCER_EPOCH ? ErrorCode.PRODUCER_FENCED : verified;
+      if (verified !== ErrorCode.NONE) return all(forVersion(fenced, version, 3));
       const results = await broker.groups.txnCommitOffsets(
         request.groupId,
         { producerId: request.producerId, producerEpoch: request.producerEpoch },
@@ -92,6 +96,7 @@ export function txnOffsetCommitHandler(broker: BrokerContext): Handler<typeof Ap
           topic: t.name,
           partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
         })),
+        { generationId: request.generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId },
       );
       return {
         throttleTimeMs: 0,

@@ -14,3 +14,4 @@ export { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-st
 export { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue, transactionStatePartitionFor } from './txn-records.ts';
 export type { StoredTxn, TxnTopicPartitions } from './txn-records.ts';
 export { writeTransactionMarker } from './marker-writer.ts';
+export { TXN_HALT_ENV, TxnHaltPoint } from './halt-point.ts';

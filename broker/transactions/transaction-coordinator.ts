@@ -3,6 +3,7 @@ import { ErrorCode } from '../../core/protocol/index.ts';
 import { CoordinatorRuntime } from '../coordinator/index.ts';
 import type { CoordinatorLog, CoordinatorRecord, CoordinatorResult, WriteFailure } from '../coordinator/index.ts';
 import type { Logger } from '../logger.ts';
+import { haltPointFromEnv, TxnHaltPoint } from './halt-point.ts';
 import { checkTransition, isPreparing, TxnState } from './transaction-metadata.ts';
 import { decodeTxnKey, decodeTxnValue, encodeTxnKey, encodeTxnValue } from './txn-records.ts';
 import type { StoredTxn, TxnTopicPartitions } from './txn-records.ts';
@@ -42,6 +43,8 @@ export interface TransactionCoordinatorOptions {
   readonly nextProducerId: () => bigint;
   readonly partitionExists: (topic: string, partition: number) => boolean;
   readonly writeMarker: MarkerWriter;
+  /** Crash tests only: where completing a transaction stops (default: BROOK_TXN_HALT_AT, normally unset). */
+  readonly haltAt?: TxnHaltPoint;
 }
 
 /** What a producer is told: Kafka's error plus, for InitProducerId, the id and epoch. */
@@ -93,9 +96,11 @@ export class TransactionCoordinator {
   private expiryTimer: Timer | undefined;
   private readonly retryTimers = new Set<Timer>();
   private closed = false;
+  private readonly haltAt: TxnHaltPoint | undefined;
 
   constructor(options: TransactionCoordinatorOptions) {
     this.options = options;
+    this.haltAt = options.haltAt ?? haltPointFromEnv();
     this.scheduler = options.scheduler;
     this.logger = options.logger.child({ component: 'transactions' });
     this.runtime = new CoordinatorRuntime({
@@ -136,6 +141,11 @@ export class TransactionCoordinator {
   describe(transactionalId: string): Readonly<StoredTxn> | undefined {
     const meta = this.txns.get(transactionalId);
     return meta === undefined ? undefined : toStored(meta);
+  }
+
+  /** Every transactional id this coordinator holds, with its producer id and state (ListTransactions). */
+  list(): { transactionalId: string; producerId: bigint; state: TxnState }[] {
+    return [...this.txns].map(([transactionalId, meta]) => ({ transactionalId, producerId: meta.producerId, state: meta.state }));
   }
 
   // ---- the requests --------------------------------------------------------------------
@@ -317,8 +327,13 @@ export class TransactionCoordinator {
     this.completing.add(transactionalId);
     const committed = meta.state === TxnState.PREPARE_COMMIT;
     const marker: MarkerRequest = { producerId: meta.producerId, producerEpoch: meta.producerEpoch, committed, coordinatorEpoch: COORDINATOR_EPOCH };
+    const write = (p: TxnPartition): Promise<number> => this.options.writeMarker(p, marker).catch(() => ErrorCode.UNKNOWN_SERVER_ERROR);
+    if (this.haltAt !== undefined) {
+      void this.halt(transactionalId, meta.partitions, write);
+      return;
+    }
     const run = async (): Promise<boolean> => {
-      const codes = await Promise.all(meta.partitions.map((p) => this.options.writeMarker(p, marker).catch(() => ErrorCode.UNKNOWN_SERVER_ERROR)));
+      const codes = await Promise.all(meta.partitions.map(write));
       // A partition deleted since it was added has nobody left to read a marker.
       const failed = codes.filter((code, i) => code !== ErrorCode.NONE && !(code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !this.options.partitionExists(meta.partitions[i]!.topic, meta.partitions[i]!.partition)));
       if (failed.length > 0) {
@@ -353,6 +368,12 @@ export class TransactionCoordinator {
         }, this.options.settings.markerRetryBackoffMs);
         this.retryTimers.add(timer);
       });
+  }
+
+  /** The crash tests' stop: the transaction stays marked as completing, so nothing resumes it but a restart. */
+  private async halt(transactionalId: string, partitions: readonly TxnPartition[], write: (p: TxnPartition) => Promise<number>): Promise<void> {
+    if (this.haltAt === TxnHaltPoint.FIRST_MARKER_WRITTEN && partitions[0] !== undefined) await write(partitions[0]);
+    this.logger.warn({ transactionalId, point: this.haltAt, partitions: partitions.length }, 'transaction halted for a crash test');
   }
 
   /** Aborts every ongoing transaction older than its timeout, bumping the epoch so its producer is fenced (as Kafka). */

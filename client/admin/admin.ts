@@ -6,6 +6,7 @@ import { AdminContext } from './context.ts';
 import * as groupOps from './groups.ts';
 import * as offsetOps from './offsets.ts';
 import * as topicOps from './topics.ts';
+import * as transactionOps from './transactions.ts';
 import type {
   AlterConfigsResource,
   CommittedOffset,
@@ -16,6 +17,7 @@ import type {
   GroupDescription,
   GroupListing,
   ListOffsetsRequest,
+  ListTransactionsOptions,
   ListedOffset,
   MutationOptions,
   NewTopic,
@@ -25,6 +27,8 @@ import type {
   ResetSpec,
   TopicDescription,
   TopicPartition,
+  TransactionDescription,
+  TransactionListing,
 } from './types.ts';
 
 /**
@@ -126,6 +130,26 @@ export class Admin {
   /** Deletes empty groups and their offsets: NON_EMPTY_GROUP for a group with members, GROUP_ID_NOT_FOUND for none. */
   deleteGroups(groupIds: readonly string[]): Promise<void> {
     return groupOps.deleteGroups(this.context, groupIds);
+  }
+
+  // ---- transactions ------------------------------------------------------------------------
+
+  /**
+   * Every transactional id of every broker (ListTransactions, KIP-664), sorted, optionally
+   * only those in the given states or of the given producer ids. Brokers before Kafka 3.0
+   * lack the API: the call then throws ERR_CLIENT_UNSUPPORTED_VERSION.
+   */
+  listTransactions(options: ListTransactionsOptions = {}): Promise<TransactionListing[]> {
+    return transactionOps.listTransactions(this.context, options);
+  }
+
+  /**
+   * Each transactional id's state, producer, timeout and open partitions, asked of its
+   * transaction coordinator (DescribeTransactions), in the order named; an id the
+   * coordinator does not know throws TRANSACTIONAL_ID_NOT_FOUND.
+   */
+  describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
+    return transactionOps.describeTransactions(this.context, transactionalIds);
   }
 
   // ---- offsets ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ export type {
   GroupListing,
   GroupMemberDescription,
   ListOffsetsRequest,
+  ListTransactionsOptions,
   ListedOffset,
   MutationOptions,
   NewTopic,
@@ -30,4 +31,6 @@ export type {
   ResetSpec,
   TopicDescription,
   TopicPartition,
+  TransactionDescription,
+  TransactionListing,
 } from './types.ts';

@@ -165,3 +165,32 @@ export interface DeleteRecordsRequest extends TopicPartition {
 export interface DeletedRecords extends TopicPartition {
   readonly lowWatermark: bigint;
 }
+
+/** One transactional id, as ListTransactions reports it. */
+export interface TransactionListing {
+  readonly transactionalId: string;
+  readonly producerId: bigint;
+  /** Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Dead, PrepareEpochFence. */
+  readonly state: string;
+}
+
+export interface ListTransactionsOptions {
+  /** Only transactions in one of these states (Kafka's names); none: every state. */
+  readonly states?: readonly string[];
+  /** Only transactions of these producer ids; none: every producer. */
+  readonly producerIds?: readonly bigint[];
+}
+
+/** One transactional id, as its coordinator describes it (DescribeTransactions). */
+export interface TransactionDescription {
+  readonly transactionalId: string;
+  readonly coordinatorId: number;
+  readonly state: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly transactionTimeoutMs: number;
+  /** When the ongoing transaction began (ms since the epoch); null when none is open. */
+  readonly transactionStartTimeMs: bigint | null;
+  /** The partitions of the open transaction (while markers are written, those still waiting), sorted. */
+  readonly topicPartitions: readonly TopicPartition[];
+}

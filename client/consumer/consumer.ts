@@ -173,6 +173,16 @@ export class Consumer {
     return this.membership?.memberId ?? '';
   }
 
+  /**
+   * The group, generation and member as they stand now, for a transactional producer's
+   * sendOffsetsToTransaction: the group coordinator refuses the offsets of a member that has
+   * been rebalanced away (KIP-447), which fences a zombie of this consumer.
+   */
+  groupMetadata(): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+    if (this.group === undefined) throw new ClientError(ClientErrorCode.KAFKA, 'groupMetadata() needs a groupId in the consumer options');
+    return { groupId: this.group.id, generationId: this.membership?.generationId ?? -1, memberId: this.memberId, groupInstanceId: this.config.groupInstanceId ?? null };
+  }
+
   /** The partition numbers of a topic, from the cluster's metadata; a KafkaError for an unknown topic. */
   async partitionsFor(topic: string): Promise<number[]> {
     return (await this.cluster.partitionsFor(topic)).map((p) => p.partition);

@@ -208,6 +208,19 @@ export class Producer {
     });
   }
 
+  /**
+   * Runs `body` in a transaction: begins, awaits it, commits, and resolves to its result. A
+   * throw (from `body` or the commit) aborts the transaction and is rethrown; after fencing or
+   * a fatal error nothing is aborted and the producer should be closed, as with Java's producer.
+   */
+  transaction<T>(body: (tx: this) => Promise<T>): Promise<T> {
+    return this.transactional().runTransaction(
+      () => body(this),
+      () => this.commitTransaction(),
+      () => this.abortTransaction(),
+    );
+  }
+
   private transactional(): TransactionManager {
     if (this.transactions === undefined) throw new ClientError(ClientErrorCode.INVALID_CONFIG, 'transactions need the producer option transactionalId');
     return this.transactions;

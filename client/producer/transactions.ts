@@ -42,8 +42,10 @@ export interface TransactionOffset extends TopicPartition {
 }
 
 /**
- * The consumer group whose offsets a transaction commits. TxnOffsetCommit v0–2 (what Brook's
- * broker speaks) carries only the group id; the member fields are for brokers that check them.
+ * The consumer group whose offsets a transaction commits: the consumer's `groupMetadata()`.
+ * With the generation and member (TxnOffsetCommit v3, KIP-447), the group coordinator refuses
+ * the offsets of a member rebalanced away, so a zombie consumer's transaction cannot commit
+ * them. A group id alone commits without that check (v0–2 carry nothing else).
  */
 export interface ConsumerGroupMetadata {
   readonly groupId: string;
@@ -145,6 +147,12 @@ export class TransactionManager implements SenderTransactions {
   async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
     this.checkSend();
     const groupId = typeof group === 'string' ? group : group.groupId;
+    const member = {
+      generationId: typeof group === 'string' ? -1 : (group.generationId ?? -1),
+      memberId: typeof group === 'string' ? '' : (group.memberId ?? ''),
+      groupInstanceId: typeof group === 'string' ? null : (group.groupInstanceId ?? null),
+    };
+    const namesMember = member.generationId >= 0 || member.memberId !== '' || member.groupInstanceId !== null;
     this.started = true;
     try {
       await this.withCoordinator('AddOffsetsToTxn', async (connection) => {
@@ -165,10 +173,19 @@ export class TransactionManager implements SenderTransactions {
       await this.cluster.retrying(async () => {
         if (groupCoordinator === undefined || groupCoordinator.isClosed) groupCoordinator = (await this.cluster.coordinator(groupId, 0)).connection;
         const connection = groupCoordinator;
-        const response = await connection.request(ApiKey.TXN_OFFSET_COMMIT, await this.version(connection, ApiKey.TXN_OFFSET_COMMIT, 2), {
+        const version = await this.version(connection, ApiKey.TXN_OFFSET_COMMIT, 3);
+        // Java's producer refuses too: dropping the member would silently lose the zombie check.
+        if (version < 3 && namesMember) {
+          throw new TransactionError(
+            TransactionErrorCode.FATAL,
+            `TxnOffsetCommit v${version} cannot carry the consumer group's generation and member (v3 can, brokers from Kafka 2.5); pass the group id alone to commit without that check`,
+          );
+        }
+        const response = await connection.request(ApiKey.TXN_OFFSET_COMMIT, version, {
           transactionalId: this.transactionalId,
           groupId,
           ...this.identity(),
+          ...member,
           topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
         });
         for (const topic of response.topics) {
@@ -224,6 +241,32 @@ export class TransactionManager implements SenderTransactions {
     }
     this.lastError = undefined;
     this.state = 'ready';
+  }
+
+  /**
+   * The `transaction(body)` helper: begins, runs `body`, commits. If `body` or the commit
+   * throws, the transaction is aborted and the error rethrown, unless the producer was fenced
+   * or hit a fatal error: then nothing may end the transaction but the coordinator (the newer
+   * producer's InitProducerId, or the timeout), so it is left alone and the producer should be
+   * closed, as Java's producer is. A commit that timed out is not aborted either (Kafka allows
+   * only retrying it: call commitTransaction() again). An abort that timed out before is
+   * finished first.
+   */
+  async runTransaction<T>(body: () => Promise<T>, commit: () => Promise<void>, abort: () => Promise<void>): Promise<T> {
+    if (this.state === 'aborting') await abort();
+    this.beginTransaction();
+    try {
+      const result = await body();
+      await commit();
+      return result;
+    } catch (error) {
+      // The state says what the failure left: a fenced or fatal producer must not send EndTxn.
+      if (this.state === 'in-transaction' || this.state === 'abortable-error') {
+        // The body's error is what the caller needs; a failed abort shows in the producer's state.
+        await abort().catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   // SenderTransactions

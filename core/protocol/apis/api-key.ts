@@ -27,5 +27,7 @@ export const ApiKey = {
   CREATE_PARTITIONS: 37,
   DELETE_GROUPS: 42,
   INCREMENTAL_ALTER_CONFIGS: 44,
+  DESCRIBE_TRANSACTIONS: 65,
+  LIST_TRANSACTIONS: 66,
 } as const;
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];

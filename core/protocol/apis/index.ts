@@ -12,6 +12,7 @@ import { deleteRecordsApi } from './delete-records.ts';
 import { deleteTopicsApi } from './delete-topics.ts';
 import { describeConfigsApi } from './describe-configs.ts';
 import { describeGroupsApi } from './describe-groups.ts';
+import { describeTransactionsApi } from './describe-transactions.ts';
 import { endTxnApi } from './end-txn.ts';
 import { fetchApi } from './fetch.ts';
 import { findCoordinatorApi } from './find-coordinator.ts';
@@ -22,6 +23,7 @@ import { joinGroupApi } from './join-group.ts';
 import { leaveGroupApi } from './leave-group.ts';
 import { listGroupsApi } from './list-groups.ts';
 import { listOffsetsApi } from './list-offsets.ts';
+import { listTransactionsApi } from './list-transactions.ts';
 import { metadataApi } from './metadata.ts';
 import { offsetCommitApi } from './offset-commit.ts';
 import { offsetFetchApi } from './offset-fetch.ts';
@@ -58,6 +60,8 @@ export const apiDescriptors = {
   [ApiKey.CREATE_PARTITIONS]: createPartitionsApi,
   [ApiKey.DELETE_GROUPS]: deleteGroupsApi,
   [ApiKey.INCREMENTAL_ALTER_CONFIGS]: incrementalAlterConfigsApi,
+  [ApiKey.DESCRIBE_TRANSACTIONS]: describeTransactionsApi,
+  [ApiKey.LIST_TRANSACTIONS]: listTransactionsApi,
 } as const satisfies Record<ApiKey, MessageDescriptor>;
 
 export type ApiDescriptors = typeof apiDescriptors;
@@ -97,6 +101,8 @@ export { describeConfigsApi } from './describe-configs.ts';
 export type { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.ts';
 export { describeGroupsApi } from './describe-groups.ts';
 export type { DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
+export { describeTransactionsApi } from './describe-transactions.ts';
+export type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.ts';
 export { endTxnApi } from './end-txn.ts';
 export type { EndTxnRequest, EndTxnResponse } from './end-txn.ts';
 export { fetchApi } from './fetch.ts';
@@ -117,6 +123,8 @@ export { listGroupsApi } from './list-groups.ts';
 export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
 export { listOffsetsApi } from './list-offsets.ts';
 export type { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.ts';
+export { listTransactionsApi } from './list-transactions.ts';
+export type { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.ts';
 export { metadataApi } from './metadata.ts';
 export type { MetadataRequest, MetadataResponse } from './metadata.ts';
 export { offsetCommitApi } from './offset-commit.ts';

@@ -118,7 +118,7 @@ test('a committed transaction’s records and offsets become visible together; t
     [ApiKey.ADD_PARTITIONS_TO_TXN, 2],
     [ApiKey.ADD_OFFSETS_TO_TXN, 1],
     [ApiKey.END_TXN, 1],
-    [ApiKey.TXN_OFFSET_COMMIT, 2],
+    [ApiKey.TXN_OFFSET_COMMIT, 3],
     [ApiKey.INIT_PRODUCER_ID, 1],
   ] as const) {
     t.like(versions.apiKeys.find((k) => k.apiKey === key), { minVersion: 0, maxVersion: max }, `API ${key}`);

@@ -42,7 +42,9 @@ const REQUIRED: Readonly<Record<ApiKey, readonly [number, number]>> = {
   [ApiKey.ADD_PARTITIONS_TO_TXN]: [0, 2],
   [ApiKey.ADD_OFFSETS_TO_TXN]: [0, 2],
   [ApiKey.END_TXN]: [0, 2],
-  [ApiKey.TXN_OFFSET_COMMIT]: [0, 2],
+  [ApiKey.TXN_OFFSET_COMMIT]: [0, 3],
+  [ApiKey.DESCRIBE_TRANSACTIONS]: [0, 0],
+  [ApiKey.LIST_TRANSACTIONS]: [0, 0],
 };
 
 test('every required API is described, from version 0, at least up to its required maximum', (t) => {
