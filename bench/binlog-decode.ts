@@ -10,13 +10,13 @@
  *
  * `npm run bench:binlog [-- changes]` (default 300,000).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Connection } from 'mysql2/promise';
-import { BinlogDecoder, splitBinlogFile } from '../connectors/mysql-cdc/binlog/index.ts';
+import type { Decoded } from './binlog-readers.ts';
+import { decodeWithBrook, decodeWithMariadbBinlog } from './binlog-readers.ts';
 import { startMariaDb } from './mariadb-process.ts';
 import { fmt, fmtBytes, MB, median, printEnvironment, printTable } from './report.ts';
 
@@ -48,37 +48,6 @@ async function generate(connection: Connection, changes: number): Promise<void> 
   const deletes = changes - inserts - updates;
   if (deletes > 0) await connection.query(`DELETE FROM bench.orders WHERE id >= ${inserts - deletes}`);
   await connection.query('FLUSH BINARY LOGS');
-}
-
-interface Decoded {
-  events: number;
-  rows: number;
-  ms: number;
-}
-
-function decodeWithBrook(files: readonly { name: string; bytes: Buffer }[]): Decoded {
-  const start = performance.now();
-  let events = 0;
-  let rows = 0;
-  const decoder = new BinlogDecoder();
-  for (const file of files) {
-    for (const raw of splitBinlogFile(file.bytes, file.name)) {
-      const event = decoder.decode(raw.bytes, raw.position);
-      events++;
-      if (event.kind === 'rows') rows += event.rows.length;
-    }
-  }
-  return { events, rows, ms: performance.now() - start };
-}
-
-async function decodeWithMariadbBinlog(paths: readonly string[]): Promise<number> {
-  const start = performance.now();
-  const child = spawn('mariadb-binlog', ['--no-defaults', '--base64-output=DECODE-ROWS', '--verbose', ...paths], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // Drain the output as the reader would, without keeping it.
-  child.stdout.resume();
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`mariadb-binlog exited with ${String(code)}`);
-  return performance.now() - start;
 }
 
 async function main(): Promise<void> {

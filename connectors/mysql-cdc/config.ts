@@ -2,6 +2,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type { ConfigSchema } from '../../connect/api/index.ts';
 import { ajv, formatAjvErrors } from '../../core/base/index.ts';
 import { configError } from './errors.ts';
+import type { TlsSettings } from './server-connection.ts';
 
 const REGEX_LIST = 'A comma-separated list of regular expressions, each matched against the whole name.';
 
@@ -85,7 +86,24 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
     'connect.keep.alive': { type: 'boolean', default: true, description: 'Reconnect the binlog reader when its connection drops.' },
     'connect.keep.alive.interval.ms': { type: 'integer', minimum: 1, maximum: 3_600_000, default: 60_000, description: 'The longest wait between reconnect attempts (backoff doubles from 1 s up to this).' },
     'event.processing.failure.handling.mode': { enum: ['fail', 'warn', 'skip', 'ignore'], default: 'fail', description: 'What an event that cannot be turned into records does: fail the task, or log it (warn) and go on, or skip it silently.' },
-    'database.ssl.mode': { enum: ['disabled', 'preferred', 'required', 'verify_ca', 'verify_identity'], default: 'preferred', description: 'TLS to the server. Brook connects without TLS for disabled and preferred.' },
+    'database.ssl.mode': {
+      enum: ['disabled', 'preferred', 'required', 'verify_ca', 'verify_identity'],
+      default: 'preferred',
+      description:
+        'TLS to the server. disabled: none; preferred: TLS when the server offers it, else plain; required: TLS, the certificate not checked; verify_ca: the certificate must chain to a CA of database.ssl.truststore (or the system CAs); verify_identity: also name the host connected to.',
+    },
+    'database.ssl.truststore': {
+      type: 'string',
+      minLength: 1,
+      description: 'Path of a PEM file of the CA certificates the server certificate is checked against (verify_ca, verify_identity). Brook reads PEM, not JKS/PKCS12.',
+    },
+    'database.ssl.truststore.password': { type: 'string', writeOnly: true, description: 'Not needed for a PEM truststore; accepted so a Debezium config runs unchanged.' },
+    'database.ssl.keystore': {
+      type: 'string',
+      minLength: 1,
+      description: 'Path of one PEM file with the client certificate and its private key, for servers that require X509 client authentication.',
+    },
+    'database.ssl.keystore.password': { type: 'string', writeOnly: true, description: 'The passphrase of an encrypted private key in the keystore.' },
     'connector.adapter': { enum: ['mysql', 'mariadb'], description: 'Debezium 2.5/2.6 only: the server flavour. Brook detects it; the value names source.connector.' },
   },
   required: ['database.hostname', 'database.user', 'database.server.id', 'topic.prefix'],
@@ -125,8 +143,6 @@ const KNOWN_UNSUPPORTED = new Set([
   'topic.delimiter',
   'tombstones.on.delete.handling.mode',
   'database.connectionTimeZone',
-  'database.ssl.keystore',
-  'database.ssl.truststore',
   'database.jdbc.driver',
   'database.initial.statements',
   'min.row.count.to.stream.results',
@@ -185,6 +201,7 @@ export interface ParsedMySqlCdcConfig {
   readonly maxQueueSize: number;
   readonly pollIntervalMs: number;
   readonly connectTimeoutMs: number;
+  readonly tls: TlsSettings;
   readonly keepAlive: boolean;
   readonly reconnectMaxMs: number;
   readonly failureMode: 'fail' | 'warn' | 'skip';
@@ -263,7 +280,7 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     throw configError('Invalid mysql-cdc config: schema.history.internal.file.filename: required with the file schema history');
   }
   if (history !== undefined && !/(FileSchemaHistory|KafkaSchemaHistory|MemorySchemaHistory)$/.test(history)) unsupported.push(`schema.history.internal (${history}: Brook keeps the history in the topic or a file)`);
-  if (c['database.ssl.mode'] !== 'disabled' && c['database.ssl.mode'] !== 'preferred') unsupported.push(`database.ssl.mode (${c['database.ssl.mode']}: Brook connects without TLS)`);
+  if (c['database.ssl.truststore.password'] !== undefined) unsupported.push('database.ssl.truststore.password (a PEM truststore has no password; ignored)');
   if (c['event.processing.failure.handling.mode'] === 'ignore') unsupported.push('event.processing.failure.handling.mode (ignore acts as skip)');
 
   const masks: ColumnRule[] = [];
@@ -326,6 +343,12 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     maxQueueSize: c['max.queue.size'],
     pollIntervalMs: c['poll.interval.ms'],
     connectTimeoutMs: c['connect.timeout.ms'],
+    tls: {
+      mode: c['database.ssl.mode'],
+      truststore: c['database.ssl.truststore'] ?? null,
+      keystore: c['database.ssl.keystore'] ?? null,
+      keystorePassword: c['database.ssl.keystore.password'] ?? null,
+    },
     keepAlive: c['connect.keep.alive'],
     reconnectMaxMs: c['connect.keep.alive.interval.ms'],
     failureMode: c['event.processing.failure.handling.mode'] === 'ignore' ? 'skip' : c['event.processing.failure.handling.mode'],

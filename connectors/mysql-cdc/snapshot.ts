@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import type { ConnectLogger, SourceRecord } from '../../connect/api/index.ts';
 import type { Scheduler } from '../../core/base/index.ts';
@@ -12,6 +11,7 @@ import { toSourceOffset } from './offset.ts';
 import type { RecordQueue } from './record-queue.ts';
 import type { SchemaHistoryEntry, SchemaHistoryStore } from './schema/history.ts';
 import type { ColumnDef } from './schema/table.ts';
+import { openServerConnection } from './server-connection.ts';
 import type { RawValue } from './values.ts';
 
 export interface SnapshotDeps {
@@ -69,12 +69,7 @@ function normaliser(column: ColumnDef): (v: unknown) => RawValue {
 export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
   const { emitter, logger, scheduler } = deps;
   const config = emitter.config;
-  const connection: Connection = await createConnection({
-    host: deps.connection.host,
-    port: deps.connection.port,
-    user: deps.connection.user,
-    password: deps.connection.password,
-    connectTimeout: deps.connection.connectTimeoutMs,
+  const connection: Connection = await openServerConnection(deps.connection, {
     supportBigNumbers: true,
     bigNumberStrings: true,
     dateStrings: true,

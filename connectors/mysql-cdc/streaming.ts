@@ -7,6 +7,7 @@ import { BinlogConnection } from './client/binlog-client.ts';
 import type { ChangeEmitter } from './emitter.ts';
 import type { SourceInfo } from './envelope.ts';
 import { ER_MASTER_FATAL_ERROR_READING_BINLOG, fatalError, purgedBinlogError } from './errors.ts';
+import { completeAfterImage } from './json-diff.ts';
 import type { BinlogOffset } from './offset.ts';
 import { toSourceOffset } from './offset.ts';
 import type { RecordQueue } from './record-queue.ts';
@@ -399,7 +400,9 @@ export class BinlogStreamer {
         thread: this.thread,
         query: emitter.config.includeQuery ? this.query : null,
       };
-      records.push(...emitter.rowRecords(env, op, change.before ?? null, change.after ?? null, info, now, this.offset(this.index, r + 1), this.offset(this.index, r)));
+      // MySQL's PARTIAL_JSON sends changed JSON as diffs to the before image: events carry whole documents.
+      const after = change.after === undefined ? null : event.partial ? completeAfterImage(change.before, change.after) : change.after;
+      records.push(...emitter.rowRecords(env, op, change.before ?? null, after, info, now, this.offset(this.index, r + 1), this.offset(this.index, r)));
     }
     if (records.length > 0) this.deps.queue.push(...records);
   }

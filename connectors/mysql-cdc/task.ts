@@ -13,6 +13,7 @@ import { SchemaCatalog } from './schema/catalog.ts';
 import type { SchemaHistoryStore } from './schema/history.ts';
 import { entriesBefore, schemaHistoryStoreOf } from './schema/history.ts';
 import { binlogExists, checkServer } from './server-check.ts';
+import { TlsError } from './server-connection.ts';
 import { runSnapshot } from './snapshot.ts';
 import { BinlogStreamer } from './streaming.ts';
 import { MYSQL_CDC_VERSION } from './version.ts';
@@ -48,6 +49,7 @@ export class MySqlCdcTask implements SourceTask {
       user: config.user,
       password: config.password,
       connectTimeoutMs: config.connectTimeoutMs,
+      tls: config.tls,
       serverId: config.serverId,
       heartbeatPeriodMs: config.heartbeatIntervalMs > 0 ? config.heartbeatIntervalMs : 30_000,
     };
@@ -55,6 +57,8 @@ export class MySqlCdcTask implements SourceTask {
     try {
       probe = await BinlogConnection.open(connectionOptions);
     } catch (error) {
+      // A certificate that does not verify stays so on a retry: the config or the server must change.
+      if (error instanceof TlsError) throw fatalError(`Cannot connect to ${config.hostname}:${config.port} with TLS: ${error.message}`, error);
       throw connectionError(`Cannot connect to ${config.hostname}:${config.port} as ${config.user}: ${(error as Error).message}`, error);
     }
     const partition = sourcePartitionOf(config.topicPrefix);

@@ -1,5 +1,8 @@
 import type { DecimalValue, Schema } from '../../connect/api/index.ts';
 import { DECIMAL_SCALE_PARAMETER, LogicalTypeName } from '../../connect/api/index.ts';
+import type { JsonValue } from './binlog/index.ts';
+import { badValueError } from './errors.ts';
+import { jsonDocumentText } from './json-text.ts';
 import type { ColumnDef } from './schema/table.ts';
 
 /** The *.handling.mode and time.precision.mode settings that shape values. */
@@ -71,7 +74,7 @@ export function epochDays(text: string): number | null {
 /** 'HH:MM:SS[.f]' with optional sign (hours up to 838) → microseconds. */
 export function timeMicros(text: string): bigint {
   const m = /^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
-  if (m === null) throw new Error(`not a TIME value: ${text}`);
+  if (m === null) throw badValueError(`not a TIME value: ${JSON.stringify(text)}`);
   const micros = (BigInt(m[2]!) * 3600n + BigInt(m[3]!) * 60n + BigInt(m[4]!)) * 1_000_000n + BigInt((m[5] ?? '').padEnd(6, '0'));
   return m[1] === '-' ? -micros : micros;
 }
@@ -299,7 +302,7 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
     case 'JSON':
       return {
         schema: { type: 'string', optional: false, name: DEBEZIUM.JSON, version: 1 },
-        convert: (raw) => (typeof raw === 'string' || raw instanceof Uint8Array ? textOf(raw, 'utf8mb4') : JSON.stringify(raw, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))),
+        convert: (raw) => (typeof raw === 'string' || raw instanceof Uint8Array ? textOf(raw, 'utf8mb4') : jsonDocumentText(raw as JsonValue)),
       };
     case 'BINARY':
     case 'VARBINARY':

@@ -4,54 +4,17 @@
  * across a kill -9 of the worker. Offsets are flushed every 60 s by default, so the kill always
  * lands after records were written and before their offsets were stored.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import type { ExecutionContext } from 'ava';
 import { Admin, Consumer, Producer } from '../../client/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
+import { startConnectWorker } from '../helpers/connect-process.ts';
+import type { ConnectProcess } from '../helpers/connect-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { pollUntil, waitFor } from '../helpers/wait-for.ts';
 
-const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
-
-interface Worker {
-  readonly child: ChildProcess;
-  readonly restPort: number;
-  readonly output: () => string;
-}
-
-/** Starts `brook connect` and waits for its REST API to listen. */
-async function startWorker(t: ExecutionContext, bootstrap: string): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', 'connect', '--bootstrap-server', bootstrap, '--connect-port', '0', '--log-level', 'info'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  let output = '';
-  let restPort: number | undefined;
-  const onData = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
-    const match = /"port":(\d+)[^\n]*connect REST API listening|connect REST API listening[^\n]*"port":(\d+)/.exec(output);
-    if (match !== null) restPort ??= Number(match[1] ?? match[2]);
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  await waitFor(() => restPort !== undefined, { timeoutMs: 30_000, gaveUp: () => child.exitCode !== null, describe: () => `worker REST port; output: ${output}` });
-  return { child, restPort: restPort!, output: () => output };
-}
-
-async function killWorker(worker: Worker): Promise<void> {
-  const exited = new Promise((resolve) => worker.child.once('exit', resolve));
-  worker.child.kill('SIGKILL');
-  await exited;
-}
-
-async function postConnector(worker: Worker, name: string, config: Record<string, string>): Promise<void> {
+async function postConnector(worker: ConnectProcess, name: string, config: Record<string, string>): Promise<void> {
   const response = await fetch(`http://127.0.0.1:${worker.restPort}/connectors`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -107,7 +70,7 @@ test('file-source: append, rotate, kill -9, append, truncate: the topic holds ea
   const file = path.join(dir, 'app.log');
   fs.writeFileSync(file, lines(0, 100));
 
-  const first = await startWorker(t, broker.bootstrap);
+  const first = await startConnectWorker(t, broker.bootstrap);
   const postedAt = Date.now();
   await postConnector(first, 'tail', { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSource', file, topic: 'lines', 'rotated.close.idle.ms': '100' });
   t.deepEqual(await readTopic(broker.bootstrap, 'lines', 100), expected(0, 100));
@@ -117,18 +80,18 @@ test('file-source: append, rotate, kill -9, append, truncate: the topic holds ea
   fs.writeFileSync(file, lines(160, 200));
   t.deepEqual(await readTopic(broker.bootstrap, 'lines', 200), expected(0, 200));
   t.log(`killed ${Date.now() - postedAt} ms after the connector was created`);
-  await killWorker(first);
+  await first.kill();
 
   // While the worker is down the file grows; the new worker must not send its first lines again.
   fs.appendFileSync(file, lines(200, 210));
-  const second = await startWorker(t, broker.bootstrap);
+  const second = await startConnectWorker(t, broker.bootstrap);
   await pollUntil(() => readTopic(broker.bootstrap, 'lines', 210, 5_000), (values) => values.includes('line 209'), 'the lines written while the worker was down', 60_000);
   // Truncated in place (copytruncate) and written again, while it runs.
   fs.truncateSync(file, 0);
   fs.appendFileSync(file, lines(210, 220));
   const after = await pollUntil(() => readTopic(broker.bootstrap, 'lines', 220, 5_000), (values) => values.includes('line 219'), 'the lines written after the truncation', 60_000);
   t.deepEqual(after, expected(0, 220));
-  await killWorker(second);
+  await second.kill();
 });
 
 test('file-sink: kill -9 between writes and commits: the file holds each record once, in order', async (t) => {
@@ -144,16 +107,16 @@ test('file-sink: kill -9 between writes and commits: the file holds each record 
   await producer.sendBatch(expected(0, 1000).map((value) => ({ topic: 'in', value })));
   await producer.close();
 
-  const first = await startWorker(t, broker.bootstrap);
+  const first = await startConnectWorker(t, broker.bootstrap);
   // A tiny write buffer: lines reach the file long before any flush or commit.
   await postConnector(first, 'to-file', { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSink', file: out, topics: 'in', 'write.buffer.bytes': '1' });
   await waitFor(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').length > 1000, { timeoutMs: 60_000, describe: () => `the sink's file; worker output: ${first.output()}` });
-  await killWorker(first);
+  await first.kill();
   // Half a line, as a kill in the middle of a write leaves it.
   fs.appendFileSync(out, 'line 10');
 
-  const second = await startWorker(t, broker.bootstrap);
+  const second = await startConnectWorker(t, broker.bootstrap);
   await waitFor(() => fs.readFileSync(out, 'utf8') === lines(0, 1000), { timeoutMs: 60_000, describe: () => `the file after the restart: ${fs.readFileSync(out, 'utf8').length} bytes` });
-  await killWorker(second);
+  await second.kill();
   t.is(fs.readFileSync(out, 'utf8'), lines(0, 1000));
 });

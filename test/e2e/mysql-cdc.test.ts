@@ -6,51 +6,17 @@
  * down, and a restart: every change is in the topic, in order per key; the only repeats are the
  * replay of what came after the last stored offset, as Debezium's at-least-once allows.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Consumer } from '../../client/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
+import { startConnectWorker } from '../helpers/connect-process.ts';
 import { startMariaDbFor } from '../helpers/mariadb.ts';
-import { pollUntil, waitFor } from '../helpers/wait-for.ts';
+import { pollUntil } from '../helpers/wait-for.ts';
+import type { ConvertedValue } from '../integration/connectors/mysql-cdc/every-type-table.ts';
+import { checkEveryTypeSnapshot, checkEveryTypeTransaction, createEveryTypeTable, everyTypeTransaction, parseExact } from '../integration/connectors/mysql-cdc/every-type-table.ts';
 
-const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 const TOPIC = 'dbserver1.shop.customers';
-
-interface Worker {
-  readonly child: ChildProcess;
-  readonly restPort: number;
-  readonly output: () => string;
-}
-
-/** Starts `brook connect` and waits for its REST API to listen. */
-async function startWorker(t: ExecutionContext, bootstrap: string): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import=tsx', 'cli/main.ts', 'connect', '--bootstrap-server', bootstrap, '--connect-port', '0', '--log-level', 'info'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  let output = '';
-  let restPort: number | undefined;
-  const onData = (chunk: Buffer): void => {
-    output += chunk.toString('utf8');
-    const match = /"port":(\d+)[^\n]*connect REST API listening|connect REST API listening[^\n]*"port":(\d+)/.exec(output);
-    if (match !== null) restPort ??= Number(match[1] ?? match[2]);
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  await waitFor(() => restPort !== undefined, { timeoutMs: 30_000, gaveUp: () => child.exitCode !== null, describe: () => `worker REST port; output: ${output}` });
-  return { child, restPort: restPort!, output: () => output };
-}
-
-async function killWorker(worker: Worker): Promise<void> {
-  const exited = new Promise((resolve) => worker.child.once('exit', resolve));
-  worker.child.kill('SIGKILL');
-  await exited;
-}
 
 interface Envelope {
   readonly schema: { readonly name?: string; readonly fields?: readonly { readonly field: string; readonly fields?: readonly { readonly field: string }[] }[] } | null;
@@ -198,7 +164,7 @@ test('mysql-cdc: snapshot, transactions, ALTER TABLE, kill -9 and restart: every
   model.snapshot({ id: 2, name: 'bob', balance: 200 });
   model.snapshot({ id: 3, name: 'carol', balance: 300 });
 
-  const worker = await startWorker(t, broker.bootstrap);
+  const worker = await startConnectWorker(t, broker.bootstrap);
   let passed = false;
   t.teardown(() => {
     // What the worker logged is the first thing to read when this fails.
@@ -262,10 +228,10 @@ test('mysql-cdc: snapshot, transactions, ALTER TABLE, kill -9 and restart: every
   );
   await db.query(`START TRANSACTION; ${model.update(4, { balance: 410 })} ${model.insert({ id: 6, name: 'frank', email: null, balance: 600 })} ${model.delete(5)} COMMIT;`);
   await readChanges(broker.bootstrap, (c) => c.length >= model.events.length);
-  await killWorker(worker);
+  await worker.kill();
 
   await db.query(`START TRANSACTION; ${model.update(6, { name: 'frank2' })} ${model.insert({ id: 7, name: 'gina', email: 'g@x', balance: 700 })} ${model.update(1, { balance: 175 })} COMMIT;`);
-  const restarted = await startWorker(t, broker.bootstrap);
+  const restarted = await startConnectWorker(t, broker.bootstrap);
   const last = model.events.at(-1)!;
   const all = await readChanges(broker.bootstrap, (c) => c.some((x) => x.id === last.id && x.op === last.op && JSON.stringify(x.after) === JSON.stringify(last.after)));
   t.log(`${all.length} records for ${model.events.length} changes`);
@@ -279,6 +245,74 @@ test('mysql-cdc: snapshot, transactions, ALTER TABLE, kill -9 and restart: every
   }
   // Everything streamed before the flushed offset came exactly once: the replay starts after it.
   t.is(all.filter((c) => c.op === 'r').length, 3, 'no second snapshot');
-  await killWorker(restarted);
+  await restarted.kill();
+  passed = true;
+});
+
+/** The first `count` values of partition 0 of `topic`, as the JSON converter wrote them (null: tombstone). */
+async function readValues(bootstrap: string, topic: string, count: number, timeoutMs = 60_000): Promise<(ConvertedValue | null)[]> {
+  const consumer = new Consumer({ bootstrapServers: bootstrap, maxWaitMs: 100 });
+  await consumer.connect();
+  try {
+    await pollUntil(() => consumer.partitionsFor(topic).catch(() => []), (p) => p.length > 0, `partitions of ${topic}`, timeoutMs);
+    await consumer.assign([{ topic, partition: 0, offset: 0n }]);
+    const values: (ConvertedValue | null)[] = [];
+    const deadline = Date.now() + timeoutMs;
+    const iterator = consumer[Symbol.asyncIterator]();
+    while (values.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`gave up reading ${topic} after ${values.length} of ${count} records`);
+      const next = await Promise.race([
+        iterator.next(),
+        new Promise<null>((resolve) =>
+          setTimeout(() => {
+            resolve(null);
+          }, left),
+        ),
+      ]);
+      if (next === null || next.done === true) continue;
+      for (const record of next.value.records) values.push(record.value === null ? null : (parseExact(record.value.toString('utf8')) as ConvertedValue));
+    }
+    return values.slice(0, count);
+  } finally {
+    await consumer.close();
+  }
+}
+
+test.serial('mysql-cdc: every column type through brook connect, the topic and the JSON converter, as Debezium writes it', async (t) => {
+  t.timeout(180_000);
+  const db = await startMariaDbFor(t, { serverId: 2 });
+  const broker = await startTestBroker(t);
+  await createEveryTypeTable(db, 'types');
+  const worker = await startConnectWorker(t, broker.bootstrap);
+  let passed = false;
+  t.teardown(() => {
+    if (!passed) console.error(worker.output().slice(-6000));
+  });
+  const posted = await fetch(`http://127.0.0.1:${worker.restPort}/connectors`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: 'every-type',
+      config: {
+        'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+        'database.hostname': '127.0.0.1',
+        'database.port': String(db.port),
+        'database.user': 'root',
+        'database.password': '',
+        'database.server.id': '184055',
+        'topic.prefix': 'types',
+        'table.include.list': 'types.every',
+        'schema.history.internal.kafka.bootstrap.servers': broker.bootstrap,
+        'schema.history.internal.kafka.topic': 'schema-changes.types',
+        'include.schema.changes': 'false',
+      },
+    }),
+  });
+  t.is(posted.status, 201, await posted.clone().text());
+  checkEveryTypeSnapshot(t, await readValues(broker.bootstrap, 'types.types.every', 3), 'default');
+  await db.query(everyTypeTransaction('types'));
+  checkEveryTypeTransaction(t, (await readValues(broker.bootstrap, 'types.types.every', 8)).slice(3), 'default');
+  await worker.kill();
   passed = true;
 });

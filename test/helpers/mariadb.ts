@@ -22,6 +22,17 @@ export interface MariaDbOptions {
   readonly extraArgs?: readonly string[];
   /** How long the server may take to accept connections. */
   readonly startTimeoutMs?: number;
+  /** Serve TLS with a certificate signed by a CA made for this server (`openssl`, in its temp dir). */
+  readonly tls?: boolean;
+}
+
+/** PEM files of a throwaway CA and a certificate it signed for localhost and 127.0.0.1. */
+export interface TlsFiles {
+  /** The CA certificate: what a client trusts to verify the server. */
+  readonly ca: string;
+  readonly caKey: string;
+  readonly cert: string;
+  readonly key: string;
 }
 
 export interface PrivateMariaDb {
@@ -29,6 +40,8 @@ export interface PrivateMariaDb {
   readonly socket: string;
   readonly dataDir: string;
   readonly serverId: number;
+  /** The server's CA, certificate and key when started with `tls: true`. */
+  readonly tls: TlsFiles | undefined;
   /** A new connection as root over the server's own socket; closed when the server stops. */
   connect(options?: { database?: string; multipleStatements?: boolean }): Promise<Connection>;
   /** Runs statements on one shared connection (multipleStatements on); returns the last result's rows. */
@@ -51,6 +64,28 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+}
+
+function openssl(args: readonly string[]): void {
+  const run = spawnSync('openssl', args, { encoding: 'utf8', timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`openssl ${args.join(' ')} failed (${run.error?.message ?? `exit ${String(run.status)}`}): ${run.stderr}`);
+}
+
+/**
+ * A CA and a server certificate signed by it, written into `dir` with the `openssl` command:
+ * the CA with CA:TRUE, the server's certificate for DNS:localhost and IP:127.0.0.1. Another call
+ * with another `name` gives an unrelated CA, for tests of a certificate that must not verify.
+ */
+export function generateTlsFiles(dir: string, name = 'brook-test'): TlsFiles {
+  const file = (suffix: string): string => path.join(dir, `${name}-${suffix}`);
+  const files: TlsFiles = { ca: file('ca.pem'), caKey: file('ca-key.pem'), cert: file('server-cert.pem'), key: file('server-key.pem') };
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.caKey, '-out', files.ca, '-days', '2', '-subj', `/CN=${name} CA`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const csr = file('server.csr');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.key, '-out', csr, '-subj', '/CN=localhost']);
+  const extensions = file('server-ext.cnf');
+  fs.writeFileSync(extensions, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  openssl(['x509', '-req', '-in', csr, '-CA', files.ca, '-CAkey', files.caKey, '-CAcreateserial', '-out', files.cert, '-days', '2', '-extfile', extensions]);
+  return files;
 }
 
 async function freePort(): Promise<number> {
@@ -79,6 +114,13 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<Privat
   const dataDir = path.join(root, 'data');
   const socket = path.join(root, 'mariadb.sock');
   const serverId = options.serverId ?? 4242;
+  let tls: TlsFiles | undefined;
+  try {
+    if (options.tls === true) tls = generateTlsFiles(root);
+  } catch (err) {
+    fs.rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
   const common = ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-name-resolve', '--innodb-log-file-size=4M'];
   try {
     const install = spawnSync(INSTALL_DB, [...common, '--auth-root-authentication-method=normal', '--skip-test-db'], {
@@ -97,7 +139,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<Privat
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
-      return await launch({ root, dataDir, socket, port, serverId, common, options });
+      return await launch({ root, dataDir, socket, port, serverId, common, options, tls });
     } catch (err) {
       if (attempt >= 3 || !(err instanceof PortInUse)) {
         fs.rmSync(root, { recursive: true, force: true });
@@ -117,10 +159,11 @@ interface LaunchPlan {
   serverId: number;
   common: string[];
   options: MariaDbOptions;
+  tls: TlsFiles | undefined;
 }
 
 async function launch(plan: LaunchPlan): Promise<PrivateMariaDb> {
-  const { root, dataDir, socket, port, serverId, options } = plan;
+  const { root, dataDir, socket, port, serverId, options, tls } = plan;
   const args = [
     ...plan.common,
     `--socket=${socket}`,
@@ -143,6 +186,7 @@ async function launch(plan: LaunchPlan): Promise<PrivateMariaDb> {
     '--innodb-flush-log-at-trx-commit=2',
     '--sync-binlog=0',
     '--max-connections=50',
+    ...(tls === undefined ? [] : [`--ssl-ca=${tls.ca}`, `--ssl-cert=${tls.cert}`, `--ssl-key=${tls.key}`]),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn(MARIADBD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -237,6 +281,7 @@ async function launch(plan: LaunchPlan): Promise<PrivateMariaDb> {
     socket,
     dataDir,
     serverId,
+    tls,
     connect,
     async query(sql, params) {
       const [rows] = await sharedConnection.query(sql, params);

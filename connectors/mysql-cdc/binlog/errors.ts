@@ -54,8 +54,10 @@ function describeLocation(location: Partial<BinlogLocation>): string {
  * Thrown by the byte reader without a location; the decoder catches it at the event boundary and
  * rethrows a BinlogError that names file, position and event type.
  */
-export class MalformedInput extends Error {
-  override readonly name = 'MalformedInput';
+export class MalformedInput extends BrookError {
+  constructor(message: string) {
+    super(BinlogErrorCode.MALFORMED_EVENT, message);
+  }
 }
 
 export function malformed(message: string): MalformedInput {

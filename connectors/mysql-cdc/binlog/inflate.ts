@@ -1,10 +1,13 @@
 import zlib from 'node:zlib';
 import zstd from 'zstd-napi/binding.js';
-import { malformed } from './errors.ts';
+import { BrookError } from '../../../core/base/index.ts';
+import { BinlogErrorCode, MalformedInput, malformed } from './errors.ts';
 
-/** Raised when decompressed data would pass the caller's limit; the decoder turns it into PAYLOAD_TOO_LARGE. */
-export class TooLarge extends Error {
-  override readonly name = 'TooLarge';
+/** Raised when decompressed data would pass the caller's limit; the decoder adds the event's location. */
+export class TooLarge extends BrookError {
+  constructor(message: string) {
+    super(BinlogErrorCode.PAYLOAD_TOO_LARGE, message);
+  }
 }
 
 /** Window sizes a frame may ask for: enough for what MySQL writes, tied to the output limit above that. */
@@ -43,7 +46,7 @@ export function zstdDecompress(data: Uint8Array, declaredSize: number, maxBytes:
     }
   } catch (err) {
     if (err instanceof TooLarge) throw err;
-    if (err instanceof Error && err.name === 'MalformedInput') throw err;
+    if (err instanceof MalformedInput) throw err;
     throw malformed(`the zstd payload is corrupt: ${err instanceof Error ? err.message : String(err)}`);
   }
   return out.subarray(0, written);

@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
+import { configError, DumpError } from '../errors.ts';
+import { openServerConnection } from '../server-connection.ts';
+import type { ServerConnectionOptions } from '../server-connection.ts';
+
+export { DumpError };
 
 /** Where a dump starts: a file and position, or a GTID state. */
 export type DumpStart =
@@ -10,12 +14,7 @@ export type DumpStart =
   /** MySQL: the GTID set already seen, as `uuid:1-10:12,uuid2:1-3`. */
   | { readonly kind: 'mysql-gtid'; readonly gtidSet: string };
 
-export interface BinlogConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly connectTimeoutMs: number;
+export interface BinlogConnectionOptions extends ServerConnectionOptions {
   /** The server id this replica registers with (database.server.id). */
   readonly serverId: number;
   /** master_heartbeat_period: the server sends a heartbeat after this long without events; 0 = none. */
@@ -27,15 +26,6 @@ export interface DumpListener {
   event(bytes: Buffer): void;
   /** The stream ended: `error` null means the server closed it cleanly (non-blocking dump). */
   end(error: DumpError | null): void;
-}
-
-/** A server error (1236: purged/impossible position) or a lost connection ending a dump. */
-export class DumpError extends Error {
-  readonly errno: number | undefined;
-  constructor(message: string, errno: number | undefined) {
-    super(message);
-    this.errno = errno;
-  }
 }
 
 /** The parts of mysql2's internal connection a custom command uses (not in its typings). */
@@ -133,12 +123,7 @@ export class BinlogConnection {
   }
 
   static async open(options: BinlogConnectionOptions): Promise<BinlogConnection> {
-    const connection = await createConnection({
-      host: options.host,
-      port: options.port,
-      user: options.user,
-      password: options.password,
-      connectTimeout: options.connectTimeoutMs,
+    const connection = await openServerConnection(options, {
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: true,
@@ -178,7 +163,7 @@ export class BinlogConnection {
       await this.query(`SET @master_heartbeat_period = ${BigInt(this.options.heartbeatPeriodMs) * 1_000_000n}`);
     }
     if (start.kind === 'mariadb-gtid') {
-      if (!this.mariadb) throw new Error('a MariaDB GTID position needs a MariaDB server');
+      if (!this.mariadb) throw configError(`a MariaDB GTID position (${start.gtids}) cannot be used on ${this.serverVersion}, which is not MariaDB: delete the connector's offsets to snapshot again`);
       await this.query('SET @slave_connect_state = ?', [start.gtids]);
       await this.query('SET @slave_gtid_strict_mode = 0');
       await this.query('SET @slave_gtid_ignore_duplicates = 0');
@@ -261,7 +246,7 @@ export class BinlogConnection {
         },
         (error) => {
           const errno = (error as { errno?: number }).errno;
-          end(new DumpError(error.message, errno));
+          end(new DumpError(error.message, errno, { retriable: true, cause: error }));
         },
       ),
     );

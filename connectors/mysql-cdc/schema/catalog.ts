@@ -2,6 +2,9 @@ import type { Token } from './ddl-tokens.ts';
 import { tokenize } from './ddl-tokens.ts';
 import type { ColumnDef, TableDef } from './table.ts';
 import { tableId } from './table.ts';
+import { DdlParseError } from '../errors.ts';
+
+export { DdlParseError };
 
 /** What one DDL statement did to the tables the catalog knows. */
 export interface TableChange {
@@ -21,7 +24,6 @@ export interface DdlOutcome {
   readonly recognised: boolean;
 }
 
-export class DdlParseError extends Error {}
 
 const TYPE_ALIASES: Record<string, string> = {
   INTEGER: 'INT',

@@ -1,92 +1,11 @@
 import test from 'ava';
-import type { ExecutionContext } from 'ava';
-import type { SourceOffset, SourceRecord, SourceTaskContext } from '../../../../connect/api/index.ts';
-import { JsonConverter } from '../../../../connect/runtime/converters/json-converter.ts';
-import { systemScheduler } from '../../../../core/base/index.ts';
-import { MySqlCdcTask } from '../../../../connectors/mysql-cdc/index.ts';
 import { useSharedMariaDb } from '../../../helpers/mariadb.ts';
+import { cdcConfig, jsonOf, jsonText, keyJsonOf, MemoryTopic, payload, startTask } from './harness.ts';
 
 const db = useSharedMariaDb(test);
 
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-/** What Brook's worker offers as the history topic (JSON values), kept in memory across restarts. */
-class MemoryTopic {
-  readonly durable = true;
-  readonly values: unknown[] = [];
-  load(): Promise<unknown[]> {
-    return Promise.resolve(this.values.map((v) => structuredClone(v)));
-  }
-  append(values: readonly unknown[]): Promise<void> {
-    this.values.push(...values.map((v) => structuredClone(v)));
-    return Promise.resolve();
-  }
-}
-
-interface Harness {
-  task: MySqlCdcTask;
-  history: MemoryTopic;
-  /** Reads records until `n` have arrived (polls with a deadline; the task waits inside poll). */
-  take(n: number): Promise<SourceRecord[]>;
-}
-
 function config(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-    'database.hostname': '127.0.0.1',
-    'database.port': String(db().port),
-    'database.user': 'root',
-    'database.password': '',
-    'database.server.id': '5401',
-    'topic.prefix': prefix,
-    'database.include.list': prefix,
-    'schema.history.internal.kafka.topic': `schema-changes.${prefix}`,
-    'schema.history.internal.kafka.bootstrap.servers': 'localhost:9092',
-    'poll.interval.ms': '50',
-    ...extra,
-  };
-}
-
-async function startTask(t: ExecutionContext, cfg: Record<string, unknown>, offset: SourceOffset | null, history = new MemoryTopic()): Promise<Harness> {
-  const task = new MySqlCdcTask();
-  const context: SourceTaskContext = {
-    scheduler: systemScheduler,
-    logger: silent,
-    configs: cfg,
-    offsetStorageReader: {
-      offset: () => Promise.resolve(offset),
-      offsets: (ps) => Promise.resolve(ps.map(() => offset)),
-    },
-    schemaHistoryStore: () => history,
-  };
-  task.initialize(context);
-  await task.start(cfg);
-  t.teardown(() => task.stop());
-  return {
-    task,
-    history,
-    async take(n) {
-      const out: SourceRecord[] = [];
-      const deadline = Date.now() + 20_000;
-      while (out.length < n) {
-        if (Date.now() > deadline) throw new Error(`only ${out.length} of ${n} records arrived: ${JSON.stringify(out.map((r) => r.topic))}`);
-        out.push(...((await task.poll()) ?? []));
-      }
-      return out;
-    },
-  };
-}
-
-const json = new JsonConverter();
-json.configure({ 'schemas.enable': true, 'converter.type': 'value' });
-function jsonOf(record: SourceRecord): { schema: unknown; payload: Record<string, unknown> } {
-  return JSON.parse(Buffer.from(json.fromConnectData(record.topic, record.valueSchema, record.value)!).toString('utf8')) as { schema: unknown; payload: Record<string, unknown> };
-}
-function keyJsonOf(record: SourceRecord): unknown {
-  return JSON.parse(Buffer.from(json.fromConnectData(record.topic, record.keySchema, record.key)!).toString('utf8'));
-}
-function payload(record: SourceRecord): Record<string, unknown> {
-  return jsonOf(record).payload;
+  return cdcConfig(db().port, prefix, extra);
 }
 
 test.serial('snapshot of existing rows, then multi-statement transactions, as Debezium values', async (t) => {
@@ -216,7 +135,7 @@ test.serial('snapshot of existing rows, then multi-statement transactions, as De
     f: -0.5,
     d: -2.5,
   });
-  t.regex(Buffer.from(json.fromConnectData(changes[0]!.topic, changes[0]!.valueSchema, changes[0]!.value)!).toString('utf8'), /"big":9223372036854775807,/);
+  t.regex(jsonText(changes[0]!), /"big":9223372036854775807,/);
   const updated = payload(changes[1]!);
   t.like(updated['before'], { id: 1, name: 'pen', price: 'APo=' });
   t.like(updated['after'], { id: 1, name: 'pen2', price: '/w==' });

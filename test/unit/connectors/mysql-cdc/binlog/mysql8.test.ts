@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import zstd from 'zstd-napi/binding.js';
 import { BinlogDecoder, ColumnType, EventType, JsonOpaque, JsonPartialUpdate, splitBinlogFile } from '../../../../../connectors/mysql-cdc/binlog/index.ts';
-import type { BinlogEvent, RowsEvent } from '../../../../../connectors/mysql-cdc/binlog/index.ts';
+import type { BinlogEvent, JsonValue, RowsEvent } from '../../../../../connectors/mysql-cdc/binlog/index.ts';
+import { completeAfterImage } from '../../../../../connectors/mysql-cdc/json-diff.ts';
+import { jsonDocumentText } from '../../../../../connectors/mysql-cdc/json-text.ts';
 import { concat, event, jsonBinary, jsonBinaryLarge, lenenc, lenencString, mysql8FormatDescription, Opaque, reseal, u16, u32, u64 } from './build-event.ts';
 
 const TABLE_ID = 7;
@@ -168,6 +170,26 @@ test('PARTIAL_UPDATE_ROWS: the after image sends JSON diffs (mysql-server sql/js
     ]),
   );
   t.is(change.after![2], 'gadget');
+});
+
+test('PARTIAL_UPDATE_ROWS: the connector turns the diffs into the whole after document, printed as Debezium prints MySQL JSON', (t) => {
+  const diffs = concat(
+    [0], lenencString('$.nested.deep[last]'), lenencString(jsonBinary('filled')), // replace
+    [1], lenencString('$.tags[1]'), lenencString(jsonBinary('between')), // insert into an array
+    [1], lenencString('$."a b"'), lenencString(jsonBinary([1])), // insert a member whose name needs quotes
+    [2], lenencString('$.emoji'), // remove
+  );
+  const after = concat(lenenc(1), [0x01], [0x00], u32(7), u32(diffs.length), diffs, [6], Buffer.from('gadget'), AMOUNT, datetime2(2024, 2, 29, 13, 14, 15, 123456));
+  const bytes = event(EventType.PARTIAL_UPDATE_ROWS, concat(tableId(), u16(1), u16(2), lenenc(5), [0x1f], [0x1f], rowValues(jsonBinary(DOC)), after));
+  const change = asRows(decoderWithTable().decode(bytes)).rows[0]!;
+  const whole = completeAfterImage(change.before, change.after!);
+  // Members in MySQL's order (key length, then bytes), as the whole document would have them.
+  t.is(whole[2], 'gadget');
+  t.deepEqual(change.before![1], DOC_DECODED, 'the before image is left as it was');
+  t.is(
+    jsonDocumentText(whole[1] as JsonValue),
+    '{"a":1,"a b":[1],"tags":["x","between","y"],"when":"2024-02-29 13:14:15.123456","price":1234.56,"nested":{"deep":[true,false,"filled"],"big":18446744073709551615,"neg":-9223372036854775808,"f":2.5,"i32":100000}}',
+  );
 });
 
 test('PARTIAL_UPDATE_ROWS without PARTIAL_JSON in its value options carries whole JSON values', (t) => {
