@@ -25,13 +25,14 @@ interface FieldOp {
 
 /**
  * An encode-time failure, carrying the path of the field being written
- * (`topics[0].partitions[2].records`) up to `StructPlan.encode`'s caller.
+ * (`topics[0].partitions[2].records`) up to `StructPlan.encode`'s caller, which names the
+ * path in the message it reports.
  */
-export class FieldPathError extends Error {
+export class FieldPathError extends ProtocolError {
   path: string;
 
   constructor(path: string, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(ProtocolErrorCode.INVALID_VALUE, cause instanceof Error ? cause.message : String(cause), { cause });
     this.path = path;
   }
 }
