@@ -10,6 +10,9 @@ export type { AdvertisedVersions, ConnectionOptions, RequestOptions } from './co
 export { Cluster } from './cluster.ts';
 export type { BrokerInfo, ClusterOptions, ConnectFunction, PartitionInfo, TopicMetadata } from './cluster.ts';
 export { kafkaError, throwIfKafkaError } from './errors.ts';
+// Group membership for protocols other than the consumer's (Connect workers join with protocol type `connect`).
+export { GroupCoordinator } from './consumer/coordinator.ts';
+export { ApiKey, ErrorCode } from '../core/protocol/index.ts';
 export {
   CONSUMER_PROTOCOL_TYPE,
   decodeConsumerAssignment,

@@ -10,7 +10,16 @@ export interface ConnectWorkerOptions {
   readonly groupId?: string | undefined;
   readonly restHost: string;
   readonly restPort: number;
+  /** The host other workers reach this one at (Kafka's rest.advertised.host.name); default restHost. */
+  readonly advertisedHost?: string | undefined;
   readonly basicAuthFile?: string | undefined;
+  /** The largest REST request body accepted, in bytes (default 1 MiB). */
+  readonly restBodyLimit?: number | undefined;
+  /**
+   * Join group `groupId` and share connectors and tasks with its other workers (Kafka's
+   * connect-distributed), or run every connector here (the embedded worker of `brook start`).
+   */
+  readonly distributed?: boolean;
   /** Worker settings (camelCase names of the worker-config schema), validated by it. */
   readonly workerSettings?: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
@@ -33,7 +42,7 @@ async function brookConnectors(): Promise<ConnectorPlugin[]> {
 
 /** Starts a Connect worker (herder + REST API) against a Kafka-compatible cluster. */
 export async function startConnectWorker(options: ConnectWorkerOptions): Promise<RunningWorker> {
-  const { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } = await import('../../connect/runtime/index.ts');
+  const { DistributedHerder, KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } = await import('../../connect/runtime/index.ts');
   const logger = options.logger.child({ component: 'connect' });
   const config = resolveWorkerConfig({
     // The schema checks these (unknown names and wrong types fail, naming the field).
@@ -42,7 +51,7 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
     ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
     workerId: `${options.restHost}:${options.restPort}`,
   });
-  const herder = await StandaloneHerder.start({
+  const herderOptions = {
     config,
     connectorPlugins: await brookConnectors(),
     logs: new KafkaTopicLogFactory({
@@ -55,7 +64,9 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
     scheduler: systemScheduler,
     logger,
     version: packageVersion(),
-  });
+  };
+  // A distributed worker joins its group once the REST API listens: the group learns its url.
+  const herder = options.distributed === true ? await DistributedHerder.open(herderOptions) : await StandaloneHerder.start(herderOptions);
   let rest;
   try {
     rest = await startRestServer(herder, {
@@ -63,12 +74,18 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
       port: options.restPort,
       logger,
       ...(options.basicAuthFile === undefined ? {} : { basicAuthFile: options.basicAuthFile }),
+      ...(options.restBodyLimit === undefined ? {} : { bodyLimit: options.restBodyLimit }),
     });
+    if (herder instanceof DistributedHerder) {
+      const workerId = `${options.advertisedHost ?? options.restHost}:${rest.port}`;
+      await herder.joinGroup({ url: `http://${workerId}/`, workerId });
+    }
   } catch (err) {
+    await rest?.close();
     await herder.close();
     throw err;
   }
-  logger.info({ host: rest.host, port: rest.port }, 'connect REST API listening');
+  logger.info({ host: rest.host, port: rest.port, groupId: options.distributed === true ? config.groupId : undefined }, 'connect REST API listening');
   return {
     restPort: rest.port,
     close: async () => {
@@ -113,16 +130,22 @@ export function portFlag(name: string): (value: string) => number {
 export interface WorkerSettingFlags {
   workerConfig?: string;
   offsetFlushIntervalMs?: number;
+  restBodyLimit?: number;
+}
+
+function positiveIntegerFlag(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1 || !Number.isSafeInteger(n)) throw new BrookError('ERR_CLI_INVALID_FLAG', `${name} must be a positive integer, not "${value}"`);
+    return n;
+  };
 }
 
 export function addWorkerSettingFlags(command: Command): Command {
   return command
     .option('--worker-config <file>', 'a JSON file of worker settings (camelCase names of connect/runtime/worker-config.ts: offsetFlushIntervalMs, offsetStorageTopic, ...)')
-    .option('--offset-flush-interval-ms <ms>', 'how often source offsets are stored and sink offsets committed (offset.flush.interval.ms, default 60000)', (value: string) => {
-      const ms = Number(value);
-      if (!/^\d+$/.test(value.trim()) || ms < 1) throw new BrookError('ERR_CLI_INVALID_FLAG', `--offset-flush-interval-ms must be a positive integer, not "${value}"`);
-      return ms;
-    });
+    .option('--offset-flush-interval-ms <ms>', 'how often source offsets are stored and sink offsets committed (offset.flush.interval.ms, default 60000)', positiveIntegerFlag('--offset-flush-interval-ms'))
+    .option('--rest-body-limit <bytes>', 'the largest REST request body accepted; larger ones get 413 (default 1048576)', positiveIntegerFlag('--rest-body-limit'));
 }
 
 /** The settings of --worker-config, with the flags over them. */
@@ -147,17 +170,19 @@ interface ConnectFlags extends WorkerSettingFlags {
   groupId?: string;
   connectHost: string;
   connectPort: number;
+  restAdvertisedHost?: string;
   basicAuthFile?: string;
   logLevel: string;
 }
 
 export function registerConnect(program: Command): void {
   addWorkerSettingFlags(program.command('connect'))
-    .description('run a Kafka Connect worker (REST API on --connect-port) against any Kafka-compatible cluster')
+    .description('run a Kafka Connect worker (REST API on --connect-port) against any Kafka-compatible cluster; workers with the same --group-id share connectors and tasks')
     .requiredOption('--bootstrap-server <host:port>', 'the cluster: host:port[,host:port]')
     .option('--group-id <id>', 'the Connect cluster this worker belongs to (group.id)', 'connect-cluster')
     .option('--connect-host <host>', 'address the REST API binds', '127.0.0.1')
     .option('--connect-port <port>', 'port of the REST API', portFlag('--connect-port'), 8083)
+    .option('--rest-advertised-host <host>', 'the host other workers of the group reach this one at (rest.advertised.host.name; default --connect-host)')
     .option('--basic-auth-file <file>', 'require HTTP basic auth with the users of this file (user: password lines)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .action(async (flags: ConnectFlags) => {
@@ -168,7 +193,10 @@ export function registerConnect(program: Command): void {
         groupId: flags.groupId,
         restHost: flags.connectHost,
         restPort: flags.connectPort,
+        advertisedHost: flags.restAdvertisedHost,
         basicAuthFile: flags.basicAuthFile,
+        restBodyLimit: flags.restBodyLimit,
+        distributed: true,
         workerSettings: workerSettingsOf(flags),
         logger,
       });

@@ -51,3 +51,18 @@ export function connectorNotFound(name: string): HerderError {
 export function taskNotFound(connector: string, task: number): HerderError {
   return new HerderError(HerderErrorCode.NOT_FOUND, `Task ${connector}-${task} not found`);
 }
+
+/**
+ * The request belongs to another worker of the Connect cluster (config writes to the leader, a
+ * restart to the worker running the connector or task): the REST layer sends it on to `url`
+ * as Kafka's workers do, and answers 409 when it cannot (a request already forwarded once).
+ */
+export class ForwardRequestError extends HerderError {
+  /** The other worker's REST url, e.g. `http://10.0.0.5:8083/`. */
+  readonly url: string;
+
+  constructor(url: string, message: string) {
+    super(HerderErrorCode.CONFLICT, message);
+    this.url = url;
+  }
+}

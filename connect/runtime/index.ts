@@ -1,5 +1,5 @@
 // The Connect runtime: the worker and its herder, for the CLI and tests.
-export { HerderError, HerderErrorCode, connectorNotFound, taskNotFound } from './herder-error.ts';
+export { ForwardRequestError, HerderError, HerderErrorCode, connectorNotFound, taskNotFound } from './herder-error.ts';
 export type {
   ActiveTopics,
   ConfigInfos,
@@ -28,6 +28,9 @@ export type {
 } from './herder.ts';
 export { StandaloneHerder } from './standalone-herder.ts';
 export type { StandaloneHerderOptions } from './standalone-herder.ts';
+export { DistributedHerder } from './distributed/distributed-herder.ts';
+export type { DistributedHerderOptions, WorkerAddress } from './distributed/distributed-herder.ts';
+export { IncrementalCooperativeAssignor } from './distributed/assignor.ts';
 export { Worker } from './worker.ts';
 export type { WorkerLogger } from './worker.ts';
 export { WORKER_CONFIG_SCHEMA, resolveWorkerConfig } from './worker-config.ts';

@@ -5,7 +5,7 @@ import { toConfigString } from './config/coerce.ts';
 import { maskConfig, maskTaskConfig } from './config/mask.ts';
 import { describeInvalid, toConfigInfos, configKeyInfos, validateConnectorConfig } from './config/validate.ts';
 import type { ConverterDefaults, ValidationOutcome } from './config/validate.ts';
-import { HerderError, HerderErrorCode, connectorNotFound, taskNotFound } from './herder-error.ts';
+import { ForwardRequestError, HerderError, HerderErrorCode, connectorNotFound, taskNotFound } from './herder-error.ts';
 import type {
   ActiveTopics,
   ConfigInfos,
@@ -28,6 +28,7 @@ import type {
   TaskInfo,
   TaskStatusEntry,
 } from './herder.ts';
+import { checkClientOverrides } from './client-overrides.ts';
 import { Plugins } from './plugins.ts';
 import { ConfigStore } from './storage/config-store.ts';
 import type { ConfigListener } from './storage/config-store.ts';
@@ -71,22 +72,25 @@ interface RestartBackoff {
  * as Kafka's herder thread does.
  */
 export class StandaloneHerder implements Herder, ConfigListener {
-  private readonly o: StandaloneHerderOptions;
+  protected readonly o: StandaloneHerderOptions;
   readonly plugins: Plugins;
-  private readonly configStore: ConfigStore;
+  protected readonly configStore: ConfigStore;
   private readonly offsetStore: OffsetStore;
-  private readonly statusStore: StatusStore;
-  private readonly worker: Worker;
+  protected readonly statusStore: StatusStore;
+  protected readonly worker: Worker;
   private readonly converterDefaults: ConverterDefaults;
-  private queue: Promise<unknown> = Promise.resolve();
+  protected queue: Promise<unknown> = Promise.resolve();
   /** The config each running connector and task was started with, to notice changes. */
   private readonly startedWith = new Map<string, string>();
   private readonly backoffs = new Map<string, RestartBackoff>();
-  private closed = false;
+  protected closed = false;
+  /** How this worker names itself in statuses (worker_id). */
+  protected workerId: string;
   private clusterId = '';
 
-  private constructor(options: StandaloneHerderOptions) {
+  protected constructor(options: StandaloneHerderOptions) {
     this.o = options;
+    this.workerId = options.config.workerId;
     const { config, logger } = options;
     this.plugins = new Plugins(options.connectorPlugins, options.version);
     this.configStore = new ConfigStore(options.logs.open(config.configStorageTopic, 1), logger);
@@ -109,15 +113,34 @@ export class StandaloneHerder implements Herder, ConfigListener {
   /** Replays the internal topics and starts every connector they hold. */
   static async start(options: StandaloneHerderOptions): Promise<StandaloneHerder> {
     const herder = new StandaloneHerder(options);
-    await herder.statusStore.start();
-    await herder.offsetStore.start();
-    await herder.configStore.start(herder);
-    for (const name of herder.configStore.connectors()) herder.schedule(name);
-    await herder.fetchClusterId();
+    await herder.replayTopics();
     await herder.queue;
     options.logger.info({ connectors: herder.configStore.connectors().length, workerId: options.config.workerId }, 'connect herder started');
     return herder;
   }
+
+  /** Replays the internal topics and reconciles every connector they hold. */
+  protected async replayTopics(): Promise<void> {
+    await this.statusStore.start();
+    await this.offsetStore.start();
+    await this.configStore.start(this);
+    for (const name of this.configStore.connectors()) this.schedule(name);
+    await this.fetchClusterId();
+  }
+
+  /** Whether this worker runs the connector instance: in standalone mode, every one. */
+  protected ownsConnector: (name: string) => boolean = () => true;
+
+  /** Whether this worker runs the task: in standalone mode, every one. */
+  protected ownsTask: (id: TaskId) => boolean = () => true;
+
+  /** The generation statuses are written with (the group's, in distributed mode). */
+  protected generation(): number {
+    return 0;
+  }
+
+  /** The set of connectors or the task count of one changed in the config topic (one worker runs everything: nobody to tell). */
+  protected workChanged: (name: string) => void = () => undefined;
 
   private async fetchClusterId(): Promise<void> {
     const admin = this.admin();
@@ -138,13 +161,13 @@ export class StandaloneHerder implements Herder, ConfigListener {
   }
 
   /** Runs one request or reaction after those before it. */
-  private run<T>(work: () => Promise<T>): Promise<T> {
+  protected run<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(work);
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private schedule(name: string): void {
+  protected schedule(name: string): void {
     if (this.closed) return;
     void this.run(() => this.reconcile(name)).catch((err: unknown) => {
       this.o.logger.error({ err, connector: name }, 'applying a connector config failed');
@@ -154,14 +177,17 @@ export class StandaloneHerder implements Herder, ConfigListener {
   // ConfigListener: the config topic replayed a change.
   connectorConfigUpdated(name: string): void {
     this.schedule(name);
+    this.workChanged(name);
   }
 
   connectorRemoved(name: string): void {
     this.schedule(name);
+    this.workChanged(name);
   }
 
   taskConfigsUpdated(name: string): void {
     this.schedule(name);
+    this.workChanged(name);
   }
 
   targetStateChanged(name: string): void {
@@ -183,20 +209,26 @@ export class StandaloneHerder implements Herder, ConfigListener {
     const target = this.configStore.targetState(name);
     const outcome = this.validate(config);
     const valid = outcome.valid;
+    const owner = this.ownsConnector(name);
     if (valid === undefined) {
       await this.stopAll(name, running);
-      this.putConnectorStatus(name, 'FAILED', describeInvalid(outcome, config['connector.class'] ?? ''));
+      if (owner) this.putConnectorStatus(name, 'FAILED', describeInvalid(outcome, config['connector.class'] ?? ''));
       return;
     }
     if (target === 'STOPPED') {
       await this.stopAll(name, running);
+      if (!owner) return;
       this.putConnectorStatus(name, 'STOPPED', null);
       // KIP-875: a stopped connector has no tasks; its task configs are emptied.
       if (this.configStore.taskConfigs(name).length > 0) await this.configStore.putTaskConfigs(name, []);
       return;
     }
     const configKey = canonicalJson(config);
-    if (!this.worker.isConnectorRunning(name) || this.startedWith.get(name) !== configKey) {
+    if (!owner) {
+      if (this.worker.isConnectorRunning(name)) await this.worker.stopConnector(name);
+      this.startedWith.delete(name);
+      this.worker.setConnectorTargetState(name, target);
+    } else if (!this.worker.isConnectorRunning(name) || this.startedWith.get(name) !== configKey) {
       this.startedWith.set(name, configKey);
       this.markStarted(name);
       if (await this.worker.startConnector(name, valid, target)) await this.refreshTaskConfigs(name);
@@ -206,11 +238,16 @@ export class StandaloneHerder implements Herder, ConfigListener {
     const taskConfigs = this.configStore.taskConfigs(name);
     for (const [task, taskConfig] of taskConfigs.entries()) {
       const id = { connector: name, task };
+      if (!this.ownsTask(id)) {
+        if (this.worker.hasTask(id)) await this.worker.stopTask(id);
+        this.startedWith.delete(taskKey(id));
+        continue;
+      }
       const key = `${configKey}\u0000${canonicalJson(taskConfig)}`;
       if (this.worker.hasTask(id) && this.startedWith.get(taskKey(id)) === key) continue;
       this.startedWith.set(taskKey(id), key);
       this.markStarted(taskKey(id));
-      await this.worker.startTask(id, valid, taskConfig, target);
+      await this.worker.startTask(id, valid, taskConfig, target, config);
     }
     for (const task of running) {
       if (task < taskConfigs.length) continue;
@@ -220,7 +257,27 @@ export class StandaloneHerder implements Herder, ConfigListener {
     }
   }
 
-  private async stopAll(name: string, tasks: readonly number[]): Promise<void> {
+  /** A restart asked of a worker that does not run the connector or task: forwarded to the one that does, else 409. */
+  protected async runsElsewhere(what: string, workerId: string | undefined): Promise<HerderError> {
+    await this.statusStore.readToEnd();
+    if (workerId === undefined || workerId === this.workerId) {
+      return new HerderError(HerderErrorCode.CONFLICT, `${what} is not running on this worker and no other worker reports it; try again after the rebalance`);
+    }
+    // worker_id is the owner's REST host:port: the REST layer forwards the restart there.
+    return new ForwardRequestError(`http://${workerId}/`, `${what} runs on worker ${workerId} of the Connect cluster, not this one`);
+  }
+
+  /** Stops the connectors and tasks this worker no longer runs (revoked in a rebalance). */
+  protected async stopWork(connectors: readonly string[], tasks: readonly TaskId[]): Promise<void> {
+    await Promise.all(tasks.map((id) => this.worker.stopTask(id)));
+    for (const id of tasks) this.startedWith.delete(taskKey(id));
+    for (const name of connectors) {
+      await this.worker.stopConnector(name);
+      this.startedWith.delete(name);
+    }
+  }
+
+  protected async stopAll(name: string, tasks: readonly number[]): Promise<void> {
     await Promise.all(tasks.map((task) => this.worker.stopTask({ connector: name, task })));
     for (const task of tasks) this.startedWith.delete(taskKey({ connector: name, task }));
     await this.worker.stopConnector(name);
@@ -243,13 +300,13 @@ export class StandaloneHerder implements Herder, ConfigListener {
   }
 
   private putConnectorStatus(name: string, state: ConnectorState, trace: string | null): void {
-    void this.statusStore.putConnector(name, { state, trace, workerId: this.o.config.workerId, generation: 0 }).catch((err: unknown) => {
+    void this.statusStore.putConnector(name, { state, trace, workerId: this.workerId, generation: this.generation() }).catch((err: unknown) => {
       this.o.logger.warn({ err, connector: name }, 'writing a connector status failed');
     });
   }
 
   private putTaskStatus(id: TaskId, state: ConnectorState, trace: string | null): void {
-    void this.statusStore.putTask(id.connector, id.task, { state, trace, workerId: this.o.config.workerId, generation: 0 }).catch((err: unknown) => {
+    void this.statusStore.putTask(id.connector, id.task, { state, trace, workerId: this.workerId, generation: this.generation() }).catch((err: unknown) => {
       this.o.logger.warn({ err, task: taskKey(id) }, 'writing a task status failed');
     });
   }
@@ -270,7 +327,9 @@ export class StandaloneHerder implements Herder, ConfigListener {
         this.scheduleAutoRestart(taskKey(id), () => this.restartTaskNow(id));
       },
       onShutdown: (id) => {
-        if (this.configStore.connectorConfig(id.connector) !== undefined) this.putTaskStatus(id, 'UNASSIGNED', null);
+        // The task may already run on another worker, whose status must stay (Kafka's putSafe).
+        const current = this.statusStore.tasks(id.connector).get(id.task);
+        if (this.configStore.connectorConfig(id.connector) !== undefined && (current === undefined || current.workerId === this.workerId)) this.putTaskStatus(id, 'UNASSIGNED', null);
       },
     };
   }
@@ -295,7 +354,9 @@ export class StandaloneHerder implements Herder, ConfigListener {
       },
       onShutdown: (name) => {
         const config = this.configStore.connectorConfig(name);
-        if (config !== undefined && this.configStore.targetState(name) !== 'STOPPED') this.putConnectorStatus(name, 'UNASSIGNED', null);
+        const current = this.statusStore.connector(name);
+        const ours = current === undefined || current.workerId === this.workerId;
+        if (config !== undefined && ours && this.configStore.targetState(name) !== 'STOPPED') this.putConnectorStatus(name, 'UNASSIGNED', null);
       },
       requestTaskReconfiguration: (name) => {
         void this.run(() => this.refreshTaskConfigs(name)).catch(() => undefined);
@@ -337,7 +398,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
   }
 
   private async restartConnectorNow(name: string): Promise<void> {
-    if (this.configStore.connectorConfig(name) === undefined || this.configStore.targetState(name) === 'STOPPED') return;
+    if (this.configStore.connectorConfig(name) === undefined || this.configStore.targetState(name) === 'STOPPED' || !this.ownsConnector(name)) return;
     await this.worker.stopConnector(name);
     this.startedWith.delete(name);
     this.putConnectorStatus(name, 'RESTARTING', null);
@@ -347,13 +408,13 @@ export class StandaloneHerder implements Herder, ConfigListener {
   private async restartTaskNow(id: TaskId): Promise<void> {
     const config = this.configStore.connectorConfig(id.connector);
     const taskConfig = this.configStore.taskConfigs(id.connector)[id.task];
-    if (config === undefined || taskConfig === undefined || this.configStore.targetState(id.connector) === 'STOPPED') return;
+    if (config === undefined || taskConfig === undefined || this.configStore.targetState(id.connector) === 'STOPPED' || !this.ownsTask(id)) return;
     const valid = this.validate(config).valid;
     if (valid === undefined) return;
     this.putTaskStatus(id, 'RESTARTING', null);
     this.markStarted(taskKey(id));
     this.startedWith.set(taskKey(id), `${canonicalJson(config)}\u0000${canonicalJson(taskConfig)}`);
-    await this.worker.startTask(id, valid, taskConfig, this.configStore.targetState(id.connector));
+    await this.worker.startTask(id, valid, taskConfig, this.configStore.targetState(id.connector), config);
   }
 
   // ——— REST ———
@@ -431,6 +492,11 @@ export class StandaloneHerder implements Herder, ConfigListener {
     stored['name'] = name;
     const outcome = this.validate(stored);
     if (outcome.valid === undefined) throw new HerderError(HerderErrorCode.BAD_REQUEST, describeInvalid(outcome, stored['connector.class'] ?? ''));
+    try {
+      checkClientOverrides(stored, this.o.config.connectorClientConfigOverridePolicy);
+    } catch (err) {
+      throw new HerderError(HerderErrorCode.BAD_REQUEST, (err as Error).message, { cause: err });
+    }
     return stored;
   }
 
@@ -464,7 +530,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
 
   private stateInfo(name: string): ConnectorStateInfo {
     const config = this.requireConfig(name);
-    const workerId = this.o.config.workerId;
+    const workerId = this.workerId;
     const connector = this.statusStore.connector(name);
     const statuses = this.statusStore.tasks(name);
     return {
@@ -512,6 +578,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
   restartConnector(name: string, options: RestartOptions): Promise<ConnectorStateInfo | undefined> {
     return this.run(async () => {
       this.requireConfig(name);
+      if (!this.ownsConnector(name)) throw await this.runsElsewhere(name, this.statusStore.connector(name)?.workerId);
       if (!options.includeTasks && !options.onlyFailed) {
         await this.restartConnectorNow(name);
         return undefined;
@@ -584,6 +651,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
     return this.run(async () => {
       this.requireConfig(name);
       if (this.configStore.taskConfigs(name)[task] === undefined) throw taskNotFound(name, task);
+      if (!this.ownsTask({ connector: name, task })) throw await this.runsElsewhere(`${name}-${task}`, this.statusStore.tasks(name).get(task)?.workerId);
       await this.worker.stopTask({ connector: name, task });
       await this.restartTaskNow({ connector: name, task });
     });
@@ -637,7 +705,9 @@ export class StandaloneHerder implements Herder, ConfigListener {
       if (typeof topic !== 'string' || typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) {
         throw new HerderError(HerderErrorCode.BAD_REQUEST, 'Sink connector partitions must be {"kafka_topic": string, "kafka_partition": non-negative integer}');
       }
-      if (o.offset === null) throw new HerderError(HerderErrorCode.BAD_REQUEST, 'Resetting one partition of a sink connector is not supported; DELETE /connectors/{name}/offsets resets them all');
+      // Kafka deletes the partition's committed offset; committing -1 reads back as none, so the
+      // sink starts that partition over from its reset policy (earliest) as well.
+      if (o.offset === null) return { topic, partition, offset: -1n };
       const offset: JsonValue | undefined = o.offset['kafka_offset'];
       if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
         throw new HerderError(HerderErrorCode.BAD_REQUEST, 'Sink connector offsets must be {"kafka_offset": non-negative integer}');

@@ -18,6 +18,7 @@ import { WorkerSinkTask } from './worker-sink-task.ts';
 import { WorkerSourceTask } from './worker-source-task.ts';
 import { readWrittenRecords } from './written-record-reader.ts';
 import type { TargetState } from './herder.ts';
+import { clientOverrides } from './client-overrides.ts';
 
 /** A logger with pino's child(), which the worker uses to name each connector and task. */
 export interface WorkerLogger extends ConnectLogger {
@@ -176,8 +177,11 @@ export class Worker {
     return this.tasks.has(idText(id));
   }
 
-  /** Builds and starts one task; failures are reported through the task listener. */
-  async startTask(id: TaskId, valid: ValidConnectorConfig, taskConfig: TaskConfig, targetState: TargetState): Promise<void> {
+  /**
+   * Builds and starts one task; failures are reported through the task listener. `rawConfig`
+   * is the connector's stored config, for its producer.override.* / consumer.override.* keys.
+   */
+  async startTask(id: TaskId, valid: ValidConnectorConfig, taskConfig: TaskConfig, targetState: TargetState, rawConfig: Readonly<Record<string, string>> = {}): Promise<void> {
     if (this.tasks.has(idText(id))) await this.stopTask(id);
     const { config, scheduler } = this.o;
     const logger = this.o.logger.child({ connector: id.connector, task: id.task });
@@ -224,6 +228,14 @@ export class Worker {
       this.o.taskListener.onFailure(id, err instanceof Error ? err : new Error(String(err)));
       return;
     }
+    let overrides: Record<string, unknown>;
+    try {
+      overrides = clientOverrides(valid.plugin.type === 'source' ? 'producer' : 'consumer', rawConfig, config.connectorClientConfigOverridePolicy);
+    } catch (err) {
+      await closeDlq();
+      this.o.taskListener.onFailure(id, err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
     const converters = createTaskConverters(valid);
     const listener = this.wrapListener(closeDlq);
     const topicUsed = (topic: string): void => this.o.topicUsed?.(id, topic);
@@ -234,7 +246,10 @@ export class Worker {
         id,
         task: new TaskClass(),
         taskConfig,
-        producer: new Producer({ bootstrapServers: config.bootstrapServers, clientId: `connector-producer-${idText(id)}`, acks: 'all', lingerMs: 0, scheduler }),
+        // producer.override.* settings go over the worker's defaults (Kafka's order).
+        producer: new Producer({ bootstrapServers: config.bootstrapServers, clientId: `connector-producer-${idText(id)}`, acks: 'all', lingerMs: 0, ...overrides, scheduler }),
+        // The schema history topic (mysql-cdc) lives on the cluster the task writes to.
+        bootstrapServers: config.bootstrapServers,
         converters,
         transforms: chain,
         operator,
@@ -258,9 +273,10 @@ export class Worker {
         consumer: new Consumer({
           bootstrapServers: config.bootstrapServers,
           clientId: `connector-consumer-${idText(id)}`,
+          autoOffsetReset: 'earliest',
+          ...overrides,
           groupId: `connect-${id.connector}`,
           autoCommit: false,
-          autoOffsetReset: 'earliest',
           scheduler,
         }),
         topics: regex === undefined ? (valid.common.topics ?? []) : new RegExp(`^(?:${regex})$`),

@@ -116,6 +116,9 @@ export function isCommonKey(key: string): boolean {
     key.startsWith('value.converter.') ||
     key.startsWith('header.converter.') ||
     key.startsWith('transforms.') ||
-    key.startsWith('predicates.')
+    key.startsWith('predicates.') ||
+    // The worker applies these to the task's clients (client-overrides.ts checks them).
+    key.startsWith('producer.override.') ||
+    key.startsWith('consumer.override.')
   );
 }

@@ -9,6 +9,8 @@ import { authorize, loadCredentials, WWW_AUTHENTICATE } from './basic-auth.ts';
 import { registerConnectorPluginRoutes } from './connector-plugins.ts';
 import { registerConnectorRoutes } from './connectors.ts';
 import { describeError, errorBody, RestError, RestErrorCode } from './errors.ts';
+import { forwardRequest, wasForwarded } from './forward.ts';
+import { ForwardRequestError } from '../herder-error.ts';
 import { registerOffsetRoutes } from './offsets.ts';
 import { registerRootRoutes } from './root.ts';
 import { registerTopicRoutes } from './topics.ts';
@@ -105,6 +107,7 @@ export function buildRestApp(herder: Herder, options: RestAppOptions = {}): Fast
   }
 
   app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof ForwardRequestError && !wasForwarded(request)) return forwardRequest(request, reply, error.url);
     const body = describeError(error, { bodyLimit, bodyMissing: request.body === undefined });
     if (body.error_code >= 500) request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
     else request.log.debug({ err: error, method: request.method, url: request.url, status: body.error_code }, 'request refused');

@@ -30,6 +30,7 @@ export class ConfigStore {
   private readonly targetStates = new Map<string, TargetState>();
   private readonly taskConfigsByConnector = new Map<string, TaskConfig[]>();
   private readonly deferredTasks = new Map<string, Map<number, TaskConfig>>();
+  private replayedTo = -1n;
 
   constructor(log: TopicLog, logger: ConnectLogger) {
     this.log = log;
@@ -46,6 +47,16 @@ export class ConfigStore {
 
   close(): Promise<void> {
     return this.log.close();
+  }
+
+  /** The offset of the last record replayed, -1 before any (Kafka's config snapshot offset, sent in JoinGroup). */
+  get offset(): bigint {
+    return this.replayedTo;
+  }
+
+  /** Resolves once every record written so far, by any worker, has been replayed. */
+  readToEnd(): Promise<void> {
+    return this.log.readToEnd();
   }
 
   connectors(): string[] {
@@ -94,6 +105,7 @@ export class ConfigStore {
   /** Applies one record of the topic. */
   replay(record: LogRecord): void {
     const { key, value } = record;
+    if (record.offset > this.replayedTo) this.replayedTo = record.offset;
     const parsed = value === null ? null : decodeJson(value);
     if (value !== null && parsed === undefined) {
       this.logger.warn({ key }, 'skipping a record of the config topic that is not JSON');
