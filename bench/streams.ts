@@ -26,11 +26,16 @@ import { MB, printEnvironment, printTable } from './report.ts';
  * the group's committed offsets covering the whole input, so every window update is acknowledged),
  * the restore of a 1,000,000-entry key-value store from its changelog, and the restart of that
  * store from its checkpoint with 10,000 new changelog entries.
+ *
+ * `npm run bench:streams -- eos [records]` runs the stateless topology above under at_least_once
+ * and under exactly_once_v2, both committing every 100 ms (exactly-once's default), each timed
+ * from the first record read to the group's committed offsets covering the whole input (under
+ * exactly-once, the commit of the transaction that holds the last output), and prints the ratio.
  */
 
 const RECORDS = Number(process.argv[2] ?? 2_000_000);
-// `stateful [records]` takes the records from argv[3]: partitions stay 4 there.
-const PARTITIONS = process.argv[2] === 'stateful' ? 4 : Number(process.argv[3] ?? 4);
+// `stateful [records]` and `eos [records]` take the records from argv[3]: partitions stay 4 there.
+const PARTITIONS = process.argv[2] === 'stateful' || process.argv[2] === 'eos' ? 4 : Number(process.argv[3] ?? 4);
 const ROUNDS = 3;
 const RECORD_SIZE = 100;
 
@@ -70,7 +75,9 @@ function reportCpu(): void {
   process.stdout.write(`cpu ${used.user + used.system}\n`);
 }
 
-async function runStreamsApp(bootstrap: string, input: string, output: string): Promise<void> {
+type Guarantee = 'at_least_once' | 'exactly_once_v2';
+
+async function runStreamsApp(bootstrap: string, input: string, output: string, guarantee?: Guarantee): Promise<void> {
   let first = true;
   const builder = new StreamsBuilder();
   builder
@@ -84,7 +91,8 @@ async function runStreamsApp(bootstrap: string, input: string, output: string): 
     })
     .mapValues((click) => ({ user: click!.user, page: click!.page, n: click!.n }))
     .to(output, { keySerde: Serdes.String(), valueSerde: Serdes.Json() });
-  const app = new KafkaStreams(builder.build(), { applicationId: `bench-${input}`, bootstrapServers: bootstrap });
+  const compared = guarantee === undefined ? {} : { processingGuarantee: guarantee, commitIntervalMs: 100, stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-state-')) };
+  const app = new KafkaStreams(builder.build(), { applicationId: `bench-${input}`, bootstrapServers: bootstrap, ...compared });
   process.once('SIGTERM', () => {
     reportCpu();
     void app.close().then(() => process.exit(0));
@@ -298,16 +306,102 @@ async function mainStateful(records: number): Promise<void> {
   }
 }
 
+// ---- exactly-once against at-least-once ----------------------------------------------------------
+
+const median = (runs: number[]): number => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+
+/** One timed run of the stateless app under `guarantee`: records/s from the first record read to the whole input committed. */
+async function runGuarantee(bootstrap: string, guarantee: Guarantee, round: number, records: number): Promise<{ rate: number; cpuPerRecord: number }> {
+  const input = `${guarantee}-in-${round}`;
+  const output = `${guarantee}-out-${round}`;
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  await admin.connect();
+  await admin.createTopics([
+    { topic: input, numPartitions: PARTITIONS },
+    { topic: output, numPartitions: PARTITIONS },
+  ]);
+  await preload(bootstrap, input, records);
+  const ends = await admin.listOffsets(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: input, partition, timestamp: 'latest' as const })));
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', guarantee, bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let started: bigint | undefined;
+  let cpuMicros: number | undefined;
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    const match = /^first (\d+)$/.exec(line);
+    if (match !== null) started = BigInt(match[1]!);
+    const cpu = /^cpu (\d+)$/.exec(line);
+    if (cpu !== null) cpuMicros = Number(cpu[1]);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let failed: number | null | undefined;
+  void exited.then((code) => (failed = code));
+  try {
+    for (;;) {
+      if (failed !== undefined) throw new Error(`the ${guarantee} app exited with code ${failed}`);
+      const committed = await admin.fetchCommittedOffsets(`bench-${input}`, [input]);
+      if (committed.length === PARTITIONS && committed.every((c) => c.offset >= ends.find((e) => e.partition === c.partition)!.offset)) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const ended = process.hrtime.bigint();
+    child.kill('SIGTERM');
+    await exited;
+    if (started === undefined) throw new Error(`the ${guarantee} app did not say when it read its first record`);
+    return { rate: records / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / records };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await admin.deleteTopics([input, output]).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+async function mainEos(records: number): Promise<void> {
+  printEnvironment(
+    `bench:streams eos: ${records.toLocaleString('en-US')} records of ${RECORD_SIZE} bytes (JSON), ${PARTITIONS} partitions, filter → mapValues → topic under at_least_once and exactly_once_v2, commitIntervalMs 100 both; app and broker in their own processes`,
+  );
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-streams-'));
+  const broker = await startBrokerProcess(path.join(work, 'data'));
+  const bootstrap = `127.0.0.1:${broker.port}`;
+  const guarantees = ['at_least_once', 'exactly_once_v2'] as const;
+  const runs: Record<Guarantee, number[]> = { at_least_once: [], exactly_once_v2: [] };
+  const cpu: Record<Guarantee, number[]> = { at_least_once: [], exactly_once_v2: [] };
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const guarantee of guarantees) {
+        const result = await runGuarantee(bootstrap, guarantee, round, records);
+        runs[guarantee].push(result.rate);
+        cpu[guarantee].push(result.cpuPerRecord);
+      }
+    }
+  } finally {
+    await broker.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  printTable(
+    [
+      { header: 'processingGuarantee', align: 'left' },
+      { header: 'records/s', align: 'right' },
+      { header: 'app CPU µs/record', align: 'right' },
+      { header: 'records/s per run', align: 'left' },
+    ],
+    guarantees.map((g) => [g, fmt(median(runs[g])), median(cpu[g]).toFixed(2), runs[g].map(fmt).join(' / ')]),
+  );
+  console.log('');
+  console.log(
+    `exactly_once_v2 / at_least_once: ${(median(runs.exactly_once_v2) / median(runs.at_least_once)).toFixed(2)}x the throughput, ${(median(cpu.exactly_once_v2) / median(cpu.at_least_once)).toFixed(2)}x the CPU per record`,
+  );
+}
+
 // ---- the driver ------------------------------------------------------------------------------
 
-async function preload(bootstrap: string, topic: string): Promise<void> {
+async function preload(bootstrap: string, topic: string, total = RECORDS): Promise<void> {
   const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
   await producer.connect();
   const chunk = 1000;
   const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < RECORDS; i += chunk) {
+  for (let i = 0; i < total; i += chunk) {
     const records: ProducerRecord[] = [];
-    for (let n = i; n < Math.min(RECORDS, i + chunk); n++) records.push({ topic, partition: n % PARTITIONS, key: `u${n % 1000}`, value: clickValue(n) });
+    for (let n = i; n < Math.min(total, i + chunk); n++) records.push({ topic, partition: n % PARTITIONS, key: `u${n % 1000}`, value: clickValue(n) });
     pending.push(producer.sendBatch(records));
     if (producer.waitingRecords > 0) await producer.waitForRoom();
   }
@@ -362,7 +456,6 @@ async function run(bootstrap: string, mode: Mode, round: number): Promise<{ rate
   }
 }
 
-const median = (runs: number[]): number => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
 
 async function main(): Promise<void> {
   printEnvironment(
@@ -412,10 +505,15 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  const [mode, bootstrap, input, output] = process.argv.slice(3) as [Mode | 'window', string, string, string];
-  await (mode === 'window' ? runWindowApp(bootstrap, input, output) : mode === 'streams' ? runStreamsApp(bootstrap, input, output) : runClientLoop(bootstrap, input, output));
+  const [mode, bootstrap, input, output] = process.argv.slice(3) as [Mode | Guarantee | 'window', string, string, string];
+  if (mode === 'window') await runWindowApp(bootstrap, input, output);
+  else if (mode === 'streams') await runStreamsApp(bootstrap, input, output);
+  else if (mode === 'client') await runClientLoop(bootstrap, input, output);
+  else await runStreamsApp(bootstrap, input, output, mode);
 } else if (process.argv[2] === 'stateful') {
   await mainStateful(Number(process.argv[3] ?? 2_000_000));
+} else if (process.argv[2] === 'eos') {
+  await mainEos(Number(process.argv[3] ?? 1_000_000));
 } else {
   await main();
 }

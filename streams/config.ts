@@ -5,7 +5,7 @@ import type { ConsumerOptions, ProducerOptions, Serde } from '../client/index.ts
 import { ajv, formatAjvErrors } from '../core/base/index.ts';
 import type { Scheduler } from '../core/base/index.ts';
 import { StreamsError, StreamsErrorCode } from './errors.ts';
-import type { ErrorContext, HandlerResponse, StreamsLogger } from './processor/error-handlers.ts';
+import type { ErrorContext, HandlerResponse, ProductionExceptionHandler, StreamsLogger } from './processor/error-handlers.ts';
 
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -64,6 +64,13 @@ export const STREAMS_CONFIG_SCHEMA = {
       pattern: '^[^:]+:[0-9]+$',
       description: 'This instance’s `host:port` for interactive queries, shared with the group so every instance knows who holds which task (application.server).',
     },
+    numStandbyReplicas: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      default: 0,
+      description: 'Standby copies of each stateful task kept warm on other instances from its changelog, so a failover replays only a tail; at most one per other instance (num.standby.replicas).',
+    },
     stateDir: { type: 'string', minLength: 1, default: join(tmpdir(), 'brook-streams'), description: 'Where state stores keep local data (state.dir).' },
     replicationFactor: {
       type: 'integer',
@@ -81,6 +88,11 @@ export const STREAMS_CONFIG_SCHEMA = {
       default: 'logAndFail',
       description: 'What a record whose processing throws does; a function decides per record (processing.exception.handler).',
     },
+    productionExceptionHandler: {
+      enum: ['fail', 'continue'],
+      default: 'fail',
+      description: 'What a record a sink cannot serialize does: fail the task, or be logged and skipped; a function decides per record (default.production.exception.handler).',
+    },
     errorsDeadLetterQueueTopicName: {
       type: 'string',
       minLength: 1,
@@ -97,10 +109,11 @@ type SchemaInput = FromSchema<typeof STREAMS_CONFIG_SCHEMA, { keepDefaultedPrope
 type HandlerOption = 'logAndFail' | 'logAndContinue' | ((context: ErrorContext) => HandlerResponse);
 
 /** What an application passes: the JSON options, plus the ones that are functions or objects. */
-export interface StreamsOptions extends Omit<SchemaInput, 'deserializationExceptionHandler' | 'processingExceptionHandler' | 'producer' | 'consumer' | 'bootstrapServers'> {
+export interface StreamsOptions extends Omit<SchemaInput, 'deserializationExceptionHandler' | 'processingExceptionHandler' | 'productionExceptionHandler' | 'producer' | 'consumer' | 'bootstrapServers'> {
   readonly bootstrapServers: string | readonly string[];
   readonly deserializationExceptionHandler?: HandlerOption;
   readonly processingExceptionHandler?: HandlerOption;
+  readonly productionExceptionHandler?: ProductionExceptionHandler;
   /** Serdes for sources and sinks given none (default.key.serde / default.value.serde). */
   readonly defaultKeySerde?: Serde<unknown>;
   readonly defaultValueSerde?: Serde<unknown>;
@@ -113,10 +126,11 @@ export interface StreamsOptions extends Omit<SchemaInput, 'deserializationExcept
 }
 
 /** The config after validation: defaults filled in, commitIntervalMs worked out. */
-export interface StreamsConfig extends Omit<SchemaConfig, 'deserializationExceptionHandler' | 'processingExceptionHandler' | 'commitIntervalMs'> {
+export interface StreamsConfig extends Omit<SchemaConfig, 'deserializationExceptionHandler' | 'processingExceptionHandler' | 'productionExceptionHandler' | 'commitIntervalMs'> {
   readonly commitIntervalMs: number;
   readonly deserializationExceptionHandler: HandlerOption;
   readonly processingExceptionHandler: HandlerOption;
+  readonly productionExceptionHandler: ProductionExceptionHandler;
   readonly defaultKeySerde: Serde<unknown> | undefined;
   readonly defaultValueSerde: Serde<unknown> | undefined;
   readonly scheduler: Scheduler | undefined;
@@ -135,7 +149,7 @@ const HOOKS = { defaultKeySerde: 'object', defaultValueSerde: 'object', schedule
 export function resolveStreamsConfig(options: StreamsOptions): StreamsConfig {
   if (typeof options !== 'object' || Array.isArray(options)) throw new StreamsError(StreamsErrorCode.INVALID_CONFIG, 'streams options must be an object');
   const data: Record<string, unknown> = {};
-  const functions: Record<string, HandlerOption> = {};
+  const functions: Record<string, HandlerOption | ProductionExceptionHandler> = {};
   const problems: string[] = [];
   for (const [name, value] of Object.entries(options) as [string, unknown][]) {
     if (value === undefined) continue;
@@ -143,8 +157,8 @@ export function resolveStreamsConfig(options: StreamsOptions): StreamsConfig {
       if (typeof value !== 'object' || value === null) problems.push(`streams option ${name}: must be an object`);
       continue;
     }
-    if ((name === 'deserializationExceptionHandler' || name === 'processingExceptionHandler') && typeof value === 'function') {
-      functions[name] = value as HandlerOption;
+    if ((name === 'deserializationExceptionHandler' || name === 'processingExceptionHandler' || name === 'productionExceptionHandler') && typeof value === 'function') {
+      functions[name] = value as HandlerOption | ProductionExceptionHandler;
       continue;
     }
     // A copy through JSON: ajv's useDefaults writes into it, never into the caller's object.
@@ -157,8 +171,9 @@ export function resolveStreamsConfig(options: StreamsOptions): StreamsConfig {
     ...config,
     // Kafka's rule: exactly-once commits (and so makes output visible) far more often by default.
     commitIntervalMs: config.commitIntervalMs ?? (config.processingGuarantee === 'exactly_once_v2' ? 100 : 30_000),
-    deserializationExceptionHandler: functions['deserializationExceptionHandler'] ?? config.deserializationExceptionHandler,
-    processingExceptionHandler: functions['processingExceptionHandler'] ?? config.processingExceptionHandler,
+    deserializationExceptionHandler: (functions['deserializationExceptionHandler'] as HandlerOption | undefined) ?? config.deserializationExceptionHandler,
+    processingExceptionHandler: (functions['processingExceptionHandler'] as HandlerOption | undefined) ?? config.processingExceptionHandler,
+    productionExceptionHandler: (functions['productionExceptionHandler'] as ProductionExceptionHandler | undefined) ?? config.productionExceptionHandler,
     defaultKeySerde: options.defaultKeySerde,
     defaultValueSerde: options.defaultValueSerde,
     scheduler: options.scheduler,

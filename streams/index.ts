@@ -26,7 +26,7 @@ export type {
   TaskOptions,
   TopicPartitionOffset,
 } from './processor/task-api.ts';
-export type { ErrorContext, ExceptionHandler, HandlerResponse, StreamsLogger } from './processor/error-handlers.ts';
+export type { ErrorContext, ExceptionHandler, HandlerResponse, ProductionErrorContext, ProductionExceptionHandler, ProductionHandlerResponse, StreamsLogger } from './processor/error-handlers.ts';
 export { DeadLetterHeaders } from './processor/dead-letter.ts';
 export { StreamsError, StreamsErrorCode } from './errors.ts';
 export { STREAMS_CONFIG_SCHEMA, resolveStreamsConfig } from './config.ts';
@@ -34,7 +34,7 @@ export type { StreamsConfig, StreamsOptions } from './config.ts';
 export { TestInputTopic, TestOutputTopic, TopologyTestDriver } from './testing/topology-test-driver.ts';
 export type { TestRecord, TopologyTestDriverOptions } from './testing/topology-test-driver.ts';
 export { KafkaStreams, StreamsState } from './runtime/index.ts';
-export type { StateListener, StateRestoreListener, UncaughtExceptionHandler } from './runtime/index.ts';
+export type { StandbySuspendReason, StandbyUpdateListener, StateListener, StateRestoreListener, UncaughtExceptionHandler } from './runtime/index.ts';
 // Streams II: tables, aggregations, windows, joins, state.
 export { KTable, KGroupedTable, GlobalKTable, int64NumberSerde } from './dsl/ktable.ts';
 export { KGroupedStream, TimeWindowedKStream, SessionWindowedKStream, EmitStrategy } from './dsl/kgrouped-stream.ts';
@@ -42,7 +42,7 @@ export type { WindowedOptions } from './dsl/kgrouped-stream.ts';
 export { Suppressed, BufferConfig } from './dsl/suppressed.ts';
 export { WindowedSerdes } from './dsl/windowed-serdes.ts';
 export type { Change } from './dsl/change.ts';
-export type { Grouped, Joined, Materialized, StreamJoined } from './dsl/options.ts';
+export type { Grouped, Joined, Materialized, StreamJoined, TableJoined } from './dsl/options.ts';
 export { checkCopartitioning } from './dsl/copartitioning.ts';
 export { TimeWindows, SlidingWindows, SessionWindows, JoinWindows, windowClosed, slidingWindowsOver, sessionsOver } from './windows/index.ts';
 export type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyStore, ReadOnlyWindowStore, StoreKind, ValueAndTimestamp, Window, Windowed } from './state/store-api.ts';
@@ -60,6 +60,6 @@ export type { ChangelogRecord } from './state/changelog.ts';
 export { CheckpointFile, checkpointPath, decodeCheckpoint, encodeCheckpoint } from './state/checkpoint.ts';
 export type { CheckpointFs } from './state/checkpoint.ts';
 export { compositeView } from './state/interactive-queries.ts';
-export type { HostInfo, KeyQueryMetadata, QueryableStreams } from './state/interactive-queries.ts';
+export type { HostInfo, KeyQueryMetadata, QueryableStreams, StoreQueryOptions } from './state/interactive-queries.ts';
 export type { TaskStateAccess } from './processor/task-api.ts';
 export { LateRecordHeaders } from './processor/stream-task.ts';

@@ -22,6 +22,8 @@ export interface PartitionState {
   revoking: boolean;
   /** Bumped by seek and pause: fetched data of an older epoch is dropped. */
   epoch: number;
+  /** The next offset to be delivered to the application, where the state tracks it. */
+  delivered?: bigint | undefined;
 }
 
 /** Records of one partition from one fetch, ready for the application. */
@@ -274,7 +276,12 @@ export class Fetcher<S extends PartitionState> {
             const batch = this.decode(state, offset, epoch, p.highWatermark, p.records, p.abortedTransactions);
             if (batch === undefined) continue;
             state.position = batch.nextOffset;
-            if (batch.positions.length === 0) continue;
+            if (batch.positions.length === 0) {
+              // Nothing to deliver (transaction markers, aborted records): with nothing of the
+              // partition waiting, its position moves past them, as a Kafka consumer's does.
+              if (!this.queue.some((queued) => queued.state === state)) state.delivered = batch.nextOffset;
+              continue;
+            }
             this.queue.push(batch);
             this.bufferedBytes += batch.bytes;
             delivered = true;

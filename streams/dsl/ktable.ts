@@ -14,7 +14,8 @@ import type { Change } from './change.ts';
 import { NodePrefix } from './internal-builder.ts';
 import type { InternalBuilder } from './internal-builder.ts';
 import type { KStream } from './kstream.ts';
-import type { Grouped, Materialized } from './options.ts';
+import { foreignKeyJoin } from './fk-join.ts';
+import type { Grouped, Materialized, TableJoined } from './options.ts';
 import type { Suppressed} from './suppressed.ts';
 import { suppressOperator } from './suppressed.ts';
 
@@ -74,15 +75,22 @@ export class KTable<K, V> {
   readonly queryableStoreName: string | undefined;
   /** @internal set on windowed tables */
   readonly windows: WindowInfo | undefined;
+  /**
+   * @internal Makes the table's updates carry their old values (Kafka's enableSendingOldValues):
+   * a table that would not keep them otherwise (a foreign-key join's result) starts keeping its
+   * rows in a store. Operations that read old values (groupBy, joins) call it.
+   */
+  readonly sendOldValues: () => void;
 
   /** @internal made by the builder and by operations */
-  constructor(builder: InternalBuilder, nodeName: string, serdes: KnownTableSerdes<K, V>, getter: GetterSupplier<K, V>, queryableStoreName: string | undefined, windows?: WindowInfo) {
+  constructor(builder: InternalBuilder, nodeName: string, serdes: KnownTableSerdes<K, V>, getter: GetterSupplier<K, V>, queryableStoreName: string | undefined, windows?: WindowInfo, sendOldValues?: () => void) {
     this.builder = builder;
     this.nodeName = nodeName;
     this.serdes = serdes;
     this.getter = getter;
     this.queryableStoreName = queryableStoreName;
     this.windows = windows;
+    this.sendOldValues = sendOldValues ?? (() => undefined);
   }
 
   /** Keeps rows the predicate accepts; an update that leaves the filter forwards a delete. */
@@ -106,7 +114,10 @@ export class KTable<K, V> {
       },
       this.serdes,
       {
-        stores: parent.stores,
+        // Read only when a lookup is wired: a foreign-key join's result keeps a store only then.
+        get stores() {
+          return parent.stores;
+        },
         make: (state) => {
           const get = parent.make(state);
           return (key) => {
@@ -126,7 +137,7 @@ export class KTable<K, V> {
         if (value !== null) emit({ ...record, value });
       }, context.onError)(inputs[0] as Observable<Rec<K, Change<V>>>),
     );
-    return new KTable<K, V2>(this.builder, nodeName, serdes, getter, undefined, this.windows);
+    return new KTable<K, V2>(this.builder, nodeName, serdes, getter, undefined, this.windows, this.sendOldValues);
   }
 
   /** A new value per row, same key. */
@@ -139,7 +150,10 @@ export class KTable<K, V> {
       (change, key) => ({ newValue: map(key, change.newValue), oldValue: map(key, change.oldValue) }),
       { keySerde: this.serdes.keySerde, valueSerde: undefined },
       {
-        stores: parent.stores,
+        // Read only when a lookup is wired: a foreign-key join's result keeps a store only then.
+        get stores() {
+          return parent.stores;
+        },
         make: (state) => {
           const get = parent.make(state);
           return (key) => {
@@ -176,17 +190,50 @@ export class KTable<K, V> {
     this.builder.addProcessor(nodeName, [this.nodeName], (inputs, context) =>
       suppressOperator<K, V>(suppressed, grace, context)(inputs[0] as Observable<Rec<K, Change<V>>>),
     );
-    return new KTable<K, V>(this.builder, nodeName, this.serdes, this.getter, undefined, this.windows);
+    return new KTable<K, V>(this.builder, nodeName, this.serdes, this.getter, undefined, this.windows, this.sendOldValues);
   }
 
   /** Inner join with another table on the key: a row when both sides have one. */
-  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR, name?: string): KTable<K, VR> {
-    return this.joinImpl(other, 'inner', joiner as (value: V | null, other: VO | null) => VR, name);
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO) => VR, name?: string): KTable<K, VR>;
+  /**
+   * Foreign-key join (KIP-213): each row joins the row of `other` whose key
+   * `foreignKeyExtractor(value, key)` names; a row whose foreign key is null, or names no row,
+   * has no result. The tables need not be co-partitioned: subscriptions and answers travel
+   * through two internal topics (see dsl/README.md). The result is keyed like this table.
+   */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: (value: V, key: K) => KO | null | undefined, joiner: (value: V, other: VO) => VR, joined?: TableJoined<K, VR>): KTable<K, VR>;
+  join<KO, VO, VR>(
+    other: KTable<K, VO> | KTable<KO, VO>,
+    joinerOrExtractor: ((value: V, other: VO) => VR) | ((value: V, key: K) => KO | null | undefined),
+    joinerOrName?: ((value: V, other: VO) => VR) | string,
+    joined: TableJoined<K, VR> = {},
+  ): KTable<K, VR> {
+    if (typeof joinerOrName === 'function') {
+      return this.foreignKeyJoinImpl(other as KTable<KO, VO>, joinerOrExtractor as (value: V, key: K) => KO | null | undefined, joinerOrName as (value: V, other: VO | null) => VR, false, joined);
+    }
+    return this.joinImpl(other as KTable<K, VO>, 'inner', joinerOrExtractor as (value: V | null, other: VO | null) => VR, joinerOrName);
   }
 
   /** Left join: a row for every row of this table, `other` null when that table has none. */
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO | null) => VR, name?: string): KTable<K, VR> {
-    return this.joinImpl(other, 'left', joiner as (value: V | null, other: VO | null) => VR, name);
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, other: VO | null) => VR, name?: string): KTable<K, VR>;
+  /** Foreign-key left join (KIP-213): a row for every row of this table, `other` null when its foreign key is null or names no row. */
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKeyExtractor: (value: V, key: K) => KO | null | undefined, joiner: (value: V, other: VO | null) => VR, joined?: TableJoined<K, VR>): KTable<K, VR>;
+  leftJoin<KO, VO, VR>(
+    other: KTable<K, VO> | KTable<KO, VO>,
+    joinerOrExtractor: ((value: V, other: VO | null) => VR) | ((value: V, key: K) => KO | null | undefined),
+    joinerOrName?: ((value: V, other: VO | null) => VR) | string,
+    joined: TableJoined<K, VR> = {},
+  ): KTable<K, VR> {
+    if (typeof joinerOrName === 'function') {
+      return this.foreignKeyJoinImpl(other as KTable<KO, VO>, joinerOrExtractor as (value: V, key: K) => KO | null | undefined, joinerOrName, true, joined);
+    }
+    return this.joinImpl(other as KTable<K, VO>, 'left', joinerOrExtractor as (value: V | null, other: VO | null) => VR, joinerOrName);
+  }
+
+  private foreignKeyJoinImpl<KO, VO, VR>(other: KTable<KO, VO>, extractor: (value: V, key: K) => KO | null | undefined, joiner: (value: V, other: VO | null) => VR, leftJoin: boolean, joined: TableJoined<K, VR>): KTable<K, VR> {
+    if (typeof extractor !== 'function') throw new StreamsError(StreamsErrorCode.TOPOLOGY, 'a foreign-key join needs a foreignKeyExtractor function');
+    const result = foreignKeyJoin<K, V, KO, VO, VR>(this, other, extractor, joiner, leftJoin, joined);
+    return new KTable<K, VR>(this.builder, result.nodeName, { keySerde: this.serdes.keySerde, valueSerde: result.valueSerde }, result.getter, result.queryableStoreName, undefined, result.materialize);
   }
 
   /** Outer join: a row when either side has one. */
@@ -196,6 +243,8 @@ export class KTable<K, V> {
 
   private joinImpl<VO, VR>(other: KTable<K, VO>, type: 'inner' | 'left' | 'outer', joiner: (value: V | null, other: VO | null) => VR, name: string | undefined): KTable<K, VR> {
     if (other.builder !== this.builder) throw new StreamsError(StreamsErrorCode.TOPOLOGY, 'both tables of a join must come from the same StreamsBuilder');
+    this.sendOldValues();
+    other.sendOldValues();
     const mergeName = this.builder.nameOr(NodePrefix.KTABLE_MERGE, name);
     const thisName = name === undefined ? this.builder.newName(NodePrefix.KTABLE_JOINTHIS) : `${name}-join-this`;
     const otherName = name === undefined ? this.builder.newName(NodePrefix.KTABLE_JOINOTHER) : `${name}-join-other`;
@@ -255,6 +304,8 @@ export class KTable<K, V> {
    * topic. An update sends the old row's pair to be subtracted and the new row's to be added.
    */
   groupBy<K2, V2>(selector: (key: K, value: V) => KeyValue<K2, V2>, grouped: Grouped<K2, V2> = {}): KGroupedTable<K2, V2> {
+    // The subtractor needs each update's old row.
+    this.sendOldValues();
     const selectName = this.builder.newName(NodePrefix.KTABLE_SELECT);
     this.builder.addProcessor(selectName, [this.nodeName], (inputs, context) =>
       recordStep<Rec<K, Change<V>>, Rec<K2, Change<V2>>>((record, emit) => {

@@ -75,3 +75,20 @@ export interface StreamJoined<K, V, VO> {
   readonly storeName?: string | undefined;
   readonly loggingEnabled?: boolean | undefined;
 }
+
+/**
+ * How a foreign-key table join names its parts and keeps its result (Kafka's TableJoined, with
+ * the Materialized Kafka passes beside it).
+ */
+export interface TableJoined<K, VR> {
+  /**
+   * Names the join's nodes, stores and topics from this instead of generated names:
+   * `<name>-subscription-registration-topic`, `<name>-subscription-store`, `<name>-result`, …
+   */
+  readonly name?: string | undefined;
+  /**
+   * Keeps the result in a store (queryable by `storeName`). Without it the result is kept only
+   * when something downstream needs it (a join with it, a groupBy), as Kafka does.
+   */
+  readonly materialized?: Materialized<K, VR> | undefined;
+}

@@ -61,3 +61,64 @@ function fields(context: ErrorContext): object {
     error: context.error instanceof Error ? context.error.message : String(context.error),
   };
 }
+
+/**
+ * What the production handler decides: `continue` skips the record, `fail` fails the task.
+ * Kafka's enum spellings (`CONTINUE`, `FAIL`) are accepted too.
+ */
+export type ProductionHandlerResponse = HandlerResponse | 'CONTINUE' | 'FAIL';
+
+/** What the production handler is told about a record a sink could not write. */
+export interface ProductionErrorContext {
+  readonly taskId: TaskId;
+  /** The sink node. */
+  readonly nodeName: string;
+  /** The topic the record was meant for. */
+  readonly topic: string;
+  /**
+   * The consumed record the output derives from, with its raw bytes while the task still has
+   * them (during its synchronous pass, or always with a dead-letter topic); otherwise its
+   * position with null key and value.
+   */
+  readonly record: InputRecord;
+  /** The output record's key and value, before serialization. */
+  readonly key: unknown;
+  readonly value: unknown;
+  /** What failed: the key or value serializer. */
+  readonly stage: 'serializeKey' | 'serializeValue';
+  readonly error: unknown;
+}
+
+/**
+ * Kafka Streams' default.production.exception.handler: `fail` (Kafka's
+ * DefaultProductionExceptionHandler), `continue` (log and skip the record), or a function.
+ */
+export type ProductionExceptionHandler = 'fail' | 'continue' | ((context: ProductionErrorContext) => ProductionHandlerResponse);
+
+/** Runs the production handler; a throwing function or an answer other than continue means fail. */
+export function decideProduction(handler: ProductionExceptionHandler, context: ProductionErrorContext, logger: StreamsLogger, what: string): HandlerResponse {
+  const facts = {
+    task: `${context.taskId.subtopology}_${context.taskId.partition}`,
+    node: context.nodeName,
+    outputTopic: context.topic,
+    topic: context.record.topic,
+    partition: context.record.partition,
+    offset: context.record.offset.toString(),
+    error: context.error instanceof Error ? context.error.message : String(context.error),
+  };
+  if (handler === 'fail') {
+    logger.error(facts, `${what}; failing the task (productionExceptionHandler fail)`);
+    return 'fail';
+  }
+  if (handler === 'continue') {
+    logger.warn(facts, `${what}; skipping the record (productionExceptionHandler continue)`);
+    return 'continue';
+  }
+  try {
+    const answer = handler(context);
+    return answer === 'continue' || answer === 'CONTINUE' ? 'continue' : 'fail';
+  } catch (error) {
+    logger.error({ ...facts, handlerError: String(error) }, `${what}; the production exception handler threw, failing the task`);
+    return 'fail';
+  }
+}

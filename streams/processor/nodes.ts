@@ -44,6 +44,9 @@ export interface NodeContext {
    * and, when `topic` is given, written there with the raw bytes it was consumed with.
    */
   readonly dropLate: (record: AnyRecord, topic: string | undefined) => void;
+  /** The config's default serdes, for processors that serialize themselves (a foreign-key join). */
+  readonly defaultKeySerde: Serde<unknown> | undefined;
+  readonly defaultValueSerde: Serde<unknown> | undefined;
 }
 
 interface NodeBase {
@@ -88,7 +91,7 @@ export type GraphNode = SourceNode | ProcessorNode | SinkNode;
 
 /** An internal topic as the builder records it, before the application id is known. */
 export interface InternalTopicNode {
-  /** `<name>-repartition`. */
+  /** `<name>-repartition`, or a foreign-key join's `…-SUBSCRIPTION-REGISTRATION-<n>-topic` / `…-SUBSCRIPTION-RESPONSE-<n>-topic`. */
   readonly topic: string;
   readonly numberOfPartitions: number | undefined;
   /** The sink node writing it. */

@@ -10,6 +10,7 @@ import { TaskOffsets } from './offset-tracker.ts';
 import type { Hold, PartitionOffsets } from './offset-tracker.ts';
 import type { SourcePosition } from './record.ts';
 import { rxScheduler } from './rx-scheduler.ts';
+import { SinkFailure, productionFailure, sinkOutput } from './sink-writer.ts';
 import { formatTaskId } from './task-api.ts';
 import type { InputRecord, OutputRecord, StreamTask, TaskId, TaskOptions, TaskStateAccess, TopicPartitionOffset } from './task-api.ts';
 import { TaskStateManager } from '../state/state-manager.ts';
@@ -58,6 +59,22 @@ export class TopologyTask implements StreamTask {
   private readonly offsets: TaskOffsets;
   /** The sends whose holds wait for the collector's promise last returned (one `.then` per promise). */
   private sends: SendBatch | undefined;
+  /**
+   * Whether a store of this task caches: an input's effect may then sit in a cache entry whose
+   * eventual send carries a later input's offset (the key's latest update), so that send's hold
+   * alone does not keep the earlier input from being committed.
+   */
+  private readonly caching: boolean;
+  /**
+   * Per input partition, a hold on the first record processed since the caches were last
+   * flushed: every later effect is in a cache, or in a send of `cacheWindow` (an eviction, the
+   * flush). It is released once all of those sends are acknowledged (see `closeCacheWindow`).
+   */
+  private readonly cacheWindowHolds = new Map<PartitionOffsets, number>();
+  /** The send batches since the caches were last flushed. */
+  private cacheWindow: SendBatch[] = [];
+  /** Resolves when the holds of every flushed cache window are released. */
+  private cacheWindowsReleased: Promise<void> = Promise.resolve();
   /** The consumed record during its synchronous pass: its raw bytes for handlers without keeping every record. */
   private current: InputRecord | undefined;
   private readonly byTopic = new Map<string, BoundSource>();
@@ -67,6 +84,7 @@ export class TopologyTask implements StreamTask {
   private failure: StreamsError | undefined;
   private flushWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private closing: Promise<void> | undefined;
+  private abandoned = false;
   private time = -1;
   private readonly stateManager: TaskStateManager;
   readonly state: TaskStateAccess | undefined;
@@ -79,6 +97,7 @@ export class TopologyTask implements StreamTask {
     // Only dead letters need a record's raw bytes after its synchronous pass.
     this.offsets = new TaskOffsets(options.deadLetterQueueTopic !== undefined);
     const specs = subtopology.stores ?? [];
+    this.caching = (options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES) > 0 && specs.some((spec) => spec.cached);
     this.stateManager = new TaskStateManager(specs, {
       applicationId: options.applicationId,
       partition: id.partition,
@@ -136,6 +155,7 @@ export class TopologyTask implements StreamTask {
     this.stateManager.markStarted();
     const partition = this.offsets.of(record);
     const pass = partition.begin(record);
+    if (this.caching && !this.cacheWindowHolds.has(partition)) this.cacheWindowHolds.set(partition, partition.hold(record.offset));
     this.current = record;
     try {
       this.deliver(source, record);
@@ -164,7 +184,32 @@ export class TopologyTask implements StreamTask {
       this.stateManager.flushCaches();
     } catch (error) {
       this.fail(error);
+      return;
     }
+    this.closeCacheWindow();
+  }
+
+  /**
+   * After a flush every input since the previous one has its effect in a send: its window's
+   * holds go once those sends are acknowledged. Until then the commit stops at the window's first
+   * record, as Kafka Streams commits only after the flushed output is acknowledged. A send that
+   * fails fails the task, and the holds stay.
+   */
+  private closeCacheWindow(): void {
+    if (this.cacheWindowHolds.size === 0) return;
+    const holds = [...this.cacheWindowHolds];
+    this.cacheWindowHolds.clear();
+    const pending = this.cacheWindow.filter((batch) => !batch.acknowledged);
+    this.cacheWindow = [];
+    const release = (): void => {
+      for (const [partition, seq] of holds) partition.release(seq);
+    };
+    if (pending.length === 0) {
+      release();
+      return;
+    }
+    const released = Promise.all(pending.map((batch) => batch.promise)).then(release, () => undefined);
+    this.cacheWindowsReleased = Promise.all([this.cacheWindowsReleased, released]).then(() => undefined);
   }
 
   flush(): Promise<void> {
@@ -186,6 +231,22 @@ export class TopologyTask implements StreamTask {
     return this.closing;
   }
 
+  /**
+   * Drops the task as it stands, without flushing or emitting anything (its transaction was
+   * aborted: what it sent is discarded, and its input is read again from the committed offsets
+   * by a new task). Sends that fail afterwards are not reported.
+   */
+  abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.closing ??= Promise.resolve();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    const dropped = new StreamsError(StreamsErrorCode.TASK_CLOSED, `task ${this.label} was abandoned`);
+    for (const waiter of waiters) waiter.reject(dropped);
+  }
+
   private async shutdown(): Promise<void> {
     // Completing the sources lets operators that buffer emit what they hold (bufferCount,
     // bufferTime); whatever stays held (a pending delay) is not committed and is read again.
@@ -194,6 +255,7 @@ export class TopologyTask implements StreamTask {
     for (const subject of this.subjects) subject.complete();
     try {
       if (this.failure === undefined) await this.flush();
+      await this.cacheWindowsReleased;
     } catch {
       // The failure was reported when it happened; closing still releases everything.
     }
@@ -258,7 +320,7 @@ export class TopologyTask implements StreamTask {
   }
 
   private fail(error: unknown): void {
-    if (this.failure !== undefined) return;
+    if (this.failure !== undefined || this.abandoned) return;
     this.failure = error instanceof StreamsError ? error : new StreamsError(StreamsErrorCode.PROCESSING, `task ${this.label} failed: ${messageOf(error)}`, { cause: error });
     this.logger.error({ task: this.label, error: this.failure.message }, 'stream task failed');
     const waiters = this.flushWaiters;
@@ -299,10 +361,12 @@ export class TopologyTask implements StreamTask {
     if (batch === undefined || batch.promise !== result) {
       batch = new SendBatch(result, record.topic, source);
       this.sends = batch;
+      if (this.cacheWindowHolds.size > 0) this.cacheWindow.push(batch);
       const sent = batch;
       result.then(
         () => {
           if (this.sends === sent) this.sends = undefined;
+          sent.acknowledged = true;
           offsets.releaseSends(sent.partitions, sent.seqs, sent.seqs.length);
         },
         (error: unknown) => {
@@ -319,29 +383,27 @@ export class TopologyTask implements StreamTask {
   }
 
   private sinkRecord(node: SinkNode, keySerde: Serde<unknown>, valueSerde: Serde<unknown>, record: AnyRecord): void {
-    let output: OutputRecord;
-    try {
-      const topic = typeof node.topic === 'string' ? (node.internal ? `${this.options.applicationId}-${node.topic}` : node.topic) : node.topic(record.key, record.value, record);
-      const key = keySerde.serialize(record.key, { topic });
-      const value = valueSerde.serialize(record.value, { topic });
-      let partition: number | undefined;
-      if (node.partitioner !== undefined) {
-        const count = this.options.collector.partitionCount(topic);
-        if (count !== undefined) {
-          partition = node.partitioner(topic, record.key, record.value, count);
-          if (partition !== undefined && (!Number.isInteger(partition) || partition < 0 || partition >= count)) {
-            throw new RangeError(`the partitioner chose partition ${partition} of topic '${topic}', which has ${count}`);
-          }
-        }
-      }
-      output = { topic, key, value, headers: record.headers, timestamp: record.timestamp, partition };
-    } catch (error) {
-      const failure = new StreamsError(StreamsErrorCode.PRODUCTION, `task ${this.label}: ${node.name} cannot write the record ${where(record)}: ${messageOf(error)}`, { cause: error });
-      this.fail(failure);
+    const output = sinkOutput(node, keySerde, valueSerde, record, this.options);
+    if (!(output instanceof SinkFailure)) {
+      this.send(output, record);
       return;
     }
-    this.send(output, record);
+    // The production handler decides on records that cannot be serialized (sink-writer.ts).
+    const failure = productionFailure(output, {
+      taskId: this.id,
+      label: this.label,
+      node,
+      record,
+      raw: this.rawOf(record),
+      options: this.options,
+      logger: this.logger,
+      send: (deadLetter, source) => {
+        this.send(deadLetter, source);
+      },
+    });
+    if (failure !== undefined) this.fail(failure);
   }
+
 
   private sourceFor(topic: string): BoundSource | undefined {
     const exact = this.byTopic.get(topic);
@@ -361,6 +423,8 @@ export class TopologyTask implements StreamTask {
     return {
       taskId: this.id,
       nodeName,
+      defaultKeySerde: this.options.defaultKeySerde,
+      defaultValueSerde: this.options.defaultValueSerde,
       scheduler: this.options.scheduler,
       rxScheduler: rxScheduler(this.options.scheduler),
       onError: (error, record) => {
@@ -469,6 +533,7 @@ class SendBatch {
   readonly first: SourcePosition;
   readonly partitions: PartitionOffsets[] = [];
   readonly seqs: number[] = [];
+  acknowledged = false;
 
   constructor(promise: Promise<void>, topic: string, source: SourcePosition) {
     this.promise = promise;

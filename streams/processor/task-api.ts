@@ -6,7 +6,7 @@
 import type { Serde } from '../../client/index.ts';
 import type { Scheduler } from '../../core/base/index.ts';
 import type { StreamsError } from '../errors.ts';
-import type { ExceptionHandler, StreamsLogger } from './error-handlers.ts';
+import type { ExceptionHandler, ProductionExceptionHandler, StreamsLogger } from './error-handlers.ts';
 import type { Header, SourcePosition } from './record.ts';
 import type { ChangelogRecord } from '../state/changelog.ts';
 import type { ChangelogPartition } from '../state/state-manager.ts';
@@ -85,6 +85,8 @@ export interface TaskOptions {
   readonly deserializationExceptionHandler?: ExceptionHandler;
   /** Default `logAndFail`. */
   readonly processingExceptionHandler?: ExceptionHandler;
+  /** Records a sink cannot serialize; default `fail`. */
+  readonly productionExceptionHandler?: ProductionExceptionHandler;
   /** When set, records either handler skips or fails go here first (KIP-1034). */
   readonly deadLetterQueueTopic?: string;
   /** pino-compatible; default silent. */
@@ -184,6 +186,11 @@ export interface StreamTask {
    * unsubscribes. Idempotent. Commit `committableOffsets()` after it.
    */
   close(): Promise<void>;
+  /**
+   * Drops the task without flushing or emitting anything, and stops reporting its failures: its
+   * transaction was aborted (exactly-once), so a new task redoes its work from the committed offsets.
+   */
+  abandon?(): void;
   /** The task's state stores; absent for a task without stores (and in test doubles). */
   readonly state?: TaskStateAccess | undefined;
 }

@@ -4,3 +4,4 @@ export type { UncaughtExceptionHandler } from './kafka-streams.ts';
 export { StreamsState } from './streams-state.ts';
 export type { StateListener } from './streams-state.ts';
 export type { StateRestoreListener } from './state-restorer.ts';
+export type { StandbySuspendReason, StandbyUpdateListener } from './standby-tasks.ts';

@@ -13,15 +13,20 @@ import type { RunnableTopology, StreamTask, TaskId } from '../processor/task-api
 import { checkCopartitioning } from '../dsl/copartitioning.ts';
 import { GlobalStateStores } from '../state/global-stores.ts';
 import { compositeView } from '../state/interactive-queries.ts';
-import type { HostInfo, KeyQueryMetadata, QueryableStreams } from '../state/interactive-queries.ts';
+import type { HostInfo, KeyQueryMetadata, QueryableStreams, StoreQueryOptions } from '../state/interactive-queries.ts';
 import type { ReadOnlyStore } from '../state/store-api.ts';
 import { describePartitionCounts, ensureInternalTopics } from './internal-topics.ts';
 import { StateRestorer } from './state-restorer.ts';
 import type { StateRestoreListener } from './state-restorer.ts';
+import { ExactlyOnceCommitter } from './exactly-once.ts';
 import { ProducerCollector } from './producer-collector.ts';
+import { loadProcessId, transactionalIdOf } from './streams-transaction.ts';
 import { StreamsState, isValidTransition } from './streams-state.ts';
 import type { StateListener } from './streams-state.ts';
-import { taskAssignor } from './task-assignor.ts';
+import { standbyHosts } from './standby-placement.ts';
+import { StandbyTasks } from './standby-tasks.ts';
+import type { StandbyUpdateListener } from './standby-tasks.ts';
+import { decodeSubscriptionInfo, taskAssignor } from './task-assignor.ts';
 import { TaskManager } from './task-manager.ts';
 import { TopicRouter } from './topic-router.ts';
 
@@ -71,7 +76,14 @@ export class KafkaStreams implements QueryableStreams {
   private globalLoop: Promise<void> | undefined;
   private globals: GlobalStateStores | undefined;
   private restorer: StateRestorer | undefined;
+  /** exactly_once_v2: the transactional commits (see exactly-once.ts). */
+  private eos: ExactlyOnceCommitter | undefined;
   private restoreListener: StateRestoreListener | undefined;
+  /** Standby copies of other instances' tasks, and what this instance tells the group leader. */
+  private standbys: StandbyTasks | undefined;
+  private standbyListener: StandbyUpdateListener | undefined;
+  /** `0_2` → the instances keeping standby copies of that task. */
+  private standbyHostsByTask = new Map<string, HostInfo[]>();
   private router: TopicRouter | undefined;
   /** Partition counts of every topic the app reads or creates, for partitioning a queried key. */
   private readonly partitionCounts = new Map<string, number>();
@@ -84,12 +96,6 @@ export class KafkaStreams implements QueryableStreams {
   constructor(topology: RunnableTopology, options: StreamsOptions) {
     this.topology = topology;
     this.config = resolveStreamsConfig(options);
-    if (this.config.processingGuarantee === 'exactly_once_v2') {
-      throw new StreamsError(
-        StreamsErrorCode.INVALID_CONFIG,
-        "streams option processingGuarantee: 'exactly_once_v2' needs producer transactions, which Brook's client does not have yet; use 'at_least_once'",
-      );
-    }
     this.scheduler = this.config.scheduler ?? systemScheduler;
     this.logger = this.config.logger ?? silentLogger;
   }
@@ -122,14 +128,21 @@ export class KafkaStreams implements QueryableStreams {
     this.restoreListener = listener;
   }
 
+  /** Told how this instance's standby tasks keep up (Kafka's setStandbyUpdateListener); set before start(). */
+  setStandbyUpdateListener(listener: StandbyUpdateListener | undefined): void {
+    this.standbyListener = listener;
+  }
+
   /**
    * A read-only view of a state store over this instance's tasks (or a global table's store);
    * undefined when no local task holds it (yet): ask `localTasks()` or another instance.
+   * `includeStale` adds this instance's standby copies (Kafka's enableStaleStores): they may lag.
    */
-  store(name: string): ReadOnlyStore | undefined {
+  store(name: string, options: StoreQueryOptions = {}): ReadOnlyStore | undefined {
     const global = this.globals?.get(name);
     if (global !== undefined) return global;
     const stores = (this.manager?.liveTasks ?? []).map((task) => task.state?.store(name)).filter((store): store is ReadOnlyStore => store !== undefined);
+    if (options.includeStale === true) stores.push(...(this.standbys?.stores(name) ?? []));
     return stores.length === 0 ? undefined : compositeView(name, stores);
   }
 
@@ -150,12 +163,17 @@ export class KafkaStreams implements QueryableStreams {
     if (bytes === null) return undefined;
     const partition = murmur2Partition(bytes, count);
     const activeHost = this.hostsByTask.get(`${entry.subtopology}_${partition}`);
-    return activeHost === undefined ? undefined : { activeHost, standbyHosts: [], partition };
+    return activeHost === undefined ? undefined : { activeHost, standbyHosts: this.standbyHostsByTask.get(`${entry.subtopology}_${partition}`) ?? [], partition };
   }
 
   /** The tasks this instance runs now. */
   localTasks(): TaskId[] {
     return this.manager?.taskIds ?? [];
+  }
+
+  /** The tasks this instance keeps standby copies of (numStandbyReplicas). */
+  standbyTasks(): TaskId[] {
+    return this.standbys?.taskIds ?? [];
   }
 
   /**
@@ -169,6 +187,18 @@ export class KafkaStreams implements QueryableStreams {
     }
     this.transition(StreamsState.REBALANCING);
     const { applicationId, bootstrapServers } = this.config;
+    const exactlyOnce = this.config.processingGuarantee === 'exactly_once_v2';
+    let transactionalId: string | undefined;
+    if (exactlyOnce) {
+      try {
+        transactionalId = transactionalIdOf(applicationId, await loadProcessId(this.config.stateDir, applicationId));
+      } catch (error) {
+        const failure = new StreamsError(StreamsErrorCode.INVALID_CONFIG, `exactly_once_v2 keeps the instance's process id in stateDir '${this.config.stateDir}', which failed: ${messageOf(error)}`, { cause: error });
+        this.fail(failure);
+        await this.closing;
+        throw failure;
+      }
+    }
     const servers = typeof bootstrapServers === 'string' ? bootstrapServers : [...bootstrapServers];
     const subtopologies = this.topology.subtopologies(applicationId);
     const router = new TopicRouter(subtopologies);
@@ -197,11 +227,13 @@ export class KafkaStreams implements QueryableStreams {
           ...(this.config.defaultValueSerde === undefined ? {} : { defaultValueSerde: this.config.defaultValueSerde }),
           deserializationExceptionHandler: this.config.deserializationExceptionHandler,
           processingExceptionHandler: this.config.processingExceptionHandler,
+          productionExceptionHandler: this.config.productionExceptionHandler,
           ...(this.config.errorsDeadLetterQueueTopicName === undefined ? {} : { deadLetterQueueTopic: this.config.errorsDeadLetterQueueTopicName }),
           logger: this.logger,
           cacheMaxBytes: this.config.statestoreCacheMaxBytes,
           ...(globals === undefined ? {} : { globalStores: globals }),
           onError: (error) => {
+            this.eos?.taskFailed();
             this.fail(error);
           },
         }),
@@ -217,17 +249,36 @@ export class KafkaStreams implements QueryableStreams {
         await this.scheduler.sleep(0);
       },
       onTaskFailed: (error) => {
+        this.eos?.taskFailed();
         this.fail(error);
       },
-      restoreTask: (task) => restorer.restore(task),
+      // A standby of the task here writes its checkpoint first: the restore then replays only the tail.
+      restoreTask: async (task) => {
+        await standbys.release(task.id);
+        await restorer.restore(task);
+      },
       afterClose: async (task) => {
+        // Exactly-once: the checkpoint waits for the transaction that holds the task's last output.
+        if (this.eos !== undefined) {
+          this.eos.taskClosed(task);
+          return;
+        }
         await this.checkpoint(task);
         restorer.forget(task);
       },
     });
     this.manager = manager;
     const admin = new Admin({ bootstrapServers: servers, scheduler: this.scheduler });
-    const producer = new Producer({ acks: 'all', idempotent: true, ...this.config.producer, bootstrapServers: servers, scheduler: this.scheduler });
+    const producer = new Producer({
+      acks: 'all',
+      idempotent: true,
+      // Kafka Streams' transaction.timeout.ms under exactly-once: a crashed instance's transaction ends soon.
+      ...(transactionalId === undefined ? {} : { transactionTimeoutMs: 10_000 }),
+      ...this.config.producer,
+      ...(transactionalId === undefined ? {} : { transactionalId }),
+      bootstrapServers: servers,
+      scheduler: this.scheduler,
+    });
     const restorer = new StateRestorer({
       admin,
       bootstrapServers: servers,
@@ -236,8 +287,22 @@ export class KafkaStreams implements QueryableStreams {
       applicationId,
       logger: this.logger,
       listener: () => this.restoreListener,
+      exactlyOnce,
     });
     this.restorer = restorer;
+    const standbys = new StandbyTasks({
+      topology: this.topology,
+      config: this.config,
+      admin,
+      bootstrapServers: servers,
+      scheduler: this.scheduler,
+      logger: this.logger,
+      globals,
+      checkpoint: (task) => restorer.checkpoint(task),
+      activeTasks: () => manager.taskIds,
+      listener: () => this.standbyListener,
+    });
+    this.standbys = standbys;
     const collector = new ProducerCollector(
       producer,
       async (topic) => (await admin.describeTopics([topic]))[0]!.partitions.length,
@@ -245,6 +310,11 @@ export class KafkaStreams implements QueryableStreams {
         restorer.onAcked(metadata);
         manager.acked();
       },
+      exactlyOnce
+        ? () => {
+            this.eos?.beforeSend();
+          }
+        : undefined,
     );
     const consumer = new Consumer({
       autoOffsetReset: 'earliest',
@@ -253,14 +323,16 @@ export class KafkaStreams implements QueryableStreams {
       groupId: applicationId,
       // Offsets are committed by the runtime: exactly what the tasks say, never what was merely fetched.
       autoCommit: false,
-      assignors: [taskAssignor(router, this.config.applicationServer)],
+      // Exactly-once reads no aborted output (a repartition topic this app writes transactionally).
+      ...(exactlyOnce ? { isolationLevel: 'read_committed' as const } : {}),
+      assignors: [taskAssignor(router, () => standbys.subscriptionInfo())],
       scheduler: this.scheduler,
       onAssigned: (partitions) => {
         this.assigned(partitions);
       },
       onRevoked: (partitions) => this.revoked(partitions),
     });
-    const globalConsumer = globals === undefined ? undefined : new Consumer({ bootstrapServers: servers, scheduler: this.scheduler, autoCommit: false, maxWaitMs: 100 });
+    const globalConsumer = globals === undefined ? undefined : new Consumer({ bootstrapServers: servers, scheduler: this.scheduler, autoCommit: false, maxWaitMs: 100, isolationLevel: exactlyOnce ? 'read_committed' : 'read_uncommitted' });
     this.clients = { admin, producer, consumer, globalConsumer };
     try {
       await admin.connect();
@@ -275,7 +347,31 @@ export class KafkaStreams implements QueryableStreams {
       for (const [topic, count] of internalCounts) collector.remember(topic, count);
       for (const [topic, count] of [...sourceCounts, ...internalCounts]) this.partitionCounts.set(topic, count);
       await producer.connect();
+      if (exactlyOnce) {
+        // Fences an older producer with this id and ends the transaction it left open.
+        await producer.initTransactions();
+        this.eos = new ExactlyOnceCommitter({
+          applicationId,
+          producer,
+          consumer,
+          admin,
+          manager,
+          scheduler: this.scheduler,
+          logger: this.logger,
+          flushCollector: () => {
+            collector.flush();
+          },
+          closedTaskDone: async (task, committed) => {
+            if (committed) await this.checkpoint(task);
+            restorer.forget(task);
+          },
+          fail: (error) => {
+            this.fail(error);
+          },
+        });
+      }
       if (globals !== undefined && globalConsumer !== undefined) await this.startGlobals(admin, globals, globalConsumer);
+      await standbys.loadCheckpointPositions();
       await consumer.connect();
       consumer.subscribe(router.subscription());
     } catch (error) {
@@ -284,9 +380,16 @@ export class KafkaStreams implements QueryableStreams {
       await this.closing;
       throw failure;
     }
+    const eos = this.eos;
     this.commitTimer = this.scheduler.setInterval(() => {
+      // Exactly-once checkpoints only at a clean close: the state of a task may hold writes of the open transaction.
+      if (eos !== undefined) {
+        void eos.commit();
+        return;
+      }
       void this.commit(manager.committable()).then(async () => {
         for (const task of manager.liveTasks) await this.checkpoint(task);
+        await standbys.checkpointAll();
       });
     }, Math.max(1, this.config.commitIntervalMs));
     this.loop = this.run(consumer, manager);
@@ -322,6 +425,7 @@ export class KafkaStreams implements QueryableStreams {
   private assigned(partitions: readonly TopicPartition[]): void {
     if (this.closing !== undefined) return;
     this.manager?.assign(partitions);
+    this.standbys?.recordActive(this.manager?.taskIds ?? []);
     if (this.current === StreamsState.REBALANCING) this.transition(StreamsState.RUNNING);
     this.hostsRefresh = this.hostsRefresh.then(() => this.refreshHosts());
   }
@@ -331,6 +435,10 @@ export class KafkaStreams implements QueryableStreams {
     if (this.closing === undefined && this.current === StreamsState.RUNNING) this.transition(StreamsState.REBALANCING);
     const manager = this.manager;
     if (manager === undefined) return;
+    if (this.eos !== undefined) {
+      await this.eos.revoke(partitions);
+      return;
+    }
     const offsets = await manager.revoke(partitions);
     await this.commit(offsets);
     for (const tp of partitions) this.lastCommitted.delete(tpKey(tp));
@@ -345,7 +453,7 @@ export class KafkaStreams implements QueryableStreams {
       const [group] = await admin.describeGroups([this.config.applicationId]);
       const hosts = new Map<string, HostInfo>();
       for (const member of group?.members ?? []) {
-        const server = decodeConsumerSubscription(member.memberMetadata).userData?.toString('utf8');
+        const server = decodeSubscriptionInfo(decodeConsumerSubscription(member.memberMetadata).userData).applicationServer;
         if (server === undefined) continue;
         const colon = server.lastIndexOf(':');
         const host: HostInfo = { host: server.slice(0, colon), port: Number(server.slice(colon + 1)) };
@@ -356,6 +464,12 @@ export class KafkaStreams implements QueryableStreams {
         }
       }
       this.hostsByTask = hosts;
+      // Standbys are worked out from the description by every instance alike; a group already
+      // rebalancing again is skipped (its assignment brings another refresh).
+      const consumer = this.clients?.consumer;
+      if (group?.state === 'Stable' && consumer !== undefined && this.standbys !== undefined && this.standbys.replicas > 0) {
+        this.standbyHostsByTask = standbyHosts(this.standbys.assignFromGroup(group, router, consumer.memberId));
+      }
     } catch (error) {
       this.logger.warn({ error: messageOf(error) }, 'could not read the group assignment for interactive queries; the next rebalance retries');
     }
@@ -449,11 +563,16 @@ export class KafkaStreams implements QueryableStreams {
     this.scheduler.clearInterval(this.commitTimer);
     const clients = this.clients;
     const manager = this.manager;
-    if (manager !== undefined) {
+    if (this.eos !== undefined) {
+      // A failed app's transaction holds output of the failure: it is aborted, never committed.
+      if (this.failure === undefined) await this.eos.close();
+      else await this.eos.abandon();
+    } else if (manager !== undefined) {
       // Tasks close first, while this instance still owns their partitions, so their commit counts.
       const offsets = await manager.closeAll();
       await this.commit(offsets);
     }
+    await this.standbys?.close();
     if (clients !== undefined) {
       await clients.consumer.close().catch(() => undefined);
       await this.loop;

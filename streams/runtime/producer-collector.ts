@@ -27,11 +27,19 @@ export class ProducerCollector implements RecordCollector {
   private readonly lookup: (topic: string) => Promise<number>;
   /** Called after each acknowledged batch with its metadata (the runtime gives tasks room again, and notes changelog offsets). */
   private readonly acked: (metadata: readonly RecordMetadata[]) => void;
+  /** Exactly-once: begins the instance's transaction when none is open (a send must be inside one). */
+  private readonly beforeSend: (() => void) | undefined;
   private pending: PendingBatch | undefined;
   private readonly flushPending = (): void => {
     const batch = this.pending;
     if (batch === undefined) return;
     this.pending = undefined;
+    try {
+      this.beforeSend?.();
+    } catch (error) {
+      batch.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     this.producer.sendBatch(batch.records).then(
       (metadata) => {
         batch.resolve();
@@ -43,10 +51,11 @@ export class ProducerCollector implements RecordCollector {
     );
   };
 
-  constructor(producer: Producer, lookup: (topic: string) => Promise<number>, acked: (metadata: readonly RecordMetadata[]) => void) {
+  constructor(producer: Producer, lookup: (topic: string) => Promise<number>, acked: (metadata: readonly RecordMetadata[]) => void, beforeSend?: () => void) {
     this.producer = producer;
     this.lookup = lookup;
     this.acked = acked;
+    this.beforeSend = beforeSend;
   }
 
   /** `source` is for the task's own accounting; at-least-once needs only the record. */

@@ -71,7 +71,7 @@ function encodeSnapshot(stores: ReadonlyMap<string, readonly SnapshotEntry[]>): 
   return out;
 }
 
-function decodeSnapshot(bytes: Buffer): Map<string, SnapshotEntry[]> {
+export function decodeSnapshot(bytes: Buffer): Map<string, SnapshotEntry[]> {
   const stores = new Map<string, SnapshotEntry[]>();
   let at = 0;
   while (at < bytes.length) {
@@ -106,6 +106,13 @@ export interface StateRestorerOptions {
   readonly logger: StreamsLogger;
   readonly listener: () => StateRestoreListener | undefined;
   readonly fs?: CheckpointFs;
+  /**
+   * Exactly-once: changelogs are read `read_committed` (an aborted transaction's writes are not
+   * state), and a checkpoint is deleted once read, so that a crash leaves none: the state of a
+   * task that did not close cleanly may hold writes of an open transaction, and only the
+   * changelog's committed records describe it. The runtime writes checkpoints on clean close only.
+   */
+  readonly exactlyOnce?: boolean;
 }
 
 const tpKey = (topic: string, partition: number): string => `${partition}\u0000${topic}`;
@@ -123,6 +130,12 @@ export class StateRestorer {
   private readonly acked = new Map<string, bigint>();
   /** Per task, the checkpoint write under way. */
   private readonly writing = new Map<string, Promise<boolean>>();
+  /**
+   * Tasks closed and forgotten: a periodic checkpoint queued behind a task's closing one must not
+   * write after it, with the acknowledged offsets forgotten (it would fall back to the offsets
+   * restored at start, behind the state it saves, and a restart would apply that stretch twice).
+   */
+  private readonly forgotten = new WeakSet<StreamTask>();
 
   constructor(options: StateRestorerOptions) {
     this.options = options;
@@ -171,6 +184,7 @@ export class StateRestorer {
       checkpointed = new Map();
       await file.delete().catch(() => undefined);
     }
+    if (this.options.exactlyOnce === true && checkpointed.size > 0) await file.delete();
     const { admin } = this.options;
     const ends = await admin.listOffsets(partitions.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: 'latest' as const })));
     const starts = await admin.listOffsets(partitions.map((p) => ({ topic: p.topic, partition: p.partition, timestamp: 'earliest' as const })));
@@ -206,22 +220,44 @@ export class StateRestorer {
   /** Reads [from, end) of one partition with a consumer of its own; returns how many records it applied. */
   private async readRange(topic: string, partition: number, from: bigint, end: bigint, apply: (records: ChangelogRecord[], last: bigint) => void): Promise<number> {
     // Large fetches: a restore reads one partition start to end, and round trips are its cost.
-    const consumer = new Consumer({ bootstrapServers: this.options.bootstrapServers, scheduler: this.options.scheduler, maxWaitMs: 50, autoCommit: false, maxPartitionBytes: 16 * 1_048_576 });
+    const readCommitted = this.options.exactlyOnce === true;
+    const consumer = new Consumer({
+      bootstrapServers: this.options.bootstrapServers,
+      scheduler: this.options.scheduler,
+      maxWaitMs: 50,
+      autoCommit: false,
+      maxPartitionBytes: 16 * 1_048_576,
+      isolationLevel: readCommitted ? 'read_committed' : 'read_uncommitted',
+    });
     await consumer.connect();
     let total = 0;
+    // read_committed: the last records before `end` may be a transaction marker or aborted
+    // writes, which are never delivered; the position passing `end` says the read is over.
+    const reached = (): boolean => (consumer.position(topic, partition) ?? from) >= end;
+    const watch = readCommitted
+      ? this.options.scheduler.setInterval(() => {
+          if (reached()) void consumer.close().catch(() => undefined);
+        }, 20)
+      : undefined;
     try {
       await consumer.assign([{ topic, partition, offset: from }]);
-      for await (const batch of consumer) {
-        const records = batch.records.filter((r) => r.offset < end);
-        if (records.length > 0) {
-          apply(records, records[records.length - 1]!.offset);
-          total += records.length;
+      try {
+        for await (const batch of consumer) {
+          const records = batch.records.filter((r) => r.offset < end);
+          if (records.length > 0) {
+            apply(records, records[records.length - 1]!.offset);
+            total += records.length;
+          }
+          const last = batch.records[batch.records.length - 1];
+          // Compaction leaves gaps: the end is reached once a record at or past end - 1 is seen.
+  if ((last !== undefined && last.offset >= end - 1n) || (readCommitted && reached())) break;
         }
-        const last = batch.records[batch.records.length - 1];
-        // Compaction leaves gaps: the end is reached once a record at or past end - 1 is seen.
-        if (last !== undefined && last.offset >= end - 1n) break;
+      } catch (error) {
+        // Closed by the watch once past the end: the read is complete.
+        if (!(readCommitted && reached())) throw error;
       }
     } finally {
+      this.options.scheduler.clearInterval(watch);
       await consumer.close();
     }
     return total;
@@ -246,7 +282,7 @@ export class StateRestorer {
 
   private async writeCheckpoint(task: StreamTask): Promise<boolean> {
     const state = task.state;
-    if (state === undefined || task.inFlight > 0 || state.snapshot === undefined) return false;
+    if (state === undefined || this.forgotten.has(task) || task.inFlight > 0 || state.snapshot === undefined) return false;
     const partitions = state.changelogPartitions();
     if (partitions.length === 0) return false;
     const restored = new Map(state.restoredOffsets().map((o) => [tpKey(o.topic, o.partition), o.offset]));
@@ -273,6 +309,7 @@ export class StateRestorer {
 
   /** Forgets acknowledged offsets of a task's changelogs (it moved away; a later owner's acks start over). */
   forget(task: StreamTask): void {
+    this.forgotten.add(task);
     for (const cp of task.state?.changelogPartitions() ?? []) this.acked.delete(tpKey(cp.topic, cp.partition));
   }
 }

@@ -90,6 +90,8 @@ export class TaskManager {
   /** The armed pump timer is the zero-delay one an ack set. */
   private pumpSoon = false;
   private stopped = false;
+  /** An exactly-once commit is under way: records wait in their lanes until it is over. */
+  private processingHeld = false;
   private waitingForRoom = false;
 
   constructor(options: TaskManagerOptions) {
@@ -135,6 +137,8 @@ export class TaskManager {
             },
             (error: unknown) => {
               created.restoring = undefined;
+              // Abandoned meanwhile (abandonAll): nothing to report.
+              if (created.failed) return;
               created.failed = true;
               this.options.onTaskFailed(new StreamsError(StreamsErrorCode.PROCESSING, `task ${key} could not restore its state: ${messageOf(error)}`, { cause: error }));
             },
@@ -169,6 +173,41 @@ export class TaskManager {
     this.options.scheduler.clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     return this.closeEntries([...this.tasks.values()]);
+  }
+
+  /**
+   * Stops handing records to tasks (they wait in their lanes, fetching pauses at the bound) until
+   * `resumeProcessing`: an exactly-once commit takes exactly the output of what was processed.
+   */
+  holdProcessing(): void {
+    this.processingHeld = true;
+  }
+
+  resumeProcessing(): void {
+    if (!this.processingHeld) return;
+    this.processingHeld = false;
+    this.pump();
+  }
+
+  /**
+   * Drops every task as it stands (an aborted transaction: nothing of theirs is flushed,
+   * committed or checkpointed) with the records waiting for them; returns the partitions they
+   * read, which the runtime rewinds to the committed offsets and assigns again.
+   */
+  abandonAll(): TopicPartition[] {
+    const partitions = [...this.lanes.values()].map(({ topic, partition }) => ({ topic, partition }));
+    this.options.scheduler.clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    this.pumpSoon = false;
+    for (const entry of this.tasks.values()) {
+      // A restore still under way finishes into a task nobody reads.
+      entry.failed = true;
+      entry.task.abandon?.();
+    }
+    this.tasks.clear();
+    this.lanes.clear();
+    this.backlog.clear();
+    return partitions;
   }
 
   /** Every live task's committable offsets. */
@@ -238,7 +277,7 @@ export class TaskManager {
   }
 
   private drain(entry: TaskEntry): void {
-    if (entry.failed || this.stopped || entry.restoring !== undefined) return;
+    if (entry.failed || this.stopped || this.processingHeld || entry.restoring !== undefined) return;
     const { task } = entry;
     // Only work that finishes by itself counts: inputs a user pipe() holds until a later output
     // passes would never come down while the task is held back.

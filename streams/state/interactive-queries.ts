@@ -20,6 +20,12 @@ export interface KeyQueryMetadata {
   readonly partition: number;
 }
 
+/** How `store()` answers (Kafka's StoreQueryParameters). */
+export interface StoreQueryOptions {
+  /** Also read this instance's standby copies, which may lag the active (enableStaleStores). */
+  readonly includeStale?: boolean;
+}
+
 /**
  * What the runtime offers for queries (KafkaStreams implements it): the owner of a key, from the
  * group assignment; the key is partitioned as a producer would (murmur2 of `keySerializer`'s
@@ -28,7 +34,7 @@ export interface KeyQueryMetadata {
 export interface QueryableStreams {
   queryMetadataForKey<K>(storeName: string, key: K, keySerializer: Serializer<K>): KeyQueryMetadata | undefined;
   /** The local read-only view of a store across this instance's tasks (undefined when no local task has it). */
-  store(storeName: string): ReadOnlyStore | undefined;
+  store(storeName: string, options?: StoreQueryOptions): ReadOnlyStore | undefined;
 }
 
 function isKeyValue(store: ReadOnlyStore): store is ReadOnlyKeyValueStore<unknown, unknown> {

@@ -3,7 +3,7 @@ import { murmur2Partition } from '../../client/internal.ts';
 import { VirtualScheduler } from '../../core/base/index.ts';
 import { StreamsError, StreamsErrorCode } from '../errors.ts';
 import type { Topology } from '../dsl/topology.ts';
-import type { ExceptionHandler, StreamsLogger } from '../processor/error-handlers.ts';
+import type { ExceptionHandler, ProductionExceptionHandler, StreamsLogger } from '../processor/error-handlers.ts';
 import type { Header, KeyValue } from '../processor/record.ts';
 import { formatTaskId } from '../processor/task-api.ts';
 import type { InputRecord, OutputRecord, StreamTask, SubtopologyInfo, TopicPartitionOffset } from '../processor/task-api.ts';
@@ -24,10 +24,19 @@ export interface TopologyTestDriverOptions {
   readonly defaultValueSerde?: Serde<unknown>;
   readonly deserializationExceptionHandler?: ExceptionHandler;
   readonly processingExceptionHandler?: ExceptionHandler;
+  /** Records a sink cannot serialize (Kafka's default.production.exception.handler); default `fail`. */
+  readonly productionExceptionHandler?: ProductionExceptionHandler;
   readonly deadLetterQueueTopic?: string;
   readonly logger?: StreamsLogger;
   /** Record cache bytes per store; default 10 MiB. Commits after every record flush it anyway. */
   readonly cacheMaxBytes?: number;
+  /**
+   * Kafka's max.task.idle.ms, on virtual time: a task reading several partitions (a join, a
+   * merge) with nothing waiting on one of them holds its other records up to this long, so they
+   * are processed in timestamp order once the missing side arrives; `advanceWallClockTime`
+   * ends the wait. Default 0 (never hold), -1 the same here: every record is already "fetched".
+   */
+  readonly maxTaskIdleMs?: number;
 }
 
 /** A record as a test reads it back from an output topic. */
@@ -43,6 +52,15 @@ export interface TestRecord<K, V> {
 
 interface StoredRecord extends InputRecord {
   readonly sequence: number;
+}
+
+/** One task and the records waiting for it, per input partition (the runtime's lanes). */
+interface TaskLanes {
+  readonly task: StreamTask;
+  /** Input topic → records not processed yet, in offset order; every input partition the task reads has one. */
+  readonly lanes: Map<string, StoredRecord[]>;
+  /** Per empty input: until when the task waits for it (set when records wait elsewhere, dropped when it has data). */
+  readonly deadlines: Map<string, number>;
 }
 
 interface TopicLog {
@@ -71,7 +89,9 @@ export class TopologyTestDriver {
   private readonly logs = new Map<string, TopicLog>();
   private readonly sizes = new Map<string, number>();
   private readonly tasks = new Map<string, StreamTask>();
-  private readonly queue: InputRecord[] = [];
+  private readonly lanes = new Map<string, TaskLanes>();
+  private readonly maxTaskIdleMs: number;
+  private readonly queue: StoredRecord[] = [];
   private readonly committed = new Map<string, TopicPartitionOffset>();
   private sequence = 0;
   private draining = false;
@@ -85,6 +105,10 @@ export class TopologyTestDriver {
     this.options = options;
     this.applicationId = options.applicationId ?? 'test-driver';
     this.scheduler = options.scheduler ?? new VirtualScheduler();
+    this.maxTaskIdleMs = options.maxTaskIdleMs ?? 0;
+    if (!Number.isInteger(this.maxTaskIdleMs) || this.maxTaskIdleMs < -1) {
+      throw new StreamsError(StreamsErrorCode.INVALID_CONFIG, `maxTaskIdleMs must be an integer >= -1, not ${this.maxTaskIdleMs}`);
+    }
     this.subtopologies = topology.subtopologies(this.applicationId);
     for (const [topic, count] of Object.entries(options.partitions ?? {})) this.sizes.set(topic, checkPartitions(count, topic));
     this.globals = new GlobalStateStores(topology.globalTables(), { keySerde: options.defaultKeySerde, valueSerde: options.defaultValueSerde });
@@ -148,7 +172,11 @@ export class TopologyTestDriver {
     return new TestOutputTopic(this, topic, keySerde, valueSerde);
   }
 
-  /** Moves virtual time, firing wall-clock timers (punctuation, `delay`, `bufferTime`) that fall due, then commits. */
+  /**
+   * Moves virtual time, firing wall-clock timers (punctuation, `delay`, `bufferTime`) that fall
+   * due, processes records whose task waited long enough for an empty input (maxTaskIdleMs),
+   * then commits.
+   */
   advanceWallClockTime(ms: number): void {
     this.checkOpen();
     this.scheduler.advance(ms);
@@ -183,7 +211,11 @@ export class TopologyTestDriver {
     return [...this.tasks.keys()].sort();
   }
 
-  /** Closes every task (buffering operators emit what they hold), processes that output, commits. */
+  /**
+   * Closes every task (buffering operators emit what they hold), processes that output, commits.
+   * Records still held for maxTaskIdleMs are not processed, as the runtime drops its buffered
+   * records on close: their offsets stay uncommitted.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.tasks.values()].map((task) => task.close()));
@@ -240,12 +272,59 @@ export class TopologyTestDriver {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let record = this.queue.shift(); record !== undefined; record = this.queue.shift()) {
-        this.taskFor(record).process(record);
+      for (;;) {
+        const record = this.queue.shift();
+        if (record !== undefined) {
+          const entry = this.lanesFor(record);
+          entry.lanes.get(record.topic)!.push(record);
+          this.processReady(entry);
+          continue;
+        }
+        // Time moved (or a side filled up): tasks that were holding records may go on.
+        let progressed = false;
+        for (const entry of this.lanes.values()) if (this.processReady(entry)) progressed = true;
+        if (!progressed) break;
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** Processes the task's records in timestamp order while it may; true when it processed any. */
+  private processReady(entry: TaskLanes): boolean {
+    let processed = false;
+    for (let lane = this.nextLane(entry); lane !== undefined; lane = this.nextLane(entry)) {
+      entry.task.process(lane.shift()!);
+      processed = true;
+    }
+    return processed;
+  }
+
+  /**
+   * The input whose next record has the lowest timestamp, as the runtime picks (TaskManager,
+   * Kafka's PartitionGroup). While another input is empty the task waits for it until
+   * maxTaskIdleMs of virtual time has passed since it was found empty with records waiting
+   * elsewhere (Kafka's per-partition idle deadline); data on that input clears its deadline, so
+   * the next time it runs dry the task waits anew.
+   */
+  private nextLane(entry: TaskLanes): StoredRecord[] | undefined {
+    let best: StoredRecord[] | undefined;
+    for (const lane of entry.lanes.values()) {
+      if (lane.length > 0 && (best === undefined || lane[0]!.timestamp < best[0]!.timestamp)) best = lane;
+    }
+    if (best === undefined || this.maxTaskIdleMs <= 0) return best;
+    const now = this.scheduler.now();
+    let ready = true;
+    for (const [topic, lane] of entry.lanes) {
+      if (lane.length > 0) {
+        entry.deadlines.delete(topic);
+        continue;
+      }
+      let deadline = entry.deadlines.get(topic);
+      if (deadline === undefined) entry.deadlines.set(topic, (deadline = now + this.maxTaskIdleMs));
+      if (now < deadline) ready = false;
+    }
+    return ready ? best : undefined;
   }
 
   /**
@@ -273,13 +352,30 @@ export class TopologyTestDriver {
     for (const [topic, count] of sizes) if (!this.sizes.has(topic)) this.sizes.set(topic, count);
   }
 
-  private taskFor(record: InputRecord): StreamTask {
+  /** The record's task with its lanes: one per input partition the task reads (created with the task). */
+  private lanesFor(record: InputRecord): TaskLanes {
     const subtopology = this.subtopologyOf(record.topic)!;
-    const id = { subtopology: subtopology.id, partition: record.partition };
+    const key = formatTaskId({ subtopology: subtopology.id, partition: record.partition });
+    let entry = this.lanes.get(key);
+    if (entry === undefined) {
+      const task = this.taskFor(subtopology, record.partition);
+      // Sized as logFor would, without creating topics nothing was written to (createInputTopic may still size them).
+      const size = (topic: string): number => this.logs.get(topic)?.partitions ?? this.sizes.get(topic) ?? this.repartitionSize(topic) ?? this.options.defaultPartitions ?? 1;
+      const topics = subtopology.sourceTopics.filter((topic) => record.partition < size(topic));
+      entry = { task, lanes: new Map(topics.map((topic) => [topic, []])), deadlines: new Map() };
+      this.lanes.set(key, entry);
+    }
+    // A topic read by pattern joins the task when its first record comes.
+    if (!entry.lanes.has(record.topic)) entry.lanes.set(record.topic, []);
+    return entry;
+  }
+
+  private taskFor(subtopology: SubtopologyInfo, partition: number): StreamTask {
+    const id = { subtopology: subtopology.id, partition };
     const key = formatTaskId(id);
     let task = this.tasks.get(key);
     if (task === undefined) {
-      const { defaultKeySerde, defaultValueSerde, deserializationExceptionHandler, processingExceptionHandler, deadLetterQueueTopic, logger, cacheMaxBytes } = this.options;
+      const { defaultKeySerde, defaultValueSerde, deserializationExceptionHandler, processingExceptionHandler, productionExceptionHandler, deadLetterQueueTopic, logger, cacheMaxBytes } = this.options;
       task = this.topology.createTask(id, {
         applicationId: this.applicationId,
         scheduler: this.scheduler,
@@ -304,6 +400,7 @@ export class TopologyTestDriver {
         ...(defaultValueSerde === undefined ? {} : { defaultValueSerde }),
         ...(deserializationExceptionHandler === undefined ? {} : { deserializationExceptionHandler }),
         ...(processingExceptionHandler === undefined ? {} : { processingExceptionHandler }),
+        ...(productionExceptionHandler === undefined ? {} : { productionExceptionHandler }),
         ...(deadLetterQueueTopic === undefined ? {} : { deadLetterQueueTopic }),
         ...(logger === undefined ? {} : { logger }),
         ...(cacheMaxBytes === undefined ? {} : { cacheMaxBytes }),

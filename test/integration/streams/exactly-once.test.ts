@@ -1,0 +1,183 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { Producer } from '../../../client/index.ts';
+import type { Admin } from '../../../client/index.ts';
+import type { ProducerRecord } from '../../../client/index.ts';
+import { KafkaStreams, Serdes, StreamsBuilder, StreamsState, int64NumberSerde } from '../../../streams/index.ts';
+import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
+import { committedOffsets, kill, openAdmin, readToEnd, spawnFixture, untilRunning } from './collect-harness.ts';
+import { createTopics, startStreamsBroker, text } from './streams-fixtures.ts';
+import type { OutputRecord } from './streams-fixtures.ts';
+
+const S = Serdes.String();
+const KEYS = 20;
+const KEY_NAMES = Array.from({ length: KEYS }, (_, k) => `k${k}`);
+
+/** Index i of every key, round-robin over the keys: value `<i>`. */
+function inputs(topic: string, perKey: number): ProducerRecord[] {
+  const out: ProducerRecord[] = [];
+  for (let i = 0; i < perKey; i++) for (const key of KEY_NAMES) out.push({ topic, key, value: String(i) });
+  return out;
+}
+
+/** Small batches: an app with small fetches then takes the input a little at a time. */
+async function produceInSmallBatches(bootstrap: string, records: readonly ProducerRecord[]): Promise<void> {
+  const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 1, batchSize: 2048 });
+  await producer.connect();
+  try {
+    await producer.sendBatch(records);
+  } finally {
+    await producer.close();
+  }
+}
+
+/** The same topology as test/fixtures/streams-eos-app.ts, for in-process instances. */
+function eosTopology(input: string) {
+  const builder = new StreamsBuilder();
+  const source = builder.stream(input, { keySerde: S, valueSerde: S });
+  source
+    .filter((_key, value) => Number.parseInt(value ?? '', 10) % 5 !== 4)
+    .mapValues((value) => `m${value ?? ''}`)
+    .to(`${input}-mapped`, { keySerde: S, valueSerde: S });
+  source.groupByKey().count({ storeName: 'counts' }).toStream().to(`${input}-counts`, { keySerde: S, valueSerde: int64NumberSerde() });
+  return builder.build();
+}
+
+function byKey<T>(records: readonly OutputRecord[], value: (r: OutputRecord) => T): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of records) {
+    const key = text(r.key)!;
+    const list = out.get(key) ?? [];
+    list.push(value(r));
+    out.set(key, list);
+  }
+  return out;
+}
+
+/**
+ * Read read_committed: the mapped output holds every input that passes the filter once, in input
+ * order per key; the counts of a key only go up (the cache sends some, not all) and end at the
+ * number of its inputs, which a count that saw an input twice would pass.
+ */
+async function checkExactlyOnce(t: ExecutionContext, bootstrap: string, input: string, perKey: number): Promise<void> {
+  const mapped = byKey(await readToEnd(bootstrap, `${input}-mapped`, 'read_committed'), (r) => text(r.value)!);
+  const want = Array.from({ length: perKey }, (_, i) => i)
+    .filter((i) => i % 5 !== 4)
+    .map((i) => `m${i}`);
+  const wrongMapped = KEY_NAMES.filter((key) => mapped.get(key)?.join() !== want.join());
+  t.deepEqual(
+    wrongMapped.slice(0, 2).map((key) => `${key}: ${mapped.get(key)?.length ?? 0} records, first differences ${(mapped.get(key) ?? []).filter((v, i) => v !== want[i]).slice(0, 5).join()}`),
+    [],
+    `${wrongMapped.length} keys whose mapped output is not every passing input once, in order`,
+  );
+  const counts = byKey(await readToEnd(bootstrap, `${input}-counts`, 'read_committed'), (r) => Number(r.value!.readBigInt64BE(0)));
+  const wrongCounts = KEY_NAMES.filter((key) => {
+    const seen = counts.get(key) ?? [];
+    return seen.at(-1) !== perKey || seen.some((n, i) => i > 0 && n <= seen[i - 1]!);
+  });
+  t.deepEqual(
+    wrongCounts.slice(0, 2).map((key) => `${key}: ${(counts.get(key) ?? []).join()}`),
+    [],
+    `${wrongCounts.length} keys whose counts went back, repeated, or did not end at ${perKey}`,
+  );
+}
+
+async function inputEnds(bootstrap: string, input: string): Promise<Map<number, bigint>> {
+  const ends = new Map<number, bigint>();
+  for (const r of await readToEnd(bootstrap, input)) ends.set(r.partition, r.offset + 1n);
+  return ends;
+}
+
+/** The sum of a topic's log end offsets (uncommitted writes and markers included). */
+async function logEnd(admin: Admin, topic: string): Promise<bigint> {
+  const listed = await admin.listOffsets([0, 1].map((partition) => ({ topic, partition, timestamp: 'latest' as const })));
+  return listed.reduce((total, o) => total + o.offset, 0n);
+}
+
+const sum = (offsets: ReadonlyMap<number, bigint>): bigint => [...offsets.values()].reduce((a, o) => a + (o > 0n ? o : 0n), 0n);
+
+test('exactly_once_v2, killed with SIGKILL three times mid-run and restarted: read_committed output holds every input once, in order per key, and counts never see an input twice', async (t) => {
+  const { bootstrap } = await startStreamsBroker(t);
+  const admin = await openAdmin(t, bootstrap);
+  const input = 'eos-in';
+  await createTopics(bootstrap, { [input]: 2, [`${input}-mapped`]: 2, [`${input}-counts`]: 2 });
+  const stateDir = await mkdtemp(join(tmpdir(), 'brook-streams-eos-'));
+  t.teardown(() => rm(stateDir, { recursive: true, force: true }));
+  const perKey = 300;
+  const all = inputs(input, perKey);
+  await produceInSmallBatches(bootstrap, all);
+  const argv = [bootstrap, 'eos', input, stateDir];
+
+  let killedAt = 0n;
+  for (let round = 1; round <= 3; round++) {
+    const app = spawnFixture(t, 'streams-eos-app.ts', argv);
+    await untilRunning(app);
+    // Killed once its commits moved on, with a transaction most likely open.
+    const target = killedAt + BigInt(all.length) / 8n;
+    const seen = await pollUntil(() => committedOffsets(admin, 'eos', input), (offsets) => app.exited || sum(offsets) >= target, `commits past ${target}`, 30_000);
+    // Then the next transaction's first output: the kill cuts it short.
+    const written = await logEnd(admin, `${input}-mapped`);
+    await pollUntil(() => logEnd(admin, `${input}-mapped`), (end) => app.exited || end > written, 'output of an open transaction', 30_000);
+    await kill(app, 'SIGKILL');
+    t.false(app.lines.some((line) => line.startsWith('error ')), app.lines.join(' | '));
+    t.true(sum(seen) > killedAt, `round ${round} made progress`);
+    killedAt = sum(seen);
+  }
+  t.true(killedAt < BigInt(all.length), 'the kills landed before the end of the input');
+
+  const ends = await inputEnds(bootstrap, input);
+  const last = spawnFixture(t, 'streams-eos-app.ts', argv);
+  await untilRunning(last);
+  await pollUntil(() => committedOffsets(admin, 'eos', input), (offsets) => last.exited || [...ends].every(([p, end]) => offsets.get(p) === end), 'the whole input committed', 30_000);
+  await kill(last, 'SIGTERM');
+  t.false(last.lines.some((line) => line.startsWith('error ')), last.lines.join(' | '));
+
+  await checkExactlyOnce(t, bootstrap, input, perKey);
+  // The aborted transactions' output is in the log: read_uncommitted readers see more.
+  const uncommitted = await readToEnd(bootstrap, `${input}-mapped`);
+  t.true(uncommitted.length > (KEYS * perKey * 4) / 5, `${uncommitted.length} records read uncommitted`);
+});
+
+test('a zombie: a second instance with the same transactional id (same state directory) fences the first, which fails without committing anything; the output stays exactly-once', async (t) => {
+  const { bootstrap } = await startStreamsBroker(t);
+  const admin = await openAdmin(t, bootstrap);
+  const input = 'zombie-in';
+  await createTopics(bootstrap, { [input]: 2, [`${input}-mapped`]: 2, [`${input}-counts`]: 2 });
+  const stateDir = await mkdtemp(join(tmpdir(), 'brook-streams-zombie-'));
+  t.teardown(() => rm(stateDir, { recursive: true, force: true }));
+  const perKey = 200;
+  const all = inputs(input, perKey);
+  const half = all.length / 2;
+  await produceInSmallBatches(bootstrap, all.slice(0, half));
+  const options = {
+    applicationId: 'zombie',
+    bootstrapServers: bootstrap,
+    stateDir,
+    processingGuarantee: 'exactly_once_v2' as const,
+    consumer: { sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, maxPartitionBytes: 4096 },
+  };
+  const older = new KafkaStreams(eosTopology(input), options);
+  const errors: string[] = [];
+  older.setUncaughtExceptionHandler((error) => errors.push(error.message));
+  t.teardown(() => older.close());
+  await older.start();
+  await pollUntil(() => committedOffsets(admin, 'zombie', input), (offsets) => sum(offsets) === BigInt(half), 'the older instance to commit the first half', 20_000);
+
+  // The newer instance takes the transactional id; the older one learns it at its next write.
+  const newer = new KafkaStreams(eosTopology(input), options);
+  t.teardown(() => newer.close());
+  await newer.start();
+  await waitFor(() => newer.state === StreamsState.RUNNING, { timeoutMs: 20_000, describe: () => `the newer instance to run; it is ${newer.state}` });
+  await produceInSmallBatches(bootstrap, all.slice(half));
+  await waitFor(() => older.state === StreamsState.ERROR, { timeoutMs: 20_000, describe: () => `the older instance to be fenced; it is ${older.state}` });
+  t.regex(errors.join(' | '), /fenced|took over|epoch/i);
+
+  const ends = await inputEnds(bootstrap, input);
+  await pollUntil(() => committedOffsets(admin, 'zombie', input), (offsets) => [...ends].every(([p, end]) => offsets.get(p) === end), 'the newer instance to commit the whole input', 30_000);
+  t.not(newer.state, StreamsState.ERROR);
+  await newer.close();
+  await checkExactlyOnce(t, bootstrap, input, perKey);
+});

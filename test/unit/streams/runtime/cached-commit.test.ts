@@ -1,0 +1,91 @@
+import test from 'ava';
+import { VirtualScheduler } from '../../../../core/base/index.ts';
+import { Serdes, StreamsBuilder } from '../../../../streams/index.ts';
+import type { InputRecord, OutputRecord, StreamTask } from '../../../../streams/index.ts';
+
+const S = Serdes.String();
+
+interface Pending {
+  readonly record: OutputRecord;
+  ack(): void;
+}
+
+/** A cached aggregate → changelog and output; every send waits for the test to acknowledge it. */
+function cachedAggregateTask(cacheMaxBytes = 10 * 1024 * 1024): { task: StreamTask; sent: Pending[] } {
+  const builder = new StreamsBuilder();
+  builder
+    .stream('in', { keySerde: S, valueSerde: S })
+    .groupByKey()
+    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
+    .toStream()
+    .to('out', { keySerde: S, valueSerde: S });
+  const sent: Pending[] = [];
+  const task = builder.build().createTask(
+    { subtopology: 0, partition: 0 },
+    {
+      applicationId: 'app',
+      scheduler: new VirtualScheduler(),
+      cacheMaxBytes,
+      collector: {
+        send: (record) =>
+          new Promise<void>((resolve) => {
+            sent.push({ record, ack: resolve });
+          }),
+        partitionCount: () => 1,
+      },
+    },
+  );
+  return { task, sent };
+}
+
+function input(offset: bigint, key: string, value: string): InputRecord {
+  return { topic: 'in', partition: 0, offset, key: Buffer.from(key), value: Buffer.from(value), headers: [], timestamp: 1000n + offset };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const committed = (task: StreamTask): bigint | undefined => task.committableOffsets()[0]?.offset;
+
+test('a cached update holds back the first input folded into it, not only the latest: nothing is committable past an effect whose write is unacknowledged', async (t) => {
+  const { task, sent } = cachedAggregateTask();
+  // Offsets 0..5: keys a, b, a, b, a, b. Each key's cache entry carries its latest input (4, 5).
+  for (let i = 0; i < 6; i++) task.process(input(BigInt(i), i % 2 === 0 ? 'a' : 'b', String(i)));
+  t.is(sent.length, 0, 'the cache holds every update');
+  t.is(committed(task), 0n, 'the flush writes a (from offsets 0, 2, 4) and b: nothing is committable until they land');
+  t.is(sent.length, 4, 'changelog and output, per key');
+  t.deepEqual(sent.filter((s) => s.record.topic === 'out').map((s) => s.record.value?.toString()), ['024', '135']);
+  for (const s of sent.slice(0, 3)) s.ack();
+  await tick();
+  t.is(committed(task), 0n, 'one write of the flush is still on its way');
+  sent[3]!.ack();
+  await tick();
+  t.is(committed(task), 6n);
+});
+
+test('records processed after a flush hold the commit at their own first offset, and a close commits all', async (t) => {
+  const { task, sent } = cachedAggregateTask();
+  task.process(input(0n, 'a', 'x'));
+  t.is(committed(task), 0n);
+  task.process(input(1n, 'a', 'y'));
+  task.process(input(2n, 'b', 'z'));
+  for (const s of sent) s.ack();
+  await tick();
+  // The second window (1, 2) is flushed by this call; the first one is acknowledged.
+  t.is(committed(task), 1n);
+  const closing = task.close();
+  for (const s of sent.slice(2)) s.ack();
+  await closing;
+  t.is(committed(task), 3n);
+});
+
+test('a cache eviction between commits holds back the first input folded into the evicted entry', async (t) => {
+  // Room for one entry: b evicts a, whose entry carries inputs 0 and 1 and is sent as of 1.
+  const { task, sent } = cachedAggregateTask(100);
+  task.process(input(0n, 'a', '0'));
+  task.process(input(1n, 'a', '1'));
+  task.process(input(2n, 'b', '2'));
+  t.deepEqual(sent.filter((s) => s.record.topic === 'out').map((s) => s.record.value?.toString()), ['01'], 'a was evicted');
+  t.is(committed(task), 0n, 'input 0 is only in the unacknowledged eviction');
+  for (const s of sent) s.ack();
+  await tick();
+  t.is(committed(task), 3n);
+});
