@@ -112,8 +112,7 @@ abstract class SerdeStore<K, V> {
   }
 
   /** Through the cache when there is one, else straight to the store, changelog and listener. */
-  protected write(key: K, keyBytes: Buffer, windowStart: number, value: V | null, timestamp: number, source: RecordContext, cacheKey: string, current: () => V | null): void {
-    const valueBytes = this.serializeValue(value);
+  protected write(key: K, keyBytes: Buffer, windowStart: number, value: V | null, timestamp: number, source: RecordContext, cacheKey: string, current: () => V | null, valueBytes = this.serializeValue(value)): void {
     if (this.cache === undefined) {
       this.writeThrough({ key, keyBytes, windowStart, value, valueBytes, timestamp, oldValue: current(), source });
       return;
@@ -154,10 +153,47 @@ export class TimestampedKeyValueStore<K, V> extends SerdeStore<K, V> implements 
   /** A null value deletes the key. */
   put(key: K, value: V | null, timestamp: number, source: RecordContext): void {
     const keyBytes = this.serializeKey(key);
-    this.write(key, keyBytes, 0, value, timestamp, source, bytesKey(keyBytes), () => {
-      const entry = this.inner.get(keyBytes);
-      return entry === undefined ? null : this.deserializeValue(entry.value);
-    });
+    this.putBytes(key, keyBytes, value, this.serializeValue(value), timestamp, source);
+  }
+
+  /**
+   * Writes unless the update changes nothing (Kafka's putIfDifferentValues, KIP-557): the same
+   * serialized value at the same or a later timestamp, or a delete of an absent key. A source
+   * table writes through it, so such updates are neither stored, logged nor forwarded; a value
+   * going back in time is written, as its timestamp starts the row's validity. True when written.
+   */
+  putIfDifferent(key: K, value: V | null, timestamp: number, source: RecordContext): boolean {
+    const keyBytes = this.serializeKey(key);
+    const valueBytes = this.serializeValue(value);
+    const current = this.currentBytes(keyBytes);
+    const unchanged = valueBytes === null ? current === undefined : current !== undefined && timestamp >= current.timestamp && valueBytes.equals(current.value);
+    if (unchanged) return false;
+    this.putBytes(key, keyBytes, value, valueBytes, timestamp, source);
+    return true;
+  }
+
+  private putBytes(key: K, keyBytes: Buffer, value: V | null, valueBytes: Buffer | null, timestamp: number, source: RecordContext): void {
+    this.write(
+      key,
+      keyBytes,
+      0,
+      value,
+      timestamp,
+      source,
+      bytesKey(keyBytes),
+      () => {
+        const entry = this.inner.get(keyBytes);
+        return entry === undefined ? null : this.deserializeValue(entry.value);
+      },
+      valueBytes,
+    );
+  }
+
+  /** The stored bytes of a key as reads see them: the cache's pending write first, then the store. */
+  private currentBytes(keyBytes: Buffer): { value: Buffer; timestamp: number } | undefined {
+    const cached = this.cache?.get(bytesKey(keyBytes));
+    if (cached !== undefined) return cached.valueBytes === null ? undefined : { value: cached.valueBytes, timestamp: cached.timestamp };
+    return this.inner.get(keyBytes);
   }
 
   range(from: K | undefined, to: K | undefined): KeyValue<K, V>[] {
