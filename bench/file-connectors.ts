@@ -22,8 +22,11 @@ import { MB, fmt, printEnvironment, printTable } from './report.ts';
  *   file-sink: the worker's data path without the worker itself (no converter objects,
  *   transforms or offset commits);
  * - through the real worker (StandaloneHerder, internal topics on the same broker), timed from
- *   createConnector to the last line in the topic / in the sink's file.
- * Each runs three times; the median is shown. Usage:
+ *   createConnector to the last line in the topic / in the sink's file. The broker has no
+ *   initial rebalance delay, so the sink's consumer group joins at once, as the consumer of the
+ *   row without the worker (assigned, no group) starts at once.
+ * Each runs three times; the median is shown, with lines per CPU-second of this process (task,
+ * worker and broker together), which a busy machine distorts less than wall time. Usage:
  *   npm run bench:connect -- [lines]
  */
 
@@ -82,15 +85,28 @@ function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
+/** Wall seconds and CPU seconds of this process (task, worker and broker alike). */
+interface Run {
+  readonly s: number;
+  readonly cpu: number;
+}
+
+/** The run since `started`: CPU time holds up on a loaded machine, where wall time does not. */
+function runSince(started: bigint, cpuStart: NodeJS.CpuUsage): Run {
+  const cpu = process.cpuUsage(cpuStart);
+  return { s: seconds(started), cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
 /** file-source alone: seconds to poll every line of the file. */
-async function sourceAlone(file: string): Promise<number> {
+async function sourceAlone(file: string): Promise<Run> {
   const task = await startSource(file);
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let count = 0;
   while (count < LINES) count += (await task.poll())?.length ?? 0;
-  const s = seconds(started);
+  const run = runSince(started, cpuStart);
   await task.stop();
-  return s;
+  return run;
 }
 
 function sinkRecord(offset: number, value: string): SinkRecord {
@@ -112,17 +128,18 @@ function sinkRecord(offset: number, value: string): SinkRecord {
 }
 
 /** file-sink alone: seconds to put() and flush every record. */
-async function sinkAlone(dir: string, round: number, records: readonly SinkRecord[]): Promise<number> {
+async function sinkAlone(dir: string, round: number, records: readonly SinkRecord[]): Promise<Run> {
   const task = await startSink(path.join(dir, `sink-alone-${round}.txt`));
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < records.length; i += SINK_BATCH) {
     await task.put(records.slice(i, i + SINK_BATCH));
     if ((i + SINK_BATCH) % FLUSH_EVERY === 0) await task.flush();
   }
   await task.flush();
-  const s = seconds(started);
+  const run = runSince(started, cpuStart);
   await task.stop();
-  return s;
+  return run;
 }
 
 /**
@@ -139,11 +156,12 @@ function toProducerRecord(record: SourceRecord, topic: string): ProducerRecord {
 }
 
 /** file-source → producer → broker: seconds until every line is acknowledged. */
-async function sourceToTopic(bootstrap: string, file: string, topic: string): Promise<number> {
+async function sourceToTopic(bootstrap: string, file: string, topic: string): Promise<Run> {
   const task = await startSource(file);
   const producer = new Producer({ bootstrapServers: bootstrap, acks: 1, batchSize: 1_000_000, lingerMs: 5 });
   await producer.connect();
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let count = 0;
   const outcomes: Promise<unknown>[] = [];
   while (count < LINES) {
@@ -155,19 +173,20 @@ async function sourceToTopic(bootstrap: string, file: string, topic: string): Pr
   }
   await Promise.all(outcomes);
   await producer.flush();
-  const s = seconds(started);
+  const run = runSince(started, cpuStart);
   await producer.close();
   await task.stop();
-  return s;
+  return run;
 }
 
 /** consumer → file-sink: seconds until every record of the topic is in the file and flushed. */
-async function topicToSink(bootstrap: string, dir: string, topic: string): Promise<number> {
+async function topicToSink(bootstrap: string, dir: string, topic: string): Promise<Run> {
   const task = await startSink(path.join(dir, `sink-${topic}.txt`));
   const consumer = new Consumer({ bootstrapServers: bootstrap });
   await consumer.connect();
   await consumer.assign([{ topic, partition: 0, offset: 0n }]);
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let count = 0;
   let sinceFlush = 0;
   for await (const batch of consumer) {
@@ -182,10 +201,10 @@ async function topicToSink(bootstrap: string, dir: string, topic: string): Promi
     if (count >= LINES) break;
   }
   await task.flush();
-  const s = seconds(started);
+  const run = runSince(started, cpuStart);
   await consumer.close();
   await task.stop();
-  return s;
+  return run;
 }
 
 const STRING_CONVERTERS = {
@@ -194,52 +213,60 @@ const STRING_CONVERTERS = {
 };
 
 /** Seconds from POST-equivalent createConnector to the topic's end offset reaching LINES. */
-async function workerSourceToTopic(herder: StandaloneHerder, admin: Admin, source: string, topic: string): Promise<number> {
+async function workerSourceToTopic(herder: StandaloneHerder, admin: Admin, source: string, topic: string): Promise<Run> {
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   await herder.createConnector(`source-${topic}`, { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSource', file: source, topic });
   for (;;) {
     const [end] = await admin.listOffsets([{ topic, partition: 0, timestamp: 'latest' }]).catch(() => [undefined]);
     if (end !== undefined && end.offset >= BigInt(LINES)) break;
     await systemScheduler.sleep(5);
   }
-  const s = seconds(started);
+  const run = runSince(started, cpuStart);
   await herder.deleteConnector(`source-${topic}`);
-  return s;
+  return run;
 }
 
 /** Seconds from createConnector to the sink's file holding every line. */
-async function workerTopicToSink(herder: StandaloneHerder, work: string, topic: string): Promise<number> {
+async function workerTopicToSink(herder: StandaloneHerder, work: string, topic: string): Promise<Run> {
   const out = path.join(work, `worker-out-${topic}.txt`);
   const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   await herder.createConnector(`sink-${topic}`, { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSink', file: out, topics: topic });
   while (!fs.existsSync(out) || fs.statSync(out).size < LINES * LINE_BYTES) await systemScheduler.sleep(5);
-  const s = seconds(started);
+  const run = runSince(started, cpuStart);
   await herder.deleteConnector(`sink-${topic}`);
-  return s;
+  return run;
 }
 
 async function main(): Promise<void> {
   printEnvironment(`bench:connect: ${fmt(LINES)} lines of ${LINE_BYTES} bytes through the file connectors`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-connect-'));
   const rows: string[][] = [];
-  const row = (what: string, runs: number[]): void => {
-    const s = [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const row = (what: string, runs: Run[]): void => {
+    const s = median(runs.map((r) => r.s));
     const rate = (x: number): string => fmt(LINES / x);
-    rows.push([what, rate(s), ((LINES * LINE_BYTES) / s / MB).toFixed(1), runs.map(rate).join(' / ')]);
+    rows.push([what, rate(s), ((LINES * LINE_BYTES) / s / MB).toFixed(1), rate(median(runs.map((r) => r.cpu))), runs.map((r) => rate(r.s)).join(' / ')]);
   };
   try {
     const source = path.join(work, 'source.log');
     writeLines(source);
-    const records = Array.from({ length: LINES }, (_, i) => sinkRecord(i, 'x'.repeat(LINE_BYTES - 1)));
-
-    const alone: number[] = [];
+    const alone: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) alone.push(await sourceAlone(source));
     row('file-source task alone (poll)', alone);
-    const sinkRuns: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) sinkRuns.push(await sinkAlone(work, round, records));
-    row('file-sink task alone (put + flush)', sinkRuns);
+    {
+      // Garbage once these rounds are done: LINES records kept for the whole bench would make
+      // every later garbage collection, and so every later row, slower.
+      const records = Array.from({ length: LINES }, (_, i) => sinkRecord(i, 'x'.repeat(LINE_BYTES - 1)));
+      const sinkRuns: Run[] = [];
+      for (let round = 0; round < ROUNDS; round++) sinkRuns.push(await sinkAlone(work, round, records));
+      row('file-sink task alone (put + flush)', sinkRuns);
+    }
 
-    const config = resolveBrokerConfig({ dataDir: path.join(work, 'broker'), host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1', logLevel: 'warn' });
+    // No group.initial.rebalance.delay.ms (Kafka's own development config sets 0 too): the sink
+    // rows measure records, not the 3 s a new group's first join waits for more members.
+    const config = resolveBrokerConfig({ dataDir: path.join(work, 'broker'), host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1', logLevel: 'warn', groups: { initialRebalanceDelayMs: 0 } });
     const sinkHole = new Writable({
       write: (_chunk, _encoding, done) => {
         done();
@@ -250,8 +277,8 @@ async function main(): Promise<void> {
     try {
       const admin = new Admin({ bootstrapServers: bootstrap });
       await admin.connect();
-      const toTopic: number[] = [];
-      const fromTopic: number[] = [];
+      const toTopic: Run[] = [];
+      const fromTopic: Run[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const topic = `lines-${round}`;
         await admin.createTopics([{ topic, numPartitions: 1, replicationFactor: 1 }]);
@@ -272,8 +299,8 @@ async function main(): Promise<void> {
         logger: quiet,
         version: 'bench',
       });
-      const workerToTopic: number[] = [];
-      const workerFromTopic: number[] = [];
+      const workerToTopic: Run[] = [];
+      const workerFromTopic: Run[] = [];
       try {
         for (let round = 0; round < ROUNDS; round++) {
           workerToTopic.push(await workerSourceToTopic(herder, admin, source, `worker-lines-${round}`));
@@ -296,6 +323,7 @@ async function main(): Promise<void> {
       { header: 'path', align: 'left' },
       { header: 'lines/s', align: 'right' },
       { header: 'MB/s', align: 'right' },
+      { header: 'lines/CPU-s', align: 'right' },
       { header: 'runs (lines/s)', align: 'left' },
     ],
     rows,

@@ -82,6 +82,12 @@ function toBytes(value: unknown, what: string): Buffer | null {
   throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `${what} must be a Buffer, a string or null, not ${value === undefined ? 'undefined' : typeof value}`);
 }
 
+/** toBytes for a header value; the message names the header only when there is an error to report. */
+function headerBytes(key: string, value: unknown): Buffer | null {
+  if (value === null || typeof value === 'string' || value instanceof Uint8Array) return toBytes(value, 'header');
+  return toBytes(value, `header ${JSON.stringify(key)}`);
+}
+
 function toTimestamp(value: number | bigint | Date | undefined, clock: Clock): number {
   if (value === undefined) return clock.now();
   const ms = value instanceof Date ? value.getTime() : Number(value);
@@ -104,6 +110,59 @@ class SingleSink implements RecordSink {
   }
 
   fail(_slot: number, error: Error): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * The sink of one sendBatch(). A class built outside sendBatch's closures: what the batch holds
+ * until its last acknowledgement is this and the results, never the caller's records.
+ */
+class BatchSink implements RecordSink {
+  private readonly results: RecordMetadata[];
+  private remaining: number;
+  private failed = false;
+  private readonly resolve: (metadata: RecordMetadata[]) => void;
+  private readonly reject: (error: Error) => void;
+  private readonly onRecord: ((index: number, metadata: RecordMetadata) => void) | undefined;
+  private readonly onRecordError: ((index: number, error: Error) => void) | undefined;
+
+  constructor(
+    count: number,
+    resolve: (metadata: RecordMetadata[]) => void,
+    reject: (error: Error) => void,
+    onRecord: ((index: number, metadata: RecordMetadata) => void) | undefined,
+    onRecordError: ((index: number, error: Error) => void) | undefined,
+  ) {
+    this.results = new Array<RecordMetadata>(count);
+    this.remaining = count;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.onRecord = onRecord;
+    this.onRecordError = onRecordError;
+  }
+
+  done(slot: number, topic: string, partition: number, offset: bigint, timestamp: bigint): void {
+    const metadata = { topic, partition, offset, timestamp };
+    this.results[slot] = metadata;
+    this.remaining--;
+    if (this.onRecord !== undefined) {
+      try {
+        this.onRecord(slot, metadata);
+      } catch (error) {
+        // Not the producer's failure: the batch's promise says so, the other records go on.
+        if (!this.failed) this.reject(error instanceof Error ? error : new Error(String(error)));
+        this.failed = true;
+      }
+    }
+    if (this.remaining === 0 && !this.failed) this.resolve(this.results);
+  }
+
+  fail(slot: number, error: Error): void {
+    this.remaining--;
+    this.onRecordError?.(slot, error);
+    if (this.failed) return;
+    this.failed = true;
     this.reject(error);
   }
 }
@@ -287,26 +346,15 @@ export class Producer {
 
   /**
    * Sends records in order; resolves with their metadata, in the same order, once all are
-   * acknowledged, or rejects with the first failure.
+   * acknowledged, or rejects with the first failure. `onRecord`, when given, is called as each
+   * record is acknowledged (also after another record of the batch failed), as Kafka's send
+   * callback is, without a promise per record; `onRecordError` as each record fails with the
+   * broker's (or the producer's) error, once the batch was handed over.
    */
-  sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+  sendBatch(records: readonly ProducerRecord[], onRecord?: (index: number, metadata: RecordMetadata) => void, onRecordError?: (index: number, error: Error) => void): Promise<RecordMetadata[]> {
     if (records.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const results = new Array<RecordMetadata>(records.length);
-      let remaining = records.length;
-      let failed = false;
-      const sink: RecordSink = {
-        done(slot, topic, partition, offset, timestamp) {
-          results[slot] = { topic, partition, offset, timestamp };
-          if (--remaining === 0 && !failed) resolve(results);
-        },
-        fail(_slot, error) {
-          remaining--;
-          if (failed) return;
-          failed = true;
-          reject(error);
-        },
-      };
+      const sink = new BatchSink(records.length, resolve, reject, onRecord, onRecordError);
       if (this.closing !== undefined) {
         reject(this.closedError());
         return;
@@ -400,15 +448,18 @@ export class Producer {
     let size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
     let headers: { key: string; value: Buffer | null }[] | undefined;
     if (input.headers !== undefined) {
-      const entries = Array.isArray(input.headers)
-        ? (input.headers as readonly { readonly key: string; readonly value: RecordBytes }[]).map((h) => [h.key, h.value] as const)
-        : Object.entries(input.headers as Readonly<Record<string, RecordBytes>>);
-      headers = entries.map(([k, v]) => {
+      // A list is read in place (no entry pairs per record): the common shape on a busy path.
+      const list = Array.isArray(input.headers)
+        ? (input.headers as readonly { readonly key: string; readonly value: RecordBytes }[])
+        : Object.entries(input.headers as Readonly<Record<string, RecordBytes>>).map(([key, value]) => ({ key, value }));
+      headers = new Array<{ key: string; value: Buffer | null }>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const { key: k, value: v } = list[i]!;
         if (typeof k !== 'string') throw new ProducerError(ProducerErrorCode.INVALID_RECORD, 'header keys must be strings');
-        const bytes = toBytes(v, `header ${JSON.stringify(k)}`);
+        const bytes = headerBytes(k, v);
         size += Buffer.byteLength(k) + (bytes?.length ?? 0) + HEADER_OVERHEAD;
-        return { key: k, value: bytes };
-      });
+        headers[i] = { key: k, value: bytes };
+      }
     }
     const partition = input.partition;
     if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0)) {

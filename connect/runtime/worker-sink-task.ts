@@ -1,11 +1,12 @@
 import type { Scheduler, Timer } from '../../core/base/index.ts';
 import type { Consumer, ConsumerBatch, TopicPartition as ClientTopicPartition } from '../../client/index.ts';
-import type { ConnectLogger, Header, SinkRecord, SinkTask, TaskConfig, TopicPartition, TopicPartitionOffset } from '../api/index.ts';
+import type { ConnectLogger, Header, SchemaAndValue, SinkRecord, SinkTask, TaskConfig, TopicPartition, TopicPartitionOffset } from '../api/index.ts';
 import { TimestampType } from '../api/index.ts';
 import type { TaskConverters } from './converters/task-converters.ts';
 import type { ConsumedRecord } from './errors/error-reporter.ts';
 import type { RetryWithToleranceOperator } from './errors/retry-with-tolerance.ts';
 import { isRetriable } from './errors/retry-with-tolerance.ts';
+import type { Outcome } from './errors/retry-with-tolerance.ts';
 import { Stage } from './errors/stage.ts';
 import type { TaskId, TaskStatusListener } from './task-status.ts';
 import { FAILED } from './transforms/transformation-chain.ts';
@@ -180,53 +181,86 @@ export class WorkerSinkTask {
     }
   }
 
+  /**
+   * Converts and transforms a fetched batch and hands it to put(). A record that converts and
+   * transforms without an error costs no promise and no context object; only a failing stage
+   * goes through the operator (retries, tolerance, DLQ).
+   */
   private async deliver(batch: ConsumerBatch): Promise<void> {
-    const { converters, transforms, operator } = this.o;
+    const consumed = batch.records;
     const records: SinkRecord[] = [];
-    for (const r of batch.records) {
-      const consumed: ConsumedRecord = { topic: batch.topic, partition: batch.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers };
-      const context = { consumed };
-      const k = await operator.execute(Stage.KEY_CONVERTER, converters.keyClass, () => converters.key.toConnectData(batch.topic, r.key), context);
-      if (!k.ok) continue;
-      const v = await operator.execute(Stage.VALUE_CONVERTER, converters.valueClass, () => converters.value.toConnectData(batch.topic, r.value), context);
-      if (!v.ok) continue;
-      const h = await operator.execute(
-        Stage.HEADER_CONVERTER,
-        converters.headerClass,
-        () =>
-          r.headers.map((header): Header => {
-            const sv = converters.header.toConnectHeader(batch.topic, header.key, header.value);
-            return { key: header.key, schema: sv.schema, value: sv.value };
-          }),
-        context,
-      );
-      if (!h.ok) continue;
-      const record: SinkRecord = {
-        topic: batch.topic,
-        kafkaPartition: batch.partition,
-        keySchema: k.value.schema,
-        key: k.value.value,
-        valueSchema: v.value.schema,
-        value: v.value.value,
-        timestamp: r.timestamp >= 0n ? Number(r.timestamp) : null,
-        headers: h.value,
-        kafkaOffset: r.offset,
-        timestampType: r.timestamp >= 0n ? TimestampType.CREATE_TIME : TimestampType.NO_TIMESTAMP_TYPE,
-        originalTopic: batch.topic,
-        originalKafkaPartition: batch.partition,
-        originalKafkaOffset: r.offset,
-      };
-      const transformed = await transforms.apply(record, operator, { consumed, record });
-      if (transformed === null || transformed === FAILED) continue;
-      records.push(transformed);
-      consumedRecords.set(transformed, consumed);
+    /** Per record handed to put(), its index in the batch: the DLQ writes its original bytes. */
+    const origins: number[] = [];
+    for (let i = 0; i < consumed.length; i++) {
+      let record = this.toSinkRecord(batch, consumed[i]!);
+      if (record instanceof Promise) record = await record;
+      if (record === null) continue;
+      records.push(record);
+      origins.push(i);
     }
-    if (records.length > 0) await this.put(records);
-    const last = batch.records.at(-1);
+    if (records.length > 0) await this.put(records, (i) => consumedRecord(batch, consumed[origins[i]!]!));
+    const last = consumed.at(-1);
     if (last !== undefined) {
       this.currentOffsets.set(key(batch.topic, batch.partition), { topic: batch.topic, partition: batch.partition, offset: last.offset + 1n });
       this.o.topicUsed?.(batch.topic);
     }
+  }
+
+  /** The sink record of one consumed record; null when it failed and was tolerated, or a transform dropped it. */
+  private toSinkRecord(batch: ConsumerBatch, r: ConsumerRecordOf): SinkRecord | null | Promise<SinkRecord | null> {
+    const { converters } = this.o;
+    const topic = batch.topic;
+    let stage: Stage = Stage.KEY_CONVERTER;
+    let k: SchemaAndValue | undefined;
+    let v: SchemaAndValue | undefined;
+    let headers: Header[];
+    try {
+      k = converters.key.toConnectData(topic, r.key);
+      stage = Stage.VALUE_CONVERTER;
+      v = converters.value.toConnectData(topic, r.value);
+      stage = Stage.HEADER_CONVERTER;
+      headers = this.connectHeaders(topic, r);
+    } catch (error) {
+      return this.convertAfterFailure(batch, r, stage, error, k, v);
+    }
+    return this.transform(batch, r, sinkRecord(batch, r, k, v, headers));
+  }
+
+  private connectHeaders(topic: string, r: ConsumerRecordOf): Header[] {
+    const count = r.headers.length;
+    if (count === 0) return [];
+    const { header: converter } = this.o.converters;
+    const out = new Array<Header>(count);
+    for (let i = 0; i < count; i++) {
+      const header = r.headers[i]!;
+      const sv = converter.toConnectHeader(topic, header.key, header.value);
+      out[i] = { key: header.key, schema: sv.schema, value: sv.value };
+    }
+    return out;
+  }
+
+  /** Kafka's path for a record whose conversion failed at `failed`: retry that stage, then go on stage by stage. */
+  private async convertAfterFailure(batch: ConsumerBatch, r: ConsumerRecordOf, failed: Stage, error: unknown, k: SchemaAndValue | undefined, v: SchemaAndValue | undefined): Promise<SinkRecord | null> {
+    const { converters, operator } = this.o;
+    const topic = batch.topic;
+    const context = { consumed: consumedRecord(batch, r) };
+    const run = <T>(stage: Stage, className: string, operation: () => T): Promise<Outcome<T>> =>
+      stage === failed ? operator.retry(stage, className, operation, error, context) : operator.execute(stage, className, operation, context);
+    const key = k !== undefined ? { ok: true as const, value: k } : await run(Stage.KEY_CONVERTER, converters.keyClass, () => converters.key.toConnectData(topic, r.key));
+    if (!key.ok) return null;
+    const value = v !== undefined ? { ok: true as const, value: v } : await run(Stage.VALUE_CONVERTER, converters.valueClass, () => converters.value.toConnectData(topic, r.value));
+    if (!value.ok) return null;
+    const headers = await run(Stage.HEADER_CONVERTER, converters.headerClass, () => this.connectHeaders(topic, r));
+    if (!headers.ok) return null;
+    return this.transform(batch, r, sinkRecord(batch, r, key.value, value.value, headers.value));
+  }
+
+  private transform(batch: ConsumerBatch, r: ConsumerRecordOf, record: SinkRecord): SinkRecord | null | Promise<SinkRecord | null> {
+    const { transforms, operator } = this.o;
+    if (transforms.empty) return record;
+    const transformed = transforms.applyNow(record, operator, { consumed: consumedRecord(batch, r), record });
+    if (transformed instanceof Promise) return transformed.then((t) => (t === FAILED ? null : t));
+    return transformed === FAILED ? null : transformed;
   }
 
   /**
@@ -234,7 +268,7 @@ export class WorkerSinkTask {
    * timeout; any other error fails the task, unless errors.tolerance=all, where the batch is
    * put again one record at a time so only the records that fail go to the dead letter queue.
    */
-  private async put(records: readonly SinkRecord[]): Promise<void> {
+  private async put(records: readonly SinkRecord[], consumedOf: (index: number) => ConsumedRecord): Promise<void> {
     const { task, operator, scheduler } = this.o;
     for (;;) {
       try {
@@ -253,8 +287,9 @@ export class WorkerSinkTask {
         break;
       }
     }
-    for (const record of records) {
-      const outcome = await operator.execute(Stage.TASK_PUT, this.o.id.connector, () => task.put([record]), { consumed: consumedRecords.get(record)!, record });
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const outcome = await operator.execute(Stage.TASK_PUT, this.o.id.connector, () => task.put([record]), { consumed: consumedOf(i), record });
       if (!outcome.ok) this.o.logger.debug({ offset: record.kafkaOffset.toString() }, 'record skipped after put() failed');
     }
   }
@@ -309,5 +344,28 @@ export class WorkerSinkTask {
   }
 }
 
-/** The consumed record behind each sink record, for the DLQ (its original bytes). */
-const consumedRecords = new WeakMap<SinkRecord, ConsumedRecord>();
+type ConsumerRecordOf = ConsumerBatch['records'][number];
+
+/** The consumed record as the DLQ writes it back (its original bytes): built only for a failure. */
+function consumedRecord(batch: ConsumerBatch, r: ConsumerRecordOf): ConsumedRecord {
+  return { topic: batch.topic, partition: batch.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers };
+}
+
+function sinkRecord(batch: ConsumerBatch, r: ConsumerRecordOf, k: SchemaAndValue, v: SchemaAndValue, headers: Header[]): SinkRecord {
+  const stamped = r.timestamp >= 0n;
+  return {
+    topic: batch.topic,
+    kafkaPartition: batch.partition,
+    keySchema: k.schema,
+    key: k.value,
+    valueSchema: v.schema,
+    value: v.value,
+    timestamp: stamped ? Number(r.timestamp) : null,
+    headers,
+    kafkaOffset: r.offset,
+    timestampType: stamped ? TimestampType.CREATE_TIME : TimestampType.NO_TIMESTAMP_TYPE,
+    originalTopic: batch.topic,
+    originalKafkaPartition: batch.partition,
+    originalKafkaOffset: r.offset,
+  };
+}

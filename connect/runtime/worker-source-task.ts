@@ -1,13 +1,15 @@
 import type { Scheduler, Timer } from '../../core/base/index.ts';
-import type { Producer, ProducerRecord } from '../../client/index.ts';
+import type { Producer, ProducerRecord, RecordMetadata } from '../../client/index.ts';
 import type { ConnectLogger, SinkRecord, SourceOffset, SourcePartition, SourceRecord, SourceTask, TaskConfig, WrittenRecordReader } from '../api/index.ts';
 import type { TaskConverters } from './converters/task-converters.ts';
 import type { RetryWithToleranceOperator } from './errors/retry-with-tolerance.ts';
 import { isRetriable } from './errors/retry-with-tolerance.ts';
+import type { Outcome } from './errors/retry-with-tolerance.ts';
 import { SchemaHistoryTopic } from './schema-history-topic.ts';
 import { Stage } from './errors/stage.ts';
 import type { OffsetStore } from './storage/offset-store.ts';
 import { SubmittedRecords } from './submitted-records.ts';
+import type { SubmittedRecord } from './submitted-records.ts';
 import type { TaskId, TaskStatusListener } from './task-status.ts';
 import { connectorWrittenMarks, encodeWrittenMarks, topicPartitionKey, writtenMarksPartition } from './written-marks.ts';
 import type { ReadWrittenRecords } from './written-record-reader.ts';
@@ -54,8 +56,8 @@ export class WorkerSourceTask {
   private failure: Error | undefined;
   /** Marks stored by the connector's tasks before this start: where tails begin. */
   private startMarks = new Map<string, bigint>();
-  /** Per output partition, the offset after this task's last acknowledged record there. */
-  private readonly nextWrite = new Map<string, bigint>();
+  /** Per output partition, the offset of this task's last acknowledged record there. */
+  private readonly lastWritten = new Map<string, bigint>();
   /**
    * Per output partition, the first record a tail read back: the marks stay at or before it
    * until the task says where it resumed (resumedAt) and those offsets are stored, since only
@@ -63,6 +65,16 @@ export class WorkerSourceTask {
    */
   private readonly held = new Map<string, bigint>();
   private resumed = false;
+  /** The last output partition acknowledged, and its key. */
+  private lastTopic = '';
+  private lastPartition = -1;
+  private lastKey = '';
+  /**
+   * Topics reported through topicUsed since the last poll was sent: once per poll, not per
+   * record, is enough for the status store, which records each topic once, and again soon
+   * after a topics reset (Kafka looks its store up at every record).
+   */
+  private readonly reportedTopics = new Set<string>();
 
   constructor(options: WorkerSourceTaskOptions) {
     this.o = options;
@@ -183,8 +195,9 @@ export class WorkerSourceTask {
    */
   private writtenMarks(uncovered: ReadonlyMap<string, bigint>, release: boolean): Map<string, bigint> {
     const marks = new Map<string, bigint>();
-    for (const key of new Set([...this.startMarks.keys(), ...this.nextWrite.keys(), ...this.held.keys()])) {
-      let mark = uncovered.get(key) ?? this.nextWrite.get(key) ?? this.startMarks.get(key);
+    for (const key of new Set([...this.startMarks.keys(), ...this.lastWritten.keys(), ...this.held.keys()])) {
+      const last = this.lastWritten.get(key);
+      let mark = uncovered.get(key) ?? (last === undefined ? undefined : last + 1n) ?? this.startMarks.get(key);
       const held = release ? undefined : this.held.get(key);
       if (held !== undefined && (mark === undefined || held < mark)) mark = held;
       if (mark !== undefined) marks.set(key, mark);
@@ -210,65 +223,135 @@ export class WorkerSourceTask {
     }
   }
 
+  /**
+   * Transforms and converts a poll's records, then produces them with one sendBatch: each
+   * record is acknowledged on its own (its offset becomes committable, commitRecord is
+   * called), without a promise or closures per record.
+   */
   private async send(records: readonly SourceRecord[]): Promise<void> {
-    const { converters, transforms, operator, producer } = this.o;
+    const { producer, task } = this.o;
+    this.reportedTopics.clear();
+    const batch = new InFlightBatch(task.commitRecord !== undefined);
     for (const record of records) {
-      const transformed = await transforms.apply(record, operator, { record });
-      if (transformed === null || transformed === FAILED) {
+      let produced = this.toProducerRecord(record);
+      if (produced instanceof Promise) produced = await produced;
+      if (produced === null) {
         // Dropped or tolerated: its offset still counts, as Kafka commits offsets of filtered records.
         this.submitted.submit(record.sourcePartition, record.sourceOffset).ack();
-        await this.o.task.commitRecord?.(record, null);
+        if (task.commitRecord !== undefined) await task.commitRecord(record, null);
         continue;
       }
-      const topic = transformed.topic;
-      const key = await operator.execute(Stage.KEY_CONVERTER, converters.keyClass, () => converters.key.fromConnectData(topic, transformed.keySchema, transformed.key, transformed.headers), { record: transformed });
-      const value = key.ok
-        ? await operator.execute(Stage.VALUE_CONVERTER, converters.valueClass, () => converters.value.fromConnectData(topic, transformed.valueSchema, transformed.value, transformed.headers), { record: transformed })
-        : key;
-      const headers = value.ok
-        ? await operator.execute(
-            Stage.HEADER_CONVERTER,
-            converters.headerClass,
-            () => transformed.headers.map((h) => ({ key: h.key, value: toBuffer(converters.header.fromConnectHeader(topic, h.key, h.schema, h.value)) })),
-            { record: transformed },
-          )
-        : value;
-      if (!key.ok || !value.ok || !headers.ok) {
-        this.submitted.submit(record.sourcePartition, record.sourceOffset).ack();
-        await this.o.task.commitRecord?.(record, null);
-        continue;
-      }
-      const produced: ProducerRecord = {
-        topic,
-        key: toBuffer(key.value),
-        value: toBuffer(value.value),
-        headers: headers.value,
-        ...(transformed.kafkaPartition === null ? {} : { partition: transformed.kafkaPartition }),
-        ...(transformed.timestamp === null ? {} : { timestamp: transformed.timestamp }),
-      };
-      const submitted = this.submitted.submit(record.sourcePartition, record.sourceOffset);
-      await producer.waitForRoom();
-      producer.send(produced).then(
-        (metadata) => {
-          const key = topicPartitionKey(metadata.topic, metadata.partition);
-          if (metadata.offset >= 0n) {
-            submitted.ack({ topicPartition: key, offset: metadata.offset });
-            if ((this.nextWrite.get(key) ?? -1n) <= metadata.offset) this.nextWrite.set(key, metadata.offset + 1n);
-          } else submitted.ack();
-          this.o.topicUsed?.(metadata.topic);
-          void Promise.resolve(this.o.task.commitRecord?.(record, { topic: metadata.topic, partition: metadata.partition, offset: metadata.offset, timestamp: Number(metadata.timestamp) })).catch(
-            (err: unknown) => {
-              this.o.logger.warn({ err }, 'commitRecord failed');
-            },
-          );
-        },
-        (err: unknown) => {
-          // The producer retried within its delivery timeout; the record is lost to this task.
-          this.failure ??= new Error(`producing a record to ${topic} failed: ${(err as Error).message}`, { cause: err });
-          this.wake();
-        },
-      );
+      batch.add(produced, this.submitted.submit(record.sourcePartition, record.sourceOffset), record);
     }
+    if (batch.records.length === 0) return;
+    // Only when records queue for metadata or buffer memory: the producer holds at most one
+    // poll's records beyond its buffer memory.
+    if (producer.waitingRecords > 0) await producer.waitForRoom();
+    // The callbacks keep what the acknowledgements need, not the records (encoded once sent).
+    const { submitted, sourceRecords } = batch;
+    const topic = batch.records[0]!.topic;
+    producer
+      .sendBatch(batch.records, (index, metadata) => {
+        this.acknowledged(sourceRecords?.[index], submitted[index]!, metadata);
+      })
+      .catch((err: unknown) => {
+        // The producer retried within its delivery timeout; the record is lost to this task.
+        this.failure ??= new Error(`producing records to ${topic} failed: ${(err as Error).message}`, { cause: err });
+        this.wake();
+      });
+  }
+
+  /**
+   * The record to produce: transforms, then the key, value and header converters. Synchronous
+   * while every stage succeeds (the usual case); a stage that throws goes through the operator
+   * (retries, then tolerance and the DLQ), and null means the record is not produced.
+   */
+  private toProducerRecord(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null> {
+    const { transforms, operator } = this.o;
+    if (transforms.empty) return this.convert(record);
+    const transformed = transforms.applyNow(record, operator, { record });
+    if (transformed instanceof Promise) return transformed.then((r) => (r === null || r === FAILED ? null : this.convert(r)));
+    return transformed === null || transformed === FAILED ? null : this.convert(transformed);
+  }
+
+  private convert(record: SourceRecord): ProducerRecord | null | Promise<ProducerRecord | null> {
+    const { converters } = this.o;
+    const topic = record.topic;
+    let stage: Stage = Stage.KEY_CONVERTER;
+    let key: Uint8Array | null | undefined;
+    let value: Uint8Array | null | undefined;
+    let headers: { key: string; value: Buffer | null }[];
+    try {
+      key = converters.key.fromConnectData(topic, record.keySchema, record.key, record.headers);
+      stage = Stage.VALUE_CONVERTER;
+      value = converters.value.fromConnectData(topic, record.valueSchema, record.value, record.headers);
+      stage = Stage.HEADER_CONVERTER;
+      headers = this.convertHeaders(record);
+    } catch (error) {
+      return this.convertAfterFailure(record, stage, error, key, value);
+    }
+    return producerRecord(record, key, value, headers);
+  }
+
+  private convertHeaders(record: SourceRecord): { key: string; value: Buffer | null }[] {
+    const { converters } = this.o;
+    const headers = record.headers;
+    const out = new Array<{ key: string; value: Buffer | null }>(headers.length);
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
+      out[i] = { key: h.key, value: toBuffer(converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value)) };
+    }
+    return out;
+  }
+
+  /**
+   * Kafka's path for a record whose conversion failed at `failed` (the stages before it gave
+   * `key` and `value`): that stage is retried, the later ones run through the operator.
+   */
+  private async convertAfterFailure(record: SourceRecord, failed: Stage, error: unknown, key: Uint8Array | null | undefined, value: Uint8Array | null | undefined): Promise<ProducerRecord | null> {
+    const { converters, operator } = this.o;
+    const topic = record.topic;
+    const context = { record };
+    const run = <T>(stage: Stage, className: string, operation: () => T): Promise<Outcome<T>> =>
+      stage === failed ? operator.retry(stage, className, operation, error, context) : operator.execute(stage, className, operation, context);
+    const k = key !== undefined ? { ok: true as const, value: key } : await run(Stage.KEY_CONVERTER, converters.keyClass, () => converters.key.fromConnectData(topic, record.keySchema, record.key, record.headers));
+    if (!k.ok) return null;
+    const v = value !== undefined ? { ok: true as const, value } : await run(Stage.VALUE_CONVERTER, converters.valueClass, () => converters.value.fromConnectData(topic, record.valueSchema, record.value, record.headers));
+    if (!v.ok) return null;
+    const headers = await run(Stage.HEADER_CONVERTER, converters.headerClass, () => this.convertHeaders(record));
+    if (!headers.ok) return null;
+    return producerRecord(record, k.value, v.value, headers.value);
+  }
+
+  /**
+   * A record's acknowledgement: its offset may be committed, and where it landed is remembered.
+   * `record` is given when the task has a commitRecord to call.
+   */
+  private acknowledged(record: SourceRecord | undefined, submitted: SubmittedRecord, metadata: RecordMetadata): void {
+    const key = this.topicPartitionKey(metadata.topic, metadata.partition);
+    if (metadata.offset >= 0n) {
+      submitted.ack({ topicPartition: key, offset: metadata.offset });
+      const last = this.lastWritten.get(key);
+      if (last === undefined || last < metadata.offset) this.lastWritten.set(key, metadata.offset);
+    } else submitted.ack();
+    if (!this.reportedTopics.has(metadata.topic)) {
+      this.reportedTopics.add(metadata.topic);
+      this.o.topicUsed?.(metadata.topic);
+    }
+    const task = this.o.task;
+    if (record === undefined || task.commitRecord === undefined) return;
+    void Promise.resolve(task.commitRecord(record, { topic: metadata.topic, partition: metadata.partition, offset: metadata.offset, timestamp: Number(metadata.timestamp) })).catch((err: unknown) => {
+      this.o.logger.warn({ err }, 'commitRecord failed');
+    });
+  }
+
+  /** `topic:partition`, the same string for the same partition while records go to it. */
+  private topicPartitionKey(topic: string, partition: number): string {
+    if (topic === this.lastTopic && partition === this.lastPartition) return this.lastKey;
+    this.lastTopic = topic;
+    this.lastPartition = partition;
+    this.lastKey = topicPartitionKey(topic, partition);
+    return this.lastKey;
   }
 
   /** Stores the offsets of every acknowledged record (Kafka's commitOffsets), then calls task.commit(). */
@@ -336,6 +419,31 @@ export class WorkerSourceTask {
       this.o.scheduler.clearTimeout(timer);
     }
   }
+}
+
+/** A poll's records on their way to the producer, and what each one's acknowledgement needs. */
+class InFlightBatch {
+  readonly records: ProducerRecord[] = [];
+  readonly submitted: SubmittedRecord[] = [];
+  /** Kept only for a task with commitRecord(). */
+  readonly sourceRecords: SourceRecord[] | undefined;
+
+  constructor(keepSourceRecords: boolean) {
+    this.sourceRecords = keepSourceRecords ? [] : undefined;
+  }
+
+  add(produced: ProducerRecord, submitted: SubmittedRecord, record: SourceRecord): void {
+    this.records.push(produced);
+    this.submitted.push(submitted);
+    this.sourceRecords?.push(record);
+  }
+}
+
+function producerRecord(record: SourceRecord, key: Uint8Array | null, value: Uint8Array | null, headers: { key: string; value: Buffer | null }[]): ProducerRecord {
+  const produced: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = { topic: record.topic, key: toBuffer(key), value: toBuffer(value), headers };
+  if (record.kafkaPartition !== null) produced.partition = record.kafkaPartition;
+  if (record.timestamp !== null) produced.timestamp = record.timestamp;
+  return produced;
 }
 
 function toBuffer(bytes: Uint8Array | null): Buffer | null {

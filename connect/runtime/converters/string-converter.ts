@@ -1,6 +1,7 @@
 import type { ConfigSchema, Converter, HeaderConverter, Schema, SchemaAndValue } from '../../api/index.ts';
 import { Schemas, dataError } from '../../api/index.ts';
 import { valueJson } from './json-writer.ts';
+import { utf8Text } from './utf8-text.ts';
 
 export const STRING_CONVERTER_CONFIG_SCHEMA = {
   type: 'object',
@@ -9,6 +10,8 @@ export const STRING_CONVERTER_CONFIG_SCHEMA = {
     'converter.type': { enum: ['key', 'value', 'header'] },
   },
 } as const satisfies ConfigSchema;
+
+const WRITE_OPTIONS = { decimalNumeric: true, replaceNullWithDefault: true } as const;
 
 /**
  * Kafka's StringConverter: values written as their string form (Java's toString: a struct or map
@@ -25,11 +28,11 @@ export class StringConverter implements Converter, HeaderConverter {
     if (typeof value === 'string') return Buffer.from(value, 'utf8');
     if (value instanceof Uint8Array) throw dataError('StringConverter cannot write bytes; use the ByteArrayConverter');
     // Numbers and booleans print as Java does; structured values as JSON.
-    return Buffer.from(valueJson(schema, value, { decimalNumeric: true, replaceNullWithDefault: true }).replace(/^"(.*)"$/s, '$1'), 'utf8');
+    return Buffer.from(valueJson(schema, value, WRITE_OPTIONS).replace(/^"(.*)"$/s, '$1'), 'utf8');
   }
 
   toConnectData(_topic: string, value: Uint8Array | null): SchemaAndValue {
-    return { schema: Schemas.OPTIONAL_STRING, value: value === null ? null : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') };
+    return { schema: Schemas.OPTIONAL_STRING, value: value === null ? null : utf8Text(value) };
   }
 
   fromConnectHeader(topic: string, _key: string, schema: Schema | null, value: unknown): Uint8Array | null {

@@ -26,6 +26,10 @@ export function isRetriable(error: unknown): boolean {
   return false;
 }
 
+function toError(caught: unknown): Error {
+  return caught instanceof Error ? caught : new Error(String(caught));
+}
+
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Error };
 
 /**
@@ -59,20 +63,38 @@ export class RetryWithToleranceOperator {
 
   async execute<T>(stage: Stage, executingClass: string, operation: () => T | Promise<T>, context: Omit<ProcessingContext, 'stage' | 'executingClass' | 'error'> = {}): Promise<Outcome<T>> {
     const start = this.scheduler.now();
+    try {
+      return { ok: true, value: await operation() };
+    } catch (caught) {
+      return this.retry(stage, executingClass, operation, caught, context, start);
+    }
+  }
+
+  /**
+   * What execute does once a first attempt, begun at `start`, failed with `error`: retries,
+   * then tolerates or fails. A task's per-record stages (converters, transforms) make their
+   * first attempt themselves, synchronously: a record that converts needs no promise and no
+   * outcome, and only a failure comes here.
+   */
+  async retry<T>(
+    stage: Stage,
+    executingClass: string,
+    operation: () => T | Promise<T>,
+    error: unknown,
+    context: Omit<ProcessingContext, 'stage' | 'executingClass' | 'error'> = {},
+    start = this.scheduler.now(),
+  ): Promise<Outcome<T>> {
     let delay = RETRY_DELAY_MIN_MS;
-    for (let attempt = 1; ; attempt++) {
+    for (let failure = toError(error); ; ) {
+      const elapsed = this.scheduler.now() - start;
+      const timeout = this.config.retryTimeoutMs;
+      if (!isRetriable(failure) || this.stopped || (timeout !== -1 && elapsed + delay > timeout)) return this.handle(stage, executingClass, failure, context);
+      await this.scheduler.sleep(Math.min(delay, this.config.retryDelayMaxMs));
+      delay = Math.min(delay * 2, Math.max(this.config.retryDelayMaxMs, RETRY_DELAY_MIN_MS));
       try {
         return { ok: true, value: await operation() };
       } catch (caught) {
-        const error = caught instanceof Error ? caught : new Error(String(caught));
-        const elapsed = this.scheduler.now() - start;
-        const timeout = this.config.retryTimeoutMs;
-        if (isRetriable(error) && !this.stopped && (timeout === -1 || elapsed + delay <= timeout)) {
-          await this.scheduler.sleep(Math.min(delay, this.config.retryDelayMaxMs));
-          delay = Math.min(delay * 2, Math.max(this.config.retryDelayMaxMs, RETRY_DELAY_MIN_MS));
-          continue;
-        }
-        return this.handle(stage, executingClass, error, context);
+        failure = toError(caught);
       }
     }
   }

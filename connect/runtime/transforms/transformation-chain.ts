@@ -11,6 +11,13 @@ interface Link {
   readonly negate: boolean;
 }
 
+type TransformContext = Omit<ProcessingContext, 'stage' | 'executingClass' | 'error'>;
+
+function applyLink<R extends ConnectRecord>(link: Link, input: R): R | null {
+  if (link.predicate !== undefined && link.predicate.test(input) === link.negate) return input;
+  return link.transformation.apply(input);
+}
+
 /** A failed record, already reported (or about to fail the task). */
 export const FAILED = Symbol('failed');
 
@@ -39,17 +46,43 @@ export class TransformationChain {
   }
 
   /** The transformed record, null when dropped, FAILED when a transform failed and the failure was tolerated. */
-  async apply<R extends ConnectRecord>(record: R, operator: RetryWithToleranceOperator, context: Omit<ProcessingContext, 'stage' | 'executingClass' | 'error'>): Promise<R | null | typeof FAILED> {
+  async apply<R extends ConnectRecord>(record: R, operator: RetryWithToleranceOperator, context: TransformContext): Promise<R | null | typeof FAILED> {
+    return this.applyNow(record, operator, context);
+  }
+
+  /**
+   * apply without a promise while every transform succeeds (a task's usual case, once per
+   * record); only after a transform threw does the rest run asynchronously, through the
+   * operator's retries and tolerance.
+   */
+  applyNow<R extends ConnectRecord>(record: R, operator: RetryWithToleranceOperator, context: TransformContext): R | null | typeof FAILED | Promise<R | null | typeof FAILED> {
     let current: R = record;
-    for (const link of this.links) {
-      const input = current;
-      const outcome = await operator.execute(Stage.TRANSFORMATION, link.className, () => {
-        if (link.predicate !== undefined && link.predicate.test(input) === link.negate) return input;
-        return link.transformation.apply(input);
-      }, { ...context, record: input });
-      if (!outcome.ok) return FAILED;
-      if (outcome.value === null) return null;
-      current = outcome.value;
+    for (let i = 0; i < this.links.length; i++) {
+      let next: R | null;
+      try {
+        next = applyLink(this.links[i]!, current);
+      } catch (error) {
+        return this.applyAfterFailure(i, current, error, operator, context);
+      }
+      if (next === null) return null;
+      current = next;
+    }
+    return current;
+  }
+
+  private async applyAfterFailure<R extends ConnectRecord>(failed: number, input: R, error: unknown, operator: RetryWithToleranceOperator, context: TransformContext): Promise<R | null | typeof FAILED> {
+    const link = this.links[failed]!;
+    const outcome = await operator.retry(Stage.TRANSFORMATION, link.className, () => applyLink(link, input), error, { ...context, record: input });
+    if (!outcome.ok) return FAILED;
+    if (outcome.value === null) return null;
+    let current = outcome.value;
+    for (let i = failed + 1; i < this.links.length; i++) {
+      const next = this.links[i]!;
+      const value = current;
+      const result = await operator.execute(Stage.TRANSFORMATION, next.className, () => applyLink(next, value), { ...context, record: value });
+      if (!result.ok) return FAILED;
+      if (result.value === null) return null;
+      current = result.value;
     }
     return current;
   }

@@ -42,6 +42,17 @@ class FakeProducer {
     if (!this.held.has(partition)) return Promise.resolve(metadata);
     return new Promise((resolve) => this.waiting.push(() => { resolve(metadata); }));
   }
+  readonly waitingRecords = 0;
+  /** As the real one: each record acknowledged on its own (onRecord), the promise once all are. */
+  sendBatch(records: readonly ProducerRecord[], onRecord?: (index: number, metadata: RecordMetadata) => void): Promise<RecordMetadata[]> {
+    return Promise.all(
+      records.map(async (r, i) => {
+        const metadata = await this.send(r);
+        onRecord?.(i, metadata);
+        return metadata;
+      }),
+    );
+  }
   release(): void {
     for (const resolve of this.waiting.splice(0)) resolve();
   }

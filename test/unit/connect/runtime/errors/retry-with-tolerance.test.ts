@@ -85,3 +85,50 @@ test('a non-retriable error in a stage that does not tolerate errors is rethrown
     { message: 'broken' },
   );
 });
+
+test('retry goes on after a first attempt the caller made: backoff from the failure, then tolerance', async (t) => {
+  const scheduler = new VirtualScheduler();
+  const dlq = recorder('dlq');
+  const op = new RetryWithToleranceOperator({ retryTimeoutMs: 1000, retryDelayMaxMs: 1000, tolerance: 'all' }, scheduler, [dlq]);
+  const attempts: number[] = [];
+  const failedAt = scheduler.now();
+  const result = op.retry(
+    Stage.HEADER_CONVERTER,
+    'SimpleHeaderConverter',
+    () => {
+      attempts.push(scheduler.now());
+      throw retriableError('busy');
+    },
+    retriableError('busy'),
+    { record: 'r' },
+  );
+  await scheduler.tick(5000);
+  const outcome = await result;
+  t.false(outcome.ok);
+  // 300 then 600 after the first failure; a third wait (1000) would end past 1000 ms.
+  t.deepEqual(
+    attempts.map((a) => a - failedAt),
+    [300, 900],
+  );
+  t.is(dlq.seen.length, 1);
+  t.is(dlq.seen[0]!.stage, 'HEADER_CONVERTER');
+  t.is(dlq.seen[0]!.record, 'r');
+});
+
+test('retry with a non-retriable first failure reports it at once and never calls the operation', async (t) => {
+  const dlq = recorder('dlq');
+  const op = new RetryWithToleranceOperator({ retryTimeoutMs: -1, retryDelayMaxMs: 1000, tolerance: 'all' }, new VirtualScheduler(), [dlq]);
+  let calls = 0;
+  const outcome = await op.retry(
+    Stage.KEY_CONVERTER,
+    'StringConverter',
+    () => {
+      calls++;
+      return 'never';
+    },
+    dataError('not a string'),
+  );
+  t.false(outcome.ok);
+  t.is(calls, 0);
+  t.is(dlq.seen.length, 1);
+});
