@@ -40,12 +40,13 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
       enum: ['initial', 'initial_only', 'never', 'when_needed', 'no_data', 'schema_only', 'always', 'recovery', 'schema_only_recovery', 'configuration_based', 'custom'],
       default: 'initial',
       description:
-        'initial: snapshot the existing rows when there is no offset, then stream; initial_only: snapshot and stop; never: stream only (from the current position); when_needed: snapshot when there is no offset or its binlog was purged; no_data (schema_only): record the schema, no rows.',
+        'initial: snapshot the existing rows when there is no offset, then stream; initial_only: snapshot and never stream (also after a restart); never: as no_data (the table definitions are recorded at the current position, then the binlog streams from there; Debezium 2.x read the binlog from its start); when_needed: snapshot when there is no offset or its binlog was purged; no_data (schema_only): record the schema, no rows.',
     },
     'snapshot.locking.mode': {
       enum: ['minimal', 'extended', 'none', 'custom'],
       default: 'minimal',
-      description: 'minimal: a global read lock only while the binlog position is read (none at all on MariaDB, which reports the position of its consistent snapshot); none: never lock.',
+      description:
+        'minimal: DDL is blocked while the binlog position and the table definitions are read (MySQL: a global read lock; MariaDB: BACKUP STAGE BLOCK_DDL, writes go on); extended: the same lock held to the end of the snapshot; none: never lock (only safe without DDL during the snapshot).',
     },
     'snapshot.fetch.size': { type: 'integer', minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Rows read from the server per chunk of a snapshot; progress is logged once per chunk.' },
     'snapshot.max.threads': { type: 'integer', minimum: 1, maximum: 1, default: 1, description: 'Threads that read a snapshot: Brook reads with one.' },

@@ -25,6 +25,8 @@ export interface SnapshotDeps {
   readonly withData: boolean;
   /** Whether the task was stopped: the snapshot gives up between rows. */
   readonly stopped: () => boolean;
+  /** Runs after the binlog position was read and before the table definitions are: for tests. */
+  readonly afterPosition?: (() => Promise<void>) | undefined;
 }
 
 export interface SnapshotResult {
@@ -57,11 +59,64 @@ function normaliser(column: ColumnDef): (v: unknown) => RawValue {
 }
 
 /**
+ * `source.snapshot` of a snapshot row, as Debezium's SnapshotMarkerResolver picks it: the end
+ * wins over the start (a one-row snapshot is `last`, which tells consumers it finished), the
+ * snapshot's ends over a table's.
+ */
+export function snapshotMarker(at: { first: boolean; last: boolean; firstInTable: boolean; lastInTable: boolean }): SnapshotMarker {
+  if (at.last) return 'last';
+  if (at.first) return 'first';
+  if (at.lastInTable) return 'last_in_data_collection';
+  if (at.firstInTable) return 'first_in_data_collection';
+  return 'true';
+}
+
+/** MariaDB's parse error: the server predates BACKUP STAGE (10.4). */
+const ER_PARSE_ERROR = 1064;
+/** A column the snapshot reads by name was dropped or renamed since the definitions were read. */
+const ER_BAD_FIELD_ERROR = 1054;
+/** "Table definition has changed, please retry transaction": rebuilt since the snapshot began. */
+const ER_TABLE_DEF_CHANGED = 1412;
+
+/**
+ * Blocks DDL (not DML) on a MariaDB server from a connection of its own: BACKUP STAGE END would
+ * commit the snapshot's transaction were it run on the snapshot's connection. Servers before
+ * 10.4 have no BACKUP STAGE and get the global read lock instead.
+ */
+async function lockMariaDbDdl(options: BinlogConnectionOptions): Promise<() => Promise<void>> {
+  const connection = await openServerConnection(options, {});
+  (connection as unknown as { connection: NodeJS.EventEmitter }).connection.on('error', () => {});
+  try {
+    try {
+      await connection.query('BACKUP STAGE START');
+      await connection.query('BACKUP STAGE BLOCK_DDL');
+    } catch (error) {
+      if ((error as { errno?: number }).errno !== ER_PARSE_ERROR) throw error;
+      await connection.query('FLUSH TABLES WITH READ LOCK');
+    }
+  } catch (error) {
+    connection.destroy();
+    throw fatalError(
+      `Cannot block DDL for the snapshot (${(error as Error).message}): grant the RELOAD privilege, or set snapshot.locking.mode=none when no DDL can run during the snapshot`,
+      error,
+    );
+  }
+  return async () => {
+    // Ending the session releases either lock.
+    await connection.end().catch(() => {
+      connection.destroy();
+    });
+  };
+}
+
+/**
  * The initial snapshot: a consistent read of the captured tables at a known binlog position.
  * On MariaDB, START TRANSACTION WITH CONSISTENT SNAPSHOT reports the position its view matches
- * (binlog_snapshot_file/position), so no lock is taken; on MySQL a global read lock is held only
- * while the position and table definitions are read (snapshot.locking.mode=minimal), or until
- * the end (extended), or never (none: only safe without concurrent DDL). The rows become `op: r`
+ * (binlog_snapshot_file/position); DDL (not writes) is blocked with BACKUP STAGE BLOCK_DDL from
+ * before that until the table definitions were read, so none can change a table between the
+ * two. On MySQL a global read lock is held over the same span. snapshot.locking.mode=minimal
+ * releases the lock then, extended at the end of the snapshot, none takes none (only safe
+ * without concurrent DDL). The rows become `op: r`
  * records carrying the snapshot position; the last one carries the position streaming continues
  * from, so a restart after it streams, and a restart before it snapshots again (Debezium does
  * the same: an interrupted snapshot starts over).
@@ -78,6 +133,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
   });
   (connection as unknown as { connection: NodeJS.EventEmitter }).connection.on('error', () => {});
   let locked = false;
+  let unlockMariaDb: (() => Promise<void>) | undefined;
   try {
     const q = async <T>(sql: string, params?: unknown[]): Promise<T[]> => (await connection.query(sql, params))[0] as T[];
     const [version] = await q<{ v: string; id: number | string }>('SELECT VERSION() AS v, @@server_id AS id');
@@ -90,6 +146,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
     let pos: number;
     let gtids: string | null = null;
     if (mariadb) {
+      if (config.snapshotLocking !== 'none') unlockMariaDb = await lockMariaDbDdl(deps.connection);
       await q('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       const status = await q<{ Variable_name: string; Value: string }>("SHOW STATUS LIKE 'binlog_snapshot_%'");
       const value = (name: string): string | undefined => status.find((s) => s.Variable_name.toLowerCase() === name)?.Value;
@@ -117,10 +174,11 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
       gtids = row.Executed_Gtid_Set === undefined || row.Executed_Gtid_Set === '' ? null : row.Executed_Gtid_Set.replace(/\s+/g, '');
     }
     const startedMs = scheduler.now();
-    logger.info({ file, pos, gtids, lockFree: mariadb }, 'snapshot started');
+    logger.info({ file, pos, gtids, locking: config.snapshotLocking }, 'snapshot started');
+    await deps.afterPosition?.();
 
     const tables = await q<{ TABLE_SCHEMA: string; TABLE_NAME: string }>(
-      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME",
+      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME",
     );
     const known = tables.filter((t) => emitter.filter.database(t.TABLE_SCHEMA) && (!config.historyOnlyCapturedTables || emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME)));
     const captured = known.filter((t) => emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME));
@@ -136,6 +194,11 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
     if (locked && config.snapshotLocking === 'minimal') {
       await q('UNLOCK TABLES');
       locked = false;
+    }
+    if (unlockMariaDb !== undefined && config.snapshotLocking === 'minimal') {
+      const unlock = unlockMariaDb;
+      unlockMariaDb = undefined;
+      await unlock();
     }
     await deps.history.append(entries);
 
@@ -169,7 +232,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
       if (pending === undefined) return;
       const p = pending;
       pending = undefined;
-      const marker: SnapshotMarker = p.firstOverall ? 'first' : lastOverall ? 'last' : p.firstInTable ? 'first_in_data_collection' : lastInTable ? 'last_in_data_collection' : 'true';
+      const marker = snapshotMarker({ first: p.firstOverall, last: lastOverall, firstInTable: p.firstInTable, lastInTable });
       const info: SourceInfo = { tsMs: startedMs, snapshot: marker, db: p.env.table.database, table: p.env.table.name, serverId, gtid: null, file, pos, row: 0, thread: null, query: null };
       const offset = lastOverall ? doneOffset : snapshotOffset;
       await push(...emitter.rowRecords(p.env, 'r', null, p.row, info, scheduler.now(), offset, offset));
@@ -183,23 +246,38 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
         const core = (connection as unknown as { connection: { query(options: object): { stream(options: object): Readable } } }).connection;
         const stream = core
           .query({
-            sql: `SELECT * FROM ${escapeId(t.TABLE_SCHEMA)}.${escapeId(t.TABLE_NAME)}`,
+            // By name: SELECT * leaves out INVISIBLE columns (system versioning's among them), which rows carry.
+            sql: `SELECT ${env.table.columns.map((col) => escapeId(col.name)).join(', ')} FROM ${escapeId(t.TABLE_SCHEMA)}.${escapeId(t.TABLE_NAME)}`,
             rowsAsArray: true,
             typeCast: (field: { type: string; buffer(): Buffer | null }, next: () => unknown) => (field.type === 'GEOMETRY' ? field.buffer() : next()),
           })
           .stream({ highWaterMark: Math.min(config.snapshotFetchSize, 1000) });
         let tableRows = 0;
-        for await (const raw of stream as AsyncIterable<unknown[]>) {
-          if (deps.stopped()) {
-            stream.destroy();
-            break;
+        try {
+          for await (const raw of stream as AsyncIterable<unknown[]>) {
+            if (deps.stopped()) {
+              stream.destroy();
+              break;
+            }
+            const row = raw.map((v, i) => normalise[i]!(v));
+            if (pending !== undefined) await flush(pending.env !== env, false);
+            pending = { env, row, firstOverall: rows === 0, firstInTable: tableRows === 0 };
+            rows++;
+            tableRows++;
+            if (tableRows % config.snapshotFetchSize === 0) logger.info({ table: `${t.TABLE_SCHEMA}.${t.TABLE_NAME}`, rows: tableRows }, 'snapshot progress');
           }
-          const row = raw.map((v, i) => normalise[i]!(v));
-          if (pending !== undefined) await flush(pending.env !== env, false);
-          pending = { env, row, firstOverall: rows === 0, firstInTable: tableRows === 0 };
-          rows++;
-          tableRows++;
-          if (tableRows % config.snapshotFetchSize === 0) logger.info({ table: `${t.TABLE_SCHEMA}.${t.TABLE_NAME}`, rows: tableRows }, 'snapshot progress');
+        } catch (error) {
+          // DDL after the lock was released (snapshot.locking.mode=minimal) can leave the table
+          // unreadable with the definitions read under it: the task fails rather than read rows
+          // with the wrong columns, and a restart snapshots again (no finished snapshot is stored).
+          const errno = (error as { errno?: number }).errno;
+          if (errno === ER_BAD_FIELD_ERROR || errno === ER_TABLE_DEF_CHANGED) {
+            throw fatalError(
+              `${t.TABLE_SCHEMA}.${t.TABLE_NAME} changed during the snapshot (${(error as Error).message}): restart the task to snapshot again, with snapshot.locking.mode=extended to hold DDL back until the snapshot ends`,
+              error,
+            );
+          }
+          throw error;
         }
         logger.info({ table: `${t.TABLE_SCHEMA}.${t.TABLE_NAME}`, rows: tableRows }, 'snapshot of table done');
       }
@@ -221,5 +299,6 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
     return { offset: { file, pos, gtids, event: 0, row: 0, snapshot: false, tsSec: Math.floor(startedMs / 1000), serverId }, rows, tables: captured.length };
   } finally {
     connection.destroy();
+    await unlockMariaDb?.();
   }
 }

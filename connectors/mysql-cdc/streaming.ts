@@ -7,6 +7,7 @@ import { BinlogConnection } from './client/binlog-client.ts';
 import type { ChangeEmitter } from './emitter.ts';
 import type { SourceInfo } from './envelope.ts';
 import { ER_MASTER_FATAL_ERROR_READING_BINLOG, fatalError, purgedBinlogError } from './errors.ts';
+import { addGtid } from './gtid-set.ts';
 import { completeAfterImage } from './json-diff.ts';
 import type { BinlogOffset } from './offset.ts';
 import { toSourceOffset } from './offset.ts';
@@ -126,7 +127,8 @@ export class BinlogStreamer {
     this.index = 0;
     this.inTx = false;
     this.backlog = [];
-    // Re-reading the current transaction from its start: what it emitted is skipped again.
+    // Re-reading the current transaction from its start: what it emitted is skipped again
+    // (rows() keeps the resume point at the last row it emitted).
     if (this.txFile !== this.resumeFile || this.txPos !== this.resumePos) {
       this.skipEvents = 0;
       this.skipRows = 0;
@@ -338,6 +340,9 @@ export class BinlogStreamer {
     if (this.currentGtid !== null) {
       const m = /^(\d+)-\d+-\d+$/.exec(this.currentGtid);
       if (m !== null) this.gtids.set(m[1]!, this.currentGtid);
+      // A MySQL set grows only from a known one: a set of the transactions seen since is not it.
+      const mysql = /^([0-9a-f-]{36}):(\d+)$/i.exec(this.currentGtid);
+      if (mysql !== null && this.mysqlGtids !== null) this.mysqlGtids = addGtid(this.mysqlGtids, mysql[1]!, BigInt(mysql[2]!));
     }
     this.inTx = false;
     this.currentGtid = null;
@@ -405,6 +410,19 @@ export class BinlogStreamer {
       records.push(...emitter.rowRecords(env, op, change.before ?? null, after, info, now, this.offset(this.index, r + 1), this.offset(this.index, r)));
     }
     if (records.length > 0) this.deps.queue.push(...records);
+    this.markEmitted(event.rows.length);
+  }
+
+  /**
+   * Makes the event being handled, up to `rows` of its rows, the resume point of the current
+   * transaction: a reconnect reads the transaction again from its start and must skip as far as
+   * this, as a restart from the last record's offset would.
+   */
+  private markEmitted(rows: number): void {
+    this.resumeFile = this.txFile;
+    this.resumePos = this.txPos;
+    this.skipEvents = this.index;
+    this.skipRows = rows;
   }
 
   private ddl(pos: number, next: number, database: string, sql: string, ts: number, serverId: number, thread: number): void {

@@ -23,7 +23,14 @@ import { MYSQL_CDC_VERSION } from './version.ts';
  * from the history, snapshots when the mode and the stored offset call for it, then streams the
  * binlog. Readers run in the background and fill a bounded queue that poll() drains.
  */
+/** Points where tests step into the task's work. */
+export interface MySqlCdcTaskHooks {
+  /** Between the snapshot reading its binlog position and reading the table definitions. */
+  readonly snapshotAfterPosition?: () => Promise<void>;
+}
+
 export class MySqlCdcTask implements SourceTask {
+  private readonly hooks: MySqlCdcTaskHooks;
   private context: SourceTaskContext | undefined;
   private config: ParsedMySqlCdcConfig | undefined;
   private queue: RecordQueue | undefined;
@@ -31,6 +38,10 @@ export class MySqlCdcTask implements SourceTask {
   private stopped = false;
   private pipeline: Promise<void> | undefined;
   private finished = false;
+
+  constructor(hooks: MySqlCdcTaskHooks = {}) {
+    this.hooks = hooks;
+  }
 
   initialize(context: SourceTaskContext): void {
     this.context = context;
@@ -98,6 +109,12 @@ export class MySqlCdcTask implements SourceTask {
     try {
       await checkServer(probe);
       from = parseSourceOffset(await context.offsetStorageReader.offset(partition));
+      if (config.snapshotMode === 'initial_only' && from !== null && !from.snapshot) {
+        // Debezium's initial_only: once the snapshot completed, the binlog is never read.
+        logger.info({}, 'snapshot.mode=initial_only: the snapshot was completed before; not streaming');
+        this.finished = true;
+        return;
+      }
       snapshot = this.needsSnapshot(config, from);
       if (from !== null && !from.snapshot && !(await binlogExists(probe, from.file))) {
         if (config.snapshotMode === 'when_needed') {
@@ -108,13 +125,6 @@ export class MySqlCdcTask implements SourceTask {
         }
       }
       if (!snapshot && from !== null) await this.restoreSchema(history, catalog, from, storedDdl, probe, emitter);
-      if (!snapshot && from === null) {
-        // snapshot.mode=never: stream from the current end, with the tables as they are now.
-        const [status] = await probe.query<{ File: string; Position: number | string }>('SHOW MASTER STATUS');
-        if (status === undefined) throw fatalError('SHOW MASTER STATUS returned nothing: is log_bin on?');
-        from = { file: status.File, pos: Number(status.Position), gtids: null, event: 0, row: 0, snapshot: false, tsSec: 0, serverId: 0 };
-        await this.schemaFromServer(probe, emitter);
-      }
     } finally {
       probe.close();
     }
@@ -123,7 +133,7 @@ export class MySqlCdcTask implements SourceTask {
     this.pipeline = (async () => {
       let position = streamFrom;
       if (snapshot) {
-        const result = await runSnapshot({ emitter, history, queue, scheduler, logger, connection: connectionOptions, withData: config.snapshotMode !== 'no_data', stopped });
+        const result = await runSnapshot({ emitter, history, queue, scheduler, logger, connection: connectionOptions, withData: config.snapshotMode !== 'no_data' && config.snapshotMode !== 'never', stopped, afterPosition: this.hooks.snapshotAfterPosition });
         position = result.offset;
         for (const e of await history.load()) storedDdl.add(`${e.file}:${e.pos}`);
         if (config.snapshotMode === 'initial_only') {
@@ -144,14 +154,15 @@ export class MySqlCdcTask implements SourceTask {
 
   private needsSnapshot(config: ParsedMySqlCdcConfig, from: BinlogOffset | null): boolean {
     const interrupted = from?.snapshot === true;
+    // never is no_data: the table definitions at the start position must be in the history, or
+    // a restart after a DDL cannot read the rows before it.
     switch (config.snapshotMode) {
       case 'initial':
       case 'initial_only':
       case 'when_needed':
       case 'no_data':
-        return from === null || interrupted;
       case 'never':
-        return false;
+        return from === null || interrupted;
     }
   }
 
@@ -179,7 +190,7 @@ export class MySqlCdcTask implements SourceTask {
   }
 
   private async schemaFromServer(probe: BinlogConnection, emitter: ChangeEmitter): Promise<void> {
-    const tables = await probe.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'");
+    const tables = await probe.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')");
     for (const t of tables) {
       if (!emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME)) continue;
       const [row] = await probe.query<Record<string, string>>(`SHOW CREATE TABLE \`${t.TABLE_SCHEMA.replace(/`/g, '``')}\`.\`${t.TABLE_NAME.replace(/`/g, '``')}\``);

@@ -1,6 +1,7 @@
 import type { DecimalValue, Schema } from '../../connect/api/index.ts';
 import { DECIMAL_SCALE_PARAMETER, LogicalTypeName } from '../../connect/api/index.ts';
 import type { JsonValue } from './binlog/index.ts';
+import { decodeCharsetText } from './binlog/index.ts';
 import { badValueError } from './errors.ts';
 import { jsonDocumentText } from './json-text.ts';
 import type { ColumnDef } from './schema/table.ts';
@@ -60,14 +61,14 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/** 'YYYY-MM-DD' → days since the epoch; null for zero dates (0000-00-00 or a zero month/day). */
+/** 'YYYY-MM-DD' → days since the epoch; null for zero dates (a zero year, month or day, as Debezium has it). */
 export function epochDays(text: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
   if (m === null) return null;
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
-  if (mo === 0 || d === 0) return null;
+  if (y === 0 || mo === 0 || d === 0) return null;
   return daysFromCivil(y, mo, d);
 }
 
@@ -95,7 +96,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 /** Debezium's ZonedTimestamp text: ISO-8601 in UTC with the column's fractional digits. */
 export function zonedTimestamp(text: string, fsp: number): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
-  if (m === null || m[2] === '00' || m[3] === '00') return null;
+  if (m === null || m[1] === '0000' || m[2] === '00' || m[3] === '00') return null;
   const fraction = fsp > 0 ? `.${(m[7] ?? '').padEnd(6, '0').slice(0, fsp)}` : '';
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${fraction}Z`;
 }
@@ -112,10 +113,8 @@ export function decimalValue(text: string, scale: number): DecimalValue {
 
 function textOf(raw: RawValue, charset: string | undefined): string {
   if (typeof raw === 'string') return raw;
-  if (raw instanceof Uint8Array) {
-    const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    return charset === 'latin1' || charset === 'ascii' ? buf.toString('latin1') : charset === 'ucs2' || charset === 'utf16' ? buf.swap16().toString('utf16le') : buf.toString('utf8');
-  }
+  // The bytes are shared (a key and a value read the same ones): decoding must not change them.
+  if (raw instanceof Uint8Array) return decodeCharsetText(raw, charset);
   return String(raw);
 }
 

@@ -1,3 +1,5 @@
+import { TextDecoder as NodeTextDecoder } from 'node:util';
+
 /**
  * Collation ids → character sets, for the ids TABLE_MAP optional metadata carries. Only the
  * charsets whose text the decoder turns into strings are listed one by one; any other id gives
@@ -66,6 +68,77 @@ const CP1252_HIGH = [
 function decodeCp1252(bytes: Uint8Array): string {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   return /[\u0080-\u009f]/.test(text) ? text.replace(/[\u0080-\u009f]/g, (c) => String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80]!)) : text;
+}
+
+/**
+ * MySQL/MariaDB charset names → WHATWG encoding labels Node's TextDecoder knows (Node ships full
+ * ICU). latin1 is cp1252 and utf32 has no WHATWG decoder: both are decoded here.
+ */
+const ENCODINGS: Readonly<Record<string, string>> = {
+  utf8: 'utf-8',
+  utf8mb3: 'utf-8',
+  utf8mb4: 'utf-8',
+  ascii: 'utf-8',
+  latin2: 'iso-8859-2',
+  latin5: 'iso-8859-9',
+  latin7: 'iso-8859-13',
+  greek: 'iso-8859-7',
+  hebrew: 'iso-8859-8',
+  cp1250: 'windows-1250',
+  cp1251: 'windows-1251',
+  cp1256: 'windows-1256',
+  cp1257: 'windows-1257',
+  cp866: 'ibm866',
+  koi8r: 'koi8-r',
+  koi8u: 'koi8-u',
+  tis620: 'windows-874',
+  macroman: 'macintosh',
+  gbk: 'gbk',
+  gb2312: 'gbk',
+  gb18030: 'gb18030',
+  big5: 'big5',
+  sjis: 'shift_jis',
+  cp932: 'shift_jis',
+  ujis: 'euc-jp',
+  eucjpms: 'euc-jp',
+  euckr: 'euc-kr',
+  ucs2: 'utf-16be',
+  utf16: 'utf-16be',
+  utf16le: 'utf-16le',
+};
+
+const decoders = new Map<string, NodeTextDecoder>();
+
+function decoderFor(label: string): NodeTextDecoder {
+  let decoder = decoders.get(label);
+  if (decoder === undefined) {
+    decoder = new NodeTextDecoder(label);
+    decoders.set(label, decoder);
+  }
+  return decoder;
+}
+
+/** UTF-32 as MySQL stores it: big-endian code points, 4 bytes each; invalid ones become U+FFFD. */
+function decodeUtf32(bytes: Uint8Array): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let out = '';
+  for (let i = 0; i + 4 <= bytes.byteLength; i += 4) {
+    const cp = view.getUint32(i, false);
+    out += cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
+  }
+  return out;
+}
+
+/**
+ * Text of a character column from its bytes, by the column's charset name as the DDL or the
+ * binlog names it (`latin2`, `cp1251`, `utf16`...). Charsets without a decoder here (dec8, swe7,
+ * armscii8...) and unknown ones are read as UTF-8, which their ASCII range agrees with.
+ */
+export function decodeCharsetText(bytes: Uint8Array, charset: string | undefined): string {
+  const name = charset?.toLowerCase();
+  if (name === 'latin1') return decodeCp1252(bytes);
+  if (name === 'utf32') return decodeUtf32(bytes);
+  return decoderFor(ENCODINGS[name ?? 'utf8'] ?? 'utf-8').decode(bytes);
 }
 
 /** Text for the charsets read as strings; `undefined` for the rest (the caller keeps the bytes). */

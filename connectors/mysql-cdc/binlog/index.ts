@@ -6,7 +6,7 @@ export { BinlogError, BinlogErrorCode } from './errors.ts';
 export type { BinlogLocation } from './errors.ts';
 export { EventFlag, EventType, eventTypeName } from './event-type.ts';
 export { ColumnType, columnTypeName } from './column-type.ts';
-export { charsetOfCollation } from './charset.ts';
+export { charsetOfCollation, decodeCharsetText } from './charset.ts';
 export type { Charset } from './charset.ts';
 export { JsonOpaque, JsonPartialUpdate } from './types.ts';
 export type * from './types.ts';

@@ -50,6 +50,24 @@ const TYPE_ALIASES: Record<string, string> = {
 const TEXTUAL = new Set(['CHAR', 'VARCHAR', 'TINYTEXT', 'TEXT', 'MEDIUMTEXT', 'LONGTEXT', 'ENUM', 'SET', 'JSON']);
 const BINARY = new Set(['BINARY', 'VARBINARY', 'TINYBLOB', 'BLOB', 'MEDIUMBLOB', 'LONGBLOB']);
 
+/**
+ * ALTER TABLE clauses that leave the columns, the primary key and the unique indexes as they
+ * are: table options, algorithm and lock hints, partition maintenance, key and tablespace
+ * housekeeping.
+ */
+const IGNORED_ALTER_CLAUSES = new Set([
+  'ENGINE', 'AUTO_INCREMENT', 'AVG_ROW_LENGTH', 'CHECKSUM', 'TABLE_CHECKSUM', 'PAGE_CHECKSUM', 'COMPRESSION', 'CONNECTION', 'DATA', 'INDEX',
+  'DELAY_KEY_WRITE', 'ENCRYPTED', 'ENCRYPTION', 'ENCRYPTION_KEY_ID', 'IETF_QUOTES', 'INSERT_METHOD', 'KEY_BLOCK_SIZE', 'MAX_ROWS', 'MIN_ROWS',
+  'PACK_KEYS', 'PAGE_COMPRESSED', 'PAGE_COMPRESSION_LEVEL', 'PASSWORD', 'ROW_FORMAT', 'SEQUENCE', 'STATS_AUTO_RECALC', 'STATS_PERSISTENT',
+  'STATS_SAMPLE_PAGES', 'TABLESPACE', 'TRANSACTIONAL', 'UNION', 'STORAGE', 'SECONDARY_ENGINE', 'SECONDARY_ENGINE_ATTRIBUTE', 'ENGINE_ATTRIBUTE',
+  'AUTOEXTEND_SIZE', 'START', 'ALGORITHM', 'LOCK', 'FORCE', 'ENABLE', 'DISABLE', 'ORDER', 'DISCARD', 'IMPORT', 'COALESCE', 'REORGANIZE',
+  'EXCHANGE', 'ANALYZE', 'CHECK', 'OPTIMIZE', 'REBUILD', 'REPAIR', 'TRUNCATE', 'REMOVE', 'PARTITION', 'PARTITIONS', 'SUBPARTITION',
+  'UPGRADE', 'WITH', 'WITHOUT', 'CONVERT',
+]);
+
+/** The columns MariaDB adds for system versioning when the table names none. */
+const IMPLICIT_ROW_PERIOD = new Set(['row_start', 'row_end']);
+
 /** Token cursor with the few moves the grammar needs. */
 class Cursor {
   private i = 0;
@@ -122,6 +140,15 @@ class Cursor {
       else this.next();
     }
   }
+  /** `done` as a call: the compiler then does not narrow it across the moves between two checks. */
+  atEnd(): boolean {
+    return this.done;
+  }
+  /** MariaDB's `WAIT n` / `NOWAIT` after a table name: how long to wait for locks. */
+  waitClause(): void {
+    if (this.accept('WAIT')) this.next();
+    else this.accept('NOWAIT');
+  }
   atItemEnd(): boolean {
     const t = this.peek();
     return t === undefined || (t.kind === 'punct' && (t.text === ',' || t.text === ')' || t.text === ';'));
@@ -175,6 +202,8 @@ function charsetOfCollation(collation: string): string {
 export class SchemaCatalog {
   private readonly tables = new Map<string, TableDef>();
   private readonly databaseCharsets = new Map<string, string>();
+  /** Whether the statement being applied names its own PERIOD FOR SYSTEM_TIME columns. */
+  private explicitSystemTime = false;
 
   table(database: string, name: string): TableDef | undefined {
     return this.tables.get(tableId(database, name));
@@ -225,8 +254,19 @@ export class SchemaCatalog {
 
   private applyStatement(tokens: readonly Token[], sql: string, defaultDatabase: string): DdlOutcome {
     const c = new Cursor(tokens);
+    this.explicitSystemTime = tokens.some((t, i) => t.kind === 'word' && t.upper === 'PERIOD' && tokens[i + 1]?.upper === 'FOR' && tokens[i + 2]?.upper === 'SYSTEM_TIME');
     const none: DdlOutcome = { database: defaultDatabase, changes: [], truncated: [], recognised: false };
     if (c.done) return none;
+    // MariaDB's SET STATEMENT var=value[, ...] FOR <statement>: the statement is what counts.
+    if (c.accept('SET', 'STATEMENT')) {
+      while (!c.atEnd() && !c.isWord('FOR')) {
+        if (c.peek()?.text === '(') c.group();
+        else c.next();
+      }
+      if (c.atEnd()) return none;
+      c.expect('FOR');
+      if (c.atEnd()) return none;
+    }
     if (c.accept('CREATE')) {
       c.accept('OR', 'REPLACE');
       c.accept('DEFINER');
@@ -346,6 +386,8 @@ export class SchemaCatalog {
       } else if (c.accept('COMMENT')) {
         if (c.peek()?.text === '=') c.next();
         table.comment = c.next().text;
+      } else if (c.accept('WITH', 'SYSTEM', 'VERSIONING')) {
+        this.addSystemVersioning(table);
       } else if (c.peek()?.text === '(') {
         c.group();
       } else {
@@ -479,7 +521,9 @@ export class SchemaCatalog {
       else if (c.accept('COMMENT')) comment = c.next().text;
       else if (c.accept('GENERATED', 'ALWAYS') || c.isWord('AS')) {
         c.expect('AS');
-        c.group();
+        // MariaDB's AS ROW START / AS ROW END: a system-versioning period column.
+        if (c.accept('ROW')) c.next();
+        else c.group();
         generated = true;
       } else if (c.accept('ON', 'UPDATE')) {
         defaultValue(c);
@@ -514,8 +558,38 @@ export class SchemaCatalog {
     };
   }
 
+  /**
+   * MariaDB's WITH / ADD SYSTEM VERSIONING without a PERIOD FOR SYSTEM_TIME of the table's own
+   * columns adds two invisible columns at the end, which the row images carry (SHOW CREATE TABLE
+   * does not list them).
+   */
+  private addSystemVersioning(table: MutableTable): void {
+    if (this.explicitSystemTime) return;
+    const names = new Set(table.columns.map((col) => col.name.toLowerCase()));
+    for (const name of ['row_start', 'row_end']) {
+      if (names.has(name)) continue;
+      table.columns.push({
+        name,
+        type: 'TIMESTAMP',
+        length: undefined,
+        scale: 6,
+        unsigned: false,
+        nullable: false,
+        charset: undefined,
+        enumValues: undefined,
+        autoIncrement: false,
+        defaultExpression: undefined,
+        defaultIsLiteral: false,
+        generated: true,
+        comment: undefined,
+      });
+    }
+  }
+
   private alterTable(c: Cursor, defaultDb: string): DdlOutcome {
+    c.accept('IF', 'EXISTS');
     const { db, name } = c.qualifiedName(defaultDb);
+    c.waitClause();
     const id = tableId(db, name);
     const existing = this.tables.get(id);
     if (existing === undefined) {
@@ -569,6 +643,15 @@ export class SchemaCatalog {
       for (const u of table.uniqueIndexes) u.columns = u.columns.map((k) => (k.toLowerCase() === lower ? to : k));
     };
     if (c.accept('ADD')) {
+      if (c.accept('SYSTEM', 'VERSIONING')) {
+        this.addSystemVersioning(table);
+        return undefined;
+      }
+      // Application-time periods and partitions leave the row images alone.
+      if (c.isWord('PERIOD', 'PARTITION')) {
+        c.skipItem();
+        return undefined;
+      }
       if (c.isWord('PRIMARY', 'UNIQUE', 'INDEX', 'KEY', 'FULLTEXT', 'SPATIAL', 'FOREIGN', 'CONSTRAINT', 'CHECK', 'PERIOD', 'PARTITION', 'SYSTEM')) {
         this.createDefinition(c, table, checks);
         return undefined;
@@ -624,6 +707,10 @@ export class SchemaCatalog {
         c.accept('IF', 'EXISTS');
         const indexName = c.identifier().toLowerCase();
         table.uniqueIndexes = table.uniqueIndexes.filter((u) => u.name.toLowerCase() !== indexName);
+        return undefined;
+      }
+      if (c.accept('SYSTEM', 'VERSIONING')) {
+        table.columns = table.columns.filter((col) => !IMPLICIT_ROW_PERIOD.has(col.name.toLowerCase()));
         return undefined;
       }
       if (c.isWord('FOREIGN', 'CONSTRAINT', 'CHECK', 'PARTITION', 'SYSTEM', 'PERIOD')) {
@@ -695,8 +782,14 @@ export class SchemaCatalog {
       c.skipItem();
       return undefined;
     }
-    c.skipItem();
-    return undefined;
+    const word = c.peek();
+    if (word !== undefined && word.kind === 'word' && IGNORED_ALTER_CLAUSES.has(word.upper)) {
+      c.skipItem();
+      return undefined;
+    }
+    // A clause that may change the columns and is not understood: the caller (and
+    // schema.history.internal.skip.unparseable.ddl) decides, rather than a silently wrong table.
+    throw new DdlParseError(`ALTER TABLE ${tableId(table.database, table.name)}: the clause starting with ${word?.text ?? 'the end'} is not followed`);
   }
 
   private dropTables(c: Cursor, defaultDb: string): DdlOutcome {
@@ -721,8 +814,10 @@ export class SchemaCatalog {
   private renameTables(c: Cursor, defaultDb: string): DdlOutcome {
     const changes: TableChange[] = [];
     let db = defaultDb;
+    c.accept('IF', 'EXISTS');
     while (!c.done) {
       const from = c.qualifiedName(defaultDb);
+      c.waitClause();
       c.expect('TO');
       const to = c.qualifiedName(defaultDb);
       db = to.db;

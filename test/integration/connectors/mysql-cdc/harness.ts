@@ -3,10 +3,13 @@
  * MariaDB, and reads its records as the JSON converter with schemas writes them.
  */
 import type { ExecutionContext } from 'ava';
-import type { SourceOffset, SourceRecord, SourceTaskContext } from '../../../../connect/api/index.ts';
+import type { ConnectLogger, SourceOffset, SourceRecord, SourceTaskContext } from '../../../../connect/api/index.ts';
 import { JsonConverter } from '../../../../connect/runtime/converters/json-converter.ts';
 import { systemScheduler } from '../../../../core/base/index.ts';
 import { MySqlCdcTask } from '../../../../connectors/mysql-cdc/index.ts';
+import type { MySqlCdcTaskHooks } from '../../../../connectors/mysql-cdc/task.ts';
+import type { PrivateMariaDb } from '../../../helpers/mariadb.ts';
+import { pollUntil } from '../../../helpers/wait-for.ts';
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -49,11 +52,26 @@ export function cdcConfig(port: number, prefix: string, extra: Record<string, un
 }
 
 /** Starts a task with `offset` as its stored offset; stopped when the test ends. */
-export async function startTask(t: ExecutionContext, cfg: Record<string, unknown>, offset: SourceOffset | null, history = new MemoryTopic()): Promise<Harness> {
-  const task = new MySqlCdcTask();
+export interface StartOptions {
+  readonly hooks?: MySqlCdcTaskHooks;
+  /** Collects the task's log messages (`level: message`). */
+  readonly logs?: string[];
+}
+
+function collectingLogger(logs: string[]): ConnectLogger {
+  const at =
+    (level: string) =>
+    (_fields: object, message?: string): void => {
+      logs.push(`${level}: ${message ?? ''}`);
+    };
+  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export async function startTask(t: ExecutionContext, cfg: Record<string, unknown>, offset: SourceOffset | null, history = new MemoryTopic(), options: StartOptions = {}): Promise<Harness> {
+  const task = new MySqlCdcTask(options.hooks);
   const context: SourceTaskContext = {
     scheduler: systemScheduler,
-    logger: silent,
+    logger: options.logs === undefined ? silent : collectingLogger(options.logs),
     configs: cfg,
     offsetStorageReader: {
       offset: () => Promise.resolve(offset),
@@ -106,4 +124,15 @@ export interface FieldSchema {
   readonly name?: string;
   readonly version?: number;
   readonly parameters?: Record<string, string>;
+}
+
+/** Ends the server side of every binlog dump (as a network drop would); returns how many there were. */
+export async function killBinlogDumps(db: PrivateMariaDb): Promise<number> {
+  const dumps = await pollUntil(
+    async () => (await db.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")) as { ID: number | string }[],
+    (rows) => rows.length > 0,
+    'a Binlog Dump thread',
+  );
+  for (const d of dumps) await db.query(`KILL ${Number(d.ID)}`);
+  return dumps.length;
 }

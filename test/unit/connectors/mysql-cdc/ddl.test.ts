@@ -161,3 +161,47 @@ test('statements that are not about tables are left alone; a table statement it 
   t.is(catalog.table('shop', 'tmp'), undefined);
   t.throws(() => catalog.apply('ALTER TABLE t ADD COLUMN', 'shop'), { instanceOf: DdlParseError });
 });
+
+test("MariaDB's SET STATEMENT ... FOR runs the statement after FOR", (t) => {
+  const catalog = withTable();
+  const outcome = catalog.apply('SET STATEMENT max_statement_time=60, lock_wait_timeout=(5) FOR ALTER TABLE t ADD COLUMN c INT', 'shop');
+  t.true(outcome.recognised);
+  t.deepEqual(columns(catalog.table('shop', 't')), ['id INT NOT NULL', 'name VARCHAR(20)', 'price DECIMAL(10,2) UNSIGNED', 'c INT']);
+  catalog.apply('SET STATEMENT max_statement_time=60 FOR ALTER TABLE t MODIFY c VARCHAR(10)', 'shop');
+  t.is(catalog.table('shop', 't')!.columns[3]!.type, 'VARCHAR');
+  t.false(catalog.apply('SET STATEMENT sql_mode=ANSI FOR INSERT INTO t VALUES (1)', 'shop').recognised);
+});
+
+test("MariaDB's WAIT n and NOWAIT after the table name", (t) => {
+  const catalog = withTable();
+  catalog.apply('ALTER TABLE shop.t WAIT 5 ADD COLUMN c INT', 'shop');
+  catalog.apply('ALTER TABLE IF EXISTS t NOWAIT DROP COLUMN name', 'shop');
+  t.deepEqual(columns(catalog.table('shop', 't')), ['id INT NOT NULL', 'price DECIMAL(10,2) UNSIGNED', 'c INT']);
+  catalog.apply('RENAME TABLE t WAIT 1 TO t2', 'shop');
+  t.truthy(catalog.table('shop', 't2'));
+});
+
+test('system versioning adds the invisible row_start and row_end the rows carry; DROP removes them', (t) => {
+  const catalog = withTable('CREATE TABLE t (id INT NOT NULL PRIMARY KEY, a INT)');
+  catalog.apply('ALTER TABLE t ADD SYSTEM VERSIONING', 'shop');
+  t.deepEqual(columns(catalog.table('shop', 't')), ['id INT NOT NULL', 'a INT', 'row_start TIMESTAMP NOT NULL', 'row_end TIMESTAMP NOT NULL']);
+  catalog.apply('ALTER TABLE t DROP SYSTEM VERSIONING', 'shop');
+  t.deepEqual(columns(catalog.table('shop', 't')), ['id INT NOT NULL', 'a INT']);
+  catalog.apply('CREATE TABLE v (id INT PRIMARY KEY) ENGINE=InnoDB WITH SYSTEM VERSIONING', 'shop');
+  t.deepEqual(columns(catalog.table('shop', 'v')).slice(1), ['row_start TIMESTAMP NOT NULL', 'row_end TIMESTAMP NOT NULL']);
+  catalog.apply(
+    'CREATE TABLE w (id INT PRIMARY KEY, s TIMESTAMP(6) GENERATED ALWAYS AS ROW START, e TIMESTAMP(6) GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) WITH SYSTEM VERSIONING',
+    'shop',
+  );
+  t.deepEqual(
+    catalog.table('shop', 'w')!.columns.map((c) => c.name),
+    ['id', 's', 'e'],
+  );
+});
+
+test('an ALTER TABLE clause the parser does not know throws; table options and partition upkeep do not', (t) => {
+  const catalog = withTable();
+  t.throws(() => catalog.apply('ALTER TABLE t FROBNICATE COLUMN name', 'shop'), { instanceOf: DdlParseError, message: /FROBNICATE/ });
+  catalog.apply("ALTER TABLE t ENGINE=InnoDB ROW_FORMAT=DYNAMIC, ALGORITHM=INPLACE, LOCK=NONE, FORCE, ADD PARTITION (PARTITION p9 VALUES LESS THAN (10)), COMMENT 'x'", 'shop');
+  t.deepEqual(columns(catalog.table('shop', 't')), ['id INT NOT NULL', 'name VARCHAR(20)', 'price DECIMAL(10,2) UNSIGNED']);
+});

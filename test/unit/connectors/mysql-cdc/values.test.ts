@@ -1,0 +1,63 @@
+import test from 'ava';
+import type { ColumnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
+import type { ValueOptions } from '../../../../connectors/mysql-cdc/values.ts';
+import { columnConverter } from '../../../../connectors/mysql-cdc/values.ts';
+
+const options: ValueOptions = { decimalMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds', bigintUnsignedMode: 'long', binaryMode: 'bytes' };
+
+function column(type: string, extra: Partial<ColumnDef> = {}): ColumnDef {
+  return {
+    name: 'c',
+    type,
+    length: undefined,
+    scale: undefined,
+    unsigned: false,
+    nullable: true,
+    charset: undefined,
+    enumValues: undefined,
+    autoIncrement: false,
+    defaultExpression: undefined,
+    defaultIsLiteral: false,
+    generated: false,
+    comment: undefined,
+    ...extra,
+  };
+}
+
+function text(charset: string, bytes: number[]): unknown {
+  return columnConverter(column('VARCHAR', { charset }), options).convert(Uint8Array.from(bytes));
+}
+
+test('text the binlog gives as bytes is decoded by the column charset', (t) => {
+  t.is(text('latin1', [0x80, 0x93, 0x78, 0x94]), '€“x”', 'MySQL latin1 is cp1252');
+  t.is(text('latin2', [0xa3, 0xf3, 0x64, 0xbc]), 'Łódź');
+  t.is(text('cp1251', [0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2]), 'Привет');
+  t.is(text('koi8r', [0xf0, 0xd2, 0xc9]), 'При');
+  t.is(text('gbk', [0xd6, 0xd0, 0xce, 0xc4]), '中文');
+  t.is(text('sjis', [0x93, 0xfa, 0x96, 0x7b]), '日本');
+  t.is(text('utf16', [0x00, 0x68, 0x00, 0xe9]), 'hé');
+  t.is(text('utf16le', [0x68, 0x00, 0xe9, 0x00]), 'hé');
+  t.is(text('utf32', [0, 0, 0, 0x5a, 0, 0, 0, 0xfc, 0, 0x01, 0xf6, 0x00]), 'Zü😀');
+  t.is(text('utf8mb4', [0xc3, 0xbc]), 'ü');
+});
+
+test('decoding UCS-2 leaves the shared bytes as they were: a key and a value read the same ones', (t) => {
+  const converter = columnConverter(column('VARCHAR', { charset: 'ucs2' }), options);
+  const convert = (raw: unknown): unknown => converter.convert(raw);
+  const bytes = Uint8Array.from([0x00, 0x41, 0x00, 0x62]);
+  t.is(convert(bytes), 'Ab');
+  t.is(convert(bytes), 'Ab');
+  t.deepEqual([...bytes], [0x00, 0x41, 0x00, 0x62]);
+});
+
+test('dates with a zero year, month or day are null (the epoch when NOT NULL), as in Debezium', (t) => {
+  const dateConverter = columnConverter(column('DATE'), options);
+  const date = (raw: unknown): unknown => dateConverter.convert(raw);
+  t.is(date('0000-01-01'), null);
+  t.is(date('2024-00-10'), null);
+  t.is(date('2024-01-00'), null);
+  t.is(date('0001-01-01'), -719162);
+  t.is(columnConverter(column('DATE', { nullable: false }), options).convert('0000-01-01'), 0);
+  t.is(columnConverter(column('DATETIME', { scale: 6 }), options).convert('0000-01-01 10:00:00'), null);
+  t.is(columnConverter(column('TIMESTAMP'), options).convert('0000-01-01 10:00:00'), null);
+});
