@@ -13,12 +13,13 @@ export type { ValueUpdate } from './operators/process-values.ts';
 export { keyValue } from './processor/record.ts';
 export type { Header, KeyValue, SourcePosition, StreamRecord } from './processor/record.ts';
 export type { StreamPartitioner, TimestampExtractor, TopicNameExtractor } from './processor/nodes.ts';
-export { formatTaskId } from './processor/task-api.ts';
+export { RecordsRefused, formatTaskId } from './processor/task-api.ts';
 export type {
   InputRecord,
   InternalTopicSpec,
   OutputRecord,
   RecordCollector,
+  RecordSendFailure,
   RunnableTopology,
   StreamTask,
   SubtopologyInfo,

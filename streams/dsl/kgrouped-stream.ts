@@ -239,20 +239,29 @@ export class TimeWindowedKStream<K, V> {
           const d = sizeMs;
           return {
             step: (record) => {
-              if (record.key === null || (skipNullValues && record.value === null)) return;
+              // Kafka's sliding aggregate skips null values for every operation, not only reduce.
+              if (record.key === null || record.value === null) return;
               const key = record.key;
               const t = record.timestamp;
-              const streamTime = time.advance(record);
-              // The record's own window [t - d, t] is closed: nothing it belongs to is still open.
-              if (t + graceMs < streamTime) {
+              const closeTime = time.advance(record) - graceMs;
+              // Windows include their end: one is open while end >= stream time - grace. The record is
+              // late only when its right window [t + 1, t + 1 + d] is closed too; otherwise each
+              // window it falls in takes it if still open (KStreamSlidingWindowAggregate).
+              if (t + 1 + d <= closeTime) {
                 time.late(record);
                 return;
               }
+              const open = (start: number): boolean => start + d >= closeTime;
+              let skippedClosed = false;
               const existing = new Map(store.fetchRangeWithTimestamps(key, t - 2 * d - 1, t + 1).map((kv) => [kv.key.window.start, kv.value]));
               records.put(key, [...(records.fetch(key, t) ?? []), record.value], t, t, record);
               const raw = records.fetchRangeWithTimestamps(key, Math.max(0, t - 2 * d - 1), t + 1 + d);
               const foldNew = (start: number): void => {
                 if (existing.has(start)) return;
+                if (!open(start)) {
+                  skippedClosed = true;
+                  return;
+                }
                 let agg: VA | undefined;
                 let timestamp = -1;
                 for (const kv of raw) {
@@ -266,7 +275,11 @@ export class TimeWindowedKStream<K, V> {
                 store.put(key, agg, start, timestamp, record);
               };
               // Windows that existed and contain t take the record.
-              for (const [start, current] of [...existing]) if (start <= t && t <= start + d) fold(key, { start, end: start + d }, current, record.value, record);
+              for (const [start, current] of [...existing]) {
+                if (start > t || t > start + d) continue;
+                if (open(start)) fold(key, { start, end: start + d }, current, record.value, record);
+                else skippedClosed = true;
+              }
               // New windows: the one ending at t, the one starting after t, and the right windows of
               // earlier records that were empty until now.
               foldNew(Math.max(0, t - d));
@@ -275,6 +288,7 @@ export class TimeWindowedKStream<K, V> {
                 const p = kv.key.window.start;
                 if (p < t && p + 1 + d >= t && p + 1 <= t) foldNew(p + 1);
               }
+              if (skippedClosed) time.late(record);
             },
           };
         }, context.onError)(inputs[0] as Observable<Rec<K, V>>);
@@ -353,7 +367,8 @@ export class SessionWindowedKStream<K, V> {
           const time = lateCheck(context, options.lateRecordsTopic);
           return {
             step: (record) => {
-              if (record.key === null || record.value === null) return;
+              // Kafka's session aggregate skips only null keys; unlike Kafka, a reducer is never handed a null value.
+              if (record.key === null || (prefix === NodePrefix.REDUCE && record.value === null)) return;
               const key = record.key;
               const t = record.timestamp;
               const streamTime = time.advance(record);
@@ -366,8 +381,9 @@ export class SessionWindowedKStream<K, V> {
                 agg = agg === undefined ? session.value.value : merger(key, agg, session.value.value);
                 timestamp = Math.max(timestamp, session.value.timestamp);
               }
-              // Kafka's rule for sessions: late when the merged session ended before stream time - grace.
-              if (window.end + graceMs < streamTime) {
+              // Kafka's rule for sessions: late when the merged session ended before stream time -
+              // grace - gap (a session can still grow while a record gap after its end is on time).
+              if (window.end + gap + graceMs < streamTime) {
                 time.late(record);
                 return;
               }
@@ -390,7 +406,7 @@ export class SessionWindowedKStream<K, V> {
         }, context.onError)(inputs[0] as Observable<Rec<K, V>>);
         if (strategy.kind === 'onWindowUpdate') return aggregated;
         const suppressed = strategy.idleTimeoutMs === undefined ? Suppressed.untilWindowCloses() : Suppressed.untilWindowCloses().withIdleTimeout(strategy.idleTimeoutMs);
-        return suppressOperator<Windowed<K>, VA>(suppressed, graceMs + 1, context)(aggregated);
+        return suppressOperator<Windowed<K>, VA>(suppressed, gap + graceMs + 1, context)(aggregated);
       },
       [storeName],
     );
@@ -402,6 +418,6 @@ export class SessionWindowedKStream<K, V> {
       },
     };
     const windowedKeySerde = storeKeySerde === undefined ? undefined : WindowedSerdes.sessionWindowed(storeKeySerde as Serde<K>);
-    return new KTable<Windowed<K>, VA>(builder, nodeName, { keySerde: windowedKeySerde, valueSerde: materialized.valueSerde }, getter, storeName, { graceMs: graceMs + 1 });
+    return new KTable<Windowed<K>, VA>(builder, nodeName, { keySerde: windowedKeySerde, valueSerde: materialized.valueSerde }, getter, storeName, { graceMs: gap + graceMs + 1 });
   }
 }

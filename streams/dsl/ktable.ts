@@ -17,7 +17,7 @@ import type { KStream } from './kstream.ts';
 import { foreignKeyJoin } from './fk-join.ts';
 import type { Grouped, Materialized, TableJoined } from './options.ts';
 import type { Suppressed} from './suppressed.ts';
-import { suppressOperator } from './suppressed.ts';
+import { keyIdentity, suppressOperator } from './suppressed.ts';
 
 type Rec<K, V> = StreamRecord<K, V>;
 
@@ -310,15 +310,18 @@ export class KTable<K, V> {
     this.builder.addProcessor(selectName, [this.nodeName], (inputs, context) =>
       recordStep<Rec<K, Change<V>>, Rec<K2, Change<V2>>>((record, emit) => {
         const { newValue, oldValue } = record.value;
-        // Subtract first: a row moving between groups leaves the old one before joining the new.
-        if (oldValue !== null) {
-          const pair = selector(record.key, oldValue);
-          emit({ ...record, key: pair.key, value: { newValue: null, oldValue: pair.value } });
+        // Kafka's KTableRepartitionMap: a pair with a null key or value goes nowhere.
+        const usable = (pair: KeyValue<K2, V2> | null): pair is KeyValue<K2, V2> => pair !== null && pair.key !== null && pair.key !== undefined && pair.value !== null && pair.value !== undefined;
+        const oldPair = oldValue === null ? null : selector(record.key, oldValue);
+        const newPair = newValue === null ? null : selector(record.key, newValue);
+        // A row staying in its group sends one change, so the aggregate never forwards the
+        // intermediate "row removed" result; a row moving leaves the old group before joining the new.
+        if (usable(oldPair) && usable(newPair) && keyIdentity(oldPair.key) === keyIdentity(newPair.key)) {
+          emit({ ...record, key: newPair.key, value: { newValue: newPair.value, oldValue: oldPair.value } });
+          return;
         }
-        if (newValue !== null) {
-          const pair = selector(record.key, newValue);
-          emit({ ...record, key: pair.key, value: { newValue: pair.value, oldValue: null } });
-        }
+        if (usable(oldPair)) emit({ ...record, key: oldPair.key, value: { newValue: null, oldValue: oldPair.value } });
+        if (usable(newPair)) emit({ ...record, key: newPair.key, value: { newValue: newPair.value, oldValue: null } });
       }, context.onError)(inputs[0] as Observable<Rec<K, Change<V>>>),
     );
     return new KGroupedTable<K2, V2>(this.builder, selectName, grouped);

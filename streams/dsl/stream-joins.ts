@@ -155,14 +155,20 @@ export function streamStreamJoin<K, V, VO>(
           };
           return {
             step: (record) => {
-              if (record.key === null || record.value === null) return;
-              const key = record.key;
               const t = record.timestamp;
               time.streamTime = Math.max(time.streamTime, t);
-              if (t + side.after + windows.graceMs < time.streamTime) {
-                context.dropLate(record, undefined);
+              // KIP-962: a side that emits unmatched records emits a null-key record at once, with a null partner.
+              if (record.key === null && record.value !== null && own !== undefined) {
+                emit({ ...record, value: side.unmatched(record.value, record.key) });
                 return;
               }
+              if (record.key === null || record.value === null) return;
+              const key = record.key;
+              // Kafka emits the expired null results before this record's own results, and drops
+              // no record as late here: a late record joins what the other store still keeps, and
+              // an unmatched one gets its null result at once (its window is already closed).
+              flushExpired(own, side, record);
+              flushExpired(theirs, mirror, record);
               let matched = false;
               for (const { key: windowed, value } of otherStore.fetchRangeWithTimestamps(key, t - side.before, t + side.after)) {
                 const o = windowed.window.start;
@@ -171,9 +177,10 @@ export function streamStreamJoin<K, V, VO>(
                 // Their record found a partner: it no longer waits for a null result.
                 if (theirs?.get({ t: o, key }) !== undefined) theirs.put({ t: o, key }, null, o, record);
               }
-              if (!matched && own !== undefined) own.put({ t, key }, [...(own.get({ t, key }) ?? []), record.value], t, record);
-              flushExpired(own, side, record);
-              flushExpired(theirs, mirror, record);
+              if (!matched && own !== undefined) {
+                own.put({ t, key }, [...(own.get({ t, key }) ?? []), record.value], t, record);
+                flushExpired(own, side, record);
+              }
             },
           };
         }, context.onError)(inputs[0] as Observable<Rec<K, unknown>>),
@@ -218,10 +225,14 @@ function lookupJoin<K, V, LK, VT>(builder: KStream<K, V>['builder'], name: strin
         const get = getter.make(context.state);
         return {
           step: (record) => {
-            // Kafka drops stream records with a null key (or a null lookup key): nothing to join on.
-            if (record.key === null || record.value === null) return;
+            // Kafka's KStreamKTableJoinProcessor (KIP-962): a null value, or a null lookup key, drops
+            // the record, except that a left join keeps a record whose own key is null and joins it
+            // with null. A global table's key selector may map a null record key to a lookup key.
+            if (record.value === null) return;
             const key = lookupKey(record.key, record.value);
-            const found = key === null || key === undefined ? undefined : get(key);
+            const noLookupKey = key === null || key === undefined;
+            if (noLookupKey && !(type === 'left' && record.key === null)) return;
+            const found = noLookupKey ? undefined : get(key);
             if (found === undefined && type === 'inner') return;
             emit({ ...record, value: joiner(record.value, found?.value ?? null, record.key) });
           },

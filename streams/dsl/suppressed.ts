@@ -109,7 +109,9 @@ export function suppressOperator<K, V>(suppressed: Suppressed, graceMs: number, 
       const due = [...buffer.entries()].filter(([, b]) => b.expiry <= streamTime).sort((a, b) => a[1].expiry - b[1].expiry);
       for (const [id, b] of due) {
         buffer.delete(id);
-        emit(b.record);
+        // Final results drop tombstones (Kafka's safeToDropTombstones): a session merged away
+        // before its window closed was never emitted, so there is nothing to delete downstream.
+        if (suppressed.kind === 'untilTimeLimit' || b.record.value.newValue !== null) emit(b.record);
         context.segmentHooks.release(b.hold);
       }
     };

@@ -68,7 +68,7 @@ function fields(context: ErrorContext): object {
  */
 export type ProductionHandlerResponse = HandlerResponse | 'CONTINUE' | 'FAIL';
 
-/** What the production handler is told about a record a sink could not write. */
+/** What the production handler is told about a record a sink could not write, or the broker refused. */
 export interface ProductionErrorContext {
   readonly taskId: TaskId;
   /** The sink node. */
@@ -81,11 +81,15 @@ export interface ProductionErrorContext {
    * position with null key and value.
    */
   readonly record: InputRecord;
-  /** The output record's key and value, before serialization. */
+  /** The output record's key and value: before serialization, or (stage `send`) their bytes. */
   readonly key: unknown;
   readonly value: unknown;
-  /** What failed: the key or value serializer. */
-  readonly stage: 'serializeKey' | 'serializeValue';
+  /**
+   * What failed: the key or value serializer, or (`send`) the broker refused the record on its
+   * own account (too large for the topic's max.message.bytes, invalid), as Kafka's
+   * ProductionExceptionHandler.handle hears of it.
+   */
+  readonly stage: 'serializeKey' | 'serializeValue' | 'send';
   readonly error: unknown;
 }
 

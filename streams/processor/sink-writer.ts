@@ -104,3 +104,39 @@ export function productionFailure(failure: SinkFailure, context: SinkFailureCont
   if (dlq !== undefined) context.send(deadLetterRecord(dlq, raw, failure.error), record);
   return response === 'continue' ? undefined : new StreamsError(StreamsErrorCode.PRODUCTION, `task ${label}: ${what}`, { cause: failure.error });
 }
+
+/** What the task lends the path of a record the broker refused. */
+export interface SendFailureContext {
+  readonly taskId: TaskId;
+  readonly label: string;
+  readonly node: SinkNode;
+  /** The record as sent. */
+  readonly output: OutputRecord;
+  /** The consumed record it derives from. */
+  readonly source: SourcePosition;
+  readonly raw: InputRecord | undefined;
+  readonly options: Pick<TaskOptions, 'productionExceptionHandler' | 'deadLetterQueueTopic'>;
+  readonly logger: StreamsLogger;
+  readonly send: (record: OutputRecord, source: SourcePosition) => void;
+}
+
+/**
+ * Decides what a record the broker refused on its own account does (Kafka's RecordCollectorImpl
+ * hands such errors to the production handler): `continue` skips it, `fail` (the default) fails
+ * the task; a dead-letter topic gets the consumed record either way. Returns the error to fail
+ * the task with, or undefined to go on.
+ */
+export function sendFailure(error: Error, context: SendFailureContext): StreamsError | undefined {
+  const { node, output, source, label } = context;
+  const what = `topic '${output.topic}' refused the record ${node.name} wrote for the record in topic '${source.topic}' partition ${source.partition} at offset ${source.offset}: ${messageOf(error)}`;
+  const raw = context.raw ?? { topic: source.topic, partition: source.partition, offset: source.offset, key: null, value: null, headers: output.headers, timestamp: BigInt(Math.trunc(output.timestamp)) };
+  const response = decideProduction(
+    context.options.productionExceptionHandler ?? 'fail',
+    { taskId: context.taskId, nodeName: node.name, topic: output.topic, record: raw, key: output.key, value: output.value, stage: 'send', error },
+    context.logger,
+    what,
+  );
+  const dlq = context.options.deadLetterQueueTopic;
+  if (dlq !== undefined) context.send(deadLetterRecord(dlq, raw, error), source);
+  return response === 'continue' ? undefined : new StreamsError(StreamsErrorCode.PRODUCTION, `task ${label}: ${what}`, { cause: error });
+}

@@ -10,9 +10,9 @@ import { TaskOffsets } from './offset-tracker.ts';
 import type { Hold, PartitionOffsets } from './offset-tracker.ts';
 import type { SourcePosition } from './record.ts';
 import { rxScheduler } from './rx-scheduler.ts';
-import { SinkFailure, productionFailure, sinkOutput } from './sink-writer.ts';
-import { formatTaskId } from './task-api.ts';
-import type { InputRecord, OutputRecord, StreamTask, TaskId, TaskOptions, TaskStateAccess, TopicPartitionOffset } from './task-api.ts';
+import { SinkFailure, productionFailure, sendFailure, sinkOutput } from './sink-writer.ts';
+import { RecordsRefused, formatTaskId } from './task-api.ts';
+import type { InputRecord, OutputRecord, RecordSendFailure, StreamTask, TaskId, TaskOptions, TaskStateAccess, TopicPartitionOffset } from './task-api.ts';
 import { TaskStateManager } from '../state/state-manager.ts';
 import type { StoreSpec } from '../state/state-manager.ts';
 import type { ChangelogRecord } from '../state/changelog.ts';
@@ -342,7 +342,7 @@ export class TopologyTask implements StreamTask {
    * sharing a promise are kept in lists and released by one callback: no closure, promise or
    * hold object per record.
    */
-  private send(record: OutputRecord, source: SourcePosition): void {
+  private send(record: OutputRecord, source: SourcePosition, node?: SinkNode): void {
     const offsets = this.offsets;
     const partition = offsets.of(source);
     const seq = offsets.holdSend(partition, source.offset);
@@ -363,14 +363,23 @@ export class TopologyTask implements StreamTask {
       this.sends = batch;
       if (this.cacheWindowHolds.size > 0) this.cacheWindow.push(batch);
       const sent = batch;
+      const release = (): void => {
+        sent.acknowledged = true;
+        offsets.releaseSends(sent.partitions, sent.seqs, sent.seqs.length);
+      };
       result.then(
         () => {
           if (this.sends === sent) this.sends = undefined;
-          sent.acknowledged = true;
-          offsets.releaseSends(sent.partitions, sent.seqs, sent.seqs.length);
+          release();
         },
         (error: unknown) => {
           if (this.sends === sent) this.sends = undefined;
+          // Records the broker refused one by one go to the production handler; the rest of the
+          // batch was acknowledged.
+          if (error instanceof RecordsRefused) {
+            if (this.handleRefused(sent, error.failures)) release();
+            return;
+          }
           // The holds stay: nothing past these records may be committed.
           this.fail(
             new StreamsError(StreamsErrorCode.PRODUCTION, `task ${this.label}: topic '${sent.topic}' did not acknowledge the record from ${where(sent.first)}: ${messageOf(error)}`, { cause: error }),
@@ -380,12 +389,52 @@ export class TopologyTask implements StreamTask {
     }
     batch.partitions.push(partition);
     batch.seqs.push(seq);
+    batch.records.push(record);
+    batch.sources.push(source);
+    batch.nodes.push(node);
+  }
+
+  /**
+   * Records of this task the broker refused one by one: a sink's output goes to the production
+   * handler, anything else (changelog, dead-letter and late-record writes) fails the task. False
+   * when the task fails.
+   */
+  private handleRefused(sent: SendBatch, refused: readonly RecordSendFailure[]): boolean {
+    for (const { record, error } of refused) {
+      const at = sent.records.indexOf(record);
+      if (at < 0) continue;
+      const source = sent.sources[at]!;
+      const node = sent.nodes[at];
+      if (node === undefined) {
+        this.fail(new StreamsError(StreamsErrorCode.PRODUCTION, `task ${this.label}: topic '${record.topic}' refused the record from ${where(source)}: ${messageOf(error)}`, { cause: error }));
+        return false;
+      }
+      const failure = sendFailure(error, {
+        taskId: this.id,
+        label: this.label,
+        node,
+        output: record,
+        source,
+        raw: this.rawOf(source),
+        options: this.options,
+        logger: this.logger,
+        send: (deadLetter, from) => {
+          this.send(deadLetter, from);
+        },
+      });
+      if (failure !== undefined) {
+        this.fail(failure);
+        return false;
+      }
+      this.stateManager.droppedRecords++;
+    }
+    return true;
   }
 
   private sinkRecord(node: SinkNode, keySerde: Serde<unknown>, valueSerde: Serde<unknown>, record: AnyRecord): void {
     const output = sinkOutput(node, keySerde, valueSerde, record, this.options);
     if (!(output instanceof SinkFailure)) {
-      this.send(output, record);
+      this.send(output, record, node);
       return;
     }
     // The production handler decides on records that cannot be serialized (sink-writer.ts).
@@ -533,6 +582,10 @@ class SendBatch {
   readonly first: SourcePosition;
   readonly partitions: PartitionOffsets[] = [];
   readonly seqs: number[] = [];
+  /** Per record, for the production handler when the broker refuses one. */
+  readonly records: OutputRecord[] = [];
+  readonly sources: SourcePosition[] = [];
+  readonly nodes: (SinkNode | undefined)[] = [];
   acknowledged = false;
 
   constructor(promise: Promise<void>, topic: string, source: SourcePosition) {

@@ -5,7 +5,7 @@
  */
 import type { Serde } from '../../client/index.ts';
 import type { Scheduler } from '../../core/base/index.ts';
-import type { StreamsError } from '../errors.ts';
+import { StreamsError, StreamsErrorCode } from '../errors.ts';
 import type { ExceptionHandler, ProductionExceptionHandler, StreamsLogger } from './error-handlers.ts';
 import type { Header, SourcePosition } from './record.ts';
 import type { ChangelogRecord } from '../state/changelog.ts';
@@ -53,12 +53,34 @@ export interface OutputRecord {
 /**
  * Where sink output goes. The runtime wraps a Producer; the test driver keeps lists.
  */
+/** A record the broker refused on its own account (too large, invalid), with the broker's error. */
+export interface RecordSendFailure {
+  readonly record: OutputRecord;
+  readonly error: Error;
+}
+
+/**
+ * How a collector's promise rejects when the broker refused records one by one while it took
+ * the others: the task hands each of its refused records (matched by identity) to the
+ * production handler instead of failing.
+ */
+export class RecordsRefused extends StreamsError {
+  readonly failures: readonly RecordSendFailure[];
+
+  constructor(failures: readonly RecordSendFailure[]) {
+    super(StreamsErrorCode.PRODUCTION, `the broker refused ${failures.length} record(s): ${failures.map((f) => `topic '${f.record.topic}': ${f.error.message}`).join('; ')}`, { cause: failures[0]?.error });
+    this.failures = failures;
+  }
+}
+
 export interface RecordCollector {
   /**
-   * Writes one record. Return nothing when it is acknowledged already, or a promise that resolves
-   * when the broker acknowledged it and rejects when the producer gave up (the task then fails).
-   * `source` is the task input the record derives from: the task does the offset accounting, the
-   * collector may use it for logs or transactions.
+   * Writes one record. Return nothing when it is acknowledged already, or a promise (which
+   * several records may share) that resolves when the broker acknowledged it and rejects when the
+   * producer gave up (the task then fails), or with RecordsRefused once every record is answered
+   * when the broker refused some on their own account. `source` is the task input the record
+   * derives from: the task does the offset accounting, the collector may use it for logs or
+   * transactions.
    */
   send(record: OutputRecord, source: SourcePosition): Promise<void> | void;
   /** Partitions of a topic, for custom partitioners; undefined while unknown (the partitioner is then skipped). */

@@ -1,8 +1,20 @@
+import { KafkaError } from '../../client/index.ts';
 import type { Producer, ProducerRecord, RecordMetadata } from '../../client/index.ts';
-import type { OutputRecord, RecordCollector } from '../processor/task-api.ts';
+import { RecordsRefused } from '../processor/task-api.ts';
+import type { OutputRecord, RecordCollector, RecordSendFailure } from '../processor/task-api.ts';
 
 /** Records per sendBatch: large enough to amortize a call, small enough not to overrun bufferMemory at once. */
 const MAX_BATCH = 1000;
+
+/**
+ * Broker errors about one record alone (Kafka hands them to the production exception handler):
+ * the rest of the batch is unaffected, so the batch waits for its other records' answers.
+ */
+const RECORD_ERRORS: ReadonlySet<string> = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+
+export function isRecordError(error: unknown): boolean {
+  return error instanceof KafkaError && RECORD_ERRORS.has(error.errorName);
+}
 
 interface PendingBatch {
   readonly records: ProducerRecord[];
@@ -13,12 +25,16 @@ interface PendingBatch {
 
 /**
  * Sink output through the app's one Producer (idempotent, acks=all). A record's promise
- * resolves when the broker acknowledged it, which is when the task lets its input offset be
+ * resolves when the broker answered it, which is when the task lets its input offset be
  * committed. Records sent in one turn of the event loop (a task processes a fetched batch
  * synchronously) go out together through `sendBatch`, up to MAX_BATCH at a time, and share one
  * promise: a promise and a sink per record were a large part of the per-record cost. Order is
- * kept (batches are handed over in send order), and a failure fails every record of its batch,
- * which fails their tasks, so nothing past it is committed.
+ * kept (batches are handed over in send order). A record the broker refuses on its own (too
+ * large for the topic, invalid) does not fail its batch at once: once every record is answered
+ * the promise rejects with RecordsRefused, naming the refused records and their errors, for the
+ * tasks' production handler.
+ * Any other failure fails every record of its batch, which fails their tasks, so nothing past it
+ * is committed.
  */
 export class ProducerCollector implements RecordCollector {
   private readonly producer: Producer;
@@ -40,15 +56,54 @@ export class ProducerCollector implements RecordCollector {
       batch.reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    this.producer.sendBatch(batch.records).then(
-      (metadata) => {
-        batch.resolve();
-        this.acked(metadata);
-      },
-      (error: unknown) => {
-        batch.reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
+    const records = batch.records;
+    // Only a batch with a refused record needs these: its promise settles on the last answer.
+    const acknowledged: RecordMetadata[] = [];
+    let failures: RecordSendFailure[] | undefined;
+    let answered = 0;
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      batch.reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const settleRefused = (): void => {
+      if (settled || failures === undefined || answered < records.length) return;
+      settled = true;
+      batch.reject(new RecordsRefused(failures));
+      this.acked(acknowledged);
+    };
+    this.producer
+      .sendBatch(
+        records,
+        (_index, metadata) => {
+          answered++;
+          acknowledged.push(metadata);
+          settleRefused();
+        },
+        (index, error) => {
+          answered++;
+          if (!isRecordError(error)) {
+            fail(error);
+            return;
+          }
+          (failures ??= []).push({ record: records[index] as OutputRecord, error });
+          settleRefused();
+        },
+      )
+      .then(
+        (metadata) => {
+          if (settled) return;
+          settled = true;
+          batch.resolve();
+          this.acked(metadata);
+        },
+        (error: unknown) => {
+          // A refused record leaves the batch to its other records' answers; anything else fails it.
+          if (isRecordError(error) && failures?.some((f) => f.error === error) === true) return;
+          fail(error);
+        },
+      );
   };
 
   constructor(producer: Producer, lookup: (topic: string) => Promise<number>, acked: (metadata: readonly RecordMetadata[]) => void, beforeSend?: () => void) {

@@ -158,9 +158,10 @@ export class TimestampedKeyValueStore<K, V> extends SerdeStore<K, V> implements 
 
   /**
    * Writes unless the update changes nothing (Kafka's putIfDifferentValues, KIP-557): the same
-   * serialized value at the same or a later timestamp, or a delete of an absent key. A source
-   * table writes through it, so such updates are neither stored, logged nor forwarded; a value
+   * serialized value at the same or a later timestamp, or a delete of an absent key; a value
    * going back in time is written, as its timestamp starts the row's validity. True when written.
+   * Source tables do not use it: Kafka 3.x turned KIP-557 off in KTableSource (KAFKA-12508), as
+   * skipping updates against a store left dirty by a crash under at-least-once can lose them.
    */
   putIfDifferent(key: K, value: V | null, timestamp: number, source: RecordContext): boolean {
     const keyBytes = this.serializeKey(key);
