@@ -105,6 +105,13 @@ export class PartitionOffsets {
     if (--this.counts[i]! === 0 && i === this.head) this.dropReleased();
   }
 
+  /** The offset a hold from `begin` or `hold` is on, while it is held. */
+  offsetOf(seq: number): bigint | undefined {
+    const i = seq - this.seqBase;
+    if (i < this.head || i >= this.offsets.length || this.counts[i] === 0) return undefined;
+    return this.base! + BigInt(this.offsets[i]!);
+  }
+
   /** The consumed record at `offset`, while something holds it (kept only when asked to). */
   raw(offset: bigint): InputRecord | undefined {
     if (!this.keepRaw || this.base === undefined) return undefined;

@@ -66,11 +66,13 @@ export class TopologyTask implements StreamTask {
    */
   private readonly caching: boolean;
   /**
-   * Per input partition, a hold on the first record processed since the caches were last
-   * flushed: every later effect is in a cache, or in a send of `cacheWindow` (an eviction, the
-   * flush). It is released once all of those sends are acknowledged (see `closeCacheWindow`).
+   * Per input partition, a hold on the lowest input that reached this task's stores since the
+   * caches were last flushed: the first record processed since, or an older one that came out of
+   * an async stage or a buffering operator later. Every later effect is in a cache, or in a send
+   * of `cacheWindow` (an eviction, the flush). It is released once all of those sends are
+   * acknowledged (see `closeCacheWindow`).
    */
-  private readonly cacheWindowHolds = new Map<PartitionOffsets, number>();
+  private readonly cacheWindowHolds = new Map<PartitionOffsets, { readonly seq: number; readonly offset: bigint }>();
   /** The send batches since the caches were last flushed. */
   private cacheWindow: SendBatch[] = [];
   /** Resolves when the holds of every flushed cache window are released. */
@@ -155,7 +157,7 @@ export class TopologyTask implements StreamTask {
     this.stateManager.markStarted();
     const partition = this.offsets.of(record);
     const pass = partition.begin(record);
-    if (this.caching && !this.cacheWindowHolds.has(partition)) this.cacheWindowHolds.set(partition, partition.hold(record.offset));
+    if (this.caching && !this.cacheWindowHolds.has(partition)) this.cacheWindowHolds.set(partition, { seq: partition.hold(record.offset), offset: record.offset });
     this.current = record;
     try {
       this.deliver(source, record);
@@ -193,7 +195,8 @@ export class TopologyTask implements StreamTask {
    * After a flush every input since the previous one has its effect in a send: its window's
    * holds go once those sends are acknowledged. Until then the commit stops at the window's first
    * record, as Kafka Streams commits only after the flushed output is acknowledged. A send that
-   * fails fails the task, and the holds stay.
+   * fails fails the task, and the holds stay; records refused one by one and handled by the
+   * production handler end the window as acknowledged ones do.
    */
   private closeCacheWindow(): void {
     if (this.cacheWindowHolds.size === 0) return;
@@ -202,13 +205,18 @@ export class TopologyTask implements StreamTask {
     const pending = this.cacheWindow.filter((batch) => !batch.acknowledged);
     this.cacheWindow = [];
     const release = (): void => {
-      for (const [partition, seq] of holds) partition.release(seq);
+      for (const [partition, { seq }] of holds) partition.release(seq);
     };
     if (pending.length === 0) {
       release();
       return;
     }
-    const released = Promise.all(pending.map((batch) => batch.promise)).then(release, () => undefined);
+    // A batch with records the broker refused settles by rejecting; once the production handler
+    // took them (its own callback runs first) the window is over all the same. A failed task keeps
+    // its holds.
+    const released = Promise.allSettled(pending.map((batch) => batch.promise)).then(() => {
+      if (this.failure === undefined) release();
+    });
     this.cacheWindowsReleased = Promise.all([this.cacheWindowsReleased, released]).then(() => undefined);
   }
 
@@ -466,6 +474,7 @@ export class TopologyTask implements StreamTask {
     const hooks = (async: boolean) => ({
       hold: (position: SourcePosition): Hold => offsets.hold(position, async),
       release: (hold: Hold): void => {
+        if (this.caching) this.widenCacheWindow(hold);
         offsets.release(hold);
       },
     });
@@ -494,6 +503,22 @@ export class TopologyTask implements StreamTask {
         this.send({ topic, key: raw?.key ?? null, value: raw?.value ?? null, headers, timestamp: record.timestamp, partition: undefined }, record);
       },
     };
+  }
+
+  /**
+   * A record leaving an async stage or a buffering operator goes on downstream outside
+   * `process()`, maybe into a cache: the cache window must cover it as well, or a commit after the
+   * next flush could pass it while only that flush's unacknowledged write carries its effect.
+   * Called while its hold still stands, so the window's hold lands on its offset.
+   */
+  private widenCacheWindow(hold: Hold): void {
+    const { partition } = hold;
+    const offset = partition.offsetOf(hold.seq);
+    if (offset === undefined) return;
+    const current = this.cacheWindowHolds.get(partition);
+    if (current !== undefined && current.offset <= offset) return;
+    this.cacheWindowHolds.set(partition, { seq: partition.hold(offset), offset });
+    if (current !== undefined) partition.release(current.seq);
   }
 
   private serdeFor<T extends Deserializer<unknown>>(given: T | undefined, fallback: T | undefined, node: GraphNode, part: 'key' | 'value'): T {

@@ -19,6 +19,8 @@ export interface ExactlyOnceOptions {
   readonly logger: StreamsLogger;
   /** Hands what the collector gathered this turn to the producer. */
   readonly flushCollector: () => void;
+  /** What is sent while a commit ends its transaction waits in the collector (see ProducerCollector.holdHandOver). */
+  readonly output: OutputGate;
   /**
    * A closed task's last transaction ended: checkpoint it when that transaction committed (a
    * checkpoint is written under exactly-once only then), and forget it either way.
@@ -26,6 +28,13 @@ export interface ExactlyOnceOptions {
   readonly closedTaskDone: (task: StreamTask, committed: boolean) => Promise<void>;
   /** What this instance cannot recover from: its producer was fenced, or failed for good. */
   readonly fail: (error: StreamsError) => void;
+}
+
+/** The collector's hand-over to the producer, held while a transaction ends. */
+export interface OutputGate {
+  holdHandOver(): void;
+  resumeHandOver(): void;
+  discardHeld(error: Error): void;
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.partition}\u0000${tp.topic}`;
@@ -125,7 +134,7 @@ export class ExactlyOnceCommitter {
   }
 
   private async commitNow(closedOffsets: readonly TopicPartitionOffset[]): Promise<void> {
-    const { manager, consumer } = this.options;
+    const { manager, consumer, output } = this.options;
     if (this.isDoomed()) return;
     manager.holdProcessing();
     try {
@@ -133,14 +142,19 @@ export class ExactlyOnceCommitter {
       // One offset per partition: a task closed at revocation and its successor never coexist.
       const offsets = [...closedOffsets, ...live].filter((o) => this.committed.get(tpKey(o)) !== o.offset);
       // A task failed while the commit waited: the app aborts instead.
-      if (this.isDoomed()) return;
+      if (this.isDoomed()) {
+        output.discardHeld(new StreamsError(StreamsErrorCode.TASK_CLOSED, 'exactly-once: a task failed; the transaction is aborted'));
+        return;
+      }
       await this.transaction.commit(offsets, consumer.groupMetadata());
       for (const o of offsets) this.committed.set(tpKey(o), o.offset);
       await this.finishClosedTasks(true);
     } catch (error) {
+      output.discardHeld(new StreamsError(StreamsErrorCode.TASK_CLOSED, `exactly-once: the transaction was aborted: ${messageOf(error)}`, { cause: error }));
       await this.finishClosedTasks(false);
       await this.failed(error);
     } finally {
+      output.resumeHandOver();
       manager.resumeProcessing();
     }
   }
@@ -154,7 +168,11 @@ export class ExactlyOnceCommitter {
     for (let round = 0; ; round++) {
       const offsets = manager.committable();
       const busy = manager.liveTasks.filter((task) => task.asyncInFlight > 0);
-      if (busy.length === 0) return offsets;
+      if (busy.length === 0) {
+        // From here to the transaction's end, a timer's output is for the next transaction.
+        this.options.output.holdHandOver();
+        return offsets;
+      }
       if (round >= MAX_QUIESCE_ROUNDS) {
         throw new StreamsError(StreamsErrorCode.PROCESSING, `exactly-once commit: ${busy.length} task(s) kept producing output after ${MAX_QUIESCE_ROUNDS} flushes`);
       }

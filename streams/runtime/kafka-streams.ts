@@ -361,6 +361,7 @@ export class KafkaStreams implements QueryableStreams {
           flushCollector: () => {
             collector.flush();
           },
+          output: collector,
           closedTaskDone: async (task, committed) => {
             if (committed) await this.checkpoint(task);
             restorer.forget(task);

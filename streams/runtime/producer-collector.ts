@@ -46,9 +46,11 @@ export class ProducerCollector implements RecordCollector {
   /** Exactly-once: begins the instance's transaction when none is open (a send must be inside one). */
   private readonly beforeSend: (() => void) | undefined;
   private pending: PendingBatch | undefined;
+  /** Exactly-once: a commit is ending the transaction; what is sent now waits for the next one. */
+  private handOverHeld = false;
   private readonly flushPending = (): void => {
     const batch = this.pending;
-    if (batch === undefined) return;
+    if (batch === undefined || this.handOverHeld) return;
     this.pending = undefined;
     try {
       this.beforeSend?.();
@@ -163,5 +165,29 @@ export class ProducerCollector implements RecordCollector {
   /** Hands over what this turn collected (before a flush or close). */
   flush(): void {
     this.flushPending();
+  }
+
+  /**
+   * Exactly-once: from the moment a commit has taken its offsets until its transaction ended,
+   * records sent (by a timer: a wall-clock pipe operator, a suppress idle flush) wait here. In the
+   * open transaction they would commit without the offsets of their inputs, and once the commit
+   * has begun the producer refuses them.
+   */
+  holdHandOver(): void {
+    this.handOverHeld = true;
+  }
+
+  /** The transaction ended: what waited goes into the next one. */
+  resumeHandOver(): void {
+    this.handOverHeld = false;
+    this.flushPending();
+  }
+
+  /** The transaction was aborted: what waited belongs to tasks dropped with it, and fails with `error`. */
+  discardHeld(error: Error): void {
+    const batch = this.pending;
+    if (batch === undefined || !this.handOverHeld) return;
+    this.pending = undefined;
+    batch.reject(error);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { map, switchMap, take, timer } from 'rxjs';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { Producer } from '../../../client/index.ts';
@@ -180,4 +181,38 @@ test('a zombie: a second instance with the same transactional id (same state dir
   t.not(newer.state, StreamsState.ERROR);
   await newer.close();
   await checkExactlyOnce(t, bootstrap, input, perKey);
+});
+
+test('output a wall-clock timer emits while a commit is under way goes into the next transaction: the app keeps running and read_committed sees every emission once', async (t) => {
+  const { bootstrap } = await startStreamsBroker(t);
+  const input = 'ticking-in';
+  await createTopics(bootstrap, { [input]: 1, [`${input}-out`]: 1 });
+  const stateDir = await mkdtemp(join(tmpdir(), 'brook-streams-ticking-'));
+  t.teardown(() => rm(stateDir, { recursive: true, force: true }));
+  const ticks = 600;
+  const builder = new StreamsBuilder();
+  // One input starts a timer that emits every millisecond or two, whatever the runtime is doing:
+  // many of the emissions fall inside the commits (every 100 ms), between their offsets and EndTxn.
+  builder
+    .stream(input, { keySerde: S, valueSerde: S })
+    .pipeWith((context) => switchMap((record) => timer(0, 5, context.scheduler).pipe(take(ticks), map((i) => ({ ...record, value: String(i) })))))
+    .to(`${input}-out`, { keySerde: S, valueSerde: S });
+  const app = new KafkaStreams(builder.build(), { applicationId: 'ticking', bootstrapServers: bootstrap, stateDir, processingGuarantee: 'exactly_once_v2', consumer: { sessionTimeoutMs: 3000, heartbeatIntervalMs: 300 } });
+  const errors: string[] = [];
+  app.setUncaughtExceptionHandler((error) => errors.push(error.message));
+  t.teardown(() => app.close());
+  await app.start();
+  await produceInSmallBatches(bootstrap, [{ topic: input, key: 'k', value: 'start' }]);
+  const out = await pollUntil(
+    () => readToEnd(bootstrap, `${input}-out`, 'read_committed'),
+    (records) => records.length >= ticks || app.state === StreamsState.ERROR,
+    `${ticks} committed emissions`,
+    30_000,
+  );
+  t.deepEqual(errors, []);
+  t.not(app.state, StreamsState.ERROR);
+  t.deepEqual(
+    out.map((r) => text(r.value)),
+    Array.from({ length: ticks }, (_, i) => String(i)),
+  );
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { VirtualScheduler } from '../../../../core/base/index.ts';
-import { Serdes, StreamsBuilder } from '../../../../streams/index.ts';
+import { RecordsRefused, Serdes, StreamsBuilder } from '../../../../streams/index.ts';
 import type { InputRecord, OutputRecord, StreamTask } from '../../../../streams/index.ts';
 
 const S = Serdes.String();
@@ -88,4 +88,126 @@ test('a cache eviction between commits holds back the first input folded into th
   for (const s of sent) s.ack();
   await tick();
   t.is(committed(task), 3n);
+});
+
+test('a flushed cache whose output the broker refused on one record, and the production handler continued, lets the commit move on', async (t) => {
+  const builder = new StreamsBuilder();
+  builder
+    .stream('in', { keySerde: S, valueSerde: S })
+    .groupByKey()
+    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
+    .toStream()
+    .to('out', { keySerde: S, valueSerde: S });
+  // One promise per send, as a batch of one; the output record is refused (too large, say).
+  const answers: (() => void)[] = [];
+  const task = builder.build().createTask(
+    { subtopology: 0, partition: 0 },
+    {
+      applicationId: 'app',
+      scheduler: new VirtualScheduler(),
+      productionExceptionHandler: 'continue',
+      collector: {
+        send: (record) =>
+          new Promise<void>((resolve, reject) => {
+            answers.push(() => {
+              if (record.topic === 'out') reject(new RecordsRefused([{ record, error: new Error('MESSAGE_TOO_LARGE') }]));
+              else resolve();
+            });
+          }),
+        partitionCount: () => 1,
+      },
+    },
+  );
+  task.process(input(0n, 'a', 'x'));
+  task.process(input(1n, 'a', 'y'));
+  t.is(committed(task), 0n, 'the flush sends the entry: input 0 waits for it');
+  for (const answer of answers) answer();
+  await tick();
+  t.is(task.error, undefined, 'the handler said continue');
+  t.is(committed(task), 2n, 'the refused record was handled: its window no longer holds the commit');
+});
+
+test('an input that reaches the cache from mapAsync after a flush is held back with its window: the commit never passes it before the write carrying it lands', async (t) => {
+  const builder = new StreamsBuilder();
+  let finishSlow!: () => void;
+  const slow = new Promise<void>((resolve) => {
+    finishSlow = resolve;
+  });
+  builder
+    .stream('in', { keySerde: S, valueSerde: S })
+    .mapAsync(async (value: string | null) => {
+      if (value === 'slow') await slow;
+      return value;
+    }, { concurrency: 4 })
+    .groupByKey({ keySerde: S, valueSerde: S })
+    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
+    .toStream()
+    .to('out', { keySerde: S, valueSerde: S });
+  const sent: Pending[] = [];
+  const task = builder.build().createTask(
+    { subtopology: 0, partition: 0 },
+    {
+      applicationId: 'app',
+      scheduler: new VirtualScheduler(),
+      collector: {
+        send: (record) =>
+          new Promise<void>((resolve) => {
+            sent.push({ record, ack: resolve });
+          }),
+        partitionCount: () => 1,
+      },
+    },
+  );
+  task.process(input(0n, 'k', 'slow'));
+  t.is(committed(task), 0n, 'input 0 is inside mapAsync; this commit flushes the (empty) caches');
+  finishSlow();
+  await tick();
+  task.process(input(1n, 'k', '-fast'));
+  await tick();
+  t.is(sent.length, 0, 'both inputs are folded into the cached entry of k');
+  t.is(committed(task), 0n, 'the flush sends k carrying inputs 0 and 1: input 0 waits for that write too');
+  t.deepEqual(sent.filter((s) => s.record.topic === 'out').map((s) => s.record.value?.toString()), ['slow-fast']);
+  for (const s of sent) s.ack();
+  await tick();
+  t.is(committed(task), 2n);
+});
+
+test('closing a task whose mapAsync stage still holds an input: the input either lands (written and acknowledged) or stays uncommitted', async (t) => {
+  const builder = new StreamsBuilder();
+  let finishSlow!: () => void;
+  const slow = new Promise<void>((resolve) => {
+    finishSlow = resolve;
+  });
+  builder
+    .stream('in', { keySerde: S, valueSerde: S })
+    .mapAsync(async (value: string | null) => {
+      await slow;
+      return value;
+    }, { concurrency: 4 })
+    .groupByKey({ keySerde: S, valueSerde: S })
+    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
+    .toStream()
+    .to('out', { keySerde: S, valueSerde: S });
+  const sent: OutputRecord[] = [];
+  const task = builder.build().createTask(
+    { subtopology: 0, partition: 0 },
+    {
+      applicationId: 'app',
+      scheduler: new VirtualScheduler(),
+      collector: {
+        send: (record) => {
+          sent.push(record);
+          return Promise.resolve();
+        },
+        partitionCount: () => 1,
+      },
+    },
+  );
+  task.process(input(0n, 'k', 'late'));
+  const closing = task.close();
+  finishSlow();
+  await closing;
+  await tick();
+  const landed = sent.some((r) => r.topic === 'out' && r.value?.toString() === 'late');
+  t.is(committed(task), landed ? 1n : 0n, landed ? 'written and acknowledged: committed' : 'never written: not committed');
 });
