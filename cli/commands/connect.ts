@@ -13,6 +13,8 @@ export interface ConnectWorkerOptions {
   /** The host other workers reach this one at (Kafka's rest.advertised.host.name); default restHost. */
   readonly advertisedHost?: string | undefined;
   readonly basicAuthFile?: string | undefined;
+  /** The data directory of the process (the broker's, for `brook start`): no connector may name it. */
+  readonly dataDir?: string | undefined;
   /** The largest REST request body accepted, in bytes (default 1 MiB). */
   readonly restBodyLimit?: number | undefined;
   /**
@@ -40,6 +42,15 @@ async function brookConnectors(): Promise<ConnectorPlugin[]> {
   return [fileSourcePlugin, fileSinkPlugin, mysqlCdcPlugin];
 }
 
+/**
+ * The worker's deniedPaths with the REST credentials file and the data directory added: they are
+ * never a connector's to read or write. A setting that is not a list is left for the schema to refuse.
+ */
+function withProtectedPaths(configured: unknown, protectedPaths: readonly (string | undefined)[]): unknown {
+  if (configured !== undefined && !Array.isArray(configured)) return configured;
+  return [...((configured as unknown[] | undefined) ?? []), ...protectedPaths.filter((p): p is string => p !== undefined)];
+}
+
 /** Starts a Connect worker (herder + REST API) against a Kafka-compatible cluster. */
 export async function startConnectWorker(options: ConnectWorkerOptions): Promise<RunningWorker> {
   const { DistributedHerder, KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } = await import('../../connect/runtime/index.ts');
@@ -50,6 +61,7 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
     bootstrapServers: options.bootstrapServers,
     ...(options.groupId === undefined ? {} : { groupId: options.groupId }),
     workerId: `${options.restHost}:${options.restPort}`,
+    deniedPaths: withProtectedPaths(options.workerSettings?.['deniedPaths'], [options.basicAuthFile, options.dataDir]) as never,
   });
   const herderOptions = {
     config,

@@ -36,6 +36,7 @@ export function registerStart(program: Command): void {
           restHost: flags.connectHost,
           restPort: flags.connectPort,
           basicAuthFile: flags.basicAuthFile,
+          dataDir: config.dataDir,
           restBodyLimit: flags.restBodyLimit,
           workerSettings: workerSettingsOf(flags),
           logger,

@@ -31,6 +31,8 @@ interface PluginDescriptor {
   readonly aliases: readonly string[];
   readonly version: string;
   readonly configSchema: ConfigSchema;
+  /** Settings that name files on the worker's disk: the worker confines them to its allowed paths. */
+  readonly pathSettings?: readonly string[];
 }
 
 /** A source connector class in the worker's fixed registry. */

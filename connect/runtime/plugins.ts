@@ -186,13 +186,22 @@ export class Plugins {
     return this.connector(name) ?? this.transformation(name) ?? this.predicate(name) ?? this.converter(name) ?? this.headerConverter(name);
   }
 
-  /** GET /connector-plugins: connectors, then (unless connectorsOnly) the other kinds, sorted by class. */
+  /** GET /connector-plugins: each plugin by its Java class name where it has one, as Kafka lists it; connectors, then (unless connectorsOnly) the other kinds, sorted by class. */
   list(connectorsOnly: boolean): PluginInfo[] {
-    const info = (p: { className: string; type: PluginInfo['type']; version: string }): PluginInfo => ({ class: p.className, type: p.type, version: p.version });
+    const info = (p: { className: string; aliases: readonly string[]; type: PluginInfo['type']; version: string }): PluginInfo => ({ class: javaClassName(p), type: p.type, version: p.version });
     const byClass = (a: PluginInfo, b: PluginInfo): number => a.class.localeCompare(b.class);
     const out = this.connectorPlugins.map(info).sort(byClass);
     if (connectorsOnly) return out;
     for (const group of [this.transforms, this.predicates, this.converters, this.headerConverters]) out.push(...group.map(info).sort(byClass));
     return out;
   }
+}
+
+/**
+ * The fully qualified Java class name a plugin answers to (Kafka lists plugins by it, and tools
+ * match on it), else Brook's own name.
+ */
+export function javaClassName(plugin: { readonly className: string; readonly aliases: readonly string[] }): string {
+  if (plugin.className.includes('.')) return plugin.className;
+  return plugin.aliases.find((alias) => alias.includes('.')) ?? plugin.className;
 }

@@ -30,8 +30,9 @@ import type {
 } from './herder.ts';
 import { checkClientOverrides } from './client-overrides.ts';
 import { Plugins } from './plugins.ts';
+import { checkConnectorPaths } from './path-policy.ts';
 import { ConfigStore } from './storage/config-store.ts';
-import type { ConfigListener } from './storage/config-store.ts';
+import type { ConfigListener, RestartRequest } from './storage/config-store.ts';
 import { OffsetStore, canonicalJson } from './storage/offset-store.ts';
 import { StatusStore } from './storage/status-store.ts';
 import type { TopicLogFactory } from './storage/topic-log.ts';
@@ -192,6 +193,28 @@ export class StandaloneHerder implements Herder, ConfigListener {
 
   targetStateChanged(name: string): void {
     this.schedule(name);
+  }
+
+  restartRequested(name: string, request: RestartRequest): void {
+    if (this.closed) return;
+    void this.run(() => this.restartOwned(name, request)).catch((err: unknown) => {
+      this.o.logger.error({ err, connector: name }, 'restart failed');
+    });
+  }
+
+  /** What restartConnector() asked for, as far as it runs on this worker. */
+  private async restartOwned(name: string, request: RestartRequest): Promise<void> {
+    if (this.configStore.connectorConfig(name) === undefined) return;
+    await this.statusStore.readToEnd();
+    const before = this.stateInfo(name);
+    if (!request.onlyFailed || before.connector.state === 'FAILED') await this.restartConnectorNow(name);
+    if (!request.includeTasks) return;
+    for (const task of before.tasks) {
+      const id = { connector: name, task: task.id };
+      if ((request.onlyFailed && task.state !== 'FAILED') || !this.ownsTask(id)) continue;
+      await this.worker.stopTask(id);
+      await this.restartTaskNow(id);
+    }
   }
 
   private validate(config: Readonly<Record<string, string>>): ValidationOutcome {
@@ -492,6 +515,8 @@ export class StandaloneHerder implements Herder, ConfigListener {
     stored['name'] = name;
     const outcome = this.validate(stored);
     if (outcome.valid === undefined) throw new HerderError(HerderErrorCode.BAD_REQUEST, describeInvalid(outcome, stored['connector.class'] ?? ''));
+    const { allowedPaths, deniedPaths } = this.o.config;
+    checkConnectorPaths(stored, this.plugins.connector(stored['connector.class']?.trim() ?? '')?.pathSettings ?? [], { allowed: allowedPaths, denied: deniedPaths });
     try {
       checkClientOverrides(stored, this.o.config.connectorClientConfigOverridePolicy);
     } catch (err) {
@@ -592,16 +617,9 @@ export class StandaloneHerder implements Herder, ConfigListener {
         connector: restartConnector ? { ...before.connector, state: 'RESTARTING' } : before.connector,
         tasks: before.tasks.map((t) => (tasks.includes(t.id) ? { ...t, state: 'RESTARTING' } : t)),
       };
-      // The plan is answered at once (202); the restarts run next, in order.
-      void this.run(async () => {
-        if (restartConnector) await this.restartConnectorNow(name);
-        for (const task of tasks) {
-          await this.worker.stopTask({ connector: name, task });
-          await this.restartTaskNow({ connector: name, task });
-        }
-      }).catch((err: unknown) => {
-        this.o.logger.error({ err, connector: name }, 'restart failed');
-      });
+      // The plan is answered at once (202). Every worker (this one too) reads the request from the
+      // config topic and restarts its own part, as Kafka's workers do.
+      await this.configStore.putRestartRequest(name, { onlyFailed: options.onlyFailed, includeTasks: options.includeTasks });
       return planned;
     });
   }
@@ -681,7 +699,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
   alterConnectorOffsets(name: string, offsets: ConnectorOffsets): Promise<Message> {
     return this.run(async () => {
       const config = this.requireConfig(name);
-      if (this.configStore.targetState(name) !== 'STOPPED') throw new HerderError(HerderErrorCode.BAD_REQUEST, OFFSETS_NOT_STOPPED(name));
+      await this.checkOffsetsModifiable(name, config);
       const list: unknown = offsets.offsets;
       if (!Array.isArray(list) || list.length === 0) throw new HerderError(HerderErrorCode.BAD_REQUEST, 'Partitions / offsets need to be provided for an alter offsets request');
       if (this.typeOf(config) === 'sink') await this.alterSinkOffsets(name, offsets);
@@ -696,6 +714,34 @@ export class StandaloneHerder implements Herder, ConfigListener {
       }
       return { message: 'The offsets for this connector have been altered successfully' };
     });
+  }
+
+  /**
+   * Offsets change only once the connector is stopped and so are its tasks, as in Kafka: its task
+   * configs are emptied, and for a sink no consumer of its group is left (a task still stopping,
+   * or one a zombie worker still runs, would commit over the change).
+   */
+  private async checkOffsetsModifiable(name: string, config: Readonly<Record<string, string>>): Promise<void> {
+    if (this.configStore.targetState(name) !== 'STOPPED') throw new HerderError(HerderErrorCode.BAD_REQUEST, OFFSETS_NOT_STOPPED(name));
+    if (this.configStore.taskConfigs(name).length > 0) {
+      throw new HerderError(HerderErrorCode.CONFLICT, `Connector ${name} is stopping but its tasks are not all stopped yet; try again once GET /connectors/${name}/status lists no tasks`);
+    }
+    if (this.typeOf(config) !== 'sink') return;
+    const admin = this.admin();
+    let group;
+    try {
+      await admin.connect();
+      [group] = await admin.describeGroups([`connect-${name}`]);
+    } finally {
+      await admin.close();
+    }
+    // Empty, or Dead (no such group): nobody commits for it. Anything else has, or just had, members.
+    if (group !== undefined && group.state !== 'Empty' && group.state !== 'Dead') {
+      throw new HerderError(
+        HerderErrorCode.CONFLICT,
+        `The consumer group connect-${name} of sink connector ${name} still has ${group.members.length} active member(s) (state ${group.state}): its tasks have not stopped yet (or another worker still runs them); try again`,
+      );
+    }
   }
 
   private async alterSinkOffsets(name: string, offsets: ConnectorOffsets): Promise<void> {
@@ -726,7 +772,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
   resetConnectorOffsets(name: string): Promise<Message> {
     return this.run(async () => {
       const config = this.requireConfig(name);
-      if (this.configStore.targetState(name) !== 'STOPPED') throw new HerderError(HerderErrorCode.BAD_REQUEST, OFFSETS_NOT_STOPPED(name));
+      await this.checkOffsetsModifiable(name, config);
       if (this.typeOf(config) === 'sink') {
         const admin = this.admin();
         try {
@@ -775,7 +821,8 @@ export class StandaloneHerder implements Herder, ConfigListener {
         throw new HerderError(HerderErrorCode.BAD_REQUEST, `Included connector type ${named} does not match request type ${plugin}`);
       }
       stored['connector.class'] ??= plugin;
-      return toConfigInfos(found.className, this.validate(stored));
+      // Named as the request names the class, as Kafka answers.
+      return toConfigInfos(stored['connector.class'], this.validate(stored));
     });
   }
 

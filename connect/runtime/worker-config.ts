@@ -106,6 +106,22 @@ export const WORKER_CONFIG_SCHEMA = {
     },
     topicTrackingEnable: { type: 'boolean', default: true, description: 'Record the topics each connector uses (topic.tracking.enable).' },
     topicTrackingAllowReset: { type: 'boolean', default: true, description: 'Allow PUT /connectors/{name}/topics/reset (topic.tracking.allow.reset).' },
+    allowedPaths: {
+      type: 'array',
+      items: { type: 'string', minLength: 1, pattern: '^[^\\u0000]+$' },
+      maxItems: 1000,
+      default: [],
+      description:
+        'The directories whose files connectors may read or write (the file settings of the file source and sink). Empty: anywhere the worker process may, as Kafka\'s FileStream connectors (Kafka\'s FileConfigProvider calls its list allowed.paths).',
+    },
+    deniedPaths: {
+      type: 'array',
+      items: { type: 'string', minLength: 1, pattern: '^[^\\u0000]+$' },
+      maxItems: 1000,
+      default: [],
+      description:
+        'Files and directories no connector setting may name, whatever allowedPaths says. The brook command adds the REST credentials file and the data directory.',
+    },
   },
 } as const satisfies JSONSchema;
 

@@ -21,7 +21,7 @@ export const FILE_SINK_CONFIG_SCHEMA = {
       type: 'boolean',
       default: true,
       description:
-        'Keep the last written offset of each partition, and the file length they go with, in <file>.brook-offsets (written after the file is synced, at each flush). After a crash the file is cut back to that length and records already in it are skipped, so each record is in the file once. Off: a crash can repeat the records written since the last commit.',
+        'Keep the last written offset of each partition, and the file length they go with, in <file>.brook-offsets (written after the file is synced, at each flush). After a crash the unflushed tail this sink wrote is cut back to that length and records redelivered from the last commit are skipped, so each record is in the file once; records the consumer is rewound to (offsets reset) are written again. Off: a crash can repeat the records written since the last commit.',
     },
     'write.buffer.bytes': {
       type: 'integer',

@@ -19,6 +19,7 @@ export const fileSinkPlugin: SinkConnectorPlugin<FileSinkConfig> = {
   aliases: ['FileStreamSink', 'org.apache.kafka.connect.file.FileStreamSinkConnector'],
   type: 'sink',
   version: FILE_SINK_VERSION,
+  pathSettings: ['file'],
   configSchema: FILE_SINK_CONFIG_SCHEMA,
   create: () => new FileSinkConnector(),
 };

@@ -20,6 +20,7 @@ export const fileSourcePlugin: SourceConnectorPlugin<FileSourceConfig> = {
   aliases: ['FileStreamSource', 'org.apache.kafka.connect.file.FileStreamSourceConnector'],
   type: 'source',
   version: FILE_SOURCE_VERSION,
+  pathSettings: ['file', 'glob'],
   configSchema: FILE_SOURCE_CONFIG_SCHEMA,
   create: () => new FileSourceConnector(),
 };

@@ -82,6 +82,11 @@ export class FileSourceTask implements SourceTask {
       throw error;
     }
     this.nextRescanAt = now + config.pollIntervalMs;
+    if (this.stopped) {
+      // Stopped while starting (or before): stop() found nothing to close, so close it here.
+      await this.closeTracked();
+      return;
+    }
     this.startWatcher(this.matcher);
   }
 
@@ -104,6 +109,10 @@ export class FileSourceTask implements SourceTask {
     await this.inflight?.catch(() => undefined);
     await this.watcher?.close();
     this.watcher = undefined;
+    await this.closeTracked();
+  }
+
+  private async closeTracked(): Promise<void> {
     const files = this.tracked.map(({ file }) => file);
     this.tracked = [];
     this.byIdentity.clear();

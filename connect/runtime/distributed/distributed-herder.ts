@@ -1,5 +1,5 @@
 import { Cluster } from '../../../client/internal.ts';
-import { ForwardRequestError } from '../herder-error.ts';
+import { ForwardRequestError, HerderError, HerderErrorCode } from '../herder-error.ts';
 import type { ConnectorInfo, ConnectorOffsets, InitialState, Message } from '../herder.ts';
 import { StandaloneHerder } from '../standalone-herder.ts';
 import type { StandaloneHerderOptions } from '../standalone-herder.ts';
@@ -33,6 +33,8 @@ export class DistributedHerder extends StandaloneHerder {
   private readonly assignor: IncrementalCooperativeAssignor;
   /** Connectors and task counts as the leader last assigned them. */
   private assignedShape = '';
+  /** Config writes waiting for this worker's first assignment (to know the leader). */
+  private readonly assignmentWaiters = new Set<() => void>();
 
   protected constructor(options: DistributedHerderOptions) {
     super(options);
@@ -82,6 +84,7 @@ export class DistributedHerder extends StandaloneHerder {
         lost: (connectors, tasks) => this.run(() => this.stopWork(connectors, tasks)),
         assigned: (assignment) => {
           this.applyAssignment(assignment);
+          for (const waiter of [...this.assignmentWaiters]) waiter();
         },
         fail: (error) => {
           logger.error({ err: error, group: config.groupId }, 'the worker left its Connect group after a fatal error');
@@ -135,6 +138,8 @@ export class DistributedHerder extends StandaloneHerder {
   }
 
   private applyAssignment(assignment: ConnectAssignment): void {
+    // Connectors replayed while this generation was assigned are the next generation's.
+    this.workChanged();
     const names = new Set([...assignment.connectors, ...assignment.tasks.map((t) => t.connector)]);
     if (names.size === 0) return;
     void this.run(async () => {
@@ -147,16 +152,36 @@ export class DistributedHerder extends StandaloneHerder {
   // ——— REST writes: on the leader, as Kafka serialises them there ———
 
   /**
-   * Runs a config write here when this worker leads the group; else the REST layer forwards it
-   * to the leader's url, as Kafka's workers do. Before its first assignment a worker knows no
-   * leader: the write is applied here, through the config topic every worker replays (Kafka
-   * answers 409 then; Brook's config store takes writes from any worker).
+   * Runs a config write here when this worker leads the group (after reading the config topic to
+   * its end, so a check such as "already exists" sees every write), else the REST layer forwards
+   * it to the leader's url, as Kafka's workers do. A worker that has joined but knows no leader
+   * yet waits for its first assignment (up to the rebalance timeout); one that knows none then,
+   * or has not joined, answers 409, as Kafka does: two workers each applying a write could both
+   * create one connector.
    */
-  private onLeader<T>(work: () => Promise<T>): Promise<T> {
+  private async onLeader<T>(work: () => Promise<T>): Promise<T> {
     const member = this.member;
+    if (member !== undefined && !hasLeader(member)) await this.untilAssigned(this.o.config.rebalanceTimeoutMs);
     const leaderUrl = member?.current?.leaderUrl;
-    if (member === undefined || member.isLeader || leaderUrl === undefined || leaderUrl === '') return work();
-    return Promise.reject(new ForwardRequestError(leaderUrl, `this worker is not the leader of Connect group ${this.o.config.groupId}; the leader is at ${leaderUrl}`));
+    if (member === undefined || leaderUrl === undefined || leaderUrl === '') {
+      throw new HerderError(HerderErrorCode.CONFLICT, 'Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.');
+    }
+    if (!member.isLeader) throw new ForwardRequestError(leaderUrl, `this worker is not the leader of Connect group ${this.o.config.groupId}; the leader is at ${leaderUrl}`);
+    await this.configStore.readToEnd();
+    return work();
+  }
+
+  /** Resolves at the next assignment, or after `timeoutMs`. */
+  private untilAssigned(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.o.scheduler.clearTimeout(timer);
+        this.assignmentWaiters.delete(done);
+        resolve();
+      };
+      const timer = this.o.scheduler.setTimeout(done, timeoutMs);
+      this.assignmentWaiters.add(done);
+    });
   }
 
   override createConnector(name: string, config: Readonly<Record<string, unknown>>, initialState?: InitialState): Promise<ConnectorInfo> {
@@ -198,8 +223,14 @@ export class DistributedHerder extends StandaloneHerder {
   /** Leaves the group (stopping what this worker runs, so others take it over), then closes. */
   override async close(): Promise<void> {
     if (this.closed) return;
+    for (const waiter of [...this.assignmentWaiters]) waiter();
     await this.member?.close();
     await this.cluster?.close();
     await super.close();
   }
+}
+
+function hasLeader(member: WorkerGroupMember): boolean {
+  const url = member.current?.leaderUrl;
+  return url !== undefined && url !== '';
 }

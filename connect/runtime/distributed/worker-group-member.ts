@@ -59,6 +59,8 @@ export class WorkerGroupMember {
   private tasks = new Map<string, TaskId>();
   private rejoinNeeded = true;
   private rebalancing = true;
+  /** When the coordinator last answered this member's heartbeat or SyncGroup. */
+  private lastContact = 0;
   private closed = false;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -162,6 +164,8 @@ export class WorkerGroupMember {
       } catch (error) {
         if (this.isClosed()) break;
         if (error instanceof KafkaError && REJOIN_ERRORS.has(error.errorCode)) {
+          // An answer, though a refusal: the coordinator is there.
+          this.lastContact = this.cluster.scheduler.now();
           this.rebalancing = true;
           if (error.errorCode !== ErrorCode.REBALANCE_IN_PROGRESS) await this.loseGeneration(error.errorCode === ErrorCode.UNKNOWN_MEMBER_ID);
           this.rejoinNeeded = true;
@@ -177,6 +181,7 @@ export class WorkerGroupMember {
         this.o.logger.warn({ err: error, group: this.o.groupId }, 'Connect group rebalance failed; retrying');
         if (!(error instanceof ClientError)) this.rejoinNeeded = true;
         this.coordinator.forgetOn(error);
+        await this.loseWorkIfCutOff();
         await this.pause(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
@@ -191,6 +196,21 @@ export class WorkerGroupMember {
     this.connectors.clear();
     this.tasks.clear();
     if (connectors.length + tasks.length > 0) await this.hooks.lost(connectors, tasks);
+  }
+
+  /**
+   * Past the session timeout without an answer from the coordinator, the group has expelled this
+   * member and handed its work on: it stops that work now rather than run it beside the new
+   * owner (Kafka's worker revokes its assignment when the coordinator stays unreachable).
+   */
+  private async loseWorkIfCutOff(): Promise<void> {
+    if (this.cluster.scheduler.now() - this.lastContact < this.o.sessionTimeoutMs) return;
+    const owned = this.owned();
+    if (owned.connectors.length + owned.tasks.length === 0) return;
+    this.o.logger.warn({ group: this.o.groupId, sessionTimeoutMs: this.o.sessionTimeoutMs }, 'no answer from the Connect group coordinator within the session timeout: stopping this worker\'s connectors and tasks');
+    this.rebalancing = true;
+    this.rejoinNeeded = true;
+    await this.loseGeneration(true);
   }
 
   private pause(ms: number): Promise<void> {
@@ -209,9 +229,25 @@ export class WorkerGroupMember {
     const connection = await this.coordinator.connection();
     const { response } = await this.cluster.send(connection, ApiKey.HEARTBEAT, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null });
     throwIfKafkaError(response.errorCode, `Heartbeat for Connect group '${this.o.groupId}'`);
+    this.lastContact = this.cluster.scheduler.now();
   }
 
+  /**
+   * One rebalance. The rejoin request it answers is taken at its start: a request that comes
+   * while it runs (the leader replays a new connector after reading the config topic for its
+   * assignment) stays set, and the member joins again once this generation is in.
+   */
   private async joinAndSync(): Promise<void> {
+    this.rejoinNeeded = false;
+    try {
+      await this.joinAndSyncOnce();
+    } catch (error) {
+      this.rejoinNeeded = true;
+      throw error;
+    }
+  }
+
+  private async joinAndSyncOnce(): Promise<void> {
     this.rebalancing = true;
     const { groupId, sessionTimeoutMs, rebalanceTimeoutMs } = this.o;
     const connection = await this.coordinator.connection();
@@ -237,6 +273,7 @@ export class WorkerGroupMember {
       }
       throwIfKafkaError(response.errorCode, `JoinGroup for Connect group '${groupId}'`);
       join = response;
+      this.lastContact = this.cluster.scheduler.now();
       break;
     }
     if (this.isClosed()) return;
@@ -258,10 +295,10 @@ export class WorkerGroupMember {
     if (synced === undefined) return;
     const sync = synced.response;
     throwIfKafkaError(sync.errorCode, `SyncGroup for Connect group '${groupId}'`);
+    this.lastContact = this.cluster.scheduler.now();
     if (this.isClosed()) return;
     const assignment = decodeAssignment(sync.assignment);
     this.current = assignment;
-    this.rejoinNeeded = false;
     const revokedConnectors = assignment.revokedConnectors.filter((c) => this.connectors.has(c));
     const revokedTasks = assignment.revokedTasks.filter((t) => this.tasks.has(taskText(t)));
     for (const c of revokedConnectors) this.connectors.delete(c);

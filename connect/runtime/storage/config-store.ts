@@ -9,6 +9,14 @@ export interface ConfigListener {
   connectorRemoved(name: string): void;
   taskConfigsUpdated(name: string): void;
   targetStateChanged(name: string): void;
+  /** A restart request (Kafka's restart-connector-<name> record): each worker restarts what it runs. */
+  restartRequested(name: string, request: RestartRequest): void;
+}
+
+/** Kafka's restart request record value: `{"only-failed":true,"include-tasks":true}`. */
+export interface RestartRequest {
+  readonly onlyFailed: boolean;
+  readonly includeTasks: boolean;
 }
 
 const TARGET_STATES = new Set<string>(['STARTED', 'PAUSED', 'STOPPED']);
@@ -19,7 +27,8 @@ const TARGET_STATES = new Set<string>(['STARTED', 'PAUSED', 'STOPPED']);
  * - `connector-<name>` → `{"properties":{...}}` (null: deleted);
  * - `task-<name>-<i>` → `{"properties":{...}}`, applied only when
  * - `commit-<name>` → `{"tasks":N}` arrives, so a connector's task set changes atomically;
- * - `target-state-<name>` → `{"state":"PAUSED","state.v2":"STOPPED"}` (v1 readers see PAUSED).
+ * - `target-state-<name>` → `{"state":"PAUSED","state.v2":"STOPPED"}` (v1 readers see PAUSED);
+ * - `restart-connector-<name>` → `{"only-failed":B,"include-tasks":B}`: acted on live only.
  * State changes only by replay(), for records read at start and written live alike.
  */
 export class ConfigStore {
@@ -97,6 +106,12 @@ export class ConfigStore {
     await this.log.readToEnd();
   }
 
+  /** Asks every worker to restart its part of the connector; resolves once this worker replayed it. */
+  async putRestartRequest(name: string, request: RestartRequest): Promise<void> {
+    await this.log.send(`restart-connector-${name}`, encodeJson({ 'only-failed': request.onlyFailed, 'include-tasks': request.includeTasks }));
+    await this.log.readToEnd();
+  }
+
   async putTargetState(name: string, state: TargetState): Promise<void> {
     await this.log.send(`target-state-${name}`, targetStateValue(state));
     await this.log.readToEnd();
@@ -115,7 +130,8 @@ export class ConfigStore {
     else if (key.startsWith('target-state-')) this.replayTargetState(key.slice('target-state-'.length), parsed);
     else if (key.startsWith('task-')) this.replayTask(key.slice('task-'.length), parsed);
     else if (key.startsWith('commit-')) this.replayCommit(key.slice('commit-'.length), parsed);
-    // session-key, restart-connector-* and other keys of newer workers are not ours to act on.
+    else if (key.startsWith('restart-connector-')) this.replayRestart(key.slice('restart-connector-'.length), parsed);
+    // session-key and other keys of newer workers are not ours to act on.
   }
 
   private replayConnector(name: string, parsed: unknown): void {
@@ -159,8 +175,21 @@ export class ConfigStore {
     deferred.set(index, parsed['properties']);
   }
 
+  private replayRestart(name: string, parsed: unknown): void {
+    // A request read at start is history: the tasks it named have been started since.
+    if (!isRecord(parsed) || !this.configs.has(name)) return;
+    this.listener?.restartRequested(name, { onlyFailed: parsed['only-failed'] === true, includeTasks: parsed['include-tasks'] === true });
+  }
+
   private replayCommit(name: string, parsed: unknown): void {
     if (!isRecord(parsed) || typeof parsed['tasks'] !== 'number') return;
+    if (!this.configs.has(name)) {
+      // Task configs of a deleted connector (their records outlive its tombstone in a compacted
+      // topic): Kafka ignores such a commit, so a new connector of that name starts afresh.
+      this.deferredTasks.delete(name);
+      this.logger.debug({ connector: name }, 'ignoring a task config commit of a connector with no config (deleted, its tombstone compacted away)');
+      return;
+    }
     const count = parsed['tasks'];
     const deferred = this.deferredTasks.get(name) ?? new Map<number, TaskConfig>();
     const configs: TaskConfig[] = [];

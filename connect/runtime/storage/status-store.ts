@@ -52,13 +52,26 @@ export class StatusStore {
     return [...(this.topicsByConnector.get(name) ?? [])].sort();
   }
 
-  /** Writes a status; the in-memory view changes when it is replayed (readToEnd). */
+  /**
+   * Writes a status; the in-memory view changes when it is replayed (readToEnd). A worker taking
+   * over writes RUNNING or RESTARTING whatever is there; any other state is skipped when another
+   * worker of a newer generation holds the entry (Kafka's putSafe): a zombie that lost its
+   * assignment must not mark FAILED or PAUSED what the new owner runs.
+   */
   async putConnector(name: string, status: Status): Promise<void> {
-    await this.log.send(`status-connector-${name}`, statusValue(status));
+    const key = `status-connector-${name}`;
+    if (writableOver(this.connectorStatuses.get(name), status)) await this.log.send(key, statusValue(status));
+    else this.skipped(key, status);
   }
 
   async putTask(name: string, task: number, status: Status): Promise<void> {
-    await this.log.send(`status-task-${name}-${task}`, statusValue(status));
+    const key = `status-task-${name}-${task}`;
+    if (writableOver(this.taskStatuses.get(name)?.get(task), status)) await this.log.send(key, statusValue(status));
+    else this.skipped(key, status);
+  }
+
+  private skipped(key: string, status: Status): void {
+    this.logger.debug({ key, state: status.state, generation: status.generation }, 'not writing a status over a newer generation of another worker');
   }
 
   async putTopic(name: string, task: number, topic: string, discoveredAt: number): Promise<void> {
@@ -127,6 +140,12 @@ export class StatusStore {
       this.logger.debug({ key }, 'ignoring a record of the status topic with an unknown key');
     }
   }
+}
+
+const TAKE_OVER_STATES: ReadonlySet<ConnectorState> = new Set<ConnectorState>(['RUNNING', 'RESTARTING']);
+
+function writableOver(current: Status | undefined, status: Status): boolean {
+  return TAKE_OVER_STATES.has(status.state) || current === undefined || current.workerId === status.workerId || current.generation <= status.generation;
 }
 
 function statusValue(status: Status): Buffer {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { pino } from 'pino';
-import { Admin, Producer } from '../../../client/index.ts';
+import { Admin, Consumer, Producer } from '../../../client/index.ts';
 import { systemScheduler } from '../../../core/base/index.ts';
 import { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig, startRestServer } from '../../../connect/runtime/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
@@ -108,4 +108,46 @@ test.serial('producer.override.* settings are checked when the connector is writ
   const refused = await http(`${strict}/connectors`, 'POST', { name: 'tuned-2', config: { ...base, 'producer.override.linger.ms': '20' } });
   t.is(refused.status, 400);
   t.regex((refused.body as { message: string }).message, /connector\.client\.config\.override\.policy \(None\)/);
+});
+
+test.serial('a sink connector\'s offsets do not change while its consumer group still has members: 409, then 200 once they left', async (t) => {
+  collected.values = [];
+  const broker = await startTestBroker(t);
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  await admin.connect();
+  t.teardown(() => admin.close());
+  await admin.createTopics([{ topic: 'guarded', numPartitions: 1 }]);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  await producer.connect();
+  await producer.send({ topic: 'guarded', value: Buffer.from('g0') });
+  await producer.close();
+
+  const url = await startWorker(t, broker.bootstrap);
+  const converter = 'org.apache.kafka.connect.storage.StringConverter';
+  t.is((await http(`${url}/connectors`, 'POST', { name: 'guarded-sink', config: { 'connector.class': 'test-collecting-sink', topics: 'guarded', 'value.converter': converter } })).status, 201);
+  await waitFor(() => collected.values.length >= 1, { timeoutMs: 20_000, describe: () => `sink saw ${JSON.stringify(collected.values)}` });
+  t.is((await http(`${url}/connectors/guarded-sink/stop`, 'PUT')).status, 204);
+  await pollUntil(
+    async () => (await http(`${url}/connectors/guarded-sink/status`, 'GET')).body as { connector: { state: string }; tasks: unknown[] },
+    (s) => s.connector.state === 'STOPPED' && s.tasks.length === 0,
+    'guarded-sink STOPPED',
+  );
+
+  // A consumer still in the group, as a task that has not finished stopping (or a zombie worker's).
+  const straggler = new Consumer({ bootstrapServers: broker.bootstrap, groupId: 'connect-guarded-sink' });
+  await straggler.connect();
+  straggler.subscribe(['guarded']);
+  await pollUntil(() => admin.describeGroups(['connect-guarded-sink']), ([g]) => (g?.members.length ?? 0) > 0, 'the straggler in the group');
+  const body = { offsets: [{ partition: { kafka_topic: 'guarded', kafka_partition: 0 }, offset: { kafka_offset: 0 } }] };
+  for (const [method, payload] of [['DELETE', undefined], ['PATCH', body]] as const) {
+    const refused = await http(`${url}/connectors/guarded-sink/offsets`, method, payload);
+    t.is(refused.status, 409, `${method}: ${JSON.stringify(refused.body)}`);
+    t.regex((refused.body as { message: string }).message, /connect-guarded-sink .* still has 1 active member/);
+  }
+
+  await straggler.close();
+  await pollUntil(() => admin.describeGroups(['connect-guarded-sink']), ([g]) => g?.state === 'Empty', 'the straggler gone');
+  const altered = await http(`${url}/connectors/guarded-sink/offsets`, 'PATCH', body);
+  t.is(altered.status, 200, JSON.stringify(altered.body));
+  t.is((await http(`${url}/connectors/guarded-sink/offsets`, 'DELETE')).status, 200);
 });

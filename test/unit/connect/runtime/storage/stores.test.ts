@@ -17,6 +17,7 @@ function listener(): ConfigListener & { events: string[] } {
     connectorRemoved: (n) => events.push(`removed ${n}`),
     taskConfigsUpdated: (n) => events.push(`tasks ${n}`),
     targetStateChanged: (n) => events.push(`target ${n}`),
+    restartRequested: (n, r) => events.push(`restart ${n} onlyFailed=${r.onlyFailed} includeTasks=${r.includeTasks}`),
   };
 }
 
@@ -56,6 +57,71 @@ test('task configs become visible only with their commit record, as Kafka\'s; ST
   const written = logs.topics.get('c')!.at(-1)!;
   t.is(written.key, 'target-state-a-b');
   t.is(written.value?.toString(), '{"state":"PAUSED","state.v2":"STOPPED"}');
+});
+
+test('a task config commit of a connector with no config is ignored: a new connector of that name starts without them', async (t) => {
+  const logs = new MemoryTopicLogFactory();
+  const log = logs.open('connect-configs', 1);
+  await log.start(() => undefined);
+  // What compaction leaves of a deleted connector: its task configs and commit outlive the tombstone.
+  await log.send('task-x-0', json({ properties: { file: '/old/path' } }));
+  await log.send('commit-x', json({ tasks: 1 }));
+  const store = new ConfigStore(logs.open('connect-configs', 1), logger);
+  await store.start();
+  t.deepEqual(store.taskConfigs('x'), []);
+  await store.putConnectorConfig('x', { name: 'x', 'connector.class': 'FileStreamSource', file: '/new/path' });
+  t.deepEqual(store.taskConfigs('x'), []);
+  // A later commit with only the count does not pick up the old task config either.
+  store.replay({ key: 'commit-x', value: json({ tasks: 1 }), partition: 0, offset: 10n });
+  t.deepEqual(store.taskConfigs('x'), []);
+  await store.putTaskConfigs('x', [{ file: '/new/path' }]);
+  t.deepEqual(store.taskConfigs('x'), [{ file: '/new/path' }]);
+});
+
+test('a restart request is written as Kafka\'s restart-connector record and acted on when replayed live', async (t) => {
+  const logs = new MemoryTopicLogFactory();
+  const store = new ConfigStore(logs.open('c', 1), logger);
+  const events = listener();
+  await store.start(events);
+  await store.putConnectorConfig('a', { name: 'a' });
+  await store.putRestartRequest('a', { onlyFailed: true, includeTasks: true });
+  const written = logs.topics.get('c')!.at(-1)!;
+  t.is(written.key, 'restart-connector-a');
+  t.is(written.value?.toString(), '{"only-failed":true,"include-tasks":true}');
+  store.replay({ key: 'restart-connector-a', value: json({ 'include-tasks': true }), partition: 0, offset: 10n });
+  store.replay({ key: 'restart-connector-unknown', value: json({ 'only-failed': true }), partition: 0, offset: 11n });
+  t.deepEqual(events.events, ['config a', 'restart a onlyFailed=true includeTasks=true', 'restart a onlyFailed=false includeTasks=true']);
+  // Replayed at start, an old request restarts nothing.
+  const later = listener();
+  await new ConfigStore(logs.open('c', 1), logger).start(later);
+  t.deepEqual(later.events, []);
+});
+
+test('a worker of an older generation does not overwrite the new owner\'s status with FAILED or PAUSED; the owner still takes over', async (t) => {
+  const logs = new MemoryTopicLogFactory();
+  const store = new StatusStore(logs.open('connect-status', 1), logger);
+  await store.start();
+  const running = { state: 'RUNNING', trace: null, workerId: 'new-owner:8083', generation: 5 } as const;
+  await store.putTask('c', 0, running);
+  await store.putConnector('c', running);
+  await store.readToEnd();
+  // The zombie of generation 4 fails, pauses, or shuts down.
+  await store.putTask('c', 0, { state: 'FAILED', trace: 'boom', workerId: 'zombie:8083', generation: 4 });
+  await store.putConnector('c', { state: 'PAUSED', trace: null, workerId: 'zombie:8083', generation: 4 });
+  await store.putTask('c', 0, { state: 'UNASSIGNED', trace: null, workerId: 'zombie:8083', generation: 4 });
+  await store.readToEnd();
+  t.deepEqual(store.tasks('c').get(0), running);
+  t.deepEqual(store.connector('c'), running);
+  // The owner's own writes, a newer generation's, and a take-over with RUNNING all go through.
+  await store.putTask('c', 0, { ...running, state: 'FAILED', trace: 'own failure' });
+  await store.readToEnd();
+  t.is(store.tasks('c').get(0)?.state, 'FAILED');
+  await store.putConnector('c', { state: 'PAUSED', trace: null, workerId: 'other:8083', generation: 6 });
+  await store.readToEnd();
+  t.is(store.connector('c')?.workerId, 'other:8083');
+  await store.putTask('c', 0, { state: 'RUNNING', trace: null, workerId: 'restarted-cluster:8083', generation: 1 });
+  await store.readToEnd();
+  t.is(store.tasks('c').get(0)?.workerId, 'restarted-cluster:8083');
 });
 
 test('the offset store keys offsets as Kafka does and a tombstone resets a partition', async (t) => {
