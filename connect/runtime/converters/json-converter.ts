@@ -6,6 +6,8 @@ import { parseJson } from './exact-json.ts';
 import { schemaFromJson, valueFromJson } from './json-reader.ts';
 import { schemaJson, valueJson } from './json-writer.ts';
 import type { JsonWriteOptions } from './json-writer.ts';
+import { compileValueWriter } from './json-value-writer.ts';
+import type { ValueWriter } from './json-value-writer.ts';
 
 /** Kafka's JsonConverterConfig. */
 export const JSON_CONVERTER_CONFIG_SCHEMA = {
@@ -31,16 +33,35 @@ export type JsonConverterConfig = FromSchema<typeof JSON_CONVERTER_CONFIG_SCHEMA
 const ENVELOPE_ERROR =
   'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.';
 
+/** What a schema's records share: the envelope's bytes up to the payload, and the payload's writer. */
+interface SchemaWriter {
+  /** `{"schema":...,"payload":` as UTF-8; empty without schemas.enable. */
+  readonly head: Buffer;
+  readonly write: ValueWriter;
+}
+
+const ENVELOPE_END = 0x7d; // '}'
+const SLAB_BYTES = 256 * 1024;
+
 /**
  * Kafka's JsonConverter, byte-compatible: with schemas.enable (the default) every key or value is
- * `{"schema":{...},"payload":...}`; without, the bare payload. Envelope schemas are cached by
- * identity, since a source task usually sends the same schema object with every record.
+ * `{"schema":{...},"payload":...}`; without, the bare payload. Per schema object (a source task
+ * usually sends the same one with every record) the envelope's head is encoded once and the
+ * payload writer compiled once, so a record costs its payload: the head, often kilobytes for a
+ * change event, is copied as bytes, not serialized and encoded again.
  */
 export class JsonConverter implements Converter, HeaderConverter {
   private enableSchemas = true;
   private options: JsonWriteOptions = { decimalNumeric: false, replaceNullWithDefault: true };
   private cacheSize = 1000;
-  private readonly schemaTexts = new Map<Schema, string>();
+  private readonly writers = new Map<Schema, SchemaWriter>();
+  /**
+   * Records are cut from a slab, not allocated one by one: a change event with its schema is a
+   * few kilobytes, and Node's own 8 KiB pool would start a new ArrayBuffer every other record
+   * (every few records without schemas).
+   */
+  private slab = Buffer.allocUnsafe(0);
+  private slabUsed = 0;
   private readonly schemasByText = new Map<string, Schema | null>();
 
   configure(config: Readonly<Record<string, unknown>>): void {
@@ -48,13 +69,29 @@ export class JsonConverter implements Converter, HeaderConverter {
     this.enableSchemas = c['schemas.enable'] ?? true;
     this.cacheSize = c['schemas.cache.size'] ?? 1000;
     this.options = { decimalNumeric: c['decimal.format'] === 'NUMERIC', replaceNullWithDefault: c['replace.null.with.default'] ?? true };
+    this.writers.clear();
   }
 
   fromConnectData(_topic: string, schema: Schema | null, value: unknown): Uint8Array | null {
-    if (schema === null && (value === null || value === undefined)) return null;
-    const payload = valueJson(schema, value, this.options);
-    const text = this.enableSchemas ? `{"schema":${schema === null ? 'null' : this.schemaText(schema)},"payload":${payload}}` : payload;
-    return Buffer.from(text, 'utf8');
+    if (schema === null) {
+      if (value === null || value === undefined) return null;
+      const payload = valueJson(null, value, this.options);
+      return Buffer.from(this.enableSchemas ? `{"schema":null,"payload":${payload}}` : payload, 'utf8');
+    }
+    const { head, write } = this.writerOf(schema);
+    const payload = write(value);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const room = head.length + payload.length * 3 + 1;
+    if (this.slab.length - this.slabUsed < room) {
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, room));
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    head.copy(this.slab, start);
+    let end = start + head.length + this.slab.write(payload, start + head.length, 'utf8');
+    if (head.length > 0) this.slab[end++] = ENVELOPE_END;
+    this.slabUsed = end;
+    return this.slab.subarray(start, end);
   }
 
   toConnectData(_topic: string, value: Uint8Array | null): SchemaAndValue {
@@ -75,16 +112,19 @@ export class JsonConverter implements Converter, HeaderConverter {
     return this.toConnectData(topic, value);
   }
 
-  private schemaText(schema: Schema): string {
-    let text = this.schemaTexts.get(schema);
-    if (text === undefined) {
-      text = schemaJson(schema, this.options);
+  private writerOf(schema: Schema): SchemaWriter {
+    let writer = this.writers.get(schema);
+    if (writer === undefined) {
+      writer = {
+        head: this.enableSchemas ? Buffer.from(`{"schema":${schemaJson(schema, this.options)},"payload":`, 'utf8') : Buffer.alloc(0),
+        write: compileValueWriter(schema, this.options),
+      };
       if (this.cacheSize > 0) {
-        if (this.schemaTexts.size >= this.cacheSize) this.schemaTexts.delete(this.schemaTexts.keys().next().value!);
-        this.schemaTexts.set(schema, text);
+        if (this.writers.size >= this.cacheSize) this.writers.delete(this.writers.keys().next().value!);
+        this.writers.set(schema, writer);
       }
     }
-    return text;
+    return writer;
   }
 
   private schemaOf(json: unknown): Schema | null {
