@@ -71,7 +71,7 @@ export const STREAMS_CONFIG_SCHEMA = {
       default: 0,
       description: 'Standby copies of each stateful task kept warm on other instances from its changelog, so a failover replays only a tail; at most one per other instance (num.standby.replicas).',
     },
-    stateDir: { type: 'string', minLength: 1, default: join(tmpdir(), 'brook-streams'), description: 'Where state stores keep local data (state.dir).' },
+    stateDir: { type: 'string', minLength: 1, default: join(tmpdir(), 'brook-streams'), description: 'Where state stores keep local data (state.dir); an instance locks <stateDir>/<applicationId> while it runs, so each instance needs its own.' },
     replicationFactor: {
       type: 'integer',
       minimum: -1,

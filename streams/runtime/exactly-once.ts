@@ -3,7 +3,7 @@ import type { Scheduler } from '../../core/base/index.ts';
 import { StreamsError, StreamsErrorCode, messageOf } from '../errors.ts';
 import type { StreamsLogger } from '../processor/error-handlers.ts';
 import type { StreamTask } from '../processor/task-api.ts';
-import { StreamsTransaction, isFatalTransactionError } from './streams-transaction.ts';
+import { StreamsTransaction, isFatalTransactionError, isProducerFenced } from './streams-transaction.ts';
 import type { TaskManager } from './task-manager.ts';
 
 /** Rounds of flushing caches and awaiting output before a commit gives up on quiet tasks. */
@@ -26,7 +26,12 @@ export interface ExactlyOnceOptions {
    * checkpoint is written under exactly-once only then), and forget it either way.
    */
   readonly closedTaskDone: (task: StreamTask, committed: boolean) => Promise<void>;
-  /** What this instance cannot recover from: its producer was fenced, or failed for good. */
+  /**
+   * The producer was fenced: closes it and makes a new one with the same transactional id, its
+   * initTransactions() done (a new epoch), and hands it to the collector.
+   */
+  readonly replaceProducer: () => Promise<Producer>;
+  /** What this instance cannot recover from: its producer failed for good. */
   readonly fail: (error: StreamsError) => void;
 }
 
@@ -49,11 +54,17 @@ const tpKey = (tp: TopicPartition): string => `${tp.partition}\u0000${tp.topic}`
  *
  * A failed commit is aborted; if the producer is still usable, every task is dropped as it stands
  * (stores wiped, no checkpoint) and made again from the committed offsets, restoring its stores
- * from the changelog's committed records. A fenced or fatally failed producer fails the app.
+ * from the changelog's committed records. A fenced producer (its own transaction outlived
+ * transactionTimeoutMs: the coordinator aborted it and bumped the epoch) is Kafka Streams'
+ * TaskMigratedException: tasks dropped the same way, the producer replaced, tasks made again. No
+ * other live instance can hold this transactional id (the state directory lock keeps a second
+ * instance off the directory that holds the process id), so the fence is never a zombie's.
+ * A fatally failed producer fails the app.
  */
 export class ExactlyOnceCommitter {
   private readonly options: ExactlyOnceOptions;
-  readonly transaction: StreamsTransaction;
+  private producer: Producer;
+  private transaction: StreamsTransaction;
   /** Commits, revocations and the close, one after another. */
   private chain: Promise<void> = Promise.resolve();
   private readonly committed = new Map<string, bigint>();
@@ -61,10 +72,30 @@ export class ExactlyOnceCommitter {
   private closedTasks: StreamTask[] = [];
   /** A task failed: whatever it sent into the open transaction must not commit. */
   private doomed = false;
+  /** A fence was seen: a migration is queued, and commits until it runs are skipped. */
+  private migrationPending = false;
+  /** Closing or abandoning: a fence no longer calls for new tasks. */
+  private stopping = false;
 
   constructor(options: ExactlyOnceOptions) {
     this.options = options;
+    this.producer = options.producer;
     this.transaction = new StreamsTransaction(options.producer);
+  }
+
+  /**
+   * This instance's producer was fenced (seen by a send, a commit or a begin): processing stops,
+   * and after the step under way every task is dropped and made again on a new producer.
+   */
+  producerFenced(error: unknown): void {
+    if (this.migrationPending || this.stopping) return;
+    this.migrationPending = true;
+    this.options.manager.holdProcessing();
+    this.options.logger.warn(
+      { error: messageOf(error) },
+      'exactly-once: the producer was fenced (its transaction outlived transactionTimeoutMs and the coordinator aborted it): tasks closed dirty, producer recreated, tasks start over from the committed offsets',
+    );
+    void this.enqueue(() => this.migrate());
   }
 
   /** Collector hook: a send must be inside a transaction. */
@@ -108,6 +139,7 @@ export class ExactlyOnceCommitter {
 
   /** A clean close: tasks closed (caches flushed, sends awaited), one last commit, then checkpoints. */
   close(): Promise<void> {
+    this.stopping = true;
     return this.enqueue(async () => {
       const offsets = await this.options.manager.closeAll();
       await this.commitNow(offsets);
@@ -117,6 +149,7 @@ export class ExactlyOnceCommitter {
   /** The app failed: after the step under way, tasks dropped and the open transaction aborted (its output never becomes visible). */
   abandon(): Promise<void> {
     this.doomed = true;
+    this.stopping = true;
     return this.enqueue(async () => {
       this.options.manager.abandonAll();
       await this.finishClosedTasks(false);
@@ -135,7 +168,7 @@ export class ExactlyOnceCommitter {
 
   private async commitNow(closedOffsets: readonly TopicPartitionOffset[]): Promise<void> {
     const { manager, consumer, output } = this.options;
-    if (this.isDoomed()) return;
+    if (this.isDoomed() || this.isMigrationPending()) return;
     manager.holdProcessing();
     try {
       const live = await this.quiesce();
@@ -152,8 +185,35 @@ export class ExactlyOnceCommitter {
     } catch (error) {
       output.discardHeld(new StreamsError(StreamsErrorCode.TASK_CLOSED, `exactly-once: the transaction was aborted: ${messageOf(error)}`, { cause: error }));
       await this.finishClosedTasks(false);
-      await this.failed(error);
+      if ((isProducerFenced(error) || this.isMigrationPending()) && !this.stopping) this.producerFenced(error);
+      else await this.failed(error);
     } finally {
+      output.resumeHandOver();
+      // A migration queued meanwhile keeps processing held until it has made the tasks again.
+      if (!this.isMigrationPending()) manager.resumeProcessing();
+    }
+  }
+
+  /** A method, not the field: the flag changes while a commit awaits. */
+  private isMigrationPending(): boolean {
+    return this.migrationPending;
+  }
+
+  /** Kafka Streams' handling of TaskMigratedException: tasks dropped dirty, a new producer, tasks made again from the committed offsets. */
+  private async migrate(): Promise<void> {
+    const { manager, output } = this.options;
+    try {
+      if (this.stopping) return;
+      manager.holdProcessing();
+      output.discardHeld(new StreamsError(StreamsErrorCode.TASK_CLOSED, 'exactly-once: the producer was fenced; tasks start over from the committed offsets'));
+      await this.finishClosedTasks(false);
+      await this.resetTasks(async () => {
+        const producer = await this.options.replaceProducer();
+        this.producer = producer;
+        this.transaction = new StreamsTransaction(producer);
+      });
+    } finally {
+      this.migrationPending = false;
       output.resumeHandOver();
       manager.resumeProcessing();
     }
@@ -164,7 +224,8 @@ export class ExactlyOnceCommitter {
    * offsets then cover exactly what the transaction holds the output of.
    */
   private async quiesce(): Promise<TopicPartitionOffset[]> {
-    const { manager, producer } = this.options;
+    const { manager } = this.options;
+    const producer = this.producer;
     for (let round = 0; ; round++) {
       const offsets = manager.committable();
       const busy = manager.liveTasks.filter((task) => task.asyncInFlight > 0);
@@ -173,6 +234,8 @@ export class ExactlyOnceCommitter {
         this.options.output.holdHandOver();
         return offsets;
       }
+      // A task saw the fence: this transaction cannot commit, and the migration makes the tasks again.
+      if (this.isMigrationPending()) throw new StreamsError(StreamsErrorCode.PRODUCTION, 'exactly-once commit: the producer was fenced');
       if (round >= MAX_QUIESCE_ROUNDS) {
         throw new StreamsError(StreamsErrorCode.PROCESSING, `exactly-once commit: ${busy.length} task(s) kept producing output after ${MAX_QUIESCE_ROUNDS} flushes`);
       }
@@ -212,11 +275,12 @@ export class ExactlyOnceCommitter {
   }
 
   /** Every task dropped and made again from the committed offsets, its stores restored from the changelog. */
-  private async resetTasks(): Promise<void> {
+  private async resetTasks(beforeNewTasks?: () => Promise<void>): Promise<void> {
     const { manager, consumer, admin, applicationId } = this.options;
     const partitions = manager.abandonAll();
-    if (partitions.length === 0) return;
     try {
+      await beforeNewTasks?.();
+      if (partitions.length === 0) return;
       const committed = await admin.fetchCommittedOffsets(applicationId, [...new Set(partitions.map((p) => p.topic))]);
       const assigned = new Set(consumer.assignment().map(tpKey));
       const kept = partitions.filter((tp) => assigned.has(tpKey(tp)));

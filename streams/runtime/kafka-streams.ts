@@ -20,7 +20,8 @@ import { StateRestorer } from './state-restorer.ts';
 import type { StateRestoreListener } from './state-restorer.ts';
 import { ExactlyOnceCommitter } from './exactly-once.ts';
 import { ProducerCollector } from './producer-collector.ts';
-import { loadProcessId, transactionalIdOf } from './streams-transaction.ts';
+import { StateDirectoryLock } from './state-directory-lock.ts';
+import { isProducerFenced, loadProcessId, transactionalIdOf } from './streams-transaction.ts';
 import { StreamsState, isValidTransition } from './streams-state.ts';
 import type { StateListener } from './streams-state.ts';
 import { standbyHosts } from './standby-placement.ts';
@@ -92,6 +93,8 @@ export class KafkaStreams implements QueryableStreams {
   /** Refreshes of hostsByTask go one after another, the last assignment's answer last. */
   private hostsRefresh: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** `<stateDir>/<applicationId>`, owned by this instance from start() to the end of close(). */
+  private stateLock: StateDirectoryLock | undefined;
 
   constructor(topology: RunnableTopology, options: StreamsOptions) {
     this.topology = topology;
@@ -188,6 +191,15 @@ export class KafkaStreams implements QueryableStreams {
     this.transition(StreamsState.REBALANCING);
     const { applicationId, bootstrapServers } = this.config;
     const exactlyOnce = this.config.processingGuarantee === 'exactly_once_v2';
+    try {
+      this.stateLock = await StateDirectoryLock.acquire(this.config.stateDir, applicationId, this.logger);
+    } catch (error) {
+      const failure =
+        error instanceof StreamsError ? error : new StreamsError(StreamsErrorCode.INVALID_CONFIG, `the state directory '${this.config.stateDir}' could not be locked: ${messageOf(error)}`, { cause: error });
+      this.fail(failure);
+      await this.closing;
+      throw failure;
+    }
     let transactionalId: string | undefined;
     if (exactlyOnce) {
       try {
@@ -233,8 +245,7 @@ export class KafkaStreams implements QueryableStreams {
           cacheMaxBytes: this.config.statestoreCacheMaxBytes,
           ...(globals === undefined ? {} : { globalStores: globals }),
           onError: (error) => {
-            this.eos?.taskFailed();
-            this.fail(error);
+            this.taskFailed(error);
           },
         }),
       bufferedRecordsPerPartition: this.config.bufferedRecordsPerPartition,
@@ -249,8 +260,7 @@ export class KafkaStreams implements QueryableStreams {
         await this.scheduler.sleep(0);
       },
       onTaskFailed: (error) => {
-        this.eos?.taskFailed();
-        this.fail(error);
+        this.taskFailed(error);
       },
       // A standby of the task here writes its checkpoint first: the restore then replays only the tail.
       restoreTask: async (task) => {
@@ -269,16 +279,19 @@ export class KafkaStreams implements QueryableStreams {
     });
     this.manager = manager;
     const admin = new Admin({ bootstrapServers: servers, scheduler: this.scheduler });
-    const producer = new Producer({
-      acks: 'all',
-      idempotent: true,
-      // Kafka Streams' transaction.timeout.ms under exactly-once: a crashed instance's transaction ends soon.
-      ...(transactionalId === undefined ? {} : { transactionTimeoutMs: 10_000 }),
-      ...this.config.producer,
-      ...(transactionalId === undefined ? {} : { transactionalId }),
-      bootstrapServers: servers,
-      scheduler: this.scheduler,
-    });
+    const makeProducer = (): Producer =>
+      new Producer({
+        acks: 'all',
+        idempotent: true,
+        // Kafka Streams' transaction.timeout.ms under exactly-once: a crashed instance's transaction ends soon.
+        ...(transactionalId === undefined ? {} : { transactionTimeoutMs: 10_000 }),
+        ...this.config.producer,
+        ...(transactionalId === undefined ? {} : { transactionalId }),
+        bootstrapServers: servers,
+        scheduler: this.scheduler,
+      });
+    // Replaced when exactly-once finds it fenced; the closures above read the current one.
+    let producer = makeProducer();
     const restorer = new StateRestorer({
       admin,
       bootstrapServers: servers,
@@ -365,6 +378,16 @@ export class KafkaStreams implements QueryableStreams {
           closedTaskDone: async (task, committed) => {
             if (committed) await this.checkpoint(task);
             restorer.forget(task);
+          },
+          replaceProducer: async () => {
+            await producer.close().catch(() => undefined);
+            producer = makeProducer();
+            if (this.clients !== undefined) this.clients = { ...this.clients, producer };
+            collector.replaceProducer(producer);
+            await producer.connect();
+            // A new epoch for the same transactional id: the coordinator has aborted the old one's transaction.
+            await producer.initTransactions();
+            return producer;
           },
           fail: (error) => {
             this.fail(error);
@@ -541,6 +564,19 @@ export class KafkaStreams implements QueryableStreams {
     return this.commitChain;
   }
 
+  /**
+   * A task failed. Under exactly-once a fenced producer is no failure of the app (Kafka Streams'
+   * TaskMigratedException): the committer replaces the producer and makes the tasks again.
+   */
+  private taskFailed(error: StreamsError): void {
+    if (this.eos !== undefined && isProducerFenced(error)) {
+      this.eos.producerFenced(error);
+      return;
+    }
+    this.eos?.taskFailed();
+    this.fail(error);
+  }
+
   /** The first failure wins: it is reported, and the app shuts down into ERROR. */
   private fail(error: StreamsError): void {
     if (this.failure !== undefined || this.closing !== undefined) return;
@@ -582,6 +618,7 @@ export class KafkaStreams implements QueryableStreams {
       await clients.producer.close().catch(() => undefined);
       await clients.admin.close().catch(() => undefined);
     }
+    await this.stateLock?.release(this.logger);
     if (this.failure === undefined) this.transition(StreamsState.NOT_RUNNING);
   }
 

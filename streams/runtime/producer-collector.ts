@@ -37,7 +37,7 @@ interface PendingBatch {
  * is committed.
  */
 export class ProducerCollector implements RecordCollector {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly counts = new Map<string, number>();
   private readonly looking = new Set<string>();
   private readonly lookup: (topic: string) => Promise<number>;
@@ -113,6 +113,11 @@ export class ProducerCollector implements RecordCollector {
     this.lookup = lookup;
     this.acked = acked;
     this.beforeSend = beforeSend;
+  }
+
+  /** Exactly-once: the fenced producer was replaced; what is sent from now on goes to the new one. */
+  replaceProducer(producer: Producer): void {
+    this.producer = producer;
   }
 
   /** `source` is for the task's own accounting; at-least-once needs only the record. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TransactionError, TransactionErrorCode } from '../../client/index.ts';
+import { KafkaError, TransactionError, TransactionErrorCode } from '../../client/index.ts';
+import { ErrorCode } from '../../client/internal.ts';
 import type { ConsumerGroupMetadata, Producer, TopicPartitionOffset } from '../../client/index.ts';
 
 /** Kafka Streams' file for the instance's process id, in `<stateDir>/<applicationId>/`. */
@@ -38,6 +39,21 @@ export function transactionalIdOf(applicationId: string, processId: string): str
 /** Whether a transactional failure leaves the producer unusable (fenced, fatal) rather than only the transaction. */
 export function isFatalTransactionError(error: unknown): boolean {
   return error instanceof TransactionError && (error.code === TransactionErrorCode.FENCED || error.code === TransactionErrorCode.FATAL);
+}
+
+/**
+ * Whether a failure comes from this instance's producer being fenced (PRODUCER_FENCED or
+ * INVALID_PRODUCER_EPOCH), looked for along the causes: a task's send failure wraps it.
+ */
+export function isProducerFenced(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current instanceof TransactionError) return current.code === TransactionErrorCode.FENCED;
+    // A produce answered with the old epoch fails the send before the producer classifies it.
+    if (current instanceof KafkaError) return current.errorCode === ErrorCode.PRODUCER_FENCED || current.errorCode === ErrorCode.INVALID_PRODUCER_EPOCH;
+    current = current.cause;
+  }
+  return false;
 }
 
 /**

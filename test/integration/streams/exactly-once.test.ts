@@ -10,7 +10,8 @@ import type { ProducerRecord } from '../../../client/index.ts';
 import { KafkaStreams, Serdes, StreamsBuilder, StreamsState, int64NumberSerde } from '../../../streams/index.ts';
 import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
 import { committedOffsets, kill, openAdmin, readToEnd, spawnFixture, untilRunning } from './collect-harness.ts';
-import { createTopics, startStreamsBroker, text } from './streams-fixtures.ts';
+import { STREAMS_BROKER_CONFIG, createTopics, startStreamsBroker, text } from './streams-fixtures.ts';
+import { startTestBroker } from '../../helpers/broker.ts';
 import type { OutputRecord } from './streams-fixtures.ts';
 
 const S = Serdes.String();
@@ -33,18 +34,6 @@ async function produceInSmallBatches(bootstrap: string, records: readonly Produc
   } finally {
     await producer.close();
   }
-}
-
-/** The same topology as test/fixtures/streams-eos-app.ts, for in-process instances. */
-function eosTopology(input: string) {
-  const builder = new StreamsBuilder();
-  const source = builder.stream(input, { keySerde: S, valueSerde: S });
-  source
-    .filter((_key, value) => Number.parseInt(value ?? '', 10) % 5 !== 4)
-    .mapValues((value) => `m${value ?? ''}`)
-    .to(`${input}-mapped`, { keySerde: S, valueSerde: S });
-  source.groupByKey().count({ storeName: 'counts' }).toStream().to(`${input}-counts`, { keySerde: S, valueSerde: int64NumberSerde() });
-  return builder.build();
 }
 
 function byKey<T>(records: readonly OutputRecord[], value: (r: OutputRecord) => T): Map<string, T[]> {
@@ -142,44 +131,80 @@ test('exactly_once_v2, killed with SIGKILL three times mid-run and restarted: re
   t.true(uncommitted.length > (KEYS * perKey * 4) / 5, `${uncommitted.length} records read uncommitted`);
 });
 
-test('a zombie: a second instance with the same transactional id (same state directory) fences the first, which fails without committing anything; the output stays exactly-once', async (t) => {
-  const { bootstrap } = await startStreamsBroker(t);
+test('a transaction kept open past transactionTimeoutMs is aborted by the coordinator, which fences the producer: the app recreates its producer, starts its tasks over from the committed offsets and its read_committed output stays exactly-once', async (t) => {
+  const broker = await startTestBroker(t, { ...STREAMS_BROKER_CONFIG, transactions: { abortTimedOutCheckIntervalMs: 100 } });
+  const { bootstrap } = broker;
   const admin = await openAdmin(t, bootstrap);
-  const input = 'zombie-in';
+  const input = 'stalled-in';
   await createTopics(bootstrap, { [input]: 2, [`${input}-mapped`]: 2, [`${input}-counts`]: 2 });
-  const stateDir = await mkdtemp(join(tmpdir(), 'brook-streams-zombie-'));
+  const stateDir = await mkdtemp(join(tmpdir(), 'brook-streams-stalled-'));
   t.teardown(() => rm(stateDir, { recursive: true, force: true }));
-  const perKey = 200;
-  const all = inputs(input, perKey);
-  const half = all.length / 2;
-  await produceInSmallBatches(bootstrap, all.slice(0, half));
-  const options = {
-    applicationId: 'zombie',
+  const perKey = 100;
+  await produceInSmallBatches(bootstrap, inputs(input, perKey));
+
+  // The first time k0's input 50 reaches it, the async stage waits for the test: the commit under
+  // way waits for it too, with its transaction open, until the coordinator aborts it.
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let stalled = false;
+  const builder = new StreamsBuilder();
+  const source = builder.stream(input, { keySerde: S, valueSerde: S });
+  source
+    .filter((_key, value) => Number.parseInt(value ?? '', 10) % 5 !== 4)
+    .mapAsync(
+      async (value, key) => {
+        if (key === 'k0' && value === '50' && !stalled) {
+          stalled = true;
+          await gate;
+        }
+        return `m${value ?? ''}`;
+      },
+      { concurrency: 4 },
+    )
+    .to(`${input}-mapped`, { keySerde: S, valueSerde: S });
+  source.groupByKey().count({ storeName: 'counts' }).toStream().to(`${input}-counts`, { keySerde: S, valueSerde: int64NumberSerde() });
+  const warnings: string[] = [];
+  const logger = {
+    warn: (_fields: object, message: string) => warnings.push(message),
+    error: () => undefined,
+  };
+  const app = new KafkaStreams(builder.build(), {
+    applicationId: 'stalled',
     bootstrapServers: bootstrap,
     stateDir,
-    processingGuarantee: 'exactly_once_v2' as const,
+    processingGuarantee: 'exactly_once_v2',
+    producer: { transactionTimeoutMs: 1000 },
+    logger,
     consumer: { sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, maxPartitionBytes: 4096 },
-  };
-  const older = new KafkaStreams(eosTopology(input), options);
+  });
   const errors: string[] = [];
-  older.setUncaughtExceptionHandler((error) => errors.push(error.message));
-  t.teardown(() => older.close());
-  await older.start();
-  await pollUntil(() => committedOffsets(admin, 'zombie', input), (offsets) => sum(offsets) === BigInt(half), 'the older instance to commit the first half', 20_000);
+  app.setUncaughtExceptionHandler((error) => errors.push(error.message));
+  t.teardown(() => app.close());
+  await app.start();
 
-  // The newer instance takes the transactional id; the older one learns it at its next write.
-  const newer = new KafkaStreams(eosTopology(input), options);
-  t.teardown(() => newer.close());
-  await newer.start();
-  await waitFor(() => newer.state === StreamsState.RUNNING, { timeoutMs: 20_000, describe: () => `the newer instance to run; it is ${newer.state}` });
-  await produceInSmallBatches(bootstrap, all.slice(half));
-  await waitFor(() => older.state === StreamsState.ERROR, { timeoutMs: 20_000, describe: () => `the older instance to be fenced; it is ${older.state}` });
-  t.regex(errors.join(' | '), /fenced|took over|epoch/i);
+  await waitFor(() => broker.logs.some((line) => line.msg === 'aborting a transaction that exceeded its timeout' && line['transactionalId'] !== undefined) || app.state === StreamsState.ERROR, {
+    timeoutMs: 20_000,
+    describe: () => `the coordinator to abort the stalled transaction; stalled ${stalled}, app ${app.state}`,
+  });
+  t.true(stalled);
+  release();
 
   const ends = await inputEnds(bootstrap, input);
-  await pollUntil(() => committedOffsets(admin, 'zombie', input), (offsets) => [...ends].every(([p, end]) => offsets.get(p) === end), 'the newer instance to commit the whole input', 30_000);
-  t.not(newer.state, StreamsState.ERROR);
-  await newer.close();
+  await pollUntil(
+    () => committedOffsets(admin, 'stalled', input),
+    (offsets) => app.state === StreamsState.ERROR || [...ends].every(([p, end]) => offsets.get(p) === end),
+    'the whole input committed after the fence',
+    30_000,
+  );
+  t.deepEqual(errors, []);
+  t.not(app.state, StreamsState.ERROR);
+  t.true(
+    warnings.some((w) => w.includes('the producer was fenced')),
+    warnings.join(' | '),
+  );
+  await app.close();
   await checkExactlyOnce(t, bootstrap, input, perKey);
 });
 

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { Admin } from '../../../client/index.ts';
 import { KafkaStreams, Serdes, StreamsBuilder, StreamsError, StreamsState } from '../../../streams/index.ts';
@@ -128,4 +131,51 @@ test('exactly_once_v2 is accepted (its transactions are tested in exactly-once.t
   t.is(app.state, StreamsState.CREATED);
   await app.close();
   t.is(app.state, StreamsState.NOT_RUNNING);
+});
+
+test('two instances on one state directory: the second start() is refused naming the directory and the pid holding it; once the first closes, another starts there and processes', async (t) => {
+  const { bootstrap } = await startStreamsBroker(t);
+  await createTopics(bootstrap, { 'locked-in': 1, 'locked-out': 1 });
+  const stateDir = await mkdtemp(join(tmpdir(), 'brook-streams-locked-'));
+  t.teardown(() => rm(stateDir, { recursive: true, force: true }));
+  const upper = () => {
+    const builder = new StreamsBuilder();
+    builder
+      .stream('locked-in', { keySerde: Serdes.String(), valueSerde: Serdes.String() })
+      .mapValues((value) => (value ?? '').toUpperCase())
+      .to('locked-out', { keySerde: Serdes.String(), valueSerde: Serdes.String() });
+    return builder.build();
+  };
+  const options = { applicationId: 'locked', bootstrapServers: bootstrap, stateDir, consumer: FAST_GROUP };
+  const first = new KafkaStreams(upper(), options);
+  t.teardown(() => first.close());
+  await first.start();
+
+  const second = new KafkaStreams(upper(), options);
+  const reported: StreamsError[] = [];
+  second.setUncaughtExceptionHandler((error) => reported.push(error));
+  t.teardown(() => second.close());
+  const refused = await t.throwsAsync(second.start());
+  t.true(refused instanceof StreamsError);
+  t.true(refused.message.includes(join(stateDir, 'locked')), refused.message);
+  t.true(refused.message.includes(`pid ${process.pid}`), refused.message);
+  t.is(second.state, StreamsState.ERROR);
+  t.deepEqual(
+    reported.map((e) => e.message),
+    [refused.message],
+  );
+  t.not(first.state, StreamsState.ERROR);
+
+  await first.close();
+  const third = new KafkaStreams(upper(), options);
+  t.teardown(() => third.close());
+  await third.start();
+  await produceAll(bootstrap, [{ topic: 'locked-in', key: 'k', value: 'abc' }]);
+  const out = await readTopic(bootstrap, 'locked-out', (records) => records.length >= 1);
+  t.deepEqual(
+    out.map((r) => text(r.value)),
+    ['ABC'],
+  );
+  await third.close();
+  t.is(third.state, StreamsState.NOT_RUNNING);
 });

@@ -2,6 +2,9 @@
  * What the Streams integration tests share: a broker whose group coordinator rebalances at once,
  * topics, a producer of test records, a reader of a whole topic, and apps closed at teardown.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { Admin, Consumer, Producer } from '../../../client/index.ts';
 import type { ConsumerRecord, ProducerRecord } from '../../../client/index.ts';
@@ -82,9 +85,18 @@ export async function readTopic(bootstrap: string, topic: string, done: (records
   return records;
 }
 
-/** Starts an app; closed when the test ends. */
+/**
+ * Starts an app closed at teardown. Without a stateDir it gets a fresh one: instances lock their
+ * state directory, so two of one application in a test (or in two test files) need their own.
+ */
 export async function startApp(t: ExecutionContext, topology: RunnableTopology, options: StreamsOptions): Promise<KafkaStreams> {
-  const app = new KafkaStreams(topology, options);
+  let stateDir = options.stateDir;
+  if (stateDir === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-streams-app-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    stateDir = dir;
+  }
+  const app = new KafkaStreams(topology, { ...options, stateDir });
   t.teardown(() => app.close());
   await app.start();
   return app;
