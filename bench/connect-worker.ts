@@ -118,8 +118,14 @@ function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
+/** The 1-minute load average: on a shared machine it says how far wall-clock rates can be trusted. */
+function loadAverage(): string {
+  return os.loadavg()[0]!.toFixed(2);
+}
+
 async function main(): Promise<void> {
   printEnvironment(`bench connect-worker: ${fmt(LINES)} lines of ${LINE_BYTES} bytes through the Connect worker`);
+  const loadBefore = loadAverage();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-connect-worker-'));
   const rows: string[][] = [];
   const row = (what: string, runs: readonly Timing[]): void => {
@@ -182,6 +188,7 @@ async function main(): Promise<void> {
     ],
     rows,
   );
+  console.log(`load average (1 min): ${loadBefore} at the start, ${loadAverage()} at the end`);
 }
 
 await main();

@@ -239,8 +239,14 @@ async function workerTopicToSink(herder: StandaloneHerder, work: string, topic: 
   return run;
 }
 
+/** The 1-minute load average: on a shared machine it says how far wall-clock rates can be trusted. */
+function loadAverage(): string {
+  return os.loadavg()[0]!.toFixed(2);
+}
+
 async function main(): Promise<void> {
   printEnvironment(`bench:connect: ${fmt(LINES)} lines of ${LINE_BYTES} bytes through the file connectors`);
+  const loadBefore = loadAverage();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-connect-'));
   const rows: string[][] = [];
   const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -329,6 +335,7 @@ async function main(): Promise<void> {
     rows,
   );
   console.log('\nfloors: 200,000 lines/s file-source → topic, 200,000 records/s topic → file-sink, through the worker');
+  console.log(`load average (1 min): ${loadBefore} at the start, ${loadAverage()} at the end`);
 }
 
 await main();

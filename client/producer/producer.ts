@@ -1,6 +1,7 @@
 import { BrookError } from '../../core/base/index.ts';
 import type { Clock, Scheduler, Timer } from '../../core/base/index.ts';
 import { ErrorCode } from '../../core/protocol/index.ts';
+import { utf8Length } from '../../core/records/index.ts';
 import { Cluster } from '../cluster.ts';
 import { clusterConfigOf } from '../cluster-config.ts';
 import { ClientError, ClientErrorCode, KafkaError, kafkaError } from '../errors.ts';
@@ -64,7 +65,8 @@ interface Prepared {
   readonly partition: number | undefined;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: RecordHeaderBytes[] | undefined;
+  /** The caller's list while the record is encoded at once; a copy of its own once it waits. */
+  readonly headers: readonly RecordHeaderBytes[] | undefined;
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
   readonly size: number;
@@ -80,6 +82,12 @@ function toBytes(value: unknown, what: string): Buffer | null {
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   throw new ProducerError(ProducerErrorCode.INVALID_RECORD, `${what} must be a Buffer, a string or null, not ${value === undefined ? 'undefined' : typeof value}`);
+}
+
+/** A record about to wait: its headers, the caller's list until now, become its own. */
+function waitingCopy(prepared: Prepared): Prepared {
+  if (prepared.headers === undefined) return prepared;
+  return { ...prepared, headers: prepared.headers.map((h) => ({ key: h.key, value: h.value })) };
 }
 
 /** toBytes for a header value; the message names the header only when there is an error to report. */
@@ -184,6 +192,9 @@ export class Producer {
   /** Records waiting for metadata or buffer memory, in send order; while any wait, later ones queue behind. */
   private readonly waiting: Prepared[] = [];
   private pumping = false;
+  /** The topic of the last record the partitioner placed, and ledPartitions for it (ledPartitionsOf). */
+  private ledTopic = '';
+  private ledOfTopic: (() => number[]) | undefined;
   private readonly idleWaiters: (() => void)[] = [];
   private memoryWaiter: (() => void) | undefined;
   private connecting: Promise<void> | undefined;
@@ -437,7 +448,7 @@ export class Producer {
         return;
       }
     }
-    this.waiting.push(prepared);
+    this.waiting.push(waitingCopy(prepared));
     void this.pump();
   }
 
@@ -446,20 +457,28 @@ export class Producer {
     const key = toBytes(input.key ?? null, 'key');
     const value = toBytes(input.value, 'value');
     let size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
-    let headers: { key: string; value: Buffer | null }[] | undefined;
+    let headers: readonly RecordHeaderBytes[] | undefined;
     if (input.headers !== undefined) {
       // A list is read in place (no entry pairs per record): the common shape on a busy path.
       const list = Array.isArray(input.headers)
         ? (input.headers as readonly { readonly key: string; readonly value: RecordBytes }[])
         : Object.entries(input.headers as Readonly<Record<string, RecordBytes>>).map(([key, value]) => ({ key, value }));
-      headers = new Array<{ key: string; value: Buffer | null }>(list.length);
+      // The list itself while every value is already bytes (or null): it is encoded before
+      // send returns, or copied if the record has to wait (waitingCopy).
+      let converted: RecordHeaderBytes[] | undefined;
       for (let i = 0; i < list.length; i++) {
         const { key: k, value: v } = list[i]!;
         if (typeof k !== 'string') throw new ProducerError(ProducerErrorCode.INVALID_RECORD, 'header keys must be strings');
+        if (converted === undefined && (v === null || Buffer.isBuffer(v))) {
+          size += utf8Length(k) + (v?.length ?? 0) + HEADER_OVERHEAD;
+          continue;
+        }
+        converted ??= (list as readonly RecordHeaderBytes[]).slice(0, i);
         const bytes = headerBytes(k, v);
-        size += Buffer.byteLength(k) + (bytes?.length ?? 0) + HEADER_OVERHEAD;
-        headers[i] = { key: k, value: bytes };
+        size += utf8Length(k) + (bytes?.length ?? 0) + HEADER_OVERHEAD;
+        converted.push({ key: k, value: bytes });
       }
+      headers = converted ?? (list as readonly RecordHeaderBytes[]);
     }
     const partition = input.partition;
     if (partition !== undefined && (!Number.isSafeInteger(partition) || partition < 0)) {
@@ -471,6 +490,18 @@ export class Producer {
     }
     const deadline = this.scheduler.now() + this.config.maxBlockMs;
     return { topic: input.topic, partition, key, value, headers, timestamp: toTimestamp(input.timestamp, this.scheduler), size, sink, slot, deadline };
+  }
+
+  /**
+   * ledPartitions of `topic` as a function for the partitioner: the same one while records go
+   * to the same topic, not a closure per record.
+   */
+  private ledPartitionsOf(topic: string): () => number[] {
+    if (this.ledTopic !== topic || this.ledOfTopic === undefined) {
+      this.ledTopic = topic;
+      this.ledOfTopic = () => this.ledPartitions(topic);
+    }
+    return this.ledOfTopic;
   }
 
   /** The topic's partitions that have a leader now, per cached metadata. */
@@ -485,7 +516,7 @@ export class Producer {
 
   private append(prepared: Prepared, partitions: number): void {
     let partition = prepared.partition;
-    if (partition === undefined) partition = this.partitioner.partition(prepared.topic, prepared.key, partitions, () => this.ledPartitions(prepared.topic));
+    if (partition === undefined) partition = this.partitioner.partition(prepared.topic, prepared.key, partitions, this.ledPartitionsOf(prepared.topic));
     else if (partition >= partitions) {
       prepared.sink.fail(prepared.slot, kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${partition} of topic ${prepared.topic}, which has ${partitions} partition(s)`));
       return;

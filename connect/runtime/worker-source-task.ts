@@ -144,10 +144,14 @@ export class WorkerSourceTask {
           continue;
         }
         const records = await this.poll();
+        const some = records !== null && records.length > 0;
         // stop() may have been called while poll() was pending.
-        if (records !== null && records.length > 0 && !this.isStopping()) await this.send(records);
-        // A task that answers at once must not starve the event loop (acks, timers, REST).
-        await scheduler.sleep(0);
+        if (some && !this.isStopping()) await this.send(records);
+        // A task that answers at once must not starve the event loop (acks, timers, REST). After
+        // records the next turn is enough (a timer would cost a millisecond per poll); a task
+        // that answers at once with nothing waits a timer's tick, not spin a core.
+        if (some) await nextTurn();
+        else await scheduler.sleep(0);
       }
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
@@ -231,8 +235,10 @@ export class WorkerSourceTask {
   private async send(records: readonly SourceRecord[]): Promise<void> {
     const { producer, task } = this.o;
     this.reportedTopics.clear();
-    const batch = new InFlightBatch(task.commitRecord !== undefined);
-    for (const record of records) {
+    const batch = new InFlightBatch(records.length, task.commitRecord !== undefined);
+    // Indexed: an iterator over the poll would be an object more per record (the loop awaits).
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
       let produced = this.toProducerRecord(record);
       if (produced instanceof Promise) produced = await produced;
       if (produced === null) {
@@ -243,7 +249,8 @@ export class WorkerSourceTask {
       }
       batch.add(produced, this.submitted.submit(record.sourcePartition, record.sourceOffset), record);
     }
-    if (batch.records.length === 0) return;
+    if (batch.length === 0) return;
+    batch.seal();
     // Only when records queue for metadata or buffer memory: the producer holds at most one
     // poll's records beyond its buffer memory.
     if (producer.waitingRecords > 0) await producer.waitForRoom();
@@ -421,21 +428,40 @@ export class WorkerSourceTask {
   }
 }
 
-/** A poll's records on their way to the producer, and what each one's acknowledgement needs. */
+/**
+ * A poll's records on their way to the producer, and what each one's acknowledgement needs. The
+ * lists are sized for the whole poll up front (records the task drops leave them shorter), so
+ * they do not grow and copy themselves record by record.
+ */
 class InFlightBatch {
-  readonly records: ProducerRecord[] = [];
-  readonly submitted: SubmittedRecord[] = [];
+  readonly records: ProducerRecord[];
+  readonly submitted: SubmittedRecord[];
   /** Kept only for a task with commitRecord(). */
   readonly sourceRecords: SourceRecord[] | undefined;
+  private count = 0;
 
-  constructor(keepSourceRecords: boolean) {
-    this.sourceRecords = keepSourceRecords ? [] : undefined;
+  constructor(capacity: number, keepSourceRecords: boolean) {
+    this.records = new Array<ProducerRecord>(capacity);
+    this.submitted = new Array<SubmittedRecord>(capacity);
+    this.sourceRecords = keepSourceRecords ? new Array<SourceRecord>(capacity) : undefined;
+  }
+
+  get length(): number {
+    return this.count;
   }
 
   add(produced: ProducerRecord, submitted: SubmittedRecord, record: SourceRecord): void {
-    this.records.push(produced);
-    this.submitted.push(submitted);
-    this.sourceRecords?.push(record);
+    const i = this.count++;
+    this.records[i] = produced;
+    this.submitted[i] = submitted;
+    if (this.sourceRecords !== undefined) this.sourceRecords[i] = record;
+  }
+
+  /** Cuts the lists to the records added (some of the poll may have been dropped). */
+  seal(): void {
+    this.records.length = this.count;
+    this.submitted.length = this.count;
+    if (this.sourceRecords !== undefined) this.sourceRecords.length = this.count;
   }
 }
 
@@ -444,6 +470,11 @@ function producerRecord(record: SourceRecord, key: Uint8Array | null, value: Uin
   if (record.kafkaPartition !== null) produced.partition = record.kafkaPartition;
   if (record.timestamp !== null) produced.timestamp = record.timestamp;
   return produced;
+}
+
+/** Resolves in the event loop's next turn, after the I/O and timers due now. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function toBuffer(bytes: Uint8Array | null): Buffer | null {

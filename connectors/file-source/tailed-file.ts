@@ -214,14 +214,14 @@ export class TailedFile {
       for (;;) {
         const newline = data.indexOf(LF, start);
         if (newline < 0) break;
-        let line: Buffer;
         if (this.pending.length > 0) {
-          line = Buffer.concat([this.pending, data.subarray(start, newline)]);
+          const line = Buffer.concat([this.pending, data.subarray(start, newline)]);
           this.pending = EMPTY;
+          emitted += this.emitLine(line, 0, line.length, chunkStart + newline + 1, maxLineBytes, emit);
         } else {
-          line = data.subarray(start, newline);
+          // Read where it lies: no view object per line.
+          emitted += this.emitLine(data, start, newline, chunkStart + newline + 1, maxLineBytes, emit);
         }
-        emitted += this.emitLine(line, chunkStart + newline + 1, maxLineBytes, emit);
         start = newline + 1;
         if (emitted >= budget && start < bytesRead) {
           // Nothing is pending right after a line: the rest is read again from `position`.
@@ -264,7 +264,7 @@ export class TailedFile {
     const line = this.pending;
     this.pending = EMPTY;
     // The file ends here: a line that just lacked its newline ends at the end of what was read.
-    return this.emitLine(line, this.readPosition, Number.MAX_SAFE_INTEGER, emit);
+    return this.emitLine(line, 0, line.length, this.readPosition, Number.MAX_SAFE_INTEGER, emit);
   }
 
   async close(): Promise<void> {
@@ -290,32 +290,32 @@ export class TailedFile {
     this.headLength = end;
   }
 
-  /** One complete line (without its LF) ending the file's bytes at `next`. */
-  private emitLine(line: Buffer, next: number, maxLineBytes: number, emit: LineHandler): number {
-    let end = line.length;
-    if (end > 0 && line[end - 1] === CR) end--;
-    if (end === 0 && this.continued) {
+  /** One complete line, bytes [start, end) of `bytes` (without its LF), ending the file's bytes at `next`. */
+  private emitLine(bytes: Buffer, start: number, lineEnd: number, next: number, maxLineBytes: number, emit: LineHandler): number {
+    let end = lineEnd;
+    if (end > start && bytes[end - 1] === CR) end--;
+    if (end === start && this.continued) {
       // The terminator of a line already sent in pieces: no line of its own.
       this.position = next;
       this.continued = false;
       return 0;
     }
     let count = 0;
-    let from = 0;
+    let from = start;
     while (end - from > maxLineBytes) {
-      let cut = charBoundary(line, from + maxLineBytes);
+      let cut = start + charBoundary(bytes.subarray(start, lineEnd), from - start + maxLineBytes);
       if (cut <= from) cut = from + maxLineBytes;
       const offset = this.position;
       this.position += cut - from;
       this.continued = true;
-      emit(line.toString('utf8', from, cut), offset, this.position, true);
+      emit(bytes.toString('utf8', from, cut), offset, this.position, true);
       from = cut;
       count++;
     }
     const offset = this.position;
     this.position = next;
     this.continued = false;
-    emit(line.toString('utf8', from, end), offset, next, false);
+    emit(bytes.toString('utf8', from, end), offset, next, false);
     return count + 1;
   }
 

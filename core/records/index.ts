@@ -21,7 +21,7 @@ export { checkBatch } from './batch-check.ts';
 export { varintSize, writeVarint } from './varint.ts';
 export { recordsProblem } from './record-check.ts';
 export type { BatchCheck, BatchCheckOptions, BatchProblem } from './batch-check.ts';
-export { RecordBatchBuilder } from './record-batch-builder.ts';
+export { RecordBatchBuilder, utf8Length } from './record-batch-builder.ts';
 export type { BatchHeaderOptions, RecordBatchBuilderOptions, RecordHeaderInput } from './record-batch-builder.ts';
 export { encodeRecordBatch } from './record-batch-encoder.ts';
 export type { BatchOptions } from './record-batch-encoder.ts';

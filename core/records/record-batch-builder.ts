@@ -46,6 +46,27 @@ function bytesSize(bytes: Uint8Array | null | undefined): number {
   return bytes == null ? 1 : varintSize(bytes.length) + bytes.length;
 }
 
+/** Strings up to this length are measured and written in JS when they are ASCII: a native call costs more. */
+const SHORT_STRING = 32;
+
+/**
+ * The UTF-8 length of a string. It equals the string's length exactly when every character is
+ * ASCII (any other UTF-16 unit takes two bytes or more), which a short header key checks here.
+ */
+export function utf8Length(text: string): number {
+  const length = text.length;
+  if (length > SHORT_STRING) return Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.byteLength(text, 'utf8');
+  return length;
+}
+
+/** Writes a header key of `byteLength` UTF-8 bytes (utf8Length's) at `pos`. */
+function writeKey(buf: Buffer, pos: number, key: string, byteLength: number): number {
+  if (byteLength !== key.length || byteLength > SHORT_STRING) return pos + buf.write(key, pos, byteLength, 'utf8');
+  for (let i = 0; i < byteLength; i++) buf[pos + i] = key.charCodeAt(i);
+  return pos + byteLength;
+}
+
 function writeBytes(buf: Buffer, pos: number, bytes: Uint8Array | null | undefined): number {
   if (bytes == null) {
     buf[pos] = 1; // zigzag(-1): null
@@ -186,7 +207,7 @@ export class RecordBatchBuilder {
       bodySize += varintSize(headerCount);
       for (let i = 0; i < headerCount; i++) {
         const header = headers![i]!;
-        const keyLength = Buffer.byteLength(header.key, 'utf8');
+        const keyLength = utf8Length(header.key);
         keyLengths[i] = keyLength;
         bodySize += varintSize(keyLength) + keyLength + bytesSize(header.value);
       }
@@ -208,7 +229,7 @@ export class RecordBatchBuilder {
         const header = headers![i]!;
         const keyLength = this.keyLengths[i]!;
         pos = writeVarint(buf, pos, keyLength);
-        pos += buf.write(header.key, pos, keyLength, 'utf8');
+        pos = writeKey(buf, pos, header.key, keyLength);
         pos = writeBytes(buf, pos, header.value);
       }
     }

@@ -51,9 +51,10 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, options: DecodeOptions =
   const cursor = new ByteCursor(body);
   const inner = new ByteCursor(body);
   const timestamps = { delta: -1n, value: header.baseTimestamp - 1n };
+  const headerKeys = new HeaderKeys();
   const records = new Array<Record>(header.recordsCount);
   for (let i = 0; i < header.recordsCount; i++) {
-    records[i] = readRecord(cursor, inner, header, timestamps);
+    records[i] = readRecord(cursor, inner, header, timestamps, headerKeys);
   }
   if (cursor.remaining() !== 0) cursor.fail(`${cursor.remaining()} bytes left after the last record`);
   return { header, records };
@@ -72,7 +73,41 @@ interface TimestampMemo {
   value: bigint;
 }
 
-function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader, timestamps: TimestampMemo): Record {
+/**
+ * The header keys of the batch's previous record, by position, and where their bytes lie in the
+ * batch. Records of a batch mostly carry the same keys in the same order: a key whose bytes
+ * repeat is the same string, so comparing a few bytes spares decoding it and a string per
+ * header of every record.
+ */
+class HeaderKeys {
+  private readonly keys: string[] = [];
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+
+  /** Reads the key of the record's `index`th header at the cursor. */
+  read(cursor: ByteCursor, index: number): string {
+    const length = cursor.varint();
+    if (length === -1) cursor.fail('null header key');
+    if (length < -1) cursor.fail(`negative length ${length}`);
+    if (length > cursor.end - cursor.pos) cursor.fail(`length ${length} exceeds the ${cursor.end - cursor.pos} bytes left`);
+    const buf = cursor.buf;
+    const start = cursor.pos;
+    cursor.pos = start + length;
+    if (index < this.keys.length && this.lengths[index] === length) {
+      const before = this.starts[index]!;
+      let i = 0;
+      while (i < length && buf[before + i] === buf[start + i]) i++;
+      if (i === length) return this.keys[index]!;
+    }
+    const key = buf.toString('utf8', start, start + length);
+    this.keys[index] = key;
+    this.starts[index] = start;
+    this.lengths[index] = length;
+    return key;
+  }
+}
+
+function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader, timestamps: TimestampMemo, headerKeys: HeaderKeys): Record {
   const length = cursor.varint();
   if (length < MIN_RECORD_SIZE - 1 || length > cursor.remaining()) cursor.fail(`record length ${length}`);
   const recordEnd = cursor.pos + length;
@@ -89,9 +124,8 @@ function readRecord(cursor: ByteCursor, inner: ByteCursor, header: BatchHeader, 
   if (headerCount > 0) {
     const list = new Array<RecordHeader>(headerCount);
     for (let h = 0; h < headerCount; h++) {
-      const keyBytes = inner.bytes(inner.varint());
-      if (keyBytes === null) inner.fail('null header key');
-      list[h] = { key: keyBytes.toString('utf8'), value: inner.bytes(inner.varint()) };
+      const key = headerKeys.read(inner, h);
+      list[h] = { key, value: inner.bytes(inner.varint()) };
     }
     headers = list;
   }

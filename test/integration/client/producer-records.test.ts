@@ -66,3 +66,22 @@ test('a deliveryTimeoutMs shorter than lingerMs + requestTimeoutMs is refused; b
   t.notThrows(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 100, requestTimeoutMs: 1000, deliveryTimeoutMs: 1100 }));
   t.notThrows(() => new Producer({ bootstrapServers: '127.0.0.1:1', lingerMs: 1000, requestTimeoutMs: 200_000 }));
 });
+
+test('headers given as bytes are the ones sent, even when the caller changes its list while the record waits for metadata', async (t) => {
+  const broker = await startTestBroker(t);
+  const wire = await wireClient(t, broker.port);
+  await createTopic(wire, 'kept-headers', 1);
+  const producer = await producerFor(t, broker, { lingerMs: 0 });
+  await producer.send({ topic: 'kept-headers', value: 'known topic', headers: [{ key: 'a', value: Buffer.from('1') }] });
+  // A topic the producer has no metadata for yet: the record waits, and its list is changed meanwhile.
+  await createTopic(wire, 'kept-headers-later', 1);
+  const headers = [{ key: 'a', value: Buffer.from('1') }, { key: 'b', value: null }];
+  const sent = producer.send({ topic: 'kept-headers-later', value: 'waited', headers });
+  headers[0] = { key: 'changed', value: Buffer.from('x') };
+  headers.pop();
+  await sent;
+  const read = async (topic: string): Promise<{ key: string; value: string | null }[][]> =>
+    (await wireBatches(wire, topic, 0)).flatMap((b) => b.records.map((r) => r.headers.map((h) => ({ key: h.key, value: h.value?.toString('utf8') ?? null }))));
+  t.deepEqual(await read('kept-headers'), [[{ key: 'a', value: '1' }]]);
+  t.deepEqual(await read('kept-headers-later'), [[{ key: 'a', value: '1' }, { key: 'b', value: null }]]);
+});

@@ -473,6 +473,32 @@ test('headers: null values, empty and UTF-8 keys, duplicates in order', (t) => {
   t.is(records[0]!.headers[1]!.value, null);
 });
 
+test('header keys across the records of a batch: repeated, changed at the same length, moved, more or fewer, non-ASCII and long', (t) => {
+  const long = `long-${'k'.repeat(40)}`;
+  const keysPerRecord = [
+    ['file', 'file.offset', 'file.position'],
+    ['file', 'file.offset', 'file.position'],
+    ['file', 'file.offsez', 'file.position'],
+    ['file.offset', 'file', 'file.position', 'extra'],
+    ['fïle', 'file.offset'],
+    [long, 'file.offset', 'file.position', 'extra'],
+    [`${long.slice(0, -1)}j`, '', 'file.position', 'extrb'],
+    [],
+    ['file', 'file.offset', 'file.position'],
+  ];
+  const inputs: RecordInput[] = keysPerRecord.map((keys, i) => ({
+    timestamp: T0,
+    value: buf(`v${i}`),
+    headers: keys.map((key, h) => ({ key, value: buf(`${i}.${h}`) })),
+  }));
+  const { records } = decodeRecordBatch(encodeRecordBatch(inputs));
+  t.deepEqual(
+    records.map((r) => r.headers.map((h) => h.key)),
+    keysPerRecord,
+  );
+  t.deepEqual(records, expected(inputs, 0n));
+});
+
 test('decoded keys, values and header values are usable views that survive later reads', (t) => {
   const bytes = encodeRecordBatch([
     { timestamp: T0, key: buf('k1'), value: buf('v1') },
