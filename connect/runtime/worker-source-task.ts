@@ -406,6 +406,9 @@ export class WorkerSourceTask {
     }
     await this.loop;
     await this.withTimeout(this.o.producer.flush(), this.o.offsetFlushTimeoutMs);
+    // A periodic flush under way took its offsets before the last acknowledgements: let it
+    // finish, then flush again so those are stored too (else a restart repeats their records).
+    await this.flushing?.catch(() => undefined);
     await this.commitOffsets().catch((err: unknown) => {
       this.o.logger.warn({ err }, 'storing the last source offsets failed');
     });
