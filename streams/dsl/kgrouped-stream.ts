@@ -356,14 +356,19 @@ export class SessionWindowedKStream<K, V> {
     const { inactivityGapMs: gap, graceMs } = this.windows;
     const retentionMs = windowRetention(materialized, this.windows.retentionMs(), 'gap + grace');
     const storeKeySerde = (materialized.keySerde ?? keySerde) as Serde<unknown> | undefined;
-    builder.addStore({ name: storeName, kind: 'session', keySerde: storeKeySerde, valueSerde: materialized.valueSerde, logged: materialized.loggingEnabled ?? true, cached: false, retentionMs });
     const strategy = this.strategy;
+    // As for window stores: emit-on-window-close suppresses anyway, so it gains nothing from a cache.
+    builder.addStore({ name: storeName, kind: 'session', keySerde: storeKeySerde, valueSerde: materialized.valueSerde, logged: materialized.loggingEnabled ?? true, cached: (materialized.cachingEnabled ?? true) && strategy.kind === 'onWindowUpdate', retentionMs });
     builder.addProcessor(
       nodeName,
       [input.nodeName],
       (inputs, context) => {
         const aggregated = statefulStep<Rec<K, V>, Rec<Windowed<K>, Change<VA>>>((emit) => {
           const store = context.state.get<SessionStore<K, VA>>(storeName);
+          // Writes reach downstream through the store: at once uncached, at flush (commit) or eviction cached.
+          store.onChangeSession = (change) => {
+            emit(changeRecord(change));
+          };
           const time = lateCheck(context, options.lateRecordsTopic);
           return {
             step: (record) => {
@@ -387,20 +392,12 @@ export class SessionWindowedKStream<K, V> {
                 time.late(record);
                 return;
               }
-              let previous: VA | null = null;
               for (const session of overlapping) {
                 const same = session.key.window.start === window.start && session.key.window.end === window.end;
-                if (same) {
-                  previous = session.value.value;
-                  continue;
-                }
-                store.put(session.key, null, session.value.timestamp, record);
-                emit({ ...record, key: session.key, value: { newValue: null, oldValue: session.value.value }, timestamp: session.value.timestamp });
+                if (!same) store.put(session.key, null, session.value.timestamp, record);
               }
               const next = aggregator(key, record.value, agg as VA);
-              const windowed = { key, window };
-              store.put(windowed, next, timestamp, record);
-              emit({ ...record, key: windowed, value: { newValue: next, oldValue: previous }, timestamp });
+              store.put({ key, window }, next, timestamp, record);
             },
           };
         }, context.onError)(inputs[0] as Observable<Rec<K, V>>);

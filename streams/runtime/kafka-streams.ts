@@ -16,6 +16,7 @@ import { compositeView } from '../state/interactive-queries.ts';
 import type { HostInfo, KeyQueryMetadata, QueryableStreams, StoreQueryOptions } from '../state/interactive-queries.ts';
 import type { ReadOnlyStore } from '../state/store-api.ts';
 import { describePartitionCounts, ensureInternalTopics } from './internal-topics.ts';
+import { GlobalStateManager } from './global-state-manager.ts';
 import { StateRestorer } from './state-restorer.ts';
 import type { StateRestoreListener } from './state-restorer.ts';
 import { ExactlyOnceCommitter } from './exactly-once.ts';
@@ -76,6 +77,8 @@ export class KafkaStreams implements QueryableStreams {
   private loop: Promise<void> | undefined;
   private globalLoop: Promise<void> | undefined;
   private globals: GlobalStateStores | undefined;
+  /** The global stores' checkpoint and snapshot; absent when the topology has no global table. */
+  private globalState: GlobalStateManager | undefined;
   private restorer: StateRestorer | undefined;
   /** exactly_once_v2: the transactional commits (see exactly-once.ts). */
   private eos: ExactlyOnceCommitter | undefined;
@@ -303,6 +306,8 @@ export class KafkaStreams implements QueryableStreams {
       exactlyOnce,
     });
     this.restorer = restorer;
+    const globalState = globals === undefined ? undefined : new GlobalStateManager(globals, { admin, stateDir: this.config.stateDir, applicationId, logger: this.logger, listener: () => this.restoreListener, exactlyOnce });
+    this.globalState = globalState;
     const standbys = new StandbyTasks({
       topology: this.topology,
       config: this.config,
@@ -394,7 +399,7 @@ export class KafkaStreams implements QueryableStreams {
           },
         });
       }
-      if (globals !== undefined && globalConsumer !== undefined) await this.startGlobals(admin, globals, globalConsumer);
+      if (globals !== undefined && globalState !== undefined && globalConsumer !== undefined) await this.startGlobals(admin, globals, globalState, globalConsumer);
       await standbys.loadCheckpointPositions();
       await consumer.connect();
       consumer.subscribe(router.subscription());
@@ -414,6 +419,7 @@ export class KafkaStreams implements QueryableStreams {
       void this.commit(manager.committable()).then(async () => {
         for (const task of manager.liveTasks) await this.checkpoint(task);
         await standbys.checkpointAll();
+        await globalState?.checkpoint();
       });
     }, Math.max(1, this.config.commitIntervalMs));
     this.loop = this.run(consumer, manager);
@@ -509,42 +515,18 @@ export class KafkaStreams implements QueryableStreams {
   }
 
   /**
-   * Reads every partition of the global tables' topics from the start to their end before any
-   * task starts (tasks join against them), then keeps them up to date in the background.
+   * Brings the global tables up to their topics' ends (from a local checkpoint when sound, else
+   * from the start) before any task starts (tasks join against them), then keeps them up to date
+   * in the background.
    */
-  private async startGlobals(admin: Admin, globals: GlobalStateStores, consumer: Consumer): Promise<void> {
+  private async startGlobals(admin: Admin, globals: GlobalStateStores, globalState: GlobalStateManager, consumer: Consumer): Promise<void> {
     const descriptions = await admin.describeTopics(globals.topics());
     const partitions = descriptions.flatMap((d) => d.partitions.map((p) => ({ topic: d.name, partition: p.partition })));
-    const ends = await admin.listOffsets(partitions.map((p) => ({ ...p, timestamp: 'latest' as const })));
-    const remaining = new Map<string, bigint>();
-    for (const [i, p] of partitions.entries()) if (ends[i]!.offset > 0n) remaining.set(tpKey(p), ends[i]!.offset);
-    await consumer.connect();
-    await consumer.assign(partitions.map((p) => ({ ...p, offset: 0n })));
-    let caughtUp!: () => void;
-    const ready = new Promise<void>((resolve) => {
-      caughtUp = resolve;
+    const { loop } = await globalState.start(consumer, partitions, (error) => {
+      if (this.closing !== undefined) return;
+      this.fail(new StreamsError(StreamsErrorCode.PROCESSING, `the global table consumer failed: ${messageOf(error)}`, { cause: error }));
     });
-    if (remaining.size === 0) caughtUp();
-    this.globalLoop = (async () => {
-      try {
-        for await (const batch of consumer) {
-          for (const r of batch.records) globals.update({ topic: batch.topic, partition: batch.partition, offset: r.offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
-          const last = batch.records[batch.records.length - 1];
-          const key = tpKey(batch);
-          const end = remaining.get(key);
-          if (last !== undefined && end !== undefined && last.offset + 1n >= end) {
-            remaining.delete(key);
-            if (remaining.size === 0) caughtUp();
-          }
-        }
-      } catch (error) {
-        if (this.closing !== undefined) return;
-        this.fail(new StreamsError(StreamsErrorCode.PROCESSING, `the global table consumer failed: ${messageOf(error)}`, { cause: error }));
-      } finally {
-        caughtUp();
-      }
-    })();
-    await ready;
+    this.globalLoop = loop;
   }
 
   /** Commits the offsets that moved since this instance last committed them; failures are logged (the next commit covers them). */
@@ -615,6 +597,8 @@ export class KafkaStreams implements QueryableStreams {
       await this.loop;
       await clients.globalConsumer?.close().catch(() => undefined);
       await this.globalLoop;
+      // Exactly-once checkpoints only at a clean close, as for task stores.
+      if (this.eos === undefined || this.failure === undefined) await this.globalState?.checkpoint();
       await clients.producer.close().catch(() => undefined);
       await clients.admin.close().catch(() => undefined);
     }

@@ -48,7 +48,7 @@ interface SnapshotEntry {
  * the process, so the checkpoint's promise ("the local state covers the changelog up to here")
  * holds only with the state saved beside it.
  */
-function encodeSnapshot(stores: ReadonlyMap<string, readonly SnapshotEntry[]>): Buffer {
+export function encodeSnapshot(stores: ReadonlyMap<string, readonly SnapshotEntry[]>): Buffer {
   let size = 0;
   for (const [topic, entries] of stores) {
     size += 6 + Buffer.byteLength(topic);

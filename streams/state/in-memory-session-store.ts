@@ -22,6 +22,11 @@ export class InMemorySessionBytesStore {
     this.retentionMs = retentionMs;
   }
 
+  /** The largest session end written: sessions ending `retentionMs` before it are gone. */
+  get streamTime(): number {
+    return this.observedStreamTime;
+  }
+
   get size(): number {
     let n = 0;
     for (const sessions of this.byKey.values()) n += sessions.size;

@@ -57,8 +57,10 @@ export interface StoreSerdes<K, V> {
 interface CacheEntry<K, V> {
   readonly key: K;
   readonly keyBytes: Buffer;
-  /** Window start for window stores; unused by key-value stores. */
+  /** Window start for window stores, session start for session stores; unused by key-value stores. */
   readonly windowStart: number;
+  /** Session end for session stores; unused by the others. */
+  readonly windowEnd?: number;
   readonly value: V | null;
   readonly valueBytes: Buffer | null;
   readonly timestamp: number;
@@ -124,7 +126,7 @@ abstract class SerdeStore<K, V> {
     this.cache.put(cacheKey, { key, keyBytes, windowStart, value, valueBytes, timestamp, oldValue, source }, cacheEntrySize(keyBytes, valueBytes));
   }
 
-  private writeThrough(entry: CacheEntry<K, V>): void {
+  protected writeThrough(entry: CacheEntry<K, V>): void {
     if (!this.persist(entry)) return;
     this.onChange?.({ key: entry.key, newValue: entry.value, oldValue: entry.oldValue, timestamp: entry.timestamp, source: entry.source });
   }
@@ -339,24 +341,52 @@ export class TimestampedWindowStore<K, V> extends SerdeStore<K, V> implements Ma
 }
 
 /**
- * A session store (Kafka's SessionStore). Written through, without a cache: a merge removes and
- * writes sessions in one step, and forwarding each step keeps downstream tables exact.
+ * A session store (Kafka's SessionStore, with CachingSessionStore's cache): sessions keyed by key,
+ * start and end. Cached, the updates of one session between commits collapse into one write and
+ * one forward, and a merge's removals of the sessions it absorbed are cached as removals (a
+ * session created and absorbed between two commits never reaches the changelog or downstream).
+ * Reads see the cache over the store.
  */
 export class SessionStore<K, V> extends SerdeStore<K, V> implements ManagedStore, ReadOnlySessionStore<K, V> {
   readonly kind = 'session' as const;
   readonly inner: InMemorySessionBytesStore;
+  /** Told every session write or removal that leaves the cache (or at once, uncached), with the value downstream saw before. */
+  onChangeSession: ((change: StoreChange<Windowed<K>, V>) => void) | undefined;
+  /**
+   * Per key (hex of its bytes), the cache keys of its cached sessions: the aggregation looks up a
+   * key's sessions for every record, which must not cost a scan of the whole cache.
+   */
+  private readonly cachedByKey = new Map<string, Set<string>>();
 
   constructor(options: StoreSerdes<K, V> & { readonly retentionMs: number }) {
-    super({ ...options, cacheMaxBytes: 0 });
+    super(options);
     this.inner = new InMemorySessionBytesStore(options.retentionMs);
   }
 
-  /** Sessions of `key` ending at or after `earliestSessionEndTime` and starting at or before `latestSessionStartTime`. */
+  /** Sessions of `key` ending at or after `earliestSessionEndTime` and starting at or before `latestSessionStartTime`, by start. */
   findSessionsWithTimestamps(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): KeyValue<Windowed<K>, ValueAndTimestamp<V>>[] {
-    return this.inner.findSessions(this.serializeKey(key), earliestSessionEndTime, latestSessionStartTime).map((s) => ({
-      key: { key, window: { start: s.start, end: s.end } },
-      value: { value: this.deserializeValue(s.value), timestamp: s.timestamp },
-    }));
+    const keyBytes = this.serializeKey(key);
+    const found = new Map<string, { start: number; end: number; value: () => ValueAndTimestamp<V> | null }>();
+    for (const s of this.inner.findSessions(keyBytes, earliestSessionEndTime, latestSessionStartTime)) {
+      found.set(`${s.start}:${s.end}`, { start: s.start, end: s.end, value: () => ({ value: this.deserializeValue(s.value), timestamp: s.timestamp }) });
+    }
+    const cacheKeys = this.cachedByKey.get(bytesKey(keyBytes));
+    if (this.cache !== undefined && cacheKeys !== undefined) {
+      const horizon = this.inner.streamTime - this.inner.retentionMs;
+      for (const cacheKey of cacheKeys) {
+        const entry = this.cache.get(cacheKey);
+        if (entry === undefined) continue;
+        const end = entry.windowEnd ?? entry.windowStart;
+        if (end < earliestSessionEndTime || entry.windowStart > latestSessionStartTime || end <= horizon) continue;
+        found.set(`${entry.windowStart}:${end}`, { start: entry.windowStart, end, value: () => (entry.value === null ? null : { value: entry.value, timestamp: entry.timestamp }) });
+      }
+    }
+    const out: KeyValue<Windowed<K>, ValueAndTimestamp<V>>[] = [];
+    for (const { start, end, value } of [...found.values()].sort((a, b) => a.start - b.start || a.end - b.end)) {
+      const v = value();
+      if (v !== null) out.push({ key: { key, window: { start, end } }, value: v });
+    }
+    return out;
   }
 
   findSessions(key: K, earliestSessionEndTime: number, latestSessionStartTime: number): KeyValue<Windowed<K>, V>[] {
@@ -368,16 +398,33 @@ export class SessionStore<K, V> extends SerdeStore<K, V> implements ManagedStore
   }
 
   all(): KeyValue<Windowed<K>, V>[] {
-    return this.inner.all().map((s) => ({ key: { key: this.deserializeKey(s.key), window: { start: s.start, end: s.end } }, value: this.deserializeValue(s.value) }));
+    const keys = new Map<string, Buffer>();
+    for (const s of this.inner.all()) keys.set(bytesKey(s.key), s.key);
+    for (const entry of this.cache?.values() ?? []) keys.set(bytesKey(entry.keyBytes), entry.keyBytes);
+    return [...keys.keys()].sort().flatMap((k) => this.fetch(this.deserializeKey(keys.get(k)!)));
   }
 
   /** Writes (a value) or removes (null) one session. */
   put(session: Windowed<K>, value: V | null, timestamp: number, source: RecordContext): void {
     const keyBytes = this.serializeKey(session.key);
-    const valueBytes = this.serializeValue(value);
     const { start, end } = session.window;
-    if (!this.inner.put(keyBytes, start, end, valueBytes, timestamp)) return;
-    this.logger?.(sessionChangelogKey(keyBytes, start, end), valueBytes, timestamp, source);
+    const current = (): V | null => {
+      const stored = this.inner.fetchSession(keyBytes, start, end);
+      return stored === undefined ? null : this.deserializeValue(stored.value);
+    };
+    const valueBytes = this.serializeValue(value);
+    if (this.cache === undefined) {
+      this.writeThrough({ key: session.key, keyBytes, windowStart: start, windowEnd: end, value, valueBytes, timestamp, oldValue: current(), source });
+      return;
+    }
+    const k = bytesKey(keyBytes);
+    const cacheKey = `${k}:${start}:${end}`;
+    const cached = this.cache.get(cacheKey);
+    const oldValue = cached !== undefined ? cached.oldValue : current();
+    let cacheKeys = this.cachedByKey.get(k);
+    if (cacheKeys === undefined) this.cachedByKey.set(k, (cacheKeys = new Set()));
+    cacheKeys.add(cacheKey);
+    this.cache.put(cacheKey, { key: session.key, keyBytes, windowStart: start, windowEnd: end, value, valueBytes, timestamp, oldValue, source }, cacheEntrySize(keyBytes, valueBytes) + 16);
   }
 
   restore(records: Iterable<ChangelogRecord>): void {
@@ -392,7 +439,20 @@ export class SessionStore<K, V> extends SerdeStore<K, V> implements ManagedStore
     return this.inner.all().map((e) => ({ key: sessionChangelogKey(e.key, e.start, e.end), value: e.value, timestamp: e.timestamp }));
   }
 
-  protected persist(): boolean {
+  protected persist(entry: CacheEntry<K, V>): boolean {
+    const start = entry.windowStart;
+    const end = entry.windowEnd ?? start;
+    // Every entry leaving the cache (flush or eviction) passes here.
+    const k = bytesKey(entry.keyBytes);
+    const cacheKeys = this.cachedByKey.get(k);
+    if (cacheKeys !== undefined && cacheKeys.delete(`${k}:${start}:${end}`) && cacheKeys.size === 0) this.cachedByKey.delete(k);
+    // The removal of a session the store never held (created and absorbed by a merge between two
+    // commits): nothing to delete, and nothing downstream ever saw (Kafka's CachingSessionStore
+    // forwards only when the new or the old value is there).
+    if (entry.valueBytes === null && this.inner.fetchSession(entry.keyBytes, start, end) === undefined) return false;
+    if (!this.inner.put(entry.keyBytes, start, end, entry.valueBytes, entry.timestamp)) return false;
+    this.logger?.(sessionChangelogKey(entry.keyBytes, start, end), entry.valueBytes, entry.timestamp, entry.source);
+    this.onChangeSession?.({ key: { key: entry.key, window: { start, end } }, newValue: entry.value, oldValue: entry.oldValue, timestamp: entry.timestamp, source: entry.source });
     return true;
   }
 }

@@ -31,6 +31,12 @@ export interface TopologyTestDriverOptions {
   /** Record cache bytes per store; default 10 MiB. Commits after every record flush it anyway. */
   readonly cacheMaxBytes?: number;
   /**
+   * Commit (and so flush record caches) after every piped record; default true. False commits
+   * only on `advanceWallClockTime`, `flush` and `close`, so a test sees what caches collapse
+   * between commits, as an app does over its commit interval.
+   */
+  readonly commitEveryRecord?: boolean;
+  /**
    * Kafka's max.task.idle.ms, on virtual time: a task reading several partitions (a join, a
    * merge) with nothing waiting on one of them holds its other records up to this long, so they
    * are processed in timestamp order once the missing side arrives; `advanceWallClockTime`
@@ -75,7 +81,7 @@ interface TopicLog {
  * Runs a Topology without a broker, as Kafka Streams' TopologyTestDriver and more: topics have
  * several partitions (records are partitioned as a producer would: murmur2 of the key bytes),
  * repartition topics are really written and read back, time is virtual and moves only by
- * `advanceWallClockTime`, and offsets are committed after every piped record.
+ * `advanceWallClockTime`, and offsets are committed after every piped record (unless `commitEveryRecord: false`).
  *
  * Synchronous topologies produce their output before `pipeInput` returns. A topology with
  * `mapAsync` produces it later: `await driver.flush()` first.
@@ -91,6 +97,7 @@ export class TopologyTestDriver {
   private readonly tasks = new Map<string, StreamTask>();
   private readonly lanes = new Map<string, TaskLanes>();
   private readonly maxTaskIdleMs: number;
+  private readonly commitEveryRecord: boolean;
   private readonly queue: StoredRecord[] = [];
   private readonly committed = new Map<string, TopicPartitionOffset>();
   private sequence = 0;
@@ -106,6 +113,7 @@ export class TopologyTestDriver {
     this.applicationId = options.applicationId ?? 'test-driver';
     this.scheduler = options.scheduler ?? new VirtualScheduler();
     this.maxTaskIdleMs = options.maxTaskIdleMs ?? 0;
+    this.commitEveryRecord = options.commitEveryRecord ?? true;
     if (!Number.isInteger(this.maxTaskIdleMs) || this.maxTaskIdleMs < -1) {
       throw new StreamsError(StreamsErrorCode.INVALID_CONFIG, `maxTaskIdleMs must be an integer >= -1, not ${this.maxTaskIdleMs}`);
     }
@@ -235,7 +243,7 @@ export class TopologyTestDriver {
     this.rethrowAsyncFailure();
     this.append(record);
     this.drain();
-    this.commit();
+    if (this.commitEveryRecord) this.commit();
   }
 
   /** @internal */
