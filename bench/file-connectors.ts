@@ -1,16 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { Broker, createLogger, resolveBrokerConfig } from '../broker/index.ts';
 import { Admin, Consumer, Producer } from '../client/index.ts';
 import type { ProducerRecord } from '../client/index.ts';
 import type { OffsetStorageReader, SinkRecord, SinkTaskContext, SourceRecord, SourceTaskContext } from '../connect/api/index.ts';
 import { Schemas, TimestampType } from '../connect/api/index.ts';
 import { systemScheduler } from '../core/base/index.ts';
-import { KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig } from '../connect/runtime/index.ts';
-import { FileSinkTask, fileSinkPlugin } from '../connectors/file-sink/index.ts';
-import { FileSourceTask, fileSourcePlugin } from '../connectors/file-source/index.ts';
+import type { StandaloneHerder } from '../connect/runtime/index.ts';
+import { FileSinkTask } from '../connectors/file-sink/index.ts';
+import { FileSourceTask } from '../connectors/file-source/index.ts';
+import { LINE_BYTES, loadAverage, median, quietLogger, seconds, startFileWorker, startQuietBroker, workerSinkRound, workerSourceRound, writeLines } from './file-worker-rounds.ts';
+import type { WorkerRound } from './file-worker-rounds.ts';
 import { MB, fmt, printEnvironment, printTable } from './report.ts';
 
 /**
@@ -31,26 +31,16 @@ import { MB, fmt, printEnvironment, printTable } from './report.ts';
  */
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
-const LINE_BYTES = 100;
 const ROUNDS = 3;
 const SINK_BATCH = 2000;
 const FLUSH_EVERY = 100_000;
 
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 function noop(): void {}
 
 const emptyOffsets: OffsetStorageReader = {
   offset: () => Promise.resolve(null),
   offsets: (partitions) => Promise.resolve(partitions.map(() => null)),
 };
-
-function writeLines(file: string): void {
-  const line = `${'x'.repeat(LINE_BYTES - 1)}\n`;
-  const chunk = line.repeat(10_000);
-  const fd = fs.openSync(file, 'w');
-  for (let i = 0; i < LINES; i += 10_000) fs.writeSync(fd, i + 10_000 <= LINES ? chunk : line.repeat(LINES - i));
-  fs.closeSync(fd);
-}
 
 async function startSource(file: string): Promise<FileSourceTask> {
   const config = { file, topic: 'lines' };
@@ -79,10 +69,6 @@ async function startSink(file: string): Promise<FileSinkTask> {
   task.initialize(context);
   await task.start(config);
   return task;
-}
-
-function seconds(since: bigint): number {
-  return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
 /** Wall seconds and CPU seconds of this process (task, worker and broker alike). */
@@ -207,41 +193,17 @@ async function topicToSink(bootstrap: string, dir: string, topic: string): Promi
   return run;
 }
 
-const STRING_CONVERTERS = {
-  'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-  'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-};
+/** A round through the worker, in the other rows' terms. */
+const asRun = (round: WorkerRound): Run => ({ s: round.total, cpu: round.cpu });
 
 /** Seconds from POST-equivalent createConnector to the topic's end offset reaching LINES. */
 async function workerSourceToTopic(herder: StandaloneHerder, admin: Admin, source: string, topic: string): Promise<Run> {
-  const started = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
-  await herder.createConnector(`source-${topic}`, { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSource', file: source, topic });
-  for (;;) {
-    const [end] = await admin.listOffsets([{ topic, partition: 0, timestamp: 'latest' }]).catch(() => [undefined]);
-    if (end !== undefined && end.offset >= BigInt(LINES)) break;
-    await systemScheduler.sleep(5);
-  }
-  const run = runSince(started, cpuStart);
-  await herder.deleteConnector(`source-${topic}`);
-  return run;
+  return asRun(await workerSourceRound(herder, admin, source, topic, LINES));
 }
 
 /** Seconds from createConnector to the sink's file holding every line. */
 async function workerTopicToSink(herder: StandaloneHerder, work: string, topic: string): Promise<Run> {
-  const out = path.join(work, `worker-out-${topic}.txt`);
-  const started = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
-  await herder.createConnector(`sink-${topic}`, { ...STRING_CONVERTERS, 'connector.class': 'FileStreamSink', file: out, topics: topic });
-  while (!fs.existsSync(out) || fs.statSync(out).size < LINES * LINE_BYTES) await systemScheduler.sleep(5);
-  const run = runSince(started, cpuStart);
-  await herder.deleteConnector(`sink-${topic}`);
-  return run;
-}
-
-/** The 1-minute load average: on a shared machine it says how far wall-clock rates can be trusted. */
-function loadAverage(): string {
-  return os.loadavg()[0]!.toFixed(2);
+  return asRun(await workerSinkRound(herder, path.join(work, `worker-out-${topic}.txt`), topic, LINES));
 }
 
 async function main(): Promise<void> {
@@ -249,7 +211,6 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-connect-'));
   const rows: string[][] = [];
-  const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const row = (what: string, runs: Run[]): void => {
     const s = median(runs.map((r) => r.s));
     const rate = (x: number): string => fmt(LINES / x);
@@ -257,7 +218,7 @@ async function main(): Promise<void> {
   };
   try {
     const source = path.join(work, 'source.log');
-    writeLines(source);
+    writeLines(source, LINES);
     const alone: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) alone.push(await sourceAlone(source));
     row('file-source task alone (poll)', alone);
@@ -272,13 +233,7 @@ async function main(): Promise<void> {
 
     // No group.initial.rebalance.delay.ms (Kafka's own development config sets 0 too): the sink
     // rows measure records, not the 3 s a new group's first join waits for more members.
-    const config = resolveBrokerConfig({ dataDir: path.join(work, 'broker'), host: '127.0.0.1', port: 0, advertisedHost: '127.0.0.1', logLevel: 'warn', groups: { initialRebalanceDelayMs: 0 } });
-    const sinkHole = new Writable({
-      write: (_chunk, _encoding, done) => {
-        done();
-      },
-    });
-    const broker = await Broker.start(config, { logger: createLogger({ level: 'warn', pretty: false, destination: sinkHole }) });
+    const broker = await startQuietBroker(work);
     const bootstrap = `127.0.0.1:${broker.port}`;
     try {
       const admin = new Admin({ bootstrapServers: bootstrap });
@@ -296,15 +251,7 @@ async function main(): Promise<void> {
 
       // The same paths through the real worker: converters, transforms chain, offset flushes,
       // internal topics. A short flush interval: the sink writes its last buffer at a flush.
-      const quiet = { ...quietLogger, child: () => quiet };
-      const herder = await StandaloneHerder.start({
-        config: resolveWorkerConfig({ bootstrapServers: bootstrap, offsetFlushIntervalMs: 100 }),
-        connectorPlugins: [fileSourcePlugin, fileSinkPlugin],
-        logs: new KafkaTopicLogFactory({ bootstrapServers: bootstrap, clientId: 'bench-connect', replicationFactor: -1, scheduler: systemScheduler, logger: quiet }),
-        scheduler: systemScheduler,
-        logger: quiet,
-        version: 'bench',
-      });
+      const herder = await startFileWorker(bootstrap, 'bench-connect');
       const workerToTopic: Run[] = [];
       const workerFromTopic: Run[] = [];
       try {

@@ -157,57 +157,34 @@ async function runWindowApp(bootstrap: string, input: string, output: string): P
 }
 
 async function windowedCount(bootstrap: string, records: number): Promise<{ rate: number; cpuPerRecord: number }> {
-  const input = 'window-in';
-  const output = 'window-out';
-  const admin = new Admin({ bootstrapServers: bootstrap });
-  await admin.connect();
-  await admin.createTopics([
-    { topic: input, numPartitions: PARTITIONS },
-    { topic: output, numPartitions: PARTITIONS },
-  ]);
   // Event time spans ten minutes (ten windows per key), a little out of order within each second.
-  const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
-  await producer.connect();
-  const base = 1_700_000_000_000;
-  const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < records; i += 1000) {
-    const batch: ProducerRecord[] = [];
-    for (let n = i; n < Math.min(records, i + 1000); n++) {
-      const key = `k${n % WINDOW_KEYS}`;
-      batch.push({ topic: input, key, value: Buffer.alloc(20), timestamp: base + Math.floor((n / records) * 600_000) - (n % 7) * 100 });
+  const load = async (input: string): Promise<void> => {
+    const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
+    await producer.connect();
+    const base = 1_700_000_000_000;
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < records; i += 1000) {
+      const batch: ProducerRecord[] = [];
+      for (let n = i; n < Math.min(records, i + 1000); n++) {
+        const key = `k${n % WINDOW_KEYS}`;
+        batch.push({ topic: input, key, value: Buffer.alloc(20), timestamp: base + Math.floor((n / records) * 600_000) - (n % 7) * 100 });
+      }
+      pending.push(producer.sendBatch(batch));
+      if (producer.waitingRecords > 0) await producer.waitForRoom();
     }
-    pending.push(producer.sendBatch(batch));
-    if (producer.waitingRecords > 0) await producer.waitForRoom();
-  }
-  await Promise.all(pending);
-  await producer.close();
+    await Promise.all(pending);
+    await producer.close();
+  };
+  return timedAppRun({ bootstrap, mode: 'window', input: 'window-in', output: 'window-out', records, load, pollMs: 20, nodeArgs: [], whenDone: inputCommitted });
+}
+
+/** The check that the app (group `bench-<input>`) has committed its whole input, as loaded now. */
+async function inputCommitted(admin: Admin, input: string): Promise<() => Promise<boolean>> {
   const ends = await admin.listOffsets(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: input, partition, timestamp: 'latest' as const })));
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', 'window', bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let started: bigint | undefined;
-  let cpuMicros: number | undefined;
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    const match = /^first (\d+)$/.exec(line);
-    if (match !== null) started = BigInt(match[1]!);
-    const cpu = /^cpu (\d+)$/.exec(line);
-    if (cpu !== null) cpuMicros = Number(cpu[1]);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  try {
-    for (;;) {
-      const committed = await admin.fetchCommittedOffsets(`bench-${input}`, [input]);
-      if (committed.length === PARTITIONS && committed.every((c) => c.offset >= ends.find((e) => e.partition === c.partition)!.offset)) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const ended = process.hrtime.bigint();
-    child.kill('SIGTERM');
-    await exited;
-    if (started === undefined) throw new Error('the window app did not say when it read its first record');
-    return { rate: records / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / records };
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-    await admin.close();
-  }
+  return async () => {
+    const committed = await admin.fetchCommittedOffsets(`bench-${input}`, [input]);
+    return committed.length === PARTITIONS && committed.every((c) => c.offset >= ends.find((e) => e.partition === c.partition)!.offset);
+  };
 }
 
 /** A store of `entries` distinct keys, its changelog written directly, then restored by a starting app. */
@@ -312,46 +289,7 @@ const median = (runs: number[]): number => [...runs].sort((a, b) => a - b)[Math.
 
 /** One timed run of the stateless app under `guarantee`: records/s from the first record read to the whole input committed. */
 async function runGuarantee(bootstrap: string, guarantee: Guarantee, round: number, records: number): Promise<{ rate: number; cpuPerRecord: number }> {
-  const input = `${guarantee}-in-${round}`;
-  const output = `${guarantee}-out-${round}`;
-  const admin = new Admin({ bootstrapServers: bootstrap });
-  await admin.connect();
-  await admin.createTopics([
-    { topic: input, numPartitions: PARTITIONS },
-    { topic: output, numPartitions: PARTITIONS },
-  ]);
-  await preload(bootstrap, input, records);
-  const ends = await admin.listOffsets(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: input, partition, timestamp: 'latest' as const })));
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, '--child', guarantee, bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let started: bigint | undefined;
-  let cpuMicros: number | undefined;
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    const match = /^first (\d+)$/.exec(line);
-    if (match !== null) started = BigInt(match[1]!);
-    const cpu = /^cpu (\d+)$/.exec(line);
-    if (cpu !== null) cpuMicros = Number(cpu[1]);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  let failed: number | null | undefined;
-  void exited.then((code) => (failed = code));
-  try {
-    for (;;) {
-      if (failed !== undefined) throw new Error(`the ${guarantee} app exited with code ${failed}`);
-      const committed = await admin.fetchCommittedOffsets(`bench-${input}`, [input]);
-      if (committed.length === PARTITIONS && committed.every((c) => c.offset >= ends.find((e) => e.partition === c.partition)!.offset)) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    const ended = process.hrtime.bigint();
-    child.kill('SIGTERM');
-    await exited;
-    if (started === undefined) throw new Error(`the ${guarantee} app did not say when it read its first record`);
-    return { rate: records / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / records };
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-    await admin.deleteTopics([input, output]).catch(() => undefined);
-    await admin.close();
-  }
+  return timedAppRun({ bootstrap, mode: guarantee, input: `${guarantee}-in-${round}`, output: `${guarantee}-out-${round}`, records, nodeArgs: [], whenDone: inputCommitted });
 }
 
 async function mainEos(records: number): Promise<void> {
@@ -414,18 +352,40 @@ async function outputCount(admin: Admin, topic: string): Promise<number> {
   return ends.reduce((sum, e) => sum + Number(e.offset), 0);
 }
 
-/** One timed run: records/s from the first record read to the last output visible. */
-async function run(bootstrap: string, mode: Mode, round: number): Promise<{ rate: number; cpuPerRecord: number }> {
-  const input = `${mode}-in-${round}`;
-  const output = `${mode}-out-${round}`;
-  const admin = new Admin({ bootstrapServers: bootstrap });
+interface TimedAppRun {
+  readonly bootstrap: string;
+  /** The child's mode: a Mode, a Guarantee or `window`. */
+  readonly mode: string;
+  /** Fresh topics of PARTITIONS partitions each, deleted after the run. */
+  readonly input: string;
+  readonly output: string;
+  /** Input records loaded, and the count the rate is of. */
+  readonly records: number;
+  /** Writes the input; default preload(). */
+  readonly load?: (input: string) => Promise<void>;
+  /** How often whenDone's check runs; default 5 ms. */
+  readonly pollMs?: number;
+  /** Node options of the child beyond this process's own. */
+  readonly nodeArgs: readonly string[];
+  /** Called once the input is loaded, before the app starts: the check that says the run is over. */
+  readonly whenDone: (admin: Admin, input: string, output: string) => Promise<() => Promise<boolean>>;
+}
+
+/**
+ * One timed run of this file as a child app: records/s from the first record the child read (it prints `first <ns>`)
+ * until `whenDone`'s check holds, and the child's CPU per record (it prints `cpu <µs>` as it exits).
+ */
+async function timedAppRun(o: TimedAppRun): Promise<{ rate: number; cpuPerRecord: number }> {
+  const { input, output } = o;
+  const admin = new Admin({ bootstrapServers: o.bootstrap });
   await admin.connect();
   await admin.createTopics([
     { topic: input, numPartitions: PARTITIONS },
     { topic: output, numPartitions: PARTITIONS },
   ]);
-  await preload(bootstrap, input);
-  const child = spawn(process.execPath, [...process.execArgv, ...(process.env['BENCH_CHILD_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? []), import.meta.filename, '--child', mode, bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await (o.load ?? ((topic: string) => preload(o.bootstrap, topic, o.records)))(input);
+  const done = await o.whenDone(admin, input, output);
+  const child = spawn(process.execPath, [...process.execArgv, ...o.nodeArgs, import.meta.filename, '--child', o.mode, o.bootstrap, input, output], { stdio: ['ignore', 'pipe', 'inherit'] });
   let started: bigint | undefined;
   let cpuMicros: number | undefined;
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
@@ -437,17 +397,17 @@ async function run(bootstrap: string, mode: Mode, round: number): Promise<{ rate
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   let failed: number | null | undefined;
   void exited.then((code) => (failed = code));
-  const want = expectedOutputs(RECORDS);
   try {
-    while ((await outputCount(admin, output)) < want) {
-      if (failed !== undefined) throw new Error(`the ${mode} app exited with code ${failed}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    for (;;) {
+      if (failed !== undefined) throw new Error(`the ${o.mode} app exited with code ${failed}`);
+      if (await done()) break;
+      await new Promise((resolve) => setTimeout(resolve, o.pollMs ?? 5));
     }
     const ended = process.hrtime.bigint();
-    if (started === undefined) throw new Error(`the ${mode} app did not say when it read its first record`);
     child.kill('SIGTERM');
     await exited;
-    return { rate: RECORDS / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / RECORDS };
+    if (started === undefined) throw new Error(`the ${o.mode} app did not say when it read its first record`);
+    return { rate: o.records / (Number(ended - started) / 1e9), cpuPerRecord: (cpuMicros ?? Number.NaN) / o.records };
   } finally {
     child.kill('SIGTERM');
     await exited;
@@ -456,6 +416,19 @@ async function run(bootstrap: string, mode: Mode, round: number): Promise<{ rate
   }
 }
 
+/** One timed run: records/s from the first record read to the last output visible. */
+async function run(bootstrap: string, mode: Mode, round: number): Promise<{ rate: number; cpuPerRecord: number }> {
+  const want = expectedOutputs(RECORDS);
+  return timedAppRun({
+    bootstrap,
+    mode,
+    input: `${mode}-in-${round}`,
+    output: `${mode}-out-${round}`,
+    records: RECORDS,
+    nodeArgs: process.env['BENCH_CHILD_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? [],
+    whenDone: (admin, _input, output) => Promise.resolve(async () => (await outputCount(admin, output)) >= want),
+  });
+}
 
 async function main(): Promise<void> {
   printEnvironment(

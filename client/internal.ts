@@ -12,6 +12,8 @@ export type { BrokerInfo, ClusterOptions, ConnectFunction, PartitionInfo, TopicM
 export { kafkaError, throwIfKafkaError } from './errors.ts';
 // Group membership for protocols other than the consumer's (Connect workers join with protocol type `connect`).
 export { GroupCoordinator } from './consumer/coordinator.ts';
+export { GroupRequests, MAX_GROUP_BACKOFF_MS, MemberLoopTimers, REJOIN_ERRORS } from './consumer/group-requests.ts';
+export type { GroupAssignmentInput, GroupMemberIdentity, GroupRequestOptions, JoinGroupAnswer } from './consumer/group-requests.ts';
 export { ApiKey, ErrorCode } from '../core/protocol/index.ts';
 export {
   CONSUMER_PROTOCOL_TYPE,

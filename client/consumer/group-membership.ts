@@ -1,6 +1,4 @@
-import type { Timer } from '../../core/base/index.ts';
 import {
-  ApiKey,
   CONSUMER_PROTOCOL_TYPE,
   ErrorCode,
   decodeConsumerAssignment,
@@ -10,9 +8,10 @@ import {
 } from '../../core/protocol/index.ts';
 import type { TopicPartitions } from '../../core/protocol/index.ts';
 import type { Cluster } from '../cluster.ts';
-import { ClientError, KafkaError, kafkaError, throwIfKafkaError } from '../errors.ts';
+import { ClientError, KafkaError, kafkaError } from '../errors.ts';
 import type { Assignor, GroupMember, RebalanceProtocol } from './assignors.ts';
 import type { GroupCoordinator } from './coordinator.ts';
+import { GroupRequests, MAX_GROUP_BACKOFF_MS, MemberLoopTimers, REJOIN_ERRORS } from './group-requests.ts';
 import { tpKey } from './offsets.ts';
 import { partitionCounts, sameCounts } from './topic-metadata.ts';
 import type { TopicPartition } from './offsets.ts';
@@ -53,10 +52,6 @@ export interface MembershipHooks {
   subscriptionChanged(): Promise<boolean>;
 }
 
-const MAX_BACKOFF_MS = 1000;
-/** Errors after which the member rejoins; UNKNOWN_MEMBER_ID also forgets the member id. */
-const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
-
 const compareTps = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
 
 function byTopic(partitions: readonly TopicPartition[]): TopicPartitions[] {
@@ -94,6 +89,8 @@ export class GroupMembership {
   private readonly options: MembershipOptions;
   private readonly hooks: MembershipHooks;
   private readonly coordinator: GroupCoordinator;
+  private readonly requests: GroupRequests;
+  private readonly timers: MemberLoopTimers;
   /** What this member owns: the partitions of its last assignment not revoked since. */
   private owned: TopicPartition[] = [];
   private rejoinNeeded = true;
@@ -104,11 +101,6 @@ export class GroupMembership {
   private left = false;
   private closed = false;
   private running: Promise<void> | undefined;
-  /** Settles when close() is called: a request waiting on the group gives way to it. */
-  private readonly closedSignal: Promise<undefined>;
-  private signalClosed: () => void = () => undefined;
-  private wake: (() => void) | undefined;
-  private timer: Timer | undefined;
   /** Set while this member leads the current generation. */
   private assignedFrom: AssignedFrom | undefined;
   private checkingMetadata = false;
@@ -119,11 +111,8 @@ export class GroupMembership {
     this.options = options;
     this.hooks = hooks;
     this.protocol = options.assignors.every((a) => a.rebalanceProtocols?.includes('cooperative') === true) ? 'cooperative' : 'eager';
-    this.closedSignal = new Promise((resolve) => {
-      this.signalClosed = () => {
-        resolve(undefined);
-      };
-    });
+    this.requests = new GroupRequests(cluster, coordinator, { ...options, kind: 'group' });
+    this.timers = new MemberLoopTimers(cluster.scheduler);
   }
 
   start(): void {
@@ -133,7 +122,7 @@ export class GroupMembership {
   /** Asks for a rejoin at the next opportunity (a new subscription). */
   requestRejoin(): void {
     this.rejoinNeeded = true;
-    this.wake?.();
+    this.timers.wake();
   }
 
   /**
@@ -145,7 +134,7 @@ export class GroupMembership {
    */
   pollTimedOut(): void {
     this.inactive = true;
-    this.wake?.();
+    this.timers.wake();
   }
 
   /** The application polls again: a member that left rejoins. */
@@ -155,7 +144,7 @@ export class GroupMembership {
       this.left = false;
       this.rejoinNeeded = true;
     }
-    this.wake?.();
+    this.timers.wake();
   }
 
   /**
@@ -177,30 +166,24 @@ export class GroupMembership {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.signalClosed();
-    this.wake?.();
+    this.timers.close();
+    this.timers.wake();
     await this.running;
     const owned = this.owned;
     this.owned = [];
     if (owned.length > 0) await this.hooks.revoke(owned, this.generationId === -1).catch(() => undefined);
-    if (this.options.groupInstanceId === null) await this.leaveGroup();
+    await this.leaveGroup();
     this.memberId = '';
     this.generationId = -1;
   }
 
-  /** LeaveGroup, best effort: the session timeout removes the member anyway. Only a dynamic member leaves. */
+  /** Only a dynamic member leaves: a static one keeps its place until its session times out. */
   private async leaveGroup(): Promise<void> {
-    const connection = this.coordinator.known;
-    if (this.memberId === '' || connection === undefined) return;
-    const { groupId } = this.options;
-    const memberId = this.memberId;
-    await this.cluster
-      .send(connection, ApiKey.LEAVE_GROUP, (version) => (version >= 3 ? { groupId, members: [{ memberId, groupInstanceId: null }] } : { groupId, memberId }))
-      .catch(() => undefined);
+    if (this.options.groupInstanceId === null) await this.requests.leave(this.memberId);
   }
 
   private async leaveInactive(): Promise<void> {
-    if (this.options.groupInstanceId === null) await this.leaveGroup();
+    await this.leaveGroup();
     this.left = true;
     this.synced = false;
     this.memberId = '';
@@ -213,14 +196,6 @@ export class GroupMembership {
   /** Read through a call: the flag changes while awaits are pending, which flow analysis cannot see. */
   private isClosed(): boolean {
     return this.closed;
-  }
-
-  /**
-   * `request`'s result, or undefined once close() is called: a JoinGroup may wait for the
-   * whole rebalance timeout, which closing does not.
-   */
-  private untilClosed<T>(request: Promise<T>): Promise<T | undefined> {
-    return Promise.race([request, this.closedSignal]);
   }
 
   private isInactive(): boolean {
@@ -273,38 +248,18 @@ export class GroupMembership {
         }
         this.coordinator.forgetOn(error);
         await this.pause(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        backoff = Math.min(backoff * 2, MAX_GROUP_BACKOFF_MS);
       }
     }
   }
 
   /** Waits `ms`, or less if woken (close, rejoin request). */
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.cluster.scheduler.clearTimeout(this.timer);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      this.timer = this.cluster.scheduler.setTimeout(done, ms);
-    });
+    return this.timers.pause(ms);
   }
 
-  private async heartbeat(): Promise<void> {
-    const connection = await this.coordinator.connection();
-    const { response } = await this.cluster.send(
-      connection,
-      ApiKey.HEARTBEAT,
-      { groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId },
-      { minVersion: this.staticVersion(3) },
-    );
-    throwIfKafkaError(response.errorCode, `Heartbeat for group '${this.options.groupId}'`);
-  }
-
-  /** The first version of a request that carries groupInstanceId, for a static member. */
-  private staticVersion(version: number): number {
-    return this.options.groupInstanceId === null ? 0 : version;
+  private heartbeat(): Promise<void> {
+    return this.requests.heartbeat(this);
   }
 
   /**
@@ -376,7 +331,7 @@ export class GroupMembership {
     if (this.protocol === 'eager' || this.generationId === -1) await this.revoke(this.owned, this.generationId === -1);
     // Past maxPollIntervalMs while the revocation waited: the member leaves instead of joining a generation it would leave at once.
     if (this.isClosed() || this.isInactive()) return;
-    const { groupId, assignors } = this.options;
+    const { assignors } = this.options;
     const topics = await this.hooks.topics();
     const connection = await this.coordinator.connection();
     const state = { topics, ownedPartitions: byTopic(this.owned), generationId: this.generationId };
@@ -384,39 +339,10 @@ export class GroupMembership {
       name: a.name,
       metadata: encodeConsumerSubscription(a.subscription?.(state) ?? { topics, userData: a.userData?.() ?? null }),
     }));
-    // The coordinator holds JoinGroup until every member has rejoined: up to the rebalance timeout.
-    const timeoutMs = this.options.rebalanceTimeoutMs + 5000;
     this.synced = false;
-    let join;
-    for (;;) {
-      const joined = await this.untilClosed(
-        this.cluster.send(
-          connection,
-          ApiKey.JOIN_GROUP,
-          {
-            groupId,
-            sessionTimeoutMs: this.options.sessionTimeoutMs,
-            rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
-            memberId: this.memberId,
-            groupInstanceId: this.options.groupInstanceId,
-            protocolType: CONSUMER_PROTOCOL_TYPE,
-            protocols,
-          },
-          { minVersion: Math.max(1, this.staticVersion(5)), timeoutMs },
-        ),
-      );
-      if (joined === undefined) return;
-      const { response } = joined;
-      if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
-        // KIP-394: the coordinator hands out an id and expects the same member to come back with it.
-        this.memberId = response.memberId;
-        continue;
-      }
-      throwIfKafkaError(response.errorCode, `JoinGroup for group '${groupId}'`);
-      join = response;
-      break;
-    }
-    if (this.isClosed()) return;
+    const untilClosed = <T>(request: Promise<T>): Promise<T | undefined> => this.timers.untilClosed(request);
+    const join = await this.requests.join(connection, this, CONSUMER_PROTOCOL_TYPE, protocols, untilClosed);
+    if (join === undefined || this.isClosed()) return;
     this.memberId = join.memberId;
     this.generationId = join.generationId;
     let assignments: { memberId: string; assignment: Buffer }[] = [];
@@ -440,19 +366,9 @@ export class GroupMembership {
         }),
       }));
     }
-    const synced = await this.untilClosed(
-      this.cluster.send(
-        connection,
-        ApiKey.SYNC_GROUP,
-        { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId, assignments },
-        { minVersion: this.staticVersion(3), timeoutMs },
-      ),
-    );
-    if (synced === undefined) return;
-    const sync = synced.response;
-    throwIfKafkaError(sync.errorCode, `SyncGroup for group '${groupId}'`);
-    if (this.isClosed()) return;
-    const assigned = decodeConsumerAssignment(sync.assignment).topics.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+    const synced = await this.requests.sync(connection, this, assignments, untilClosed);
+    if (synced === undefined || this.isClosed()) return;
+    const assigned = decodeConsumerAssignment(synced).topics.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
     this.rejoinNeeded = false;
     this.synced = true;
     if (this.protocol === 'eager') {

@@ -1,6 +1,6 @@
 import type { Timer } from '../../../core/base/index.ts';
 import { ClientError, KafkaError } from '../../../client/index.ts';
-import { ApiKey, ErrorCode, GroupCoordinator, throwIfKafkaError } from '../../../client/internal.ts';
+import { ErrorCode, GroupCoordinator, GroupRequests, MAX_GROUP_BACKOFF_MS, MemberLoopTimers, REJOIN_ERRORS } from '../../../client/internal.ts';
 import type { Cluster } from '../../../client/internal.ts';
 import type { ConnectLogger } from '../../api/index.ts';
 import type { TaskId } from '../task-status.ts';
@@ -34,8 +34,6 @@ export interface WorkerGroupHooks {
   fail(error: Error): void;
 }
 
-const MAX_BACKOFF_MS = 1000;
-const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
 const taskText = (id: TaskId): string => `${id.connector}-${id.task}`;
 
 /**
@@ -53,6 +51,8 @@ export class WorkerGroupMember {
   current: ConnectAssignment | undefined;
   private readonly cluster: Cluster;
   private readonly coordinator: GroupCoordinator;
+  private readonly requests: GroupRequests;
+  private readonly timers: MemberLoopTimers;
   private readonly o: WorkerGroupOptions;
   private readonly hooks: WorkerGroupHooks;
   private connectors = new Set<string>();
@@ -63,23 +63,15 @@ export class WorkerGroupMember {
   private lastContact = 0;
   private closed = false;
   private running: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private timer: Timer | undefined;
   private delayTimer: Timer | undefined;
-  /** Settles when close() is called: a JoinGroup waiting for the rest of the group gives way to it. */
-  private readonly closedSignal: Promise<undefined>;
-  private signalClosed: () => void = () => undefined;
 
   constructor(cluster: Cluster, options: WorkerGroupOptions, hooks: WorkerGroupHooks) {
     this.cluster = cluster;
     this.coordinator = new GroupCoordinator(cluster, options.groupId);
+    this.requests = new GroupRequests(cluster, this.coordinator, { ...options, groupInstanceId: null, kind: 'Connect group' });
+    this.timers = new MemberLoopTimers(cluster.scheduler);
     this.o = options;
     this.hooks = hooks;
-    this.closedSignal = new Promise((resolve) => {
-      this.signalClosed = () => {
-        resolve(undefined);
-      };
-    });
   }
 
   start(): void {
@@ -110,36 +102,25 @@ export class WorkerGroupMember {
   /** Rejoins at the next opportunity (the leader saw connectors or tasks come or go). */
   requestRejoin(): void {
     this.rejoinNeeded = true;
-    this.wake?.();
+    this.timers.wake();
   }
 
   /** Stops heartbeating, stops what it runs, and leaves the group. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.signalClosed();
+    // A JoinGroup waiting for the rest of the group gives way to the close.
+    this.timers.close();
     this.cluster.scheduler.clearTimeout(this.delayTimer);
-    this.wake?.();
+    this.timers.wake();
     await this.running;
     const { connectors, tasks } = this.owned();
     this.connectors.clear();
     this.tasks.clear();
     if (connectors.length + tasks.length > 0) await this.hooks.revoke(connectors, tasks).catch(() => undefined);
-    const connection = this.coordinator.known;
-    if (this.memberId !== '' && connection !== undefined) {
-      const { groupId } = this.o;
-      const memberId = this.memberId;
-      await this.cluster
-        .send(connection, ApiKey.LEAVE_GROUP, (version) => (version >= 3 ? { groupId, members: [{ memberId, groupInstanceId: null }] } : { groupId, memberId }))
-        .catch(() => undefined);
-    }
+    await this.requests.leave(this.memberId);
     this.memberId = '';
     this.generationId = -1;
-  }
-
-  /** `request`'s result, or undefined once close() is called. */
-  private untilClosed<T>(request: Promise<T>): Promise<T | undefined> {
-    return Promise.race([request, this.closedSignal]);
   }
 
   private isClosed(): boolean {
@@ -183,7 +164,7 @@ export class WorkerGroupMember {
         this.coordinator.forgetOn(error);
         await this.loseWorkIfCutOff();
         await this.pause(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        backoff = Math.min(backoff * 2, MAX_GROUP_BACKOFF_MS);
       }
     }
   }
@@ -214,21 +195,11 @@ export class WorkerGroupMember {
   }
 
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.cluster.scheduler.clearTimeout(this.timer);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      this.timer = this.cluster.scheduler.setTimeout(done, ms);
-    });
+    return this.timers.pause(ms);
   }
 
   private async heartbeat(): Promise<void> {
-    const connection = await this.coordinator.connection();
-    const { response } = await this.cluster.send(connection, ApiKey.HEARTBEAT, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null });
-    throwIfKafkaError(response.errorCode, `Heartbeat for Connect group '${this.o.groupId}'`);
+    await this.requests.heartbeat(this);
     this.lastContact = this.cluster.scheduler.now();
   }
 
@@ -249,33 +220,15 @@ export class WorkerGroupMember {
 
   private async joinAndSyncOnce(): Promise<void> {
     this.rebalancing = true;
-    const { groupId, sessionTimeoutMs, rebalanceTimeoutMs } = this.o;
+    const { groupId } = this.o;
     const connection = await this.coordinator.connection();
     const configOffset = this.hooks.configOffset();
     const owned = this.owned();
     const protocols = CONNECT_PROTOCOLS.map((p) => ({ name: p.name, metadata: encodeWorkerState({ version: p.version, url: this.o.url, configOffset, owned }) }));
-    const timeoutMs = rebalanceTimeoutMs + 5000;
-    let join;
-    for (;;) {
-      const joined = await this.untilClosed(
-        this.cluster.send(
-          connection,
-          ApiKey.JOIN_GROUP,
-          { groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId: this.memberId, groupInstanceId: null, protocolType: CONNECT_PROTOCOL_TYPE, protocols },
-          { minVersion: 1, timeoutMs },
-        ),
-      );
-      if (joined === undefined) return;
-      const { response } = joined;
-      if (response.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
-        this.memberId = response.memberId;
-        continue;
-      }
-      throwIfKafkaError(response.errorCode, `JoinGroup for Connect group '${groupId}'`);
-      join = response;
-      this.lastContact = this.cluster.scheduler.now();
-      break;
-    }
+    const untilClosed = <T>(request: Promise<T>): Promise<T | undefined> => this.timers.untilClosed(request);
+    const join = await this.requests.join(connection, this, CONNECT_PROTOCOL_TYPE, protocols, untilClosed);
+    if (join === undefined) return;
+    this.lastContact = this.cluster.scheduler.now();
     if (this.isClosed()) return;
     this.memberId = join.memberId;
     this.generationId = join.generationId;
@@ -289,15 +242,11 @@ export class WorkerGroupMember {
       const plan = await this.hooks.assign(members, join.memberId, this.o.url, version);
       assignments = [...plan].map(([memberId, a]) => ({ memberId, assignment: encodeAssignment(a) }));
     }
-    const synced = await this.untilClosed(
-      this.cluster.send(connection, ApiKey.SYNC_GROUP, { groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null, assignments }, { timeoutMs }),
-    );
+    const synced = await this.requests.sync(connection, this, assignments, untilClosed);
     if (synced === undefined) return;
-    const sync = synced.response;
-    throwIfKafkaError(sync.errorCode, `SyncGroup for Connect group '${groupId}'`);
     this.lastContact = this.cluster.scheduler.now();
     if (this.isClosed()) return;
-    const assignment = decodeAssignment(sync.assignment);
+    const assignment = decodeAssignment(synced);
     this.current = assignment;
     const revokedConnectors = assignment.revokedConnectors.filter((c) => this.connectors.has(c));
     const revokedTasks = assignment.revokedTasks.filter((t) => this.tasks.has(taskText(t)));

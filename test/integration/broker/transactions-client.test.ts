@@ -6,11 +6,12 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import net from 'node:net';
-import { Admin, Consumer, KafkaError, Producer, ProducerFencedError } from '../../../client/index.ts';
-import type { ConsumerOptions, ProducerOptions } from '../../../client/index.ts';
+import { KafkaError, ProducerFencedError } from '../../../client/index.ts';
 import { ApiKey, ErrorCode, FrameDecoder, decodeRequest } from '../../../core/protocol/index.ts';
 import type { DecodedRequest } from '../../../core/protocol/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
+import { testClients } from '../../helpers/clients.ts';
+import type { TestClients } from '../../helpers/clients.ts';
 import { startMetadataProxy } from '../../helpers/metadata-proxy.ts';
 import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
 
@@ -48,10 +49,7 @@ async function startRequestTap(t: ExecutionContext, upstream: () => number): Pro
   return { port: (server.address() as net.AddressInfo).port, requests };
 }
 
-interface Fixture {
-  readonly admin: Admin;
-  readonly producer: (options: Partial<ProducerOptions>) => Promise<Producer>;
-  readonly consumer: (options: Partial<ConsumerOptions>) => Promise<Consumer>;
+interface Fixture extends TestClients {
   /** Every request of clients that bootstrap from `tappedBootstrap` (Metadata names the tap, so all their connections pass it). */
   readonly tapped: DecodedRequest[];
   readonly tappedBootstrap: string;
@@ -62,27 +60,9 @@ async function fixture(t: ExecutionContext, topics: readonly string[]): Promise<
   let metadataProxy = 0;
   const tap = await startRequestTap(t, () => metadataProxy);
   metadataProxy = await startMetadataProxy(t, port, (_proxy, brokers) => brokers.map((b) => ({ ...b, host: '127.0.0.1', port: tap.port })));
-  const admin = new Admin({ bootstrapServers: bootstrap });
-  t.teardown(() => admin.close());
-  await admin.connect();
-  await admin.createTopics(topics.map((topic) => ({ topic, numPartitions: 2 })));
-  return {
-    admin,
-    tapped: tap.requests,
-    tappedBootstrap: `127.0.0.1:${tap.port}`,
-    producer: async (options) => {
-      const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 0, ...options });
-      t.teardown(() => producer.close());
-      await producer.connect();
-      return producer;
-    },
-    consumer: async (options) => {
-      const consumer = new Consumer({ bootstrapServers: bootstrap, maxWaitMs: 100, ...options });
-      t.teardown(() => consumer.close());
-      await consumer.connect();
-      return consumer;
-    },
-  };
+  const clients = await testClients(t, bootstrap);
+  await clients.admin.createTopics(topics.map((topic) => ({ topic, numPartitions: 2 })));
+  return { ...clients, tapped: tap.requests, tappedBootstrap: `127.0.0.1:${tap.port}` };
 }
 
 /** Values a read_committed reader of `topic` gets until `last` arrives, sorted. */

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { PartitionLog } from '../../../core/log/index.ts';
 import { ApiKey, ErrorCode } from '../../../core/protocol/index.ts';
 import { encodeTxnKey, encodeTxnValue, transactionStatePartitionFor, TxnState } from '../../../broker/transactions/index.ts';
-import { decodeRecordBatch, encodeRecordBatch, iterateBatches, isControlBatch, ControlRecordType, decodeControlRecordType } from '../../../core/records/index.ts';
+import { encodeRecordBatch } from '../../../core/records/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
 import { pollUntil } from '../../helpers/wait-for.ts';
 import { createTopic, valuesBatch } from './records.ts';
+import { readCommitted } from './transactions-reads.ts';
+import type { CommittedView } from './transactions-reads.ts';
 
 /*
  * The transaction APIs over the wire, as a transactional producer drives them: FindCoordinator
@@ -18,7 +20,6 @@ import { createTopic, valuesBatch } from './records.ts';
 
 const TOPIC = 'txn-wire';
 const GROUP = 'txn-group';
-const READ_COMMITTED = 1;
 
 async function connect(t: ExecutionContext, port: number): Promise<WireClient> {
   const client = await WireClient.connect(port);
@@ -74,34 +75,8 @@ async function endTxn(client: WireClient, p: Producer, committed: boolean): Prom
   return r.errorCode;
 }
 
-async function committedValues(client: WireClient, partition: number): Promise<{ values: string[]; lastStableOffset: bigint; highWatermark: bigint }> {
-  const r = await client.request(ApiKey.FETCH, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: READ_COMMITTED,
-    topics: [{ topic: TOPIC, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
-  });
-  const p = r.responses[0]!.partitions[0]!;
-  // What a read_committed consumer does with the list: from an aborted transaction's first
-  // offset on, skip that producer's batches until its ABORT marker; skip control batches.
-  const pending = [...(p.abortedTransactions ?? [])].sort((x, y) => (x.firstOffset < y.firstOffset ? -1 : 1));
-  const skipping = new Set<bigint>();
-  const values: string[] = [];
-  const bytes = p.records ?? Buffer.alloc(0);
-  for (const { pos, size } of iterateBatches(bytes)) {
-    const batch = decodeRecordBatch(bytes.subarray(pos, pos + size));
-    const { producerId, baseOffset, attributes } = batch.header;
-    while (pending.length > 0 && pending[0]!.firstOffset <= baseOffset) skipping.add(pending.shift()!.producerId);
-    if (isControlBatch(attributes)) {
-      if (decodeControlRecordType(batch.records[0]?.key ?? null) === ControlRecordType.ABORT) skipping.delete(producerId);
-      continue;
-    }
-    if (skipping.has(producerId)) continue;
-    for (const rec of batch.records) values.push(rec.value?.toString() ?? '');
-  }
-  return { values, lastStableOffset: p.lastStableOffset, highWatermark: p.highWatermark };
+function committedValues(client: WireClient, partition: number): Promise<CommittedView> {
+  return readCommitted(client, TOPIC, partition);
 }
 
 async function groupOffset(client: WireClient, partition: number): Promise<bigint> {

@@ -6,40 +6,20 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { Admin, Consumer, Producer, ProducerFencedError, TransactionError, TransactionErrorCode } from '../../../client/index.ts';
-import type { ConsumerOptions, ProducerOptions } from '../../../client/index.ts';
+import { Producer, ProducerFencedError, TransactionError, TransactionErrorCode } from '../../../client/index.ts';
+import type { Consumer } from '../../../client/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
+import { testClients } from '../../helpers/clients.ts';
+import type { TestClients } from '../../helpers/clients.ts';
 import { pollUntil } from '../../helpers/wait-for.ts';
 
 const BROKER_CONFIG = { autoCreateTopics: false, groups: { initialRebalanceDelayMs: 0, offsetsTopicPartitions: 3 }, transactions: { stateLogPartitions: 3 } };
 
-interface Fixture {
-  readonly admin: Admin;
-  readonly producer: (options: Partial<ProducerOptions>) => Promise<Producer>;
-  readonly consumer: (options: Partial<ConsumerOptions>) => Promise<Consumer>;
-}
-
-async function fixture(t: ExecutionContext, topics: readonly { name: string; partitions: number }[]): Promise<Fixture> {
+async function fixture(t: ExecutionContext, topics: readonly { name: string; partitions: number }[]): Promise<TestClients> {
   const { bootstrap } = await startTestBroker(t, BROKER_CONFIG);
-  const admin = new Admin({ bootstrapServers: bootstrap });
-  t.teardown(() => admin.close());
-  await admin.connect();
-  await admin.createTopics(topics.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions })));
-  return {
-    admin,
-    producer: async (options) => {
-      const producer = new Producer({ bootstrapServers: bootstrap, lingerMs: 0, ...options });
-      t.teardown(() => producer.close());
-      await producer.connect();
-      return producer;
-    },
-    consumer: async (options) => {
-      const consumer = new Consumer({ bootstrapServers: bootstrap, maxWaitMs: 100, ...options });
-      t.teardown(() => consumer.close());
-      await consumer.connect();
-      return consumer;
-    },
-  };
+  const clients = await testClients(t, bootstrap);
+  await clients.admin.createTopics(topics.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions })));
+  return clients;
 }
 
 /** `partition:value` of every record delivered until `last` is, sorted. */

@@ -2,74 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { pino } from 'pino';
 import { Admin, Consumer } from '../../../client/index.ts';
-import { systemScheduler } from '../../../core/base/index.ts';
-import { DistributedHerder, KafkaTopicLogFactory, resolveWorkerConfig, startRestServer } from '../../../connect/runtime/index.ts';
-import type { ConnectorStateInfo, RestServer } from '../../../connect/runtime/index.ts';
-import { fileSinkPlugin } from '../../../connectors/file-sink/index.ts';
-import { fileSourcePlugin } from '../../../connectors/file-source/index.ts';
+import type { ConnectorStateInfo } from '../../../connect/runtime/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { pollUntil, waitFor } from '../../helpers/wait-for.ts';
+import { http, startTestWorker } from './distributed-workers.ts';
+import type { TestWorker } from './distributed-workers.ts';
 
-const logger = pino({ level: 'silent' });
 const STRING = 'org.apache.kafka.connect.storage.StringConverter';
 
-interface RunningWorker {
-  readonly herder: DistributedHerder;
-  readonly rest: RestServer;
-  readonly url: string;
-  readonly workerId: string;
-  stop(): Promise<void>;
+async function startWorker(t: ExecutionContext, bootstrap: string, n: number): Promise<TestWorker> {
+  return startTestWorker(t, bootstrap, n, { config: { offsetStoragePartitions: 3, statusStoragePartitions: 2 } });
 }
 
-async function startWorker(t: ExecutionContext, bootstrap: string, n: number): Promise<RunningWorker> {
-  const config = resolveWorkerConfig({
-    bootstrapServers: bootstrap,
-    groupId: 'test-connect-cluster',
-    clientId: `worker-${n}`,
-    offsetFlushIntervalMs: 100,
-    offsetStoragePartitions: 3,
-    statusStoragePartitions: 2,
-    heartbeatIntervalMs: 200,
-    sessionTimeoutMs: 6000,
-    rebalanceTimeoutMs: 10_000,
-    scheduledRebalanceMaxDelayMs: 1500,
-  });
-  const herder = await DistributedHerder.open({
-    config,
-    connectorPlugins: [fileSourcePlugin, fileSinkPlugin],
-    logs: new KafkaTopicLogFactory({ bootstrapServers: bootstrap, clientId: `worker-${n}`, replicationFactor: -1, scheduler: systemScheduler, logger }),
-    scheduler: systemScheduler,
-    logger,
-    version: 'test',
-  });
-  const rest = await startRestServer(herder, { port: 0 });
-  const workerId = `127.0.0.1:${rest.port}`;
-  await herder.joinGroup({ url: `http://${workerId}/`, workerId });
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      await rest.close();
-      await herder.close();
-    })();
-    return stopped;
-  };
-  t.teardown(stop);
-  return { herder, rest, url: `http://${workerId}`, workerId, stop };
-}
-
-async function http(url: string, method: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
-
-async function status(worker: RunningWorker, name: string): Promise<ConnectorStateInfo | undefined> {
+async function status(worker: TestWorker, name: string): Promise<ConnectorStateInfo | undefined> {
   const answer = await http(`${worker.url}/connectors/${name}/status`, 'GET');
   return answer.status === 200 ? (answer.body as ConnectorStateInfo) : undefined;
 }
@@ -133,7 +80,7 @@ test.serial('workers of one group share connectors; a stopped worker\'s tasks mo
     201,
   );
 
-  const allRunning = async (on: RunningWorker): Promise<Map<string, ConnectorStateInfo>> => {
+  const allRunning = async (on: TestWorker): Promise<Map<string, ConnectorStateInfo>> => {
     const out = new Map<string, ConnectorStateInfo>();
     for (const name of ['src-a', 'src-b', 'src-c', 'sink']) {
       const s = await status(on, name);
@@ -168,7 +115,7 @@ test.serial('workers of one group share connectors; a stopped worker\'s tasks mo
 
   // Stop the follower that runs the most tasks: the leader holds its work back for
   // scheduled.rebalance.max.delay.ms, then spreads it over the survivors.
-  const load = (w: RunningWorker): number => [...before.values()].flatMap((s) => s.tasks).filter((x) => x.worker_id === w.workerId).length;
+  const load = (w: TestWorker): number => [...before.values()].flatMap((s) => s.tasks).filter((x) => x.worker_id === w.workerId).length;
   const victim = workers.filter((w) => !w.herder.groupState.leader).sort((a, b) => load(b) - load(a))[0]!;
   t.true(load(victim) > 0);
   await victim.stop();

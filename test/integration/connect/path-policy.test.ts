@@ -2,32 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { pino } from 'pino';
-import { systemScheduler } from '../../../core/base/index.ts';
-import { buildRestApp, KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig } from '../../../connect/runtime/index.ts';
-import { fileSinkPlugin } from '../../../connectors/file-sink/index.ts';
-import { fileSourcePlugin } from '../../../connectors/file-source/index.ts';
-import { startTestBroker } from '../../helpers/broker.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
+import { standaloneRestApp } from './standalone-rest.ts';
 
-const logger = pino({ level: 'silent' });
-
-async function restApp(t: ExecutionContext, paths: { allowedPaths?: string[]; deniedPaths?: string[] }): Promise<ReturnType<typeof buildRestApp>> {
-  const broker = await startTestBroker(t);
-  const herder = await StandaloneHerder.start({
-    config: resolveWorkerConfig({ bootstrapServers: broker.bootstrap, ...paths }),
-    connectorPlugins: [fileSourcePlugin, fileSinkPlugin],
-    logs: new KafkaTopicLogFactory({ bootstrapServers: broker.bootstrap, clientId: 'path-policy-test', replicationFactor: -1, scheduler: systemScheduler, logger }),
-    scheduler: systemScheduler,
-    logger,
-    version: 'test',
-  });
-  const app = buildRestApp(herder);
-  t.teardown(async () => {
-    await app.close();
-    await herder.close();
-  });
-  return app;
+function restApp(t: ExecutionContext, paths: { allowedPaths?: string[]; deniedPaths?: string[] }): ReturnType<typeof standaloneRestApp> {
+  return standaloneRestApp(t, 'path-policy-test', paths);
 }
 
 test('file connectors may name only files under allowedPaths, never a denied path, links resolved', async (t) => {

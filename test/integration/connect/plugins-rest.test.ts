@@ -1,31 +1,10 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { pino } from 'pino';
-import { systemScheduler } from '../../../core/base/index.ts';
-import { buildRestApp, KafkaTopicLogFactory, StandaloneHerder, resolveWorkerConfig } from '../../../connect/runtime/index.ts';
 import type { ConfigInfos, PluginInfo } from '../../../connect/runtime/index.ts';
-import { fileSinkPlugin } from '../../../connectors/file-sink/index.ts';
-import { fileSourcePlugin } from '../../../connectors/file-source/index.ts';
-import { startTestBroker } from '../../helpers/broker.ts';
+import { standaloneRestApp } from './standalone-rest.ts';
 
-const logger = pino({ level: 'silent' });
-
-async function restApp(t: ExecutionContext): Promise<ReturnType<typeof buildRestApp>> {
-  const broker = await startTestBroker(t);
-  const herder = await StandaloneHerder.start({
-    config: resolveWorkerConfig({ bootstrapServers: broker.bootstrap }),
-    connectorPlugins: [fileSourcePlugin, fileSinkPlugin],
-    logs: new KafkaTopicLogFactory({ bootstrapServers: broker.bootstrap, clientId: 'plugins-test', replicationFactor: -1, scheduler: systemScheduler, logger }),
-    scheduler: systemScheduler,
-    logger,
-    version: 'test',
-  });
-  const app = buildRestApp(herder);
-  t.teardown(async () => {
-    await app.close();
-    await herder.close();
-  });
-  return app;
+function restApp(t: ExecutionContext): ReturnType<typeof standaloneRestApp> {
+  return standaloneRestApp(t, 'plugins-test');
 }
 
 test('plugins are listed by their Java class names, and validate names the class as the request does, as Kafka', async (t) => {

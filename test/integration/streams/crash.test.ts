@@ -1,38 +1,10 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import readline from 'node:readline';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { waitFor } from '../../helpers/wait-for.ts';
+import { kill, spawnFixture, untilRunning } from './collect-harness.ts';
+import type { CollectApp } from './collect-harness.ts';
 import { createTopics, produceAll, readTopic, startStreamsBroker, text } from './streams-fixtures.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const APP = path.join(ROOT, 'test/fixtures/streams-slow-sink-app.ts');
-
-interface AppProcess {
-  readonly child: ChildProcess;
-  readonly lines: string[];
-  exited: boolean;
-}
-
-function spawnApp(t: ExecutionContext, bootstrap: string): AppProcess {
-  const child = spawn(process.execPath, ['--import=tsx', APP, bootstrap, 'crash-app', 'crash-in', 'crash-out'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const app: AppProcess = { child, lines: [], exited: false };
-  readline.createInterface({ input: child.stdout }).on('line', (line) => app.lines.push(line));
-  child.once('exit', () => {
-    app.exited = true;
-  });
-  t.teardown(() => {
-    if (!app.exited) child.kill('SIGKILL');
-  });
-  return app;
-}
-
-async function exited(app: AppProcess): Promise<void> {
-  if (app.exited) return;
-  await new Promise((resolve) => app.child.once('exit', resolve));
-}
+const spawnApp = (t: ExecutionContext, bootstrap: string): CollectApp => spawnFixture(t, 'streams-slow-sink-app.ts', [bootstrap, 'crash-app', 'crash-in', 'crash-out']);
 
 test('kill -9 of an app whose sink is slow, mid-stream: after a restart every input record is in the output (duplicates allowed)', async (t) => {
   const { bootstrap } = await startStreamsBroker(t);
@@ -45,11 +17,10 @@ test('kill -9 of an app whose sink is slow, mid-stream: after a restart every in
   );
 
   const first = spawnApp(t, bootstrap);
-  await waitFor(() => first.lines.includes('state RUNNING'), { timeoutMs: 30_000, gaveUp: () => first.exited, describe: () => `the app to run; it said ${first.lines.join(' | ')}` });
+  await untilRunning(first);
   // Mid-stream: some output is acknowledged, most of the input is not processed yet.
   const before = await readTopic(bootstrap, 'crash-out', (records) => records.length >= 300, 30_000);
-  first.child.kill('SIGKILL');
-  await exited(first);
+  await kill(first, 'SIGKILL');
   const seenBefore = new Set(before.map((r) => text(r.value)));
   t.true(seenBefore.size < total, 'killed before it finished');
 
@@ -63,8 +34,7 @@ test('kill -9 of an app whose sink is slow, mid-stream: after a restart every in
     },
     60_000,
   );
-  second.child.kill('SIGTERM');
-  await exited(second);
+  await kill(second, 'SIGTERM');
   const seen = new Set(after.map((r) => text(r.value)));
   t.deepEqual(
     values.filter((v) => !seen.has(`done:${v}`)),

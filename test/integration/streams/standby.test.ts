@@ -1,41 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { KafkaStreams, Serdes, StreamsBuilder, StreamsState, formatTaskId, int64NumberSerde } from '../../../streams/index.ts';
+import { KafkaStreams, Serdes, StreamsState, formatTaskId } from '../../../streams/index.ts';
 import type { ReadOnlyKeyValueStore, StreamsOptions } from '../../../streams/index.ts';
+import { tempDir } from '../../helpers/temp-dir.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { FAST_GROUP, createTopics, produceAll, readTopic, startStreamsBroker, text } from './streams-fixtures.ts';
+import { FAST_GROUP, clickCounting, clickWave, countsReached, createTopics, expectedClicks, latestCounts, produceAll, readTopic, startStreamsBroker } from './streams-fixtures.ts';
 
 const S = Serdes.String();
 const STORE = 'clicks-per-user';
 const CHANGELOG = `standby-count-${STORE}-changelog`;
 
-function counting() {
-  const builder = new StreamsBuilder();
-  builder
-    .stream('clicks', { keySerde: S, valueSerde: S })
-    .groupByKey({ keySerde: S, valueSerde: S })
-    .count({ storeName: STORE })
-    .toStream()
-    .to('click-counts', { keySerde: S, valueSerde: int64NumberSerde() });
-  return builder.build();
-}
-
 const USERS = 16;
-const wave = (from: number, to: number) => Array.from({ length: to - from }, (_, n) => ({ topic: 'clicks', key: `user-${(from + n) % USERS}`, value: `c${from + n}` }));
-/** The reference: counts per user worked out in plain code. */
-const expected = (upTo: number): Map<string, number> => {
-  const out = new Map<string, number>();
-  for (let i = 0; i < upTo; i++) out.set(`user-${i % USERS}`, (out.get(`user-${i % USERS}`) ?? 0) + 1);
-  return out;
-};
-const latest = (records: readonly { key: Buffer | null; value: Buffer | null }[]): Map<string, number> => new Map(records.map((r) => [text(r.key)!, Number(r.value!.readBigInt64BE(0))]));
-const reached = (records: readonly { key: Buffer | null; value: Buffer | null }[], want: Map<string, number>): boolean => {
-  const got = latest(records);
-  return [...want].every(([k, n]) => got.get(k) === n);
-};
+const wave = (from: number, to: number) => clickWave(USERS, from, to);
+const expected = (upTo: number): Map<string, number> => expectedClicks(USERS, upTo);
 const ids = (list: readonly { subtopology: number; partition: number }[]): string => list.map(formatTaskId).sort().join(',');
 
 interface Restore {
@@ -55,7 +32,7 @@ interface StandbyEvent {
 
 /** An app whose changelog restores and standby updates are recorded; closed when the test ends. */
 async function startRecordedApp(t: ExecutionContext, options: StreamsOptions): Promise<{ app: KafkaStreams; restores: Restore[]; standby: StandbyEvent[] }> {
-  const app = new KafkaStreams(counting(), options);
+  const app = new KafkaStreams(clickCounting(STORE), options);
   const restores: Restore[] = [];
   const standby: StandbyEvent[] = [];
   app.setStandbyUpdateListener({
@@ -85,9 +62,8 @@ const show = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) 
 test('numStandbyReplicas 1: the surviving instance takes over from its warm standby and replays only the changelog tail', async (t) => {
   const { bootstrap } = await startStreamsBroker(t);
   await createTopics(bootstrap, { clicks: 2, 'click-counts': 2 });
-  const dirA = await mkdtemp(join(tmpdir(), 'brook-standby-a-'));
-  const dirB = await mkdtemp(join(tmpdir(), 'brook-standby-b-'));
-  t.teardown(() => Promise.all([rm(dirA, { recursive: true, force: true }), rm(dirB, { recursive: true, force: true })]));
+  const dirA = tempDir(t, 'brook-standby-a-');
+  const dirB = tempDir(t, 'brook-standby-b-');
   // No record cache: every input writes one changelog record, so the changelog is long. No
   // periodic commit during the test: the standby's checkpoint comes from its promotion alone.
   const base = { applicationId: 'standby-count', bootstrapServers: bootstrap, consumer: FAST_GROUP, commitIntervalMs: 600_000, statestoreCacheMaxBytes: 0, numStandbyReplicas: 1 };
@@ -112,7 +88,7 @@ test('numStandbyReplicas 1: the surviving instance takes over from its warm stan
   const total = 3000;
   await produceAll(bootstrap, wave(0, total));
   const first = expected(total);
-  await readTopic(bootstrap, 'click-counts', (records) => reached(records, first), 30_000);
+  await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, first), 30_000);
 
   // A's users: the standby copy on B has them (as a stale store only), and the metadata names B as standby.
   const usersOfA = [...first.keys()].filter((user) => a.queryMetadataForKey(STORE, user, S)?.activeHost.port === 7001);
@@ -129,7 +105,7 @@ test('numStandbyReplicas 1: the surviving instance takes over from its warm stan
   // (whatever of the burst the standby has not read yet is the tail).
   const burst = total + 64;
   await produceAll(bootstrap, wave(total, burst));
-  await readTopic(bootstrap, 'click-counts', (records) => reached(records, expected(burst)), 30_000);
+  await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, expected(burst)), 30_000);
   restores.length = 0;
   await a.close();
   await waitFor(() => b.state === StreamsState.RUNNING && b.localTasks().length === 2 && restores.some((r) => r.partition === movedPartition && r.total !== undefined), {
@@ -150,17 +126,16 @@ test('numStandbyReplicas 1: the surviving instance takes over from its warm stan
   // The counts go on from the standby's state, exactly as the reference says.
   await produceAll(bootstrap, wave(burst, burst + 800));
   const second = expected(burst + 800);
-  const out = await readTopic(bootstrap, 'click-counts', (records) => reached(records, second), 30_000);
-  t.deepEqual([...latest(out)].sort(), [...second].sort());
+  const out = await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, second), 30_000);
+  t.deepEqual([...latestCounts(out)].sort(), [...second].sort());
   for (const user of usersOfA) t.is((b.store(STORE) as ReadOnlyKeyValueStore<string, number>).get(user), second.get(user), `${user} continued on B`);
 });
 
 test('a restarted instance gets a task back and its standby resumes from the local checkpoint, not the changelog start', async (t) => {
   const { bootstrap } = await startStreamsBroker(t);
   await createTopics(bootstrap, { clicks: 2, 'click-counts': 2 });
-  const dirA = await mkdtemp(join(tmpdir(), 'brook-standby-a-'));
-  const dirB = await mkdtemp(join(tmpdir(), 'brook-standby-b-'));
-  t.teardown(() => Promise.all([rm(dirA, { recursive: true, force: true }), rm(dirB, { recursive: true, force: true })]));
+  const dirA = tempDir(t, 'brook-standby-a-');
+  const dirB = tempDir(t, 'brook-standby-b-');
   const base = { applicationId: 'standby-count', bootstrapServers: bootstrap, consumer: FAST_GROUP, commitIntervalMs: 600_000, statestoreCacheMaxBytes: 0, numStandbyReplicas: 1 };
   const { app: a, standby: standbyOfA } = await startRecordedApp(t, { ...base, stateDir: dirA });
   const { app: b } = await startRecordedApp(t, { ...base, stateDir: dirB });
@@ -168,13 +143,13 @@ test('a restarted instance gets a task back and its standby resumes from the loc
     x.state === StreamsState.RUNNING && y.state === StreamsState.RUNNING && x.localTasks().length === 1 && y.localTasks().length === 1 && ids(x.standbyTasks()) === ids(y.localTasks()) && ids(y.standbyTasks()) === ids(x.localTasks());
   await waitFor(() => crossed(a, b), { timeoutMs: 20_000, describe: () => `A ${ids(a.localTasks())} / ${ids(a.standbyTasks())}, B ${ids(b.localTasks())} / ${ids(b.standbyTasks())}` });
   await produceAll(bootstrap, wave(0, 1000));
-  await readTopic(bootstrap, 'click-counts', (records) => reached(records, expected(1000)), 30_000);
+  await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, expected(1000)), 30_000);
 
   // B goes (its active and standby state checkpointed in dirB); A runs both tasks and counts on.
   await b.close();
   await waitFor(() => a.state === StreamsState.RUNNING && a.localTasks().length === 2, { timeoutMs: 20_000, describe: () => `A to run both tasks; ${ids(a.localTasks())}` });
   await produceAll(bootstrap, wave(1000, 1600));
-  await readTopic(bootstrap, 'click-counts', (records) => reached(records, expected(1600)), 30_000);
+  await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, expected(1600)), 30_000);
 
   // B comes back on the same state directory: it reports its checkpoints, gets one task back,
   // and keeps the standby of A's task starting from where its local copy ended.
@@ -194,8 +169,8 @@ test('a restarted instance gets a task back and its standby resumes from the loc
 
   await produceAll(bootstrap, wave(1600, 2000));
   const want = expected(2000);
-  const out = await readTopic(bootstrap, 'click-counts', (records) => reached(records, want), 30_000);
-  t.deepEqual([...latest(out)].sort(), [...want].sort());
+  const out = await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, want), 30_000);
+  t.deepEqual([...latestCounts(out)].sort(), [...want].sort());
   for (const [user, n] of want) {
     const holder = (again.store(STORE) as ReadOnlyKeyValueStore<string, number> | undefined)?.get(user) === undefined ? a : again;
     t.is((holder.store(STORE) as ReadOnlyKeyValueStore<string, number>).get(user), n, `${user} counted right`);
@@ -205,8 +180,7 @@ test('a restarted instance gets a task back and its standby resumes from the loc
 test('three instances: a departed instance’s task goes to the instance that kept its standby', async (t) => {
   const { bootstrap } = await startStreamsBroker(t);
   await createTopics(bootstrap, { clicks: 3, 'click-counts': 3 });
-  const dirs = await Promise.all(['a', 'b', 'c'].map((n) => mkdtemp(join(tmpdir(), `brook-standby-3${n}-`))));
-  t.teardown(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+  const dirs = ['a', 'b', 'c'].map((n) => tempDir(t, `brook-standby-3${n}-`));
   const base = { applicationId: 'standby-count', bootstrapServers: bootstrap, consumer: FAST_GROUP, commitIntervalMs: 600_000, statestoreCacheMaxBytes: 0, numStandbyReplicas: 1 };
   const started = [];
   for (const stateDir of dirs) started.push(await startRecordedApp(t, { ...base, stateDir }));
@@ -217,7 +191,7 @@ test('three instances: a departed instance’s task goes to the instance that ke
   t.deepEqual(apps.map((app) => ids(app.standbyTasks())).sort(), apps.map((app) => ids(app.localTasks())).sort(), 'every task has one standby');
 
   await produceAll(bootstrap, wave(0, 1500));
-  await readTopic(bootstrap, 'click-counts', (records) => reached(records, expected(1500)), 30_000);
+  await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, expected(1500)), 30_000);
   const [a, ...rest] = apps as [KafkaStreams, KafkaStreams, KafkaStreams];
   const movedTask = ids(a.localTasks());
   const keeperIndex = rest.findIndex((app) => ids(app.standbyTasks()) === movedTask);
@@ -242,6 +216,6 @@ test('three instances: a departed instance’s task goes to the instance that ke
 
   await produceAll(bootstrap, wave(1500, 2100));
   const want = expected(2100);
-  const out = await readTopic(bootstrap, 'click-counts', (records) => reached(records, want), 30_000);
-  t.deepEqual([...latest(out)].sort(), [...want].sort());
+  const out = await readTopic(bootstrap, 'click-counts', (records) => countsReached(records, want), 30_000);
+  t.deepEqual([...latestCounts(out)].sort(), [...want].sort());
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { Admin, Consumer, Producer } from '../../../client/index.ts';
 import type { ConsumerRecord, ProducerRecord } from '../../../client/index.ts';
-import { KafkaStreams } from '../../../streams/index.ts';
+import { KafkaStreams, Serdes, StreamsBuilder, int64NumberSerde } from '../../../streams/index.ts';
 import type { RunnableTopology, StreamsOptions } from '../../../streams/index.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import type { TestBroker } from '../../helpers/broker.ts';
@@ -103,3 +103,41 @@ export async function startApp(t: ExecutionContext, topology: RunnableTopology, 
 }
 
 export const text = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
+
+/** The click counter of the rebalance and standby tests: clicks per user in `storeName`, each new count to 'click-counts'. */
+export function clickCounting(storeName: string): RunnableTopology {
+  const S = Serdes.String();
+  const builder = new StreamsBuilder();
+  builder
+    .stream('clicks', { keySerde: S, valueSerde: S })
+    .groupByKey({ keySerde: S, valueSerde: S })
+    .count({ storeName })
+    .toStream()
+    .to('click-counts', { keySerde: S, valueSerde: int64NumberSerde() });
+  return builder.build();
+}
+
+/**
+ * Clicks `from` to `to` of `users` users, one after another. No partition given: the producer
+ * partitions by murmur2 of the key, as queryMetadataForKey assumes.
+ */
+export const clickWave = (users: number, from: number, to: number): ProducerRecord[] =>
+  Array.from({ length: to - from }, (_, n) => ({ topic: 'clicks', key: `user-${(from + n) % users}`, value: `c${from + n}` }));
+
+/** The reference: the counts per user after the first `upTo` clicks, worked out in plain code. */
+export function expectedClicks(users: number, upTo: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < upTo; i++) out.set(`user-${i % users}`, (out.get(`user-${i % users}`) ?? 0) + 1);
+  return out;
+}
+
+type CountRecord = { key: Buffer | null; value: Buffer | null };
+
+/** The last count per user in 'click-counts' records. */
+export const latestCounts = (records: readonly CountRecord[]): Map<string, number> => new Map(records.map((r) => [text(r.key)!, Number(r.value!.readBigInt64BE(0))]));
+
+/** Whether every user's last count is the one `want` gives. */
+export function countsReached(records: readonly CountRecord[], want: ReadonlyMap<string, number>): boolean {
+  const got = latestCounts(records);
+  return [...want].every(([k, n]) => got.get(k) === n);
+}

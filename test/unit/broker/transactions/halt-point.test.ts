@@ -2,7 +2,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { VirtualScheduler } from '../../../../core/base/index.ts';
 import { ErrorCode } from '../../../../core/protocol/index.ts';
-import type { CoordinatorLog, CoordinatorRecord, WriteOutcome } from '../../../../broker/coordinator/index.ts';
+import { MemoryCoordinatorLog } from '../memory-coordinator-log.ts';
 import { createLogger } from '../../../../broker/logger.ts';
 import { TXN_HALT_ENV, TransactionCoordinator, TxnHaltPoint, TxnState } from '../../../../broker/transactions/index.ts';
 import type { TxnPartition } from '../../../../broker/transactions/index.ts';
@@ -14,18 +14,6 @@ import { haltPointFromEnv } from '../../../../broker/transactions/halt-point.ts'
  * log without it finishes the transaction.
  */
 
-class MemoryLog implements CoordinatorLog {
-  readonly records: CoordinatorRecord[] = [];
-
-  append(_key: string, records: readonly CoordinatorRecord[]): Promise<WriteOutcome> {
-    this.records.push(...records);
-    return Promise.resolve({ ok: true });
-  }
-
-  read(visit: (record: CoordinatorRecord) => void): void {
-    for (const record of this.records) visit(record);
-  }
-}
 
 const PARTITIONS: TxnPartition[] = [
   { topic: 'a', partition: 0 },
@@ -33,7 +21,7 @@ const PARTITIONS: TxnPartition[] = [
   { topic: 'b', partition: 0 },
 ];
 
-function coordinatorOn(t: ExecutionContext, log: MemoryLog, written: TxnPartition[], haltAt: TxnHaltPoint | undefined): { coordinator: TransactionCoordinator; scheduler: VirtualScheduler } {
+function coordinatorOn(t: ExecutionContext, log: MemoryCoordinatorLog, written: TxnPartition[], haltAt: TxnHaltPoint | undefined): { coordinator: TransactionCoordinator; scheduler: VirtualScheduler } {
   const scheduler = new VirtualScheduler();
   let nextId = 1n;
   const coordinator = new TransactionCoordinator({
@@ -56,8 +44,8 @@ function coordinatorOn(t: ExecutionContext, log: MemoryLog, written: TxnPartitio
   return { coordinator, scheduler };
 }
 
-async function decided(t: ExecutionContext, haltAt: TxnHaltPoint): Promise<{ log: MemoryLog; written: TxnPartition[] }> {
-  const log = new MemoryLog();
+async function decided(t: ExecutionContext, haltAt: TxnHaltPoint): Promise<{ log: MemoryCoordinatorLog; written: TxnPartition[] }> {
+  const log = new MemoryCoordinatorLog();
   const written: TxnPartition[] = [];
   const { coordinator, scheduler } = coordinatorOn(t, log, written, haltAt);
   const init = await coordinator.initProducerId('halting', 60_000);

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { VirtualScheduler } from '../../../../core/base/index.ts';
 import { ErrorCode } from '../../../../core/protocol/index.ts';
-import type { CoordinatorLog, CoordinatorRecord, WriteOutcome } from '../../../../broker/coordinator/index.ts';
+import { MemoryCoordinatorLog } from '../memory-coordinator-log.ts';
 import { createLogger } from '../../../../broker/logger.ts';
 import {
   TransactionCoordinator,
@@ -17,17 +17,7 @@ import {
 } from '../../../../broker/transactions/index.ts';
 import type { MarkerRequest, TransactionSettings, TxnPartition } from '../../../../broker/transactions/index.ts';
 
-class MemoryLog implements CoordinatorLog {
-  readonly records: CoordinatorRecord[] = [];
-
-  append(_key: string, records: readonly CoordinatorRecord[]): Promise<WriteOutcome> {
-    this.records.push(...records);
-    return Promise.resolve({ ok: true });
-  }
-
-  read(visit: (record: CoordinatorRecord) => void): void {
-    for (const record of this.records) visit(record);
-  }
+class MemoryLog extends MemoryCoordinatorLog {
 
   states(transactionalId: string): TxnState[] {
     return this.records.filter((r) => decodeTxnKey(r.key) === transactionalId && r.value !== null).map((r) => decodeTxnValue(r.value!).state);

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { VirtualScheduler } from '../../../../core/base/index.ts';
 import { ErrorCode } from '../../../../core/protocol/index.ts';
-import type { CoordinatorLog, CoordinatorRecord, WriteOutcome } from '../../../../broker/coordinator/index.ts';
+import { MemoryCoordinatorLog } from '../memory-coordinator-log.ts';
 import { GroupCoordinator } from '../../../../broker/groups/index.ts';
 import type { GroupSettings } from '../../../../broker/groups/index.ts';
 import { createLogger } from '../../../../broker/logger.ts';
@@ -13,18 +13,6 @@ import { createLogger } from '../../../../broker/logger.ts';
  * same way live and when a restart replays __consumer_offsets.
  */
 
-class MemoryLog implements CoordinatorLog {
-  readonly records: CoordinatorRecord[] = [];
-
-  append(_key: string, records: readonly CoordinatorRecord[]): Promise<WriteOutcome> {
-    this.records.push(...records);
-    return Promise.resolve({ ok: true });
-  }
-
-  read(visit: (record: CoordinatorRecord) => void): void {
-    for (const record of this.records) visit(record);
-  }
-}
 
 const SETTINGS: GroupSettings = {
   initialRebalanceDelayMs: 0,
@@ -36,7 +24,7 @@ const SETTINGS: GroupSettings = {
   offsetMetadataMaxBytes: 4096,
 };
 
-function coordinatorOn(t: ExecutionContext, log: MemoryLog): GroupCoordinator {
+function coordinatorOn(t: ExecutionContext, log: MemoryCoordinatorLog): GroupCoordinator {
   const coordinator = new GroupCoordinator({ offsetsTopic: log, settings: SETTINGS, scheduler: new VirtualScheduler(), logger: createLogger({ level: 'silent' }), partitionExists: () => true });
   coordinator.start();
   t.teardown(() => {
@@ -55,7 +43,7 @@ async function commitInTxn(coordinator: GroupCoordinator, group: string, produce
 }
 
 test('transactional offsets are pending until COMMIT, dropped on ABORT, and written as the producer’s records', async (t) => {
-  const log = new MemoryLog();
+  const log = new MemoryCoordinatorLog();
   const coordinator = coordinatorOn(t, log);
   await commitInTxn(coordinator, 'g', 7n, 10n);
   t.is(offsetOf(coordinator, 'g'), undefined, 'pending');
@@ -71,7 +59,7 @@ test('transactional offsets are pending until COMMIT, dropped on ABORT, and writ
 });
 
 test('a restart replays pending offsets and the markers that follow them, ending where live operation did', async (t) => {
-  const log = new MemoryLog();
+  const log = new MemoryCoordinatorLog();
   const live = coordinatorOn(t, log);
   await commitInTxn(live, 'committed', 1n, 5n);
   await commitInTxn(live, 'aborted', 2n, 6n);

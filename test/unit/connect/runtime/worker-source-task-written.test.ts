@@ -5,20 +5,16 @@
  */
 import test from 'ava';
 import { pino } from 'pino';
-import { systemScheduler } from '../../../../core/base/index.ts';
-import type { Producer, ProducerRecord, RecordMetadata } from '../../../../client/index.ts';
+import type { ProducerRecord, RecordMetadata } from '../../../../client/index.ts';
 import type { SourceRecord, SourceTask, SourceTaskContext } from '../../../../connect/api/index.ts';
 import { Schemas } from '../../../../connect/api/index.ts';
-import { SimpleHeaderConverter } from '../../../../connect/runtime/converters/simple-header-converter.ts';
-import { StringConverter } from '../../../../connect/runtime/converters/string-converter.ts';
-import { RetryWithToleranceOperator } from '../../../../connect/runtime/errors/retry-with-tolerance.ts';
 import { MemoryTopicLogFactory } from '../../../../connect/runtime/storage/memory-topic-log.ts';
 import { OffsetStore } from '../../../../connect/runtime/storage/offset-store.ts';
-import { TransformationChain } from '../../../../connect/runtime/transforms/transformation-chain.ts';
-import { WorkerSourceTask } from '../../../../connect/runtime/worker-source-task.ts';
+import type { WorkerSourceTask } from '../../../../connect/runtime/worker-source-task.ts';
 import { connectorWrittenMarks } from '../../../../connect/runtime/written-marks.ts';
 import type { ReadWrittenRecords, WrittenRecord } from '../../../../connect/runtime/written-record-reader.ts';
 import { pollUntil, waitFor } from '../../../helpers/wait-for.ts';
+import { sourceWorkerTask } from './worker-task-fixtures.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -109,26 +105,7 @@ function record(file: string, position: number, kafkaPartition = 0): SourceRecor
 }
 
 function workerTask(task: SourceTask, producer: FakeProducer, offsetStore: OffsetStore, readWritten: ReadWrittenRecords): WorkerSourceTask {
-  const key = new StringConverter();
-  const value = new StringConverter();
-  const header = new SimpleHeaderConverter();
-  return new WorkerSourceTask({
-    id: { connector: 'c', task: 0 },
-    task,
-    taskConfig: {},
-    producer: producer as unknown as Producer,
-    converters: { key, value, header, keyClass: 'k', valueClass: 'v', headerClass: 'h' },
-    transforms: new TransformationChain([]),
-    operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 0, tolerance: 'none' }, systemScheduler),
-    offsetStore,
-    listener: { onStartup: () => undefined, onPause: () => undefined, onResume: () => undefined, onFailure: () => undefined, onShutdown: () => undefined },
-    scheduler: systemScheduler,
-    logger,
-    offsetFlushIntervalMs: 60_000,
-    offsetFlushTimeoutMs: 1000,
-    startPaused: false,
-    readWritten,
-  });
+  return sourceWorkerTask({ task, producer, offsetStore, readWritten });
 }
 
 /** A reader over what the fake producer sent, remembering where it was asked to start. */

@@ -4,24 +4,22 @@
  * and their offsets still move. A bad record is a value the test's converter refuses.
  */
 import test from 'ava';
-import { pino } from 'pino';
 import { systemScheduler } from '../../../../core/base/index.ts';
-import type { Consumer, ConsumerBatch, Producer, ProducerRecord, RecordMetadata } from '../../../../client/index.ts';
+import type { Consumer, ConsumerBatch } from '../../../../client/index.ts';
 import type { Converter, SchemaAndValue, SinkRecord, SinkTask, SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
 import { Schemas, dataError } from '../../../../connect/api/index.ts';
 import { SimpleHeaderConverter } from '../../../../connect/runtime/converters/simple-header-converter.ts';
 import { StringConverter } from '../../../../connect/runtime/converters/string-converter.ts';
-import type { ErrorReporter, ProcessingContext } from '../../../../connect/runtime/errors/error-reporter.ts';
 import { RetryWithToleranceOperator } from '../../../../connect/runtime/errors/retry-with-tolerance.ts';
 import { MemoryTopicLogFactory } from '../../../../connect/runtime/storage/memory-topic-log.ts';
 import { OffsetStore } from '../../../../connect/runtime/storage/offset-store.ts';
 import { TransformationChain } from '../../../../connect/runtime/transforms/transformation-chain.ts';
 import { WorkerSinkTask } from '../../../../connect/runtime/worker-sink-task.ts';
-import { WorkerSourceTask } from '../../../../connect/runtime/worker-source-task.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
+import { AckingProducer, collectingReporter, ignoringListener, silentLogger, sourceWorkerTask } from './worker-task-fixtures.ts';
 
-const logger = pino({ level: 'silent' });
-const listener = { onStartup: () => undefined, onPause: () => undefined, onResume: () => undefined, onFailure: () => undefined, onShutdown: () => undefined };
+const logger = silentLogger;
+const listener = ignoringListener;
 
 /** StringConverter that refuses the text "bad" both ways. */
 class PickyConverter extends StringConverter implements Converter {
@@ -35,43 +33,7 @@ class PickyConverter extends StringConverter implements Converter {
   }
 }
 
-function reporter(): ErrorReporter & { seen: ProcessingContext[] } {
-  const seen: ProcessingContext[] = [];
-  return {
-    kind: 'dlq',
-    seen,
-    report: (context) => {
-      seen.push(context);
-      return Promise.resolve();
-    },
-  };
-}
-
 const converters = () => ({ key: new StringConverter(), value: new PickyConverter(), header: new SimpleHeaderConverter(), keyClass: 'k', valueClass: 'PickyConverter', headerClass: 'h' });
-
-/** Acknowledges every record at once, at offsets 0, 1, 2... */
-class AckingProducer {
-  readonly sent: ProducerRecord[] = [];
-  readonly waitingRecords = 0;
-  sendBatch(records: readonly ProducerRecord[], onRecord?: (index: number, metadata: RecordMetadata) => void): Promise<RecordMetadata[]> {
-    const out = records.map((record, i) => {
-      const metadata = { topic: record.topic, partition: 0, offset: BigInt(this.sent.length), timestamp: 0n };
-      this.sent.push(record);
-      onRecord?.(i, metadata);
-      return metadata;
-    });
-    return Promise.resolve(out);
-  }
-  waitForRoom(): Promise<void> {
-    return Promise.resolve();
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 class LinesTask implements SourceTask {
   private readonly lines: string[];
@@ -111,22 +73,13 @@ test('source: a record the value converter refuses goes to the DLQ, the others a
   const store = new OffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), logger);
   await store.start();
   const producer = new AckingProducer();
-  const dlq = reporter();
-  const task = new WorkerSourceTask({
-    id: { connector: 'c', task: 0 },
+  const dlq = collectingReporter();
+  const task = sourceWorkerTask({
     task: new LinesTask(['one', 'bad', 'three']),
-    taskConfig: {},
-    producer: producer as unknown as Producer,
+    producer,
     converters: converters(),
-    transforms: new TransformationChain([]),
     operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 0, tolerance: 'all' }, systemScheduler, [dlq]),
     offsetStore: store,
-    listener,
-    scheduler: systemScheduler,
-    logger,
-    offsetFlushIntervalMs: 60_000,
-    offsetFlushTimeoutMs: 1000,
-    startPaused: false,
   });
   task.start();
   await waitFor(() => producer.sent.length === 2);
@@ -202,7 +155,7 @@ test('sink: a record the value converter refuses goes to the DLQ with its origin
     },
     stop: () => Promise.resolve(),
   };
-  const dlq = reporter();
+  const dlq = collectingReporter();
   const task = new WorkerSinkTask({
     id: { connector: 'c', task: 0 },
     task: sink,

@@ -1,44 +1,22 @@
 import test from 'ava';
-import { VirtualScheduler } from '../../../../core/base/index.ts';
 import { Serdes, StreamsBuilder } from '../../../../streams/index.ts';
-import type { InputRecord, OutputRecord, StreamTask } from '../../../../streams/index.ts';
+import type { InputRecord, StreamTask } from '../../../../streams/index.ts';
+import { heldTask, tick } from '../held-sends.ts';
+import type { HeldSend } from '../held-sends.ts';
 
 const S = Serdes.String();
 
-interface Pending {
-  readonly record: OutputRecord;
-  ack(): void;
-  reject(error: Error): void;
-}
-
-function slowTask(): { task: StreamTask; sent: Pending[]; errors: Error[] } {
+function slowTask(): { task: StreamTask; sent: HeldSend[]; errors: Error[] } {
   const builder = new StreamsBuilder();
   builder.stream('in', { keySerde: S, valueSerde: S }).filter((_k, v) => v !== 'skip').to('out');
-  const sent: Pending[] = [];
   const errors: Error[] = [];
-  const task = builder.build().createTask(
-    { subtopology: 0, partition: 0 },
-    {
-      applicationId: 'app',
-      scheduler: new VirtualScheduler(),
-      collector: {
-        send: (record) =>
-          new Promise<void>((resolve, reject) => {
-            sent.push({ record, ack: resolve, reject });
-          }),
-        partitionCount: () => 1,
-      },
-      onError: (error) => errors.push(error),
-    },
-  );
+  const { task, sent } = heldTask(builder.build(), { onError: (error) => errors.push(error) });
   return { task, sent, errors };
 }
 
 function input(offset: bigint, value: string): InputRecord {
   return { topic: 'in', partition: 0, offset, key: null, value: Buffer.from(value), headers: [], timestamp: 1000n + offset };
 }
-
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 test('an offset is committable only when it and every earlier record are acknowledged', async (t) => {
   const { task, sent } = slowTask();

@@ -1,48 +1,48 @@
 import test from 'ava';
 import { VirtualScheduler } from '../../../../core/base/index.ts';
 import { RecordsRefused, Serdes, StreamsBuilder } from '../../../../streams/index.ts';
-import type { InputRecord, OutputRecord, StreamTask } from '../../../../streams/index.ts';
+import type { InputRecord, KStream, OutputRecord, RunnableTopology, StreamTask } from '../../../../streams/index.ts';
+import { heldTask, tick } from '../held-sends.ts';
+import type { HeldSend } from '../held-sends.ts';
 
 const S = Serdes.String();
 
-interface Pending {
-  readonly record: OutputRecord;
-  ack(): void;
-}
-
-/** A cached aggregate → changelog and output; every send waits for the test to acknowledge it. */
-function cachedAggregateTask(cacheMaxBytes = 10 * 1024 * 1024): { task: StreamTask; sent: Pending[] } {
-  const builder = new StreamsBuilder();
-  builder
-    .stream('in', { keySerde: S, valueSerde: S })
-    .groupByKey()
+/** Folds each key's values into one text (store `joined`), written to 'out'. */
+function joinValues(stream: KStream<string | null, string | null>): void {
+  stream
+    .groupByKey({ keySerde: S, valueSerde: S })
     .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
     .toStream()
     .to('out', { keySerde: S, valueSerde: S });
-  const sent: Pending[] = [];
-  const task = builder.build().createTask(
-    { subtopology: 0, partition: 0 },
-    {
-      applicationId: 'app',
-      scheduler: new VirtualScheduler(),
-      cacheMaxBytes,
-      collector: {
-        send: (record) =>
-          new Promise<void>((resolve) => {
-            sent.push({ record, ack: resolve });
-          }),
-        partitionCount: () => 1,
-      },
-    },
+}
+
+/** A cached aggregate → changelog and output; every send waits for the test to acknowledge it. */
+function cachedAggregateTask(cacheMaxBytes = 10 * 1024 * 1024): { task: StreamTask; sent: HeldSend[] } {
+  const builder = new StreamsBuilder();
+  joinValues(builder.stream('in', { keySerde: S, valueSerde: S }));
+  return heldTask(builder.build(), { cacheMaxBytes });
+}
+
+/** The values through mapAsync before joinValues; `slow` values (or all, with `allSlow`) wait for `finishSlow()`. */
+function slowJoinTopology(allSlow: boolean): { topology: RunnableTopology; finishSlow: () => void } {
+  const builder = new StreamsBuilder();
+  let finishSlow!: () => void;
+  const slow = new Promise<void>((resolve) => {
+    finishSlow = resolve;
+  });
+  joinValues(
+    builder.stream('in', { keySerde: S, valueSerde: S }).mapAsync(async (value: string | null) => {
+      if (allSlow || value === 'slow') await slow;
+      return value;
+    }, { concurrency: 4 }),
   );
-  return { task, sent };
+  return { topology: builder.build(), finishSlow };
 }
 
 function input(offset: bigint, key: string, value: string): InputRecord {
   return { topic: 'in', partition: 0, offset, key: Buffer.from(key), value: Buffer.from(value), headers: [], timestamp: 1000n + offset };
 }
 
-const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const committed = (task: StreamTask): bigint | undefined => task.committableOffsets()[0]?.offset;
 
 test('a cached update holds back the first input folded into it, not only the latest: nothing is committable past an effect whose write is unacknowledged', async (t) => {
@@ -92,12 +92,7 @@ test('a cache eviction between commits holds back the first input folded into th
 
 test('a flushed cache whose output the broker refused on one record, and the production handler continued, lets the commit move on', async (t) => {
   const builder = new StreamsBuilder();
-  builder
-    .stream('in', { keySerde: S, valueSerde: S })
-    .groupByKey()
-    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
-    .toStream()
-    .to('out', { keySerde: S, valueSerde: S });
+  joinValues(builder.stream('in', { keySerde: S, valueSerde: S }));
   // One promise per send, as a batch of one; the output record is refused (too large, say).
   const answers: (() => void)[] = [];
   const task = builder.build().createTask(
@@ -128,36 +123,8 @@ test('a flushed cache whose output the broker refused on one record, and the pro
 });
 
 test('an input that reaches the cache from mapAsync after a flush is held back with its window: the commit never passes it before the write carrying it lands', async (t) => {
-  const builder = new StreamsBuilder();
-  let finishSlow!: () => void;
-  const slow = new Promise<void>((resolve) => {
-    finishSlow = resolve;
-  });
-  builder
-    .stream('in', { keySerde: S, valueSerde: S })
-    .mapAsync(async (value: string | null) => {
-      if (value === 'slow') await slow;
-      return value;
-    }, { concurrency: 4 })
-    .groupByKey({ keySerde: S, valueSerde: S })
-    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
-    .toStream()
-    .to('out', { keySerde: S, valueSerde: S });
-  const sent: Pending[] = [];
-  const task = builder.build().createTask(
-    { subtopology: 0, partition: 0 },
-    {
-      applicationId: 'app',
-      scheduler: new VirtualScheduler(),
-      collector: {
-        send: (record) =>
-          new Promise<void>((resolve) => {
-            sent.push({ record, ack: resolve });
-          }),
-        partitionCount: () => 1,
-      },
-    },
-  );
+  const { topology, finishSlow } = slowJoinTopology(false);
+  const { task, sent } = heldTask(topology);
   task.process(input(0n, 'k', 'slow'));
   t.is(committed(task), 0n, 'input 0 is inside mapAsync; this commit flushes the (empty) caches');
   finishSlow();
@@ -173,23 +140,9 @@ test('an input that reaches the cache from mapAsync after a flush is held back w
 });
 
 test('closing a task whose mapAsync stage still holds an input: the input either lands (written and acknowledged) or stays uncommitted', async (t) => {
-  const builder = new StreamsBuilder();
-  let finishSlow!: () => void;
-  const slow = new Promise<void>((resolve) => {
-    finishSlow = resolve;
-  });
-  builder
-    .stream('in', { keySerde: S, valueSerde: S })
-    .mapAsync(async (value: string | null) => {
-      await slow;
-      return value;
-    }, { concurrency: 4 })
-    .groupByKey({ keySerde: S, valueSerde: S })
-    .aggregate(() => '', (_key, value: string | null, joined: string) => `${joined}${value ?? ''}`, { storeName: 'joined', keySerde: S, valueSerde: S })
-    .toStream()
-    .to('out', { keySerde: S, valueSerde: S });
+  const { topology, finishSlow } = slowJoinTopology(true);
   const sent: OutputRecord[] = [];
-  const task = builder.build().createTask(
+  const task = topology.createTask(
     { subtopology: 0, partition: 0 },
     {
       applicationId: 'app',

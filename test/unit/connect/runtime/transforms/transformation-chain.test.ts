@@ -3,9 +3,9 @@ import { VirtualScheduler } from '../../../../../core/base/index.ts';
 import type { ConnectRecord, SourceRecord, Transformation } from '../../../../../connect/api/index.ts';
 import { dataError, retriableError } from '../../../../../connect/api/index.ts';
 import type { ConfiguredTransform } from '../../../../../connect/runtime/config/validate.ts';
-import type { ErrorReporter, ProcessingContext } from '../../../../../connect/runtime/errors/error-reporter.ts';
 import { RetryWithToleranceOperator } from '../../../../../connect/runtime/errors/retry-with-tolerance.ts';
 import { FAILED, TransformationChain } from '../../../../../connect/runtime/transforms/transformation-chain.ts';
+import { collectingReporter } from '../worker-task-fixtures.ts';
 import { sourceRecord } from './records.ts';
 
 /** A transform from a function, as the chain gets it from its plugin. */
@@ -22,17 +22,7 @@ function transform(className: string, apply: <R extends ConnectRecord>(record: R
 
 const suffix = (text: string) => transform(`Suffix${text}`, (r) => ({ ...r, value: `${String(r.value)}${text}` }));
 
-function dlq(): ErrorReporter & { seen: ProcessingContext[] } {
-  const seen: ProcessingContext[] = [];
-  return {
-    kind: 'dlq',
-    seen,
-    report: (context) => {
-      seen.push(context);
-      return Promise.resolve();
-    },
-  };
-}
+const dlq = collectingReporter;
 
 test('applyNow transforms without a promise while every transform succeeds', (t) => {
   const chain = new TransformationChain([suffix('-a'), suffix('-b')]);
