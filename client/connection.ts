@@ -195,9 +195,10 @@ export class KafkaConnection {
     }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = correlationId === MAX_CORRELATION_ID ? 0 : correlationId + 1;
-    let frame: Buffer;
+    let parts: Buffer[];
     try {
-      frame = encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body).finish();
+      // The parts as encoded: record batches by reference, never joined into one copy.
+      parts = encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body).chunks();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -215,8 +216,23 @@ export class KafkaConnection {
         this.fail(new ClientError(ClientErrorCode.CLOSED, `the connection to ${this.address} was closed after a request timed out`, { retriable: true }));
       }, timeoutMs);
       this.pending.set(correlationId, { apiKey, apiVersion, resolve, reject, timer });
-      this.socket.write(frame);
+      this.writeParts(parts);
     }).then((response) => this.decode(apiKey, apiVersion, response));
+  }
+
+  /**
+   * Writes a request's parts in order; corked, so a socket with writev sends them in one
+   * system call. The parts are written by reference: a record batch in them stays unchanged
+   * until its request is answered or the connection has failed (and its socket is destroyed).
+   */
+  private writeParts(parts: readonly Buffer[]): void {
+    if (parts.length === 1) {
+      this.socket.write(parts[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
   }
 
   /**

@@ -553,8 +553,10 @@ export class Producer {
           }
           const room = await this.awaitRoom(head);
           this.waiting.shift();
-          if (room) this.append(head, partitions);
-          else head.sink.fail(head.slot, this.blockedTooLong(head, undefined));
+          if (room) {
+            this.append(head, partitions);
+            this.appendWaitingOf(head.topic, partitions);
+          } else head.sink.fail(head.slot, this.blockedTooLong(head, undefined));
           backoff = this.config.retryBackoffMs;
         } catch (error) {
           const cause = error instanceof Error ? error : new Error(String(error));
@@ -576,6 +578,20 @@ export class Producer {
     } finally {
       this.pumping = false;
       for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Appends the waiting records behind a head just appended while they are of its topic, name
+   * a partition it has and fit in memory: the head's checks hold for them, so they go in
+   * without an await (and its microtasks) each. The first that does not qualify stops it.
+   */
+  private appendWaitingOf(topic: string, partitions: number): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (next.topic !== topic || (next.partition !== undefined && next.partition >= partitions) || !this.hasRoom(next.size)) return;
+      this.waiting.shift();
+      this.append(next, partitions);
     }
   }
 

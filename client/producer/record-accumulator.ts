@@ -13,9 +13,11 @@ const MAX_SEQUENCE = 0x7fffffff;
 /** Released batch buffers kept for reuse, at most this many bytes (Kafka's BufferPool idea: no allocation churn). */
 const POOL_LIMIT_BYTES = 32 * 1024 * 1024;
 /**
- * A new batch starts with a buffer this size (or its first record's), and the builder doubles
- * it as records arrive: a large batchSize costs memory only on partitions whose traffic fills
- * their batches, not on every partition written to.
+ * A partition's first batch starts with a buffer this size (or its first record's); later ones
+ * start at the size its previous batch reached, with a quarter more room, so a busy partition's
+ * batches are not grown by doubling (a copy each step) batch after batch. A large batchSize
+ * costs memory only on partitions whose traffic fills their batches, not on every partition
+ * written to.
  */
 const INITIAL_BATCH_BYTES = 16 * 1024;
 
@@ -149,6 +151,8 @@ export class PartitionQueue {
   retrying = false;
   /** Bytes at which a batch is closed: batchSize, or less once the broker refused a batch as too large. */
   batchLimit: number;
+  /** Bytes of the partition's latest batch so far: what its next batch's buffer is sized by. */
+  lastBatchBytes = 0;
 
   constructor(topic: string, partition: number, batchLimit: number) {
     this.topic = topic;
@@ -233,12 +237,14 @@ export class RecordAccumulator {
       closedOne = true;
     }
     if (batch === undefined || batch.closed) {
-      batch = new ProducerBatch(topic, partition, this.clock.now(), this.allocate(BATCH_OVERHEAD + size));
+      const expected = Math.min(queue.batchLimit, queue.lastBatchBytes + (queue.lastBatchBytes >> 2));
+      batch = new ProducerBatch(topic, partition, this.clock.now(), this.allocate(Math.max(BATCH_OVERHEAD + size, expected)));
       queue.queue.push(batch);
       this.open.add(batch);
       this.bufferUsed += BATCH_OVERHEAD;
     }
     this.bufferUsed += batch.add(key, value, headers, timestamp, sink, slot);
+    queue.lastBatchBytes = batch.bytes;
     if (batch.bytes >= queue.batchLimit) {
       this.close(batch);
       closedOne = true;
@@ -316,7 +322,7 @@ export class RecordAccumulator {
     });
   }
 
-  /** A buffer for a new batch that holds at least `needed` bytes: a pooled one, or a new one of INITIAL_BATCH_BYTES (or `needed`). */
+  /** A buffer for a new batch that holds at least `needed` bytes: a pooled one, or a new one of `needed` (at least INITIAL_BATCH_BYTES, unless batchSize is less). */
   private allocate(needed: number): Buffer {
     const pooled = this.pool.pop();
     if (pooled !== undefined) {

@@ -7,6 +7,8 @@ import type { SchemaHistoryEntry } from './schema/history.ts';
 import { tableId } from './schema/table.ts';
 import type { RawValue } from './values.ts';
 
+/** Shared by every record without headers (most): nothing mutates a record's headers. */
+const NO_HEADERS: readonly Header[] = [];
 const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
 /** database/table include and exclude lists, as Debezium applies them. */
@@ -82,9 +84,27 @@ export class ChangeEmitter {
     const skipped = this.config.skippedOperations;
     if (op !== 'r' && skipped.has(op)) return [];
     const source = sourceStruct(this.options, info);
-    const topic = env.topic;
-    const record = (key: Struct | null, value: Struct | null, offset: SourceOffset, headers: readonly Header[] = []): SourceRecord => ({
-      topic,
+    if (op === 'u' && before !== null && after !== null && env.keySchema !== null && !env.sameKey(before, after)) {
+      // A key change: delete (+ tombstone) under the old key, create under the new, as Debezium.
+      const oldKey = env.key(before);
+      const newKey = env.key(after);
+      const out: SourceRecord[] = [
+        this.sourceRecord(env, oldKey, env.envelope('d', env.row(before), null, source, nowMs), offsetPending, [{ key: '__debezium.newkey', schema: env.keySchema, value: newKey }]),
+      ];
+      if (this.config.tombstonesOnDelete) out.push(this.sourceRecord(env, oldKey, null, offsetPending, NO_HEADERS));
+      out.push(this.sourceRecord(env, newKey, env.envelope('c', null, env.row(after), source, nowMs), offsetDone, [{ key: '__debezium.oldkey', schema: env.keySchema, value: oldKey }]));
+      return out;
+    }
+    const row = after ?? before!;
+    const key = env.key(row);
+    const value = env.envelope(op, before === null ? null : env.row(before), after === null ? null : env.row(after), source, nowMs);
+    if (op === 'd' && this.config.tombstonesOnDelete) return [this.sourceRecord(env, key, value, offsetPending, NO_HEADERS), this.sourceRecord(env, key, null, offsetDone, NO_HEADERS)];
+    return [this.sourceRecord(env, key, value, offsetDone, NO_HEADERS)];
+  }
+
+  private sourceRecord(env: TableEnvelope, key: Struct | null, value: Struct | null, offset: SourceOffset, headers: readonly Header[]): SourceRecord {
+    return {
+      topic: env.topic,
       kafkaPartition: null,
       keySchema: env.keySchema,
       key,
@@ -94,23 +114,7 @@ export class ChangeEmitter {
       headers,
       sourcePartition: this.partition,
       sourceOffset: offset,
-    });
-    if (op === 'u' && before !== null && after !== null && env.keySchema !== null && !env.sameKey(before, after)) {
-      // A key change: delete (+ tombstone) under the old key, create under the new, as Debezium.
-      const oldKey = env.key(before);
-      const newKey = env.key(after);
-      const out: SourceRecord[] = [
-        record(oldKey, env.envelope('d', env.row(before), null, source, nowMs), offsetPending, [{ key: '__debezium.newkey', schema: env.keySchema, value: newKey }]),
-      ];
-      if (this.config.tombstonesOnDelete) out.push(record(oldKey, null, offsetPending));
-      out.push(record(newKey, env.envelope('c', null, env.row(after), source, nowMs), offsetDone, [{ key: '__debezium.oldkey', schema: env.keySchema, value: oldKey }]));
-      return out;
-    }
-    const row = after ?? before!;
-    const key = env.key(row);
-    const value = env.envelope(op, before === null ? null : env.row(before), after === null ? null : env.row(after), source, nowMs);
-    if (op === 'd' && this.config.tombstonesOnDelete) return [record(key, value, offsetPending), record(key, null, offsetDone)];
-    return [record(key, value, offsetDone)];
+    };
   }
 
   /** Debezium's schema change event on the `<topic.prefix>` topic. */

@@ -1,8 +1,8 @@
-import type { DecimalValue, Schema } from '../../connect/api/index.ts';
+import type { Schema } from '../../connect/api/index.ts';
 import { DECIMAL_SCALE_PARAMETER, LogicalTypeName } from '../../connect/api/index.ts';
 import type { JsonValue } from './binlog/index.ts';
 import { decodeCharsetText } from './binlog/index.ts';
-import { badValueError } from './errors.ts';
+import { datetimeMicros, datetimeMillis, decimalValue, epochDays, timeMicros, timeMillis, zonedTimestamp } from './value-text.ts';
 import { jsonDocumentText } from './json-text.ts';
 import type { ColumnDef } from './schema/table.ts';
 
@@ -30,7 +30,6 @@ export interface ColumnConverter {
   convert(raw: RawValue): unknown;
 }
 
-const MICROS_PER_DAY = 86_400_000_000n;
 const DEBEZIUM = {
   DATE: 'io.debezium.time.Date',
   MICRO_TIME: 'io.debezium.time.MicroTime',
@@ -50,66 +49,6 @@ const DEBEZIUM = {
 const PRECISION_PARAMETER = 'connect.decimal.precision';
 
 const INT_BITS: Record<string, number> = { TINYINT: 8, SMALLINT: 16, MEDIUMINT: 24, INT: 32 };
-
-function daysFromCivil(y: number, m: number, d: number): number {
-  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar, no Date object.
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** 'YYYY-MM-DD' → days since the epoch; null for zero dates (a zero year, month or day, as Debezium has it). */
-export function epochDays(text: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (m === null) return null;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (y === 0 || mo === 0 || d === 0) return null;
-  return daysFromCivil(y, mo, d);
-}
-
-/** 'HH:MM:SS[.f]' with optional sign (hours up to 838) → microseconds. */
-export function timeMicros(text: string): bigint {
-  const m = /^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
-  if (m === null) throw badValueError(`not a TIME value: ${JSON.stringify(text)}`);
-  const micros = (BigInt(m[2]!) * 3600n + BigInt(m[3]!) * 60n + BigInt(m[4]!)) * 1_000_000n + BigInt((m[5] ?? '').padEnd(6, '0'));
-  return m[1] === '-' ? -micros : micros;
-}
-
-/** 'YYYY-MM-DD HH:MM:SS[.f]' (UTC) → microseconds since the epoch; null for zero dates. */
-export function datetimeMicros(text: string): bigint | null {
-  const days = epochDays(text);
-  if (days === null) return null;
-  const t = text.length > 10 ? text.slice(11) : '00:00:00';
-  return BigInt(days) * MICROS_PER_DAY + timeMicros(t);
-}
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
-}
-
-/** Debezium's ZonedTimestamp text: ISO-8601 in UTC with the column's fractional digits. */
-export function zonedTimestamp(text: string, fsp: number): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
-  if (m === null || m[1] === '0000' || m[2] === '00' || m[3] === '00') return null;
-  const fraction = fsp > 0 ? `.${(m[7] ?? '').padEnd(6, '0').slice(0, fsp)}` : '';
-  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${fraction}Z`;
-}
-
-/** An exact decimal text → Connect's { unscaled, scale } at the column's scale. */
-export function decimalValue(text: string, scale: number): DecimalValue {
-  const negative = text.startsWith('-');
-  const body = negative || text.startsWith('+') ? text.slice(1) : text;
-  const [int = '0', frac = ''] = body.split('.');
-  const digits = `${int}${frac.padEnd(scale, '0').slice(0, scale)}`;
-  const unscaled = BigInt(digits === '' ? '0' : digits);
-  return { unscaled: negative ? -unscaled : unscaled, scale };
-}
 
 function textOf(raw: RawValue, charset: string | undefined): string {
   if (typeof raw === 'string') return raw;
@@ -259,7 +198,7 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
       };
     case 'TIME':
       if (adaptive) return { schema: { type: 'int64', optional: false, name: DEBEZIUM.MICRO_TIME, version: 1 }, convert: (raw) => timeMicros(String(raw)) };
-      return { schema: { type: 'int32', optional: false, name: LogicalTypeName.TIME, version: 1 }, convert: (raw) => Number(floorDiv(timeMicros(String(raw)), 1000n)) };
+      return { schema: { type: 'int32', optional: false, name: LogicalTypeName.TIME, version: 1 }, convert: (raw) => timeMillis(String(raw)) };
     case 'DATETIME': {
       const fsp = column.scale ?? 0;
       const micros = adaptive && fsp > 3;
@@ -267,9 +206,8 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
       return {
         schema: { type: 'int64', optional: false, name, version: 1 },
         convert: (raw) => {
-          const us = datetimeMicros(String(raw));
-          if (us === null) return column.nullable ? null : 0n;
-          return micros ? us : floorDiv(us, 1000n);
+          const value = micros ? datetimeMicros(String(raw)) : datetimeMillis(String(raw));
+          return value ?? (column.nullable ? null : 0n);
         },
       };
     }
