@@ -296,13 +296,18 @@ export class GroupMembership {
   /**
    * The leader's metadata check, every metadataMaxAgeMs, in the background (heartbeats go on):
    * when a topic it assigned from gained partitions (or appeared, or went), the member rejoins
-   * so the next generation assigns them, as Kafka's leader does. A failed check is tried
-   * again a period later.
+   * so the next generation assigns them, as Kafka's leader does. While a subscribed topic does
+   * not exist the check runs after every heartbeat, as Kafka's consumer keeps asking for the
+   * metadata of a topic it does not know: a consumer started before the producer that creates
+   * its topic reads it as soon as it is there, not a metadata age later. A failed check is
+   * tried again a period later.
    */
   private checkMetadata(): void {
     const from = this.assignedFrom;
     const now = this.cluster.scheduler.now();
-    if (from === undefined || this.checkingMetadata || now - from.checkedAt < this.options.metadataMaxAgeMs) return;
+    if (from === undefined || this.checkingMetadata) return;
+    const waitingForTopic = from.topics.some((topic) => !from.counts.has(topic));
+    if (!waitingForTopic && now - from.checkedAt < this.options.metadataMaxAgeMs) return;
     this.checkingMetadata = true;
     from.checkedAt = now;
     partitionCounts(this.cluster, from.topics)

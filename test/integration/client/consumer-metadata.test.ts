@@ -2,6 +2,7 @@
  * client/consumer: the group leader watches the metadata it assigned from (every
  * metadataMaxAgeMs) and rejoins when a topic's partition count changes, so partitions added to
  * a subscribed topic get an owner — also those of a topic only another member subscribes to.
+ * A subscribed topic that does not exist yet is looked for after every heartbeat instead.
  */
 import test from 'ava';
 import { Admin, Consumer } from '../../../client/index.ts';
@@ -48,6 +49,25 @@ test('partitions added to subscribed topics are assigned after the next metadata
   t.is((await produce(wire, 'grown-b', 2, valuesBatch(['late']))).errorCode, ErrorCode.NONE);
   for await (const batch of second as AsyncIterable<ConsumerBatch>) {
     t.deepEqual([batch.topic, batch.partition, batch.records.map((r) => r.value?.toString())], ['grown-b', 2, ['late']]);
+    break;
+  }
+});
+
+test('a consumer subscribed before its topic exists reads it once created, long before metadataMaxAgeMs', async (t) => {
+  const { bootstrap, wire } = await startGroupFixture(t, 'early-other', 1);
+  // metadataMaxAgeMs stays at its default (5 minutes): only the missing-topic check can find it.
+  const consumer = new Consumer({ bootstrapServers: bootstrap, groupId: 'early-g', autoOffsetReset: 'earliest', ...GROUP_TIMINGS });
+  t.teardown(() => consumer.close());
+  await consumer.connect();
+  consumer.subscribe(['early-topic']);
+  await waitFor(() => consumer.groupMetadata().generationId > 0, { timeoutMs: WAIT_MS, describe: () => 'the first generation' });
+  t.deepEqual(consumer.assignment(), []);
+
+  await createTopic(wire, 'early-topic', 2);
+  t.is((await produce(wire, 'early-topic', 1, valuesBatch(['first']))).errorCode, ErrorCode.NONE);
+  await waitFor(() => consumer.assignment().length === 2, { timeoutMs: WAIT_MS, describe: () => JSON.stringify(names(consumer.assignment())) });
+  for await (const batch of consumer as AsyncIterable<ConsumerBatch>) {
+    t.deepEqual([batch.topic, batch.partition, batch.records.map((r) => r.value?.toString())], ['early-topic', 1, ['first']]);
     break;
   }
 });

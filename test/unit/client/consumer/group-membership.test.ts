@@ -322,3 +322,33 @@ test('the leader checks the partition counts it assigned from every metadataMaxA
   t.is(s.events.at(-1), 'assign orders-0,orders-1,orders-2');
   await closeAll(t, s);
 });
+
+test('while a subscribed topic does not exist the leader checks after every heartbeat, and rejoins once it is created', async (t) => {
+  const s = setup();
+  s.layout = {};
+  s.kafka.answer(ApiKey.HEARTBEAT, () => ({ errorCode: 0 }));
+  s.membership.start();
+  const join = await s.kafka.next(ApiKey.JOIN_GROUP);
+  const protocol = join.body.protocols[0]!;
+  join.respond({ errorCode: 0, generationId: 1, protocolName: protocol.name, leader: 'm-1', memberId: 'm-1', members: [{ memberId: 'm-1', groupInstanceId: null, metadata: protocol.metadata }] });
+  const sync = await s.kafka.next(ApiKey.SYNC_GROUP);
+  t.deepEqual(sync.body.assignments.map((a) => a.memberId), ['m-1']);
+  sync.respond({ errorCode: 0, assignment: sync.body.assignments[0]!.assignment });
+  await s.kafka.until(() => s.membership.canCommit, 'the empty assignment');
+  const metadataAtJoin = s.kafka.sent(ApiKey.METADATA).length;
+
+  // Far inside metadataMaxAgeMs (300 s): each heartbeat is followed by a look for the topic.
+  await s.scheduler.tick(HEARTBEAT_MS);
+  t.is(s.kafka.sent(ApiKey.METADATA).length, metadataAtJoin + 1);
+  await s.scheduler.tick(HEARTBEAT_MS);
+  t.is(s.kafka.sent(ApiKey.METADATA).length, metadataAtJoin + 2);
+  t.is(s.kafka.sent(ApiKey.JOIN_GROUP).length, 1);
+
+  s.layout = { orders: [1, 2] };
+  await s.scheduler.tick(HEARTBEAT_MS);
+  const rejoin = await s.kafka.next(ApiKey.JOIN_GROUP);
+  t.truthy(rejoin);
+  await joinAs(s, 'm-1', 2);
+  t.is(s.events.at(-1), 'assign orders-0,orders-1');
+  await closeAll(t, s);
+});
