@@ -94,15 +94,7 @@ export function productionFailure(failure: SinkFailure, context: SinkFailureCont
   const part = failure.stage === 'serializeKey' ? 'key' : 'value';
   const what = `${node.name} cannot serialize the ${part} of ${from} for topic '${failure.topic}': ${messageOf(failure.error)}`;
   const raw = context.raw ?? { topic: record.topic, partition: record.partition, offset: record.offset, key: null, value: null, headers: record.headers, timestamp: BigInt(Math.trunc(record.timestamp)) };
-  const response = decideProduction(
-    context.options.productionExceptionHandler ?? 'fail',
-    { taskId: context.taskId, nodeName: node.name, topic: failure.topic, record: raw, key: record.key, value: record.value, stage: failure.stage, error: failure.error },
-    context.logger,
-    what,
-  );
-  const dlq = context.options.deadLetterQueueTopic;
-  if (dlq !== undefined) context.send(deadLetterRecord(dlq, raw, failure.error), record);
-  return response === 'continue' ? undefined : new StreamsError(StreamsErrorCode.PRODUCTION, `task ${label}: ${what}`, { cause: failure.error });
+  return handOver(context, { topic: failure.topic, raw, key: record.key, value: record.value, stage: failure.stage, error: failure.error, what, source: record });
 }
 
 /** What the task lends the path of a record the broker refused. */
@@ -127,16 +119,38 @@ export interface SendFailureContext {
  * the task with, or undefined to go on.
  */
 export function sendFailure(error: Error, context: SendFailureContext): StreamsError | undefined {
-  const { node, output, source, label } = context;
+  const { node, output, source } = context;
   const what = `topic '${output.topic}' refused the record ${node.name} wrote for the record in topic '${source.topic}' partition ${source.partition} at offset ${source.offset}: ${messageOf(error)}`;
   const raw = context.raw ?? { topic: source.topic, partition: source.partition, offset: source.offset, key: null, value: null, headers: output.headers, timestamp: BigInt(Math.trunc(output.timestamp)) };
+  return handOver(context, { topic: output.topic, raw, key: output.key, value: output.value, stage: 'send', error, what, source });
+}
+
+/** One failed record as the production handler sees it. */
+interface ProductionFailure {
+  readonly topic: string;
+  readonly raw: InputRecord;
+  readonly key: unknown;
+  readonly value: unknown;
+  readonly stage: 'serializeKey' | 'serializeValue' | 'send';
+  readonly error: unknown;
+  /** What went wrong, for the log and the task's error. */
+  readonly what: string;
+  readonly source: SourcePosition;
+}
+
+/**
+ * Asks the production handler, writes the consumed record to the dead-letter topic when there is
+ * one (whatever the handler said), and returns the error to fail the task with, if any.
+ */
+function handOver(context: Pick<SinkFailureContext, 'taskId' | 'label' | 'node' | 'options' | 'logger' | 'send'>, failure: ProductionFailure): StreamsError | undefined {
+  const { raw, error, what } = failure;
   const response = decideProduction(
     context.options.productionExceptionHandler ?? 'fail',
-    { taskId: context.taskId, nodeName: node.name, topic: output.topic, record: raw, key: output.key, value: output.value, stage: 'send', error },
+    { taskId: context.taskId, nodeName: context.node.name, topic: failure.topic, record: raw, key: failure.key, value: failure.value, stage: failure.stage, error },
     context.logger,
     what,
   );
   const dlq = context.options.deadLetterQueueTopic;
-  if (dlq !== undefined) context.send(deadLetterRecord(dlq, raw, error), source);
-  return response === 'continue' ? undefined : new StreamsError(StreamsErrorCode.PRODUCTION, `task ${label}: ${what}`, { cause: error });
+  if (dlq !== undefined) context.send(deadLetterRecord(dlq, raw, error), failure.source);
+  return response === 'continue' ? undefined : new StreamsError(StreamsErrorCode.PRODUCTION, `task ${context.label}: ${what}`, { cause: error });
 }
