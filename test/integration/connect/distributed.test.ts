@@ -134,6 +134,16 @@ test.serial('workers of one group share connectors; a stopped worker\'s tasks mo
   const written = await pollUntil(() => readValues(broker.bootstrap, 'lines'), (v) => v.length >= all.length, 'every line in the topic', 30_000);
   // Exactly once: each line once, nothing lost in the move.
   t.deepEqual([...written].sort(), [...all].sort());
+  const sinkFile = path.join(dir, 'out.txt');
+  const sinkLines = (): Set<string> => new Set(fs.existsSync(sinkFile) ? fs.readFileSync(sinkFile, 'utf8').split('\n').filter((l) => l !== '') : []);
+  // The sink task moves too: its new owner joins the sink's consumer group and flushes every
+  // offsetFlushIntervalMs, which a loaded machine can stretch well past the topic's own wait.
+  await waitFor(() => sinkLines().size >= all.length, {
+    timeoutMs: 60_000,
+    describe: () => `the sink file holds every line: missing ${all.filter((l) => !sinkLines().has(l)).join(', ')}`,
+  });
+  t.deepEqual([...new Set(fs.readFileSync(sinkFile, 'utf8').split('\n').filter((l) => l !== ''))].sort(), [...all].sort());
+
   // A delete through a follower stops the connector wherever it runs and leaves the assignments.
   const survivingFollower = survivors.find((w) => !w.herder.groupState.leader) ?? survivors[0]!;
   t.is((await http(`${survivingFollower.url}/connectors/src-c`, 'DELETE')).status, 204);
