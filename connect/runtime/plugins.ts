@@ -190,7 +190,9 @@ export class Plugins {
   list(connectorsOnly: boolean): PluginInfo[] {
     const info = (p: { className: string; aliases: readonly string[]; type: PluginInfo['type']; version: string }): PluginInfo => ({ class: javaClassName(p), type: p.type, version: p.version });
     const byClass = (a: PluginInfo, b: PluginInfo): number => a.class.localeCompare(b.class);
-    const out = this.connectorPlugins.map(info).sort(byClass);
+    // A connector that stands in for several Java classes (Debezium's MySqlConnector and
+    // MariaDbConnector) is listed under each, as a Kafka worker with both plugins lists both.
+    const out = this.connectorPlugins.flatMap((p) => javaClassNames(p).map((name) => ({ class: name, type: p.type, version: p.version }))).sort(byClass);
     if (connectorsOnly) return out;
     for (const group of [this.transforms, this.predicates, this.converters, this.headerConverters]) out.push(...group.map(info).sort(byClass));
     return out;
@@ -204,4 +206,10 @@ export class Plugins {
 export function javaClassName(plugin: { readonly className: string; readonly aliases: readonly string[] }): string {
   if (plugin.className.includes('.')) return plugin.className;
   return plugin.aliases.find((alias) => alias.includes('.')) ?? plugin.className;
+}
+
+/** Every fully qualified Java class name a plugin answers to, else Brook's own name. */
+function javaClassNames(plugin: { readonly className: string; readonly aliases: readonly string[] }): string[] {
+  const qualified = [plugin.className, ...plugin.aliases].filter((name) => name.includes('.'));
+  return qualified.length > 0 ? qualified : [plugin.className];
 }
