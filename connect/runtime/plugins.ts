@@ -192,7 +192,7 @@ export class Plugins {
     const byClass = (a: PluginInfo, b: PluginInfo): number => a.class.localeCompare(b.class);
     // A connector that stands in for several Java classes (Debezium's MySqlConnector and
     // MariaDbConnector) is listed under each, as a Kafka worker with both plugins lists both.
-    const out = this.connectorPlugins.flatMap((p) => javaClassNames(p).map((name) => ({ class: name, type: p.type, version: p.version }))).sort(byClass);
+    const out: PluginInfo[] = this.connectorPlugins.flatMap((p) => javaClassNames(p).map((name) => ({ class: name, type: p.type, version: p.version }))).sort(byClass);
     if (connectorsOnly) return out;
     for (const group of [this.transforms, this.predicates, this.converters, this.headerConverters]) out.push(...group.map(info).sort(byClass));
     return out;
