@@ -1,5 +1,5 @@
-import { Observable } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
+import { statefulStep } from './stateful-step.ts';
 
 /**
  * Called when a step throws for one record. Returning drops the record and carries on (the
@@ -14,33 +14,12 @@ export type RecordErrorHook<I> = (error: unknown, record: I) => void;
  * Without `onError` the error ends the stream, as in plain RxJS.
  */
 export function recordStep<I, O>(step: (input: I, emit: (output: O) => void) => void, onError?: RecordErrorHook<I>): OperatorFunction<I, O> {
-  return (source) =>
-    new Observable<O>((subscriber) => {
-      const emit = (output: O): void => {
-        subscriber.next(output);
-      };
-      return source.subscribe({
-        next(input) {
-          try {
-            step(input, emit);
-          } catch (error) {
-            if (onError === undefined) {
-              subscriber.error(error);
-              return;
-            }
-            try {
-              onError(error, input);
-            } catch (fatal) {
-              subscriber.error(fatal);
-            }
-          }
-        },
-        error: (error: unknown) => {
-          subscriber.error(error);
-        },
-        complete: () => {
-          subscriber.complete();
-        },
-      });
-    });
+  return statefulStep<I, O>(
+    (emit) => ({
+      step: (input) => {
+        step(input, emit);
+      },
+    }),
+    onError,
+  );
 }
