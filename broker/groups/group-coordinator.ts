@@ -284,7 +284,19 @@ export class GroupCoordinator {
 
   /** OffsetCommit's decision: an error per partition, and an offset record for each accepted one. */
   private offsetCommit(ref: MemberRef, topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[]): CoordinatorResult<CommitResults> {
-    const memberError = this.commitMemberError(ref);
+    return this.offsetRecords(ref.groupId, topics, this.commitMemberError(ref), undefined);
+  }
+
+  /**
+   * The records of an offset commit (in `producer`'s transaction when given), and its answer: a
+   * member error for every partition, else each partition's own check (metadata size, existence).
+   */
+  private offsetRecords(
+    groupId: string,
+    topics: readonly { topic: string; partitions: readonly OffsetCommitPartition[] }[],
+    memberError: number,
+    producer: { producerId: bigint; producerEpoch: number } | undefined,
+  ): CoordinatorResult<CommitResults> {
     if (memberError !== ErrorCode.NONE) {
       return { response: topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: memberError })) })), records: [] };
     }
@@ -297,7 +309,8 @@ export class GroupCoordinator {
         if (Buffer.byteLength(metadata) > this.settings.offsetMetadataMaxBytes) return { partition: p.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         if (!this.options.partitionExists(t.topic, p.partition)) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestamp: now };
-        records.push({ key: encodeOffsetKey(ref.groupId, t.topic, p.partition), value: encodeOffsetValue(committed) });
+        const key = encodeOffsetKey(groupId, t.topic, p.partition);
+        records.push(producer === undefined ? { key, value: encodeOffsetValue(committed) } : { key, value: encodeOffsetValue(committed), producer });
         return { partition: p.partition, errorCode: ErrorCode.NONE };
       }),
     }));
@@ -318,26 +331,7 @@ export class GroupCoordinator {
   ): Promise<CommitResults> {
     return this.runtime.write(
       groupId,
-      () => {
-        const memberError = this.txnCommitMemberError({ groupId, ...member });
-        if (memberError !== ErrorCode.NONE) {
-          return { response: topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: memberError })) })), records: [] };
-        }
-        const now = BigInt(this.scheduler.now());
-        const records: CoordinatorRecord[] = [];
-        const response = topics.map((t) => ({
-          topic: t.topic,
-          partitions: t.partitions.map((p) => {
-            const metadata = p.metadata ?? '';
-            if (Buffer.byteLength(metadata) > this.settings.offsetMetadataMaxBytes) return { partition: p.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-            if (!this.options.partitionExists(t.topic, p.partition)) return { partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-            const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestamp: now };
-            records.push({ key: encodeOffsetKey(groupId, t.topic, p.partition), value: encodeOffsetValue(committed), producer });
-            return { partition: p.partition, errorCode: ErrorCode.NONE };
-          }),
-        }));
-        return { response, records };
-      },
+      () => this.offsetRecords(groupId, topics, this.txnCommitMemberError({ groupId, ...member }), producer),
       (failure) => {
         this.writeFailed(failure, groupId, 'transactional offset commit could not be written');
         const errorCode = coordinatorWriteError(failure, ErrorCode.UNKNOWN_SERVER_ERROR);
