@@ -40,17 +40,18 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
       enum: ['initial', 'initial_only', 'never', 'when_needed', 'no_data', 'schema_only', 'always', 'recovery', 'schema_only_recovery', 'configuration_based', 'custom'],
       default: 'initial',
       description:
-        'initial: snapshot the existing rows when there is no offset, then stream; initial_only: snapshot and never stream (also after a restart); never: as no_data (the table definitions are recorded at the current position, then the binlog streams from there; Debezium 2.x read the binlog from its start); when_needed: snapshot when there is no offset or its binlog was purged; no_data (schema_only): record the schema, no rows.',
+        'initial: snapshot the existing rows when there is no offset, then stream; initial_only: snapshot and never stream (also after a restart); never: as no_data (the table definitions are recorded at the current position, then the binlog streams from there; Debezium 2.x read the binlog from its start); when_needed: snapshot when there is no offset or its binlog was purged; no_data (schema_only): record the schema, no rows; recovery (schema_only_recovery): rebuild a lost schema history from the current table definitions, then stream from the stored offset (only right when no DDL ran since that offset).',
     },
     'snapshot.locking.mode': {
-      enum: ['minimal', 'extended', 'none', 'custom'],
+      enum: ['minimal', 'extended', 'none', 'minimal_percona', 'minimal_percona_no_table_locks', 'custom'],
       default: 'minimal',
       description:
-        'minimal: DDL is blocked while the binlog position and the table definitions are read (MySQL: a global read lock; MariaDB: BACKUP STAGE BLOCK_DDL, writes go on); extended: the same lock held to the end of the snapshot; none: never lock (only safe without DDL during the snapshot).',
+        'minimal: DDL is blocked while the binlog position and the table definitions are read (MySQL: a global read lock; MariaDB: BACKUP STAGE BLOCK_DDL, writes go on); extended: the same lock held to the end of the snapshot; none: never lock (only safe without DDL during the snapshot); minimal_percona acts as minimal and minimal_percona_no_table_locks as none (Brook takes no Percona backup locks).',
     },
     'snapshot.fetch.size': { type: 'integer', minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Rows read from the server per chunk of a snapshot; progress is logged once per chunk.' },
     'snapshot.max.threads': { type: 'integer', minimum: 1, maximum: 1, default: 1, description: 'Threads that read a snapshot: Brook reads with one.' },
     'tombstones.on.delete': { type: 'boolean', default: true, description: 'Follow each delete event with a tombstone (same key, null value) so compaction can drop the key.' },
+    'enable.time.adjuster': { type: 'boolean', default: true, description: 'Read DATE, DATETIME and TIMESTAMP years 1-69 as 2001-2069 and 70-99 as 1970-1999, as MySQL reads two-digit years.' },
     'heartbeat.interval.ms': {
       type: 'integer',
       minimum: 0,
@@ -73,7 +74,7 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
     'include.query': { type: 'boolean', default: false, description: 'Put the statement of each change in source.query (MariaDB: binlog_annotate_row_events=ON; MySQL: binlog_rows_query_log_events=ON).' },
     'decimal.handling.mode': { enum: ['precise', 'string', 'double'], default: 'precise', description: 'DECIMAL as Connect Decimal (precise), a string, or a double.' },
     'time.precision.mode': {
-      enum: ['adaptive_time_microseconds', 'connect', 'adaptive'],
+      enum: ['adaptive_time_microseconds', 'connect', 'adaptive', 'isostring', 'microseconds', 'nanoseconds'],
       default: 'adaptive_time_microseconds',
       description: 'adaptive_time_microseconds: io.debezium.time types (ms or µs per column precision); connect: Kafka Connect Date/Time/Timestamp (ms).',
     },
@@ -116,7 +117,7 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
 
 export type MySqlCdcConfig = FromSchema<typeof MYSQL_CDC_CONFIG_SCHEMA>;
 
-export type SnapshotMode = 'initial' | 'initial_only' | 'never' | 'when_needed' | 'no_data';
+export type SnapshotMode = 'initial' | 'initial_only' | 'never' | 'when_needed' | 'no_data' | 'recovery';
 
 /** Debezium keys Brook knows of but does not act on; a config with them still runs. */
 const KNOWN_UNSUPPORTED = new Set([
@@ -136,7 +137,6 @@ const KNOWN_UNSUPPORTED = new Set([
   'converters',
   'provide.transaction.metadata',
   'table.ignore.builtin',
-  'enable.time.adjuster',
   'inconsistent.schema.handling.mode',
   'schema.name.adjustment.mode',
   'field.name.adjustment.mode',
@@ -183,6 +183,7 @@ export interface ParsedMySqlCdcConfig {
   readonly snapshotLocking: 'minimal' | 'extended' | 'none';
   readonly snapshotFetchSize: number;
   readonly tombstonesOnDelete: boolean;
+  readonly timeAdjuster: boolean;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTopic: string;
   readonly historyTopic: string | null;
@@ -230,18 +231,35 @@ let validator: ReturnType<typeof ajv.compile> | undefined;
 /**
  * Kafka configs are string maps. The worker turns strings into their property's types before it
  * validates; a task may be handed the map as stored, so the same is done here (idempotent).
+ * Debezium reads its enumerated settings case-insensitively (`PRECISE`, `DISABLED`): they are
+ * lower-cased before the schema sees them.
  */
 function coerceStrings(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
-  const properties = MYSQL_CDC_CONFIG_SCHEMA.properties as Readonly<Record<string, { type?: string }>>;
+  const properties = MYSQL_CDC_CONFIG_SCHEMA.properties as Readonly<Record<string, { type?: string; enum?: readonly string[] }>>;
   for (const [key, value] of Object.entries(out)) {
     if (typeof value !== 'string') continue;
-    const type = properties[key]?.type;
+    const property = properties[key];
+    const type = property?.type;
     const text = value.trim();
     if (type === 'integer' && /^-?\d+$/.test(text)) out[key] = Number(text);
     else if (type === 'boolean' && /^(true|false)$/i.test(text)) out[key] = text.toLowerCase() === 'true';
+    else if (property?.enum !== undefined) out[key] = text.toLowerCase();
   }
   return out;
+}
+
+/** Debezium rejects an include list together with the exclude list of the same names. */
+function checkListPairs(raw: Readonly<Record<string, unknown>>): void {
+  const set = (key: string): boolean => {
+    const value = raw[key];
+    return typeof value === 'string' && value.trim() !== '';
+  };
+  for (const kind of ['database', 'table', 'column']) {
+    if (set(`${kind}.include.list`) && set(`${kind}.exclude.list`)) {
+      throw configError(`Invalid mysql-cdc config: ${kind}.include.list and ${kind}.exclude.list are both set; Debezium allows only one of them: keep the one that says what you mean and remove the other`);
+    }
+  }
 }
 
 /** Validates a config (a copy: ajv fills the defaults in) and compiles its lists. */
@@ -249,6 +267,7 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
   validator ??= ajv.compile(MYSQL_CDC_CONFIG_SCHEMA);
   const config = coerceStrings(raw);
   if (!validator(config)) throw configError(`Invalid mysql-cdc config: ${formatAjvErrors(validator.errors, 'config')}`);
+  checkListPairs(config);
   const c = config as MySqlCdcConfig;
   const unsupported: string[] = [];
 
@@ -265,16 +284,24 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     case 'schema_only':
       snapshotMode = 'no_data';
       break;
-    case 'always':
     case 'recovery':
     case 'schema_only_recovery':
+      snapshotMode = 'recovery';
+      break;
+    case 'always':
     case 'configuration_based':
     case 'custom':
-      throw configError(`Invalid mysql-cdc config: snapshot.mode: ${mode} is not supported by Brook; use initial, initial_only, never, when_needed or no_data`);
+      throw configError(`Invalid mysql-cdc config: snapshot.mode: ${mode} is not supported by Brook; use initial, initial_only, never, when_needed, no_data or recovery`);
   }
-  const locking = c['snapshot.locking.mode'];
-  if (locking === 'custom') throw configError('Invalid mysql-cdc config: snapshot.locking.mode: custom is not supported by Brook; use minimal, extended or none');
-  if (c['time.precision.mode'] === 'adaptive') throw configError('Invalid mysql-cdc config: time.precision.mode: adaptive is not supported by the MySQL connector (Debezium neither); use adaptive_time_microseconds or connect');
+  const lockingMode = c['snapshot.locking.mode'];
+  if (lockingMode === 'custom') throw configError('Invalid mysql-cdc config: snapshot.locking.mode: custom is not supported by Brook; use minimal, extended or none');
+  // Percona's backup locks are not taken: its modes act as the nearest of Brook's own.
+  const locking = lockingMode === 'minimal_percona' ? 'minimal' : lockingMode === 'minimal_percona_no_table_locks' ? 'none' : lockingMode;
+  const timeMode = c['time.precision.mode'];
+  if (timeMode === 'adaptive') throw configError('Invalid mysql-cdc config: time.precision.mode: adaptive is not supported by the MySQL connector (Debezium neither); use adaptive_time_microseconds or connect');
+  if (timeMode !== 'adaptive_time_microseconds' && timeMode !== 'connect') {
+    throw configError(`Invalid mysql-cdc config: time.precision.mode: ${timeMode} is not supported by Brook; use adaptive_time_microseconds (io.debezium.time types) or connect`);
+  }
   const history = c['schema.history.internal'];
   const historyFile = c['schema.history.internal.file.filename'] ?? null;
   if (history !== undefined && /FileSchemaHistory$/.test(history) && historyFile === null) {
@@ -287,6 +314,10 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
   const masks: ColumnRule[] = [];
   const truncates: ColumnRule[] = [];
   for (const [key, value] of Object.entries(config)) {
+    // Values the user meant hidden must never go out in clear text because a key was not acted on.
+    if (/^column\.mask\.hash\./.test(key)) {
+      throw configError(`Invalid mysql-cdc config: ${key}: hashing column values (column.mask.hash.*) is not supported by Brook; use column.mask.with.<n>.chars to mask them or column.exclude.list to leave them out`);
+    }
     const mask = /^column\.mask\.with\.(\d+)\.chars$/.exec(key);
     const truncate = /^column\.truncate\.to\.(\d+)\.chars$/.exec(key);
     if (mask !== null) for (const pattern of regexList(value as string, key) ?? []) masks.push({ pattern, length: Number(mask[1]) });
@@ -326,6 +357,7 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     snapshotLocking: locking,
     snapshotFetchSize: c['snapshot.fetch.size'],
     tombstonesOnDelete: c['tombstones.on.delete'],
+    timeAdjuster: c['enable.time.adjuster'],
     heartbeatIntervalMs: c['heartbeat.interval.ms'],
     heartbeatTopic: `${c['heartbeat.topics.prefix']}.${c['topic.prefix']}`,
     historyTopic: c['schema.history.internal.kafka.topic'] ?? null,
@@ -336,7 +368,7 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     includeSchemaChanges: c['include.schema.changes'],
     includeQuery: c['include.query'],
     decimalMode: c['decimal.handling.mode'],
-    timePrecisionMode: c['time.precision.mode'],
+    timePrecisionMode: timeMode,
     bigintUnsignedMode: c['bigint.unsigned.handling.mode'],
     binaryMode: c['binary.handling.mode'],
     skippedOperations: skipped,

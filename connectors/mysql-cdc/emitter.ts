@@ -52,7 +52,7 @@ export class ChangeEmitter {
 
   constructor(config: ParsedMySqlCdcConfig, options: EnvelopeOptions, filter: TableFilter, catalog: SchemaCatalog, partition: SourcePartition) {
     this.config = config;
-    this.options = options;
+    this.options = options.timeAdjuster === undefined ? { ...options, timeAdjuster: config.timeAdjuster } : options;
     this.filter = filter;
     this.catalog = catalog;
     this.partition = partition;
@@ -66,11 +66,20 @@ export class ChangeEmitter {
     if (def === undefined) return undefined;
     if (cached?.table === def) return cached;
     const built = new TableEnvelope(def, this.options);
+    if (cached === undefined) {
+      const raw = `${this.options.topicPrefix}.${db}.${table}`;
+      // Once per table, as Debezium's topic name cache logs it once.
+      if (built.topic !== raw) this.options.logger?.warn({ table: id, topic: built.topic }, `Topic '${raw}' name isn't a valid topic name, replacing it with '${built.topic}'.`);
+    }
     this.envelopes.set(id, built);
     return built;
   }
 
-  /** The records of one row change: c/u/d/r, a delete+tombstone+create for a key change, a tombstone after a delete. */
+  /**
+   * The records of one row change: c/u/d/r, a delete+tombstone+create for a key change, a
+   * tombstone after a delete. `offsetPending`, the offset of a record that is not the row's last,
+   * may be given as a function: most rows make one record and never need it.
+   */
   rowRecords(
     env: TableEnvelope,
     op: Operation,
@@ -79,13 +88,14 @@ export class ChangeEmitter {
     info: SourceInfo,
     nowMs: number,
     offsetDone: SourceOffset,
-    offsetPending: SourceOffset,
+    offsetPending: SourceOffset | (() => SourceOffset),
   ): SourceRecord[] {
     const skipped = this.config.skippedOperations;
     if (op !== 'r' && skipped.has(op)) return [];
     const source = sourceStruct(this.options, info);
     if (op === 'u' && before !== null && after !== null && env.keySchema !== null && !env.sameKey(before, after)) {
       // A key change: delete (+ tombstone) under the old key, create under the new, as Debezium.
+      offsetPending = typeof offsetPending === 'function' ? offsetPending() : offsetPending;
       const oldKey = env.key(before);
       const newKey = env.key(after);
       const out: SourceRecord[] = [
@@ -98,7 +108,10 @@ export class ChangeEmitter {
     const row = after ?? before!;
     const key = env.key(row);
     const value = env.envelope(op, before === null ? null : env.row(before), after === null ? null : env.row(after), source, nowMs);
-    if (op === 'd' && this.config.tombstonesOnDelete) return [this.sourceRecord(env, key, value, offsetPending, NO_HEADERS), this.sourceRecord(env, key, null, offsetDone, NO_HEADERS)];
+    if (op === 'd' && this.config.tombstonesOnDelete) {
+      const pending = typeof offsetPending === 'function' ? offsetPending() : offsetPending;
+      return [this.sourceRecord(env, key, value, pending, NO_HEADERS), this.sourceRecord(env, key, null, offsetDone, NO_HEADERS)];
+    }
     return [this.sourceRecord(env, key, value, offsetDone, NO_HEADERS)];
   }
 

@@ -1,4 +1,4 @@
-import type { Field, Schema, Struct } from '../../connect/api/index.ts';
+import type { ConnectLogger, Field, Schema, Struct } from '../../connect/api/index.ts';
 import type { ColumnRule } from './config.ts';
 import type { TableChange } from './schema/catalog.ts';
 import type { ColumnDef, TableDef } from './schema/table.ts';
@@ -16,6 +16,8 @@ export interface EnvelopeOptions extends ValueOptions {
   readonly includeColumn: (database: string, table: string, column: string) => boolean;
   readonly masks: readonly ColumnRule[];
   readonly truncates: readonly ColumnRule[];
+  /** Where the warning about a table whose name is not a legal topic name goes. */
+  readonly logger?: ConnectLogger;
 }
 
 function fields(entries: readonly [string, Schema][]): Field[] {
@@ -87,24 +89,67 @@ export interface SourceInfo {
   readonly query: string | null;
 }
 
+/**
+ * A timestamp in ms as the int64 BigInts of ms, µs and ns. Events share their second (the
+ * binlog's resolution) and records their processing ms, so the BigInts of the last value are
+ * kept: a change event would otherwise make a dozen of them, each outliving the record's queue.
+ */
+class TimeBigints {
+  private lastMs = Number.NaN;
+  ms = 0n;
+  us = 0n;
+  ns = 0n;
+
+  of(tsMs: number): this {
+    if (tsMs !== this.lastMs) {
+      this.lastMs = tsMs;
+      this.ms = BigInt(tsMs);
+      this.us = this.ms * 1000n;
+      this.ns = this.ms * 1_000_000n;
+    }
+    return this;
+  }
+}
+
+/** One number's BigInt, kept while the next value asked for is the same (a server id, an event's position, a thread). */
+class LastBigint {
+  private last = Number.NaN;
+  private big = 0n;
+
+  of(n: number): bigint {
+    if (n !== this.last) {
+      this.last = n;
+      this.big = BigInt(n);
+    }
+    return this.big;
+  }
+}
+
+const eventTimes = new TimeBigints();
+const processingTimes = new TimeBigints();
+const serverIds = new LastBigint();
+const positions = new LastBigint();
+const threads = new LastBigint();
+
 export function sourceStruct(options: EnvelopeOptions, info: SourceInfo): Struct {
+  const ts = eventTimes.of(info.tsMs);
   return {
     version: options.version,
     connector: options.connector,
     name: options.topicPrefix,
-    ts_ms: BigInt(info.tsMs),
+    ts_ms: ts.ms,
     snapshot: info.snapshot,
     db: info.db,
     sequence: null,
-    ts_us: BigInt(info.tsMs) * 1000n,
-    ts_ns: BigInt(info.tsMs) * 1_000_000n,
+    ts_us: ts.us,
+    ts_ns: ts.ns,
     table: info.table,
-    server_id: BigInt(info.serverId),
+    server_id: serverIds.of(info.serverId),
     gtid: info.gtid,
     file: info.file,
-    pos: BigInt(info.pos),
+    pos: positions.of(info.pos),
     row: info.row,
-    thread: info.thread === null ? null : BigInt(info.thread),
+    thread: info.thread === null ? null : threads.of(info.thread),
     query: info.query,
   };
 }
@@ -136,22 +181,14 @@ export class TableEnvelope {
   constructor(table: TableDef, options: EnvelopeOptions) {
     this.table = table;
     this.options = options;
-    const prefix = `${options.topicPrefix}.${table.database}.${table.name}`;
+    // Schema names follow the topic name, as Debezium's TableSchemaBuilder names them (schema.name.adjustment.mode=none).
+    const prefix = sanitizedTopicName(`${options.topicPrefix}.${table.database}.${table.name}`);
     this.topic = prefix;
     const plan = (column: ColumnDef, index: number, forKey: boolean): FieldPlan => {
-      const id = `${table.database}.${table.name}.${column.name}`;
-      const mask = forKey ? undefined : options.masks.find((m) => m.pattern.test(id));
-      const truncate = forKey ? undefined : options.truncates.find((m) => m.pattern.test(id));
-      let converter = columnConverter(forKey ? { ...column, nullable: false } : column, options);
-      let post: ((value: unknown) => unknown) | undefined;
-      if (mask !== undefined) {
-        const stars = '*'.repeat(mask.length);
-        converter = { ...converter, schema: { type: 'string', optional: converter.schema.optional } };
-        post = (value) => (value === null ? null : stars);
-      } else if (truncate !== undefined && converter.schema.type === 'string') {
-        post = (value) => (typeof value === 'string' ? Array.from(value).slice(0, truncate.length).join('') : value);
-      }
-      return { index, name: column.name, converter, post };
+      const converter = columnConverter(forKey ? { ...column, nullable: false } : column, options);
+      // Keys are never masked or truncated (Debezium maps value columns only).
+      const mapped = forKey ? undefined : columnMapping(`${table.database}.${table.name}.${column.name}`, column, converter, options);
+      return { index, name: column.name, converter: mapped?.converter ?? converter, post: mapped?.post };
     };
     this.valueFields = table.columns.flatMap((column, index) => (options.includeColumn(table.database, table.name, column.name) ? [plan(column, index, false)] : []));
     const keyNames = keyColumns(table);
@@ -213,21 +250,82 @@ export class TableEnvelope {
   }
 
   envelope(op: Operation, before: Struct | null, after: Struct | null, source: Struct, nowMs: number): Struct {
+    const now = processingTimes.of(nowMs);
     return {
       before,
       after,
       source,
       transaction: null,
       op,
-      ts_ms: BigInt(nowMs),
-      ts_us: BigInt(nowMs) * 1000n,
-      ts_ns: BigInt(nowMs) * 1_000_000n,
+      ts_ms: now.ms,
+      ts_us: now.us,
+      ts_ns: now.ns,
     };
   }
 
   get sourceOptions(): EnvelopeOptions {
     return this.options;
   }
+}
+
+const MAX_TOPIC_NAME_LENGTH = 249;
+
+/** Debezium's AbstractTopicNamingStrategy.sanitizedTopicName: every UTF-16 unit outside [a-zA-Z0-9._-] becomes `_`, at most 249 of them. */
+export function sanitizedTopicName(name: string): string {
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const valid = c === 46 || c === 95 || c === 45 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    out += valid ? name.charAt(i) : '_';
+  }
+  if (out.length > MAX_TOPIC_NAME_LENGTH) return out.slice(0, MAX_TOPIC_NAME_LENGTH);
+  if (out === '.' || out === '..') return out.replace(/\./g, '_');
+  return out;
+}
+
+/** java.sql.Types of the columns Debezium's MaskStrings masks: the character types (MySQL's CHAR, VARCHAR, TEXTs, ENUM, SET). */
+const MASKABLE_JDBC_TYPES = new Set([1, 12, -1, 2005, -15, -9, -16, 2011, 70]);
+
+function withParameter(converter: ColumnConverter, key: string, value: string): ColumnConverter {
+  return { ...converter, schema: { ...converter.schema, parameters: { ...converter.schema.parameters, [key]: value } } };
+}
+
+/**
+ * column.truncate.to.N.chars and column.mask.with.N.chars as Debezium's ColumnMappers apply them:
+ * the first rule naming the column wins, truncation rules before mask rules. A truncated field
+ * gets the `truncateLength` parameter when its column can be longer than N; strings are cut to N
+ * UTF-16 units and bytes to N bytes. A masked field gets `masked=true` and keeps its type; only
+ * character columns have their value (null included) replaced by N stars.
+ */
+function columnMapping(id: string, column: ColumnDef, converter: ColumnConverter, options: EnvelopeOptions): Pick<FieldPlan, 'converter' | 'post'> | undefined {
+  const truncate = options.truncates.find((m) => m.pattern.test(id));
+  if (truncate !== undefined) {
+    const max = truncate.length;
+    const length = debeziumColumnLength(column);
+    if (length >= 0 && length <= max) return undefined;
+    const post = (value: unknown): unknown => {
+      if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value;
+      if (value instanceof Uint8Array) return value.length > max ? value.slice(0, max) : value;
+      return value;
+    };
+    return { converter: withParameter(converter, 'truncateLength', String(max)), post };
+  }
+  const mask = options.masks.find((m) => m.pattern.test(id));
+  if (mask === undefined) return undefined;
+  const stars = '*'.repeat(mask.length);
+  return { converter: withParameter(converter, 'masked', 'true'), post: MASKABLE_JDBC_TYPES.has(jdbcType(column)) ? () => stars : undefined };
+}
+
+/** A column's length as Debezium's DDL parser records it (-1 for none): ENUM 1, SET its options and commas, temporal types their fractional digits. */
+function debeziumColumnLength(column: ColumnDef): number {
+  if (column.type === 'ENUM') return 1;
+  if (column.type === 'SET') return Math.max(0, (column.enumValues?.length ?? 0) * 2 - 1);
+  if (column.type === 'TIME' || column.type === 'DATETIME' || column.type === 'TIMESTAMP') return column.scale !== undefined && column.scale > 0 ? column.scale : -1;
+  return column.length ?? -1;
+}
+
+function jdbcType(column: ColumnDef): number {
+  return JDBC_TYPES[column.type] ?? 1111;
 }
 
 function sameRaw(a: RawValue, b: RawValue): boolean {
@@ -371,7 +469,7 @@ export function tableChangeStruct(change: TableChange): Struct {
       primaryKeyColumnNames: [...t.primaryKey],
       columns: t.columns.map((c, i) => ({
         name: c.name,
-        jdbcType: JDBC_TYPES[c.type] ?? 1111,
+        jdbcType: jdbcType(c),
         nativeType: null,
         typeName: c.unsigned ? `${c.type} UNSIGNED` : c.type,
         typeExpression: typeExpression(c),

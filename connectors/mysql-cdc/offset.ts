@@ -64,11 +64,21 @@ export function parseSourceOffset(raw: SourceOffset | null | undefined): BinlogO
     gtids: typeof gtids === 'string' && gtids.length > 0 ? gtids : null,
     event: integer(raw['event'], 'event', 0),
     row: integer(raw['row'], 'row', 0),
-    // Debezium writes "true" or "last" while snapshotting; only a finished snapshot leaves it out.
-    snapshot: snapshot === true || snapshot === 'true' || snapshot === 'last',
+    snapshot: snapshotInProgress(snapshot, raw['snapshot_completed']),
     tsSec: integer(raw['ts_sec'], 'ts_sec', 0),
     serverId: integer(raw['server_id'], 'server_id', 0),
   };
+}
+
+/**
+ * Debezium 1.x/2.x write `true` (or "true", "last") while snapshotting, Debezium 3.x the snapshot
+ * kind ("INITIAL", "BLOCKING"...) with `snapshot_completed`; only a finished snapshot leaves the
+ * marker out, or sets it to false, or marks it completed.
+ */
+function snapshotInProgress(marker: JsonValue | undefined, completed: JsonValue | undefined): boolean {
+  if (completed === true || (typeof completed === 'string' && completed.toLowerCase() === 'true')) return false;
+  if (marker === true) return true;
+  return typeof marker === 'string' && marker !== '' && marker.toLowerCase() !== 'false';
 }
 
 /** Orders binlog positions: file names sort by their numeric suffix, then by offset. */

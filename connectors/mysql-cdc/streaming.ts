@@ -2,7 +2,7 @@ import type { ConnectLogger, SourceOffset, SourceRecord } from '../../connect/ap
 import type { Scheduler, Timer } from '../../core/base/index.ts';
 import type { BinlogEvent, RowsEvent, TableMap } from './binlog/index.ts';
 import { BinlogDecoder, BinlogError, ColumnType } from './binlog/index.ts';
-import type { BinlogConnectionOptions, DumpError } from './client/binlog-client.ts';
+import type { BinlogConnectionOptions, DumpError, DumpStart } from './client/binlog-client.ts';
 import { BinlogConnection } from './client/binlog-client.ts';
 import type { ChangeEmitter } from './emitter.ts';
 import type { SourceInfo } from './envelope.ts';
@@ -14,6 +14,7 @@ import { toSourceOffset } from './offset.ts';
 import type { RecordQueue } from './record-queue.ts';
 import { DdlParseError } from './schema/catalog.ts';
 import type { SchemaHistoryEntry, SchemaHistoryStore } from './schema/history.ts';
+import type { TableChange } from './schema/catalog.ts';
 import type { ColumnDef, TableDef } from './schema/table.ts';
 
 export interface StreamerDeps {
@@ -29,6 +30,48 @@ export interface StreamerDeps {
 
 /** MariaDB GTID event flag: a statement outside a transaction (DDL), no XID follows. */
 const FL_STANDALONE = 1;
+
+/** A MariaDB GTID position (`domain-server-seq,...`), as opposed to a MySQL GTID set. */
+const MARIADB_GTIDS = /^\d+-\d+-\d+(,\d+-\d+-\d+)*$/;
+
+/**
+ * Where a dump from an offset's `gtids` starts on this server, or null to start from the offset's
+ * file/pos: as in Debezium, a MariaDB GTID position on MariaDB, a MySQL GTID set on MySQL with
+ * gtid_mode=ON. A GTID start does not need the offset's file name, which another server (after a
+ * failover) or renamed binlogs do not have.
+ */
+export async function gtidDumpStart(connection: BinlogConnection, gtids: string | null): Promise<DumpStart | null> {
+  if (gtids === null) return null;
+  if (MARIADB_GTIDS.test(gtids)) return connection.mariadb ? { kind: 'mariadb-gtid', gtids } : null;
+  if (connection.mariadb) return null;
+  const [mode] = await connection.query<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'gtid_mode'");
+  return mode?.Value.toUpperCase() === 'ON' ? { kind: 'mysql-gtid', gtidSet: gtids } : null;
+}
+
+/**
+ * Whether the server still has every transaction after a GTID start's GTIDs: on MySQL, when its
+ * purged GTIDs are all in the set; on MariaDB, when its oldest binlog starts (its GTID list) at
+ * or before the position in every domain.
+ */
+export async function gtidStartAvailable(connection: BinlogConnection, start: DumpStart): Promise<boolean> {
+  if (start.kind === 'mysql-gtid') {
+    const [row] = await connection.query<{ ok: number | string }>('SELECT GTID_SUBSET(@@GLOBAL.gtid_purged, ?) AS ok', [start.gtidSet]);
+    return Number(row?.ok) === 1;
+  }
+  if (start.kind !== 'mariadb-gtid') return true;
+  const [oldest] = await connection.query<{ Log_name: string }>('SHOW BINARY LOGS');
+  if (oldest === undefined) return false;
+  const events = await connection.query<{ Event_type: string; Info: string }>('SHOW BINLOG EVENTS IN ? LIMIT 4', [oldest.Log_name]);
+  const list = events.find((e) => e.Event_type === 'Gtid_list');
+  if (list === undefined) return true;
+  const have = new Map<string, bigint>();
+  for (const m of start.gtids.matchAll(/(\d+)-\d+-(\d+)/g)) have.set(m[1]!, BigInt(m[2]!));
+  for (const m of list.Info.matchAll(/(\d+)-\d+-(\d+)/g)) {
+    const seq = have.get(m[1]!);
+    if (seq === undefined || seq < BigInt(m[2]!)) return false;
+  }
+  return true;
+}
 
 /**
  * Reads the binlog from an offset and turns row events into change records, in commit order.
@@ -47,6 +90,8 @@ export class BinlogStreamer {
   private readonly pauses = new Set<string>();
   private backlog: Buffer[] = [];
   private busy = false;
+  /** TABLE_MAPs whose column names were checked against the table definition they map to. */
+  private readonly namesChecked = new WeakMap<TableMap, TableDef>();
 
   // The position.
   private file = '';
@@ -59,6 +104,18 @@ export class BinlogStreamer {
   private skipRows = 0;
   private resumeFile = '';
   private resumePos = -1;
+  /**
+   * A GTID start is sent the transactions after the offset's `gtids`, first the one the skips are
+   * of, at a file/pos the stream tells: its first transaction becomes the resume point.
+   */
+  private resumeAtFirstTx = false;
+  /** The GTIDs the current dump started after, when it started from GTIDs. */
+  private dumpGtids: string | null = null;
+  /**
+   * Whether dumps start from GTIDs when the server allows: only from a known GTID state, since
+   * one grown from the transactions seen since would lack domains (MariaDB) or sources (MySQL).
+   */
+  private gtidStarts = false;
   private readonly gtids = new Map<string, string>();
   private gtidsAtTxStart: string | null = null;
   private mysqlGtids: string | null = null;
@@ -92,8 +149,9 @@ export class BinlogStreamer {
     this.serverId = from.serverId;
     this.tsSec = from.tsSec;
     this.lastHeartbeatMs = this.deps.scheduler.now();
+    this.gtidStarts = from.gtids !== null;
     if (from.gtids !== null) {
-      if (/^\d+-\d+-\d+(,\d+-\d+-\d+)*$/.test(from.gtids)) {
+      if (MARIADB_GTIDS.test(from.gtids)) {
         for (const g of from.gtids.split(',')) this.gtids.set(g.split('-')[0]!, g);
       } else {
         this.mysqlGtids = from.gtids;
@@ -128,14 +186,19 @@ export class BinlogStreamer {
     this.inTx = false;
     this.backlog = [];
     // Re-reading the current transaction from its start: what it emitted is skipped again
-    // (rows() keeps the resume point at the last row it emitted).
-    if (this.txFile !== this.resumeFile || this.txPos !== this.resumePos) {
+    // (rows() keeps the resume point at the last row it emitted). A GTID start's resume point is
+    // still to come while the stream has not sent the transaction.
+    if (!this.resumeAtFirstTx && (this.txFile !== this.resumeFile || this.txPos !== this.resumePos)) {
       this.skipEvents = 0;
       this.skipRows = 0;
     }
     this.pauses.clear();
+    // The GTIDs of the transactions before the current one: the server sends that one first.
+    const gtidStart = this.gtidStarts ? await gtidDumpStart(connection, this.gtidsAtTxStart) : null;
+    this.dumpGtids = gtidStart === null ? null : this.gtidsAtTxStart;
+    this.resumeAtFirstTx = gtidStart !== null && (this.skipEvents > 0 || this.skipRows > 0);
     await connection.startDump(
-      { kind: 'position', file: this.txFile, pos: this.txPos },
+      gtidStart ?? { kind: 'position', file: this.txFile, pos: this.txPos },
       {
         event: (bytes) => {
           this.onBytes(bytes);
@@ -153,7 +216,8 @@ export class BinlogStreamer {
     if (this.stopped || this.connection !== connection) return;
     this.connection = undefined;
     if (error?.errno === ER_MASTER_FATAL_ERROR_READING_BINLOG) {
-      this.deps.queue.fail(purgedBinlogError(this.txFile, this.txPos, error.message));
+      const message = this.dumpGtids === null ? error.message : `${error.message}; the dump started after GTIDs ${this.dumpGtids}`;
+      this.deps.queue.fail(purgedBinlogError(this.txFile, this.txPos, message));
       return;
     }
     if (!this.deps.emitter.config.keepAlive) {
@@ -326,6 +390,11 @@ export class BinlogStreamer {
     // The transaction's first event is event 0 of the offsets it gives its records.
     this.txFile = this.file;
     this.txPos = pos;
+    if (this.resumeAtFirstTx) {
+      this.resumeAtFirstTx = false;
+      this.resumeFile = this.txFile;
+      this.resumePos = pos;
+    }
     this.index = 0;
     this.inTx = true;
     this.currentGtid = gtid;
@@ -386,6 +455,17 @@ export class BinlogStreamer {
       this.deps.logger.warn({ table: `${map.database}.${map.table}` }, 'the schema history does not match the binlog; using the columns the binlog names');
       emitter.catalog.put(def);
       env = emitter.envelope(map.database, map.table)!;
+    } else if (this.namesChecked.get(map) !== env.table) {
+      // binlog_row_metadata=FULL names the columns: a history that names them otherwise (a
+      // rebuilt or lost one) would put values under the wrong fields without failing.
+      const mismatch = columnNameMismatch(env.table, map);
+      if (mismatch !== null) {
+        throw fatalError(
+          `Rows of ${map.database}.${map.table} at ${this.file}:${event.position ?? '?'} name their columns ${mismatch.binlog}, the schema history ${mismatch.history}: the history does not describe the table at this position. ` +
+            "Restore the schema history, or delete the connector's offsets to snapshot again.",
+        );
+      }
+      this.namesChecked.set(map, env.table);
     }
     const op = event.rowsKind === 'write' ? 'c' : event.rowsKind === 'update' ? 'u' : 'd';
     const now = this.deps.scheduler.now();
@@ -407,7 +487,7 @@ export class BinlogStreamer {
       };
       // MySQL's PARTIAL_JSON sends changed JSON as diffs to the before image: events carry whole documents.
       const after = change.after === undefined ? null : event.partial ? completeAfterImage(change.before, change.after) : change.after;
-      records.push(...emitter.rowRecords(env, op, change.before ?? null, after, info, now, this.offset(this.index, r + 1), this.offset(this.index, r)));
+      records.push(...emitter.rowRecords(env, op, change.before ?? null, after, info, now, this.offset(this.index, r + 1), () => this.offset(this.index, r)));
     }
     if (records.length > 0) this.deps.queue.push(...records);
     this.markEmitted(event.rows.length);
@@ -432,6 +512,13 @@ export class BinlogStreamer {
     try {
       outcome = emitter.catalog.apply(sql, database);
     } catch (error) {
+      const named = emitter.catalog.lastNamedTables();
+      if (error instanceof DdlParseError && named.length > 0 && named.every((t) => !emitter.filter.table(t.database, t.name) && emitter.catalog.table(t.database, t.name) === undefined)) {
+        // No captured table depends on it, now or later: Debezium moves on too.
+        this.deps.logger.info({ ddl: sql.slice(0, 500), error: error.message }, 'skipping DDL about tables that are not captured');
+        this.commit(next);
+        return;
+      }
       if (error instanceof DdlParseError && emitter.config.skipUnparseableDdl) {
         this.deps.logger.warn({ ddl: sql, error: error.message }, 'skipping DDL the parser does not follow');
         this.commit(next);
@@ -444,33 +531,111 @@ export class BinlogStreamer {
       return;
     }
     const captured = outcome.changes.some((c) => emitter.filter.table(c.table.database, c.table.name)) || emitter.filter.database(outcome.database);
-    const entry: SchemaHistoryEntry = { file: this.file, pos, tsMs: ts * 1000, database: outcome.database || database, ddl: sql, snapshot: false };
+    // The session's database, as Debezium records it: replay resolves unqualified names against
+    // it, whichever database the statement names. Without one, every name in it is qualified.
+    const entry: SchemaHistoryEntry = { file: this.file, pos, tsMs: ts * 1000, database: database !== '' ? database : outcome.database, ddl: sql, snapshot: false };
     this.serverId = serverId;
     this.tsSec = ts;
     const gtid = this.currentGtid;
+    const file = this.file;
     this.commit(next);
     const offset = this.offset(0, 0);
-    const records: SourceRecord[] = [];
-    const key = `${entry.file}:${entry.pos}`;
-    const store = !emitter.config.historyOnlyCapturedTables || captured;
-    if (store && !skip.skipAll) {
-      const history = emitter.historyRecord(entry, offset);
-      if (history !== null) records.push(history);
+    const unresolved = outcome.unresolved ?? [];
+    const learn = unresolved.filter((u) => emitter.filter.table(u.database, u.name));
+    for (const u of unresolved) {
+      if (!learn.includes(u)) this.deps.logger.info({ table: `${u.database}.${u.name}`, ddl: sql.slice(0, 500) }, 'a table that is not captured was made from one the schema history does not know; not followed');
     }
-    if (captured && emitter.config.includeSchemaChanges && !skip.skipAll) {
-      const info: SourceInfo = { tsMs: ts * 1000, snapshot: 'false', db: entry.database, table: null, serverId, gtid, file: this.file, pos, row: 0, thread, query: null };
-      records.push(emitter.schemaChangeRecord(entry, outcome.changes, info, offset));
-    }
-    if (!store || this.deps.storedDdl.has(key)) {
-      if (records.length > 0) this.deps.queue.push(...records);
+    const finish = (learned: readonly SchemaHistoryEntry[], learnedChanges: readonly TableChange[]): void => {
+      const changes = [...outcome.changes, ...learnedChanges];
+      const records: SourceRecord[] = [];
+      const key = `${entry.file}:${entry.pos}`;
+      const store = !emitter.config.historyOnlyCapturedTables || captured || learned.length > 0;
+      if (store && !skip.skipAll) {
+        for (const e of [entry, ...learned]) {
+          const history = emitter.historyRecord(e, offset);
+          if (history !== null) records.push(history);
+        }
+      }
+      if ((captured || learned.length > 0) && emitter.config.includeSchemaChanges && !skip.skipAll) {
+        // Debezium names the tables the statement changed, comma-separated.
+        const tables = [...new Set([...changes.map((c) => c.table.name), ...outcome.truncated.map((id) => id.slice(id.indexOf('.') + 1))])];
+        const info: SourceInfo = { tsMs: ts * 1000, snapshot: 'false', db: outcome.database || database, table: tables.length > 0 ? tables.join(',') : null, serverId, gtid, file, pos, row: 0, thread, query: null };
+        records.push(emitter.schemaChangeRecord({ ...entry, database: outcome.database || database }, changes, info, offset));
+      }
+      if (!store || this.deps.storedDdl.has(key)) {
+        if (records.length > 0) this.deps.queue.push(...records);
+        return;
+      }
+      this.storeHistory(key, [entry, ...learned], records);
+    };
+    if (learn.length === 0) {
+      finish([], []);
       return;
     }
-    // The entry must be stored before any later row is decoded with it (and before its offset
-    // can be committed): hold the stream until the store has it.
+    // The rows that follow need the table's columns: the server's definition now is the best left.
+    this.busy = true;
+    this.pause('learn');
+    this.learnTables(learn, file, pos, ts).then(
+      (learned) => {
+        if (this.stopped) return;
+        this.busy = false;
+        finish(learned.entries, learned.changes);
+        this.resume('learn');
+      },
+      (error: unknown) => {
+        this.deps.queue.fail(fatalError(`Cannot read the definition of ${learn.map((u) => `${u.database}.${u.name}`).join(', ')} from the server: ${(error as Error).message}`, error));
+        this.stop();
+      },
+    );
+  }
+
+  /**
+   * A captured table made by DDL from a table the history does not know (RENAME TABLE or CREATE
+   * TABLE ... LIKE from outside the captured databases): its SHOW CREATE TABLE now, applied to the
+   * catalog and stored after the statement so a replay knows it too.
+   */
+  private async learnTables(
+    tables: readonly { database: string; name: string }[],
+    file: string,
+    pos: number,
+    ts: number,
+  ): Promise<{ entries: SchemaHistoryEntry[]; changes: TableChange[] }> {
+    const connection = await BinlogConnection.open(this.deps.connection);
+    const learned: SchemaHistoryEntry[] = [];
+    const changes: TableChange[] = [];
+    try {
+      for (const t of tables) {
+        const quoted = `\`${t.database.replace(/`/g, '``')}\`.\`${t.name.replace(/`/g, '``')}\``;
+        let ddl: string | undefined;
+        try {
+          ddl = (await connection.query<Record<string, string>>(`SHOW CREATE TABLE ${quoted}`))[0]?.['Create Table'];
+        } catch (error) {
+          this.deps.logger.warn({ table: `${t.database}.${t.name}`, error: (error as Error).message }, 'a captured table made from an unknown one is gone from the server; its rows cannot be read without binlog_row_metadata=FULL');
+          continue;
+        }
+        if (ddl === undefined) continue;
+        this.deps.logger.warn(
+          { table: `${t.database}.${t.name}` },
+          'a captured table was made from one the schema history does not know: using its definition on the server now (rows written before a later change of it may be misread; binlog_row_metadata=FULL avoids that)',
+        );
+        changes.push(...this.deps.emitter.catalog.apply(ddl, t.database).changes);
+        learned.push({ file, pos, tsMs: ts * 1000, database: t.database, ddl, snapshot: false });
+      }
+    } finally {
+      connection.close();
+    }
+    return { entries: learned, changes };
+  }
+
+  /**
+   * Stores history entries before any later row is decoded with them (and before their offset
+   * can be committed): the stream is held until the store has them.
+   */
+  private storeHistory(key: string, entries: readonly SchemaHistoryEntry[], records: readonly SourceRecord[]): void {
     this.busy = true;
     this.pause('history');
     this.deps.storedDdl.add(key);
-    this.deps.history.append([entry]).then(
+    this.deps.history.append(entries).then(
       () => {
         this.busy = false;
         if (records.length > 0) this.deps.queue.push(...records);
@@ -527,6 +692,22 @@ const TYPE_NAMES: Partial<Record<number, string>> = {
   [ColumnType.SET]: 'SET',
   [ColumnType.GEOMETRY]: 'GEOMETRY',
 };
+
+/**
+ * Where the column names of a TABLE_MAP (binlog_row_metadata=FULL) and of the definition the
+ * history gives differ, as two lists to show; null when they agree or the binlog names none.
+ */
+export function columnNameMismatch(table: TableDef, map: TableMap): { binlog: string; history: string } | null {
+  if (map.columns.length !== table.columns.length) return null;
+  for (let i = 0; i < map.columns.length; i++) {
+    const name = map.columns[i]!.name;
+    if (name === undefined) return null;
+    if (name.toLowerCase() !== table.columns[i]!.name.toLowerCase()) {
+      return { binlog: `(${map.columns.map((c) => c.name).join(', ')})`, history: `(${table.columns.map((c) => c.name).join(', ')})` };
+    }
+  }
+  return null;
+}
 
 /** A table definition from a TABLE_MAP with binlog_row_metadata=FULL, when the history has none. */
 export function tableFromMap(map: TableMap): TableDef | undefined {

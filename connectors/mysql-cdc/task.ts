@@ -9,13 +9,13 @@ import { connectionError, fatalError, purgedBinlogError } from './errors.ts';
 import type { BinlogOffset } from './offset.ts';
 import { parseSourceOffset, sourcePartitionOf } from './offset.ts';
 import { RecordQueue } from './record-queue.ts';
-import { SchemaCatalog } from './schema/catalog.ts';
-import type { SchemaHistoryStore } from './schema/history.ts';
+import { DdlParseError, SchemaCatalog } from './schema/catalog.ts';
+import type { SchemaHistoryEntry, SchemaHistoryStore } from './schema/history.ts';
 import { entriesBefore, schemaHistoryStoreOf } from './schema/history.ts';
 import { binlogExists, checkServer } from './server-check.ts';
 import { TlsError } from './server-connection.ts';
 import { runSnapshot } from './snapshot.ts';
-import { BinlogStreamer } from './streaming.ts';
+import { BinlogStreamer, gtidDumpStart, gtidStartAvailable } from './streaming.ts';
 import { MYSQL_CDC_VERSION } from './version.ts';
 
 /**
@@ -100,6 +100,8 @@ export class MySqlCdcTask implements SourceTask {
         includeColumn: (db: string, table: string, column: string): boolean => filter.column(db, table, column),
         masks: config.columnMasks,
         truncates: config.columnTruncates,
+        timeAdjuster: config.timeAdjuster,
+        logger,
       },
       filter,
       catalog,
@@ -116,15 +118,20 @@ export class MySqlCdcTask implements SourceTask {
         return;
       }
       snapshot = this.needsSnapshot(config, from);
-      if (from !== null && !from.snapshot && !(await binlogExists(probe, from.file))) {
+      // A GTID start does not need the offset's file (another server's, after a failover).
+      const gtidStart = from === null || from.snapshot ? null : await gtidDumpStart(probe, from.gtids);
+      if (from !== null && !from.snapshot && !(gtidStart !== null ? await gtidStartAvailable(probe, gtidStart) : await binlogExists(probe, from.file))) {
         if (config.snapshotMode === 'when_needed') {
-          logger.warn({ file: from.file, pos: from.pos }, 'the binlog of the stored offset was purged; snapshot.mode=when_needed: snapshotting again');
+          logger.warn({ file: from.file, pos: from.pos, gtids: from.gtids }, 'the binlog of the stored offset was purged; snapshot.mode=when_needed: snapshotting again');
           snapshot = true;
         } else {
-          throw purgedBinlogError(from.file, from.pos, `${from.file} is not in SHOW BINARY LOGS`);
+          throw purgedBinlogError(from.file, from.pos, gtidStart === null ? `${from.file} is not in SHOW BINARY LOGS` : `the server's binlogs start after GTIDs ${from.gtids}`);
         }
       }
-      if (!snapshot && from !== null) await this.restoreSchema(history, catalog, from, storedDdl, probe, emitter);
+      if (!snapshot && from !== null) {
+        if (config.snapshotMode === 'recovery') await this.recoverSchema(history, from, storedDdl, probe, emitter);
+        else await this.restoreSchema(history, catalog, filter, from, storedDdl);
+      }
     } finally {
       probe.close();
     }
@@ -133,9 +140,14 @@ export class MySqlCdcTask implements SourceTask {
     this.pipeline = (async () => {
       let position = streamFrom;
       if (snapshot) {
-        const result = await runSnapshot({ emitter, history, queue, scheduler, logger, connection: connectionOptions, withData: config.snapshotMode !== 'no_data' && config.snapshotMode !== 'never', stopped, afterPosition: this.hooks.snapshotAfterPosition });
+        const withData = config.snapshotMode !== 'no_data' && config.snapshotMode !== 'never' && config.snapshotMode !== 'recovery';
+        const result = await runSnapshot({ emitter, history, queue, scheduler, logger, connection: connectionOptions, withData, stopped, afterPosition: this.hooks.snapshotAfterPosition });
         position = result.offset;
-        for (const e of await history.load()) storedDdl.add(`${e.file}:${e.pos}`);
+        const stored = await history.load();
+        // A snapshot of no tables leaves the history empty, which a restart would take for a lost
+        // history: an empty entry marks it as written.
+        if (stored.length === 0) await history.append([{ file: position.file, pos: position.pos, tsMs: position.tsSec * 1000, database: '', ddl: '', snapshot: true }]);
+        for (const e of stored) storedDdl.add(`${e.file}:${e.pos}`);
         if (config.snapshotMode === 'initial_only') {
           logger.info({}, 'snapshot.mode=initial_only: the snapshot is done; not streaming');
           this.finished = true;
@@ -162,41 +174,67 @@ export class MySqlCdcTask implements SourceTask {
       case 'when_needed':
       case 'no_data':
       case 'never':
+      case 'recovery':
         return from === null || interrupted;
     }
   }
 
-  /** The tables as they were at the offset: the history up to it, or the server's current ones. */
-  private async restoreSchema(history: SchemaHistoryStore, catalog: SchemaCatalog, from: BinlogOffset, storedDdl: Set<string>, probe: BinlogConnection, emitter: ChangeEmitter): Promise<void> {
+  /** The tables as they were at the offset, from the history up to it. */
+  private async restoreSchema(history: SchemaHistoryStore, catalog: SchemaCatalog, filter: TableFilter, from: BinlogOffset, storedDdl: Set<string>): Promise<void> {
     const entries = await history.load();
     for (const e of entries) storedDdl.add(`${e.file}:${e.pos}`);
     const usable = entriesBefore(entries, from);
     if (usable.length === 0) {
-      this.context!.logger.warn(
-        { durable: history.durable },
-        'no schema history: using the current table definitions. Rows written before a later DDL may be misread; keep the history in schema.history.internal.file.filename or re-snapshot',
+      // Debezium refuses to start too: today's definitions would decode the rows written before
+      // a later DDL with the wrong columns, silently.
+      const config = this.config!;
+      const where =
+        config.historyFile !== null
+          ? `the schema history file ${config.historyFile}`
+          : config.historyTopic !== null
+            ? `the schema history topic ${config.historyTopic}`
+            : 'the schema history (no schema.history.internal.kafka.topic or schema.history.internal.file.filename is set, so it was kept in memory only)';
+      const state = entries.length === 0 ? 'is missing or empty' : 'has no entries at or before it';
+      throw fatalError(
+        `${where} ${state}, but the connector has a stored offset (${from.file}:${from.pos}): the table definitions at that position are unknown. ` +
+          'Restore the history, or set snapshot.mode=recovery to rebuild it from the current table definitions (right only if no DDL ran on the captured tables since that position), ' +
+          "or delete the connector's offsets to snapshot again.",
       );
-      await this.schemaFromServer(probe, emitter);
-      return;
     }
     for (const e of usable) {
       if (e.ddl === '') continue;
       try {
         catalog.apply(e.ddl, e.database);
       } catch (error) {
-        if (!this.config!.skipUnparseableDdl) throw fatalError(`Cannot replay the schema history entry at ${e.file}:${e.pos} (${(error as Error).message}): ${e.ddl.slice(0, 300)}`, error);
+        // As while streaming: DDL only about tables that are not captured and unknown is passed over.
+        const outside = error instanceof DdlParseError && catalog.lastNamedTables().length > 0 && catalog.lastNamedTables().every((t) => !filter.table(t.database, t.name) && catalog.table(t.database, t.name) === undefined);
+        if (!outside && !this.config!.skipUnparseableDdl) throw fatalError(`Cannot replay the schema history entry at ${e.file}:${e.pos} (${(error as Error).message}): ${e.ddl.slice(0, 300)}`, error);
       }
     }
   }
 
-  private async schemaFromServer(probe: BinlogConnection, emitter: ChangeEmitter): Promise<void> {
-    const tables = await probe.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')");
+  /**
+   * snapshot.mode=recovery with an offset: the history is rebuilt from the server's current
+   * definitions and stored as a snapshot at the offset's position, which later restarts replay.
+   */
+  private async recoverSchema(history: SchemaHistoryStore, from: BinlogOffset, storedDdl: Set<string>, probe: BinlogConnection, emitter: ChangeEmitter): Promise<void> {
+    for (const e of await history.load()) storedDdl.add(`${e.file}:${e.pos}`);
+    this.context!.logger.warn({ file: from.file, pos: from.pos }, 'snapshot.mode=recovery: rebuilding the schema history from the current table definitions; set snapshot.mode back once the task runs');
+    const tables = await probe.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>(
+      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME",
+    );
+    const tsMs = this.context!.scheduler.now();
+    const entries: SchemaHistoryEntry[] = [];
     for (const t of tables) {
-      if (!emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME)) continue;
+      if (!emitter.filter.database(t.TABLE_SCHEMA) || (this.config!.historyOnlyCapturedTables && !emitter.filter.table(t.TABLE_SCHEMA, t.TABLE_NAME))) continue;
       const [row] = await probe.query<Record<string, string>>(`SHOW CREATE TABLE \`${t.TABLE_SCHEMA.replace(/`/g, '``')}\`.\`${t.TABLE_NAME.replace(/`/g, '``')}\``);
       const ddl = row?.['Create Table'];
-      if (ddl !== undefined) emitter.catalog.apply(ddl, t.TABLE_SCHEMA);
+      if (ddl === undefined) continue;
+      emitter.catalog.apply(ddl, t.TABLE_SCHEMA);
+      entries.push({ file: from.file, pos: from.pos, tsMs, database: t.TABLE_SCHEMA, ddl, snapshot: true });
     }
+    if (entries.length === 0) entries.push({ file: from.file, pos: from.pos, tsMs, database: '', ddl: '', snapshot: true });
+    await history.append(entries);
   }
 
   async poll(): Promise<SourceRecord[] | null> {

@@ -12,6 +12,8 @@ export interface ValueOptions {
   readonly timePrecisionMode: 'adaptive_time_microseconds' | 'connect';
   readonly bigintUnsignedMode: 'long' | 'precise';
   readonly binaryMode: 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
+  /** enable.time.adjuster (default true): DATE, DATETIME and TIMESTAMP years 1-69 read as 20xx, 70-99 as 19xx. */
+  readonly timeAdjuster?: boolean;
 }
 
 /**
@@ -89,6 +91,25 @@ function integerValue(raw: RawValue, column: ColumnDef): number | bigint {
   return n;
 }
 
+/**
+ * Debezium's BinlogValueConverters.adjustTemporal on MySQL's temporal text: a year 0001-0069
+ * becomes 2001-2069, 0070-0099 becomes 1970-1999 (a zero year stays: that is a zero date).
+ * Two character tests on the common path; only such years build a new text.
+ */
+function adjustTwoDigitYear(text: string): string {
+  if (text.charCodeAt(0) !== 48 || text.charCodeAt(1) !== 48 || text.charCodeAt(4) !== 45) return text;
+  const tens = text.charCodeAt(2) - 48;
+  const ones = text.charCodeAt(3) - 48;
+  if (tens < 0 || tens > 9 || ones < 0 || ones > 9) return text;
+  const year = tens * 10 + ones;
+  if (year === 0) return text;
+  return `${year < 70 ? 2000 + year : 1900 + year}${text.slice(4)}`;
+}
+
+function temporalText(options: ValueOptions): (raw: RawValue) => string {
+  return options.timeAdjuster === false ? String : (raw) => adjustTwoDigitYear(String(raw));
+}
+
 function optional(schema: Schema, column: ColumnDef): Schema {
   return { ...schema, optional: column.nullable };
 }
@@ -147,6 +168,11 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
       // Debezium's long mode: values above 2^63-1 wrap negative.
       return { schema: { type: 'int64', optional: false }, convert: (raw) => BigInt.asIntN(64, BigInt(integerValue(raw, column))) };
     case 'FLOAT':
+      // Debezium: FLOAT and FLOAT(p≤24) are float32, FLOAT(M,D) and FLOAT(p>24) float64. FLOAT(M,D)
+      // is stored in 4 bytes, so its double is the single-precision value (5.6 → 5.599999904632568),
+      // the snapshot's text rounded to it too; FLOAT(p>24) is a DOUBLE column.
+      if (column.scale !== undefined) return { schema: { type: 'float64', optional: false }, convert: (raw) => Math.fround(Number(raw)) };
+      if (column.length !== undefined && column.length > 24) return { schema: { type: 'float64', optional: false }, convert: (raw) => Number(raw) };
       return { schema: { type: 'float32', optional: false }, convert: (raw) => Number(raw) };
     case 'DOUBLE':
       return { schema: { type: 'float64', optional: false }, convert: (raw) => Number(raw) };
@@ -191,11 +217,13 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
     }
     case 'YEAR':
       return { schema: { type: 'int32', optional: false, name: DEBEZIUM.YEAR, version: 1 }, convert: (raw) => Number(raw) };
-    case 'DATE':
+    case 'DATE': {
+      const text = temporalText(options);
       return {
         schema: adaptive ? { type: 'int32', optional: false, name: DEBEZIUM.DATE, version: 1 } : { type: 'int32', optional: false, name: LogicalTypeName.DATE, version: 1 },
-        convert: (raw) => epochDays(String(raw)) ?? (column.nullable ? null : 0),
+        convert: (raw) => epochDays(text(raw)) ?? (column.nullable ? null : 0),
       };
+    }
     case 'TIME':
       if (adaptive) return { schema: { type: 'int64', optional: false, name: DEBEZIUM.MICRO_TIME, version: 1 }, convert: (raw) => timeMicros(String(raw)) };
       return { schema: { type: 'int32', optional: false, name: LogicalTypeName.TIME, version: 1 }, convert: (raw) => timeMillis(String(raw)) };
@@ -203,19 +231,21 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
       const fsp = column.scale ?? 0;
       const micros = adaptive && fsp > 3;
       const name = adaptive ? (micros ? DEBEZIUM.MICRO_TIMESTAMP : DEBEZIUM.TIMESTAMP) : LogicalTypeName.TIMESTAMP;
+      const text = temporalText(options);
       return {
         schema: { type: 'int64', optional: false, name, version: 1 },
         convert: (raw) => {
-          const value = micros ? datetimeMicros(String(raw)) : datetimeMillis(String(raw));
+          const value = micros ? datetimeMicros(text(raw)) : datetimeMillis(text(raw));
           return value ?? (column.nullable ? null : 0n);
         },
       };
     }
     case 'TIMESTAMP': {
       const fsp = column.scale ?? 0;
+      const text = temporalText(options);
       return {
         schema: { type: 'string', optional: false, name: DEBEZIUM.ZONED_TIMESTAMP, version: 1 },
-        convert: (raw) => zonedTimestamp(String(raw), fsp) ?? (column.nullable ? null : '1970-01-01T00:00:00Z'),
+        convert: (raw) => zonedTimestamp(text(raw), fsp) ?? (column.nullable ? null : '1970-01-01T00:00:00Z'),
       };
     }
     case 'ENUM': {

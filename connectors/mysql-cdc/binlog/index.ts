@@ -8,5 +8,5 @@ export { EventFlag, EventType, eventTypeName } from './event-type.ts';
 export { ColumnType, columnTypeName } from './column-type.ts';
 export { charsetOfCollation, decodeCharsetText } from './charset.ts';
 export type { Charset } from './charset.ts';
-export { JsonOpaque, JsonPartialUpdate } from './types.ts';
+export { JsonDouble, JsonOpaque, JsonPartialUpdate } from './types.ts';
 export type * from './types.ts';

@@ -3,7 +3,7 @@ import { ColumnType } from './column-type.ts';
 import { readDecimal } from './decimal.ts';
 import { malformed } from './errors.ts';
 import { formatPackedDatetime, formatPackedTime } from './temporal.ts';
-import { JsonOpaque, JsonPartialUpdate } from './types.ts';
+import { JsonDouble, JsonOpaque, JsonPartialUpdate } from './types.ts';
 import type { JsonDiff, JsonDiffOperation, JsonValue } from './types.ts';
 
 /**
@@ -91,7 +91,7 @@ function readValue(type: number, buf: Buffer, start: number, end: number, depth:
       return exactInteger(buf.readBigUInt64LE(start));
     case T.DOUBLE:
       need(start, 8, end, 'double');
-      return buf.readDoubleLE(start);
+      return new JsonDouble(buf.readDoubleLE(start));
     case T.STRING: {
       const [length, at] = readVarLength(buf, start, end);
       need(at, length, end, 'string');

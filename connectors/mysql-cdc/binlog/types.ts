@@ -13,8 +13,20 @@ export interface EventHeader {
   readonly flags: number;
 }
 
-/** A MySQL binary JSON value: JSON's types, plus bigint for 64-bit integers beyond 2^53 and opaque scalars. */
-export type JsonValue = null | boolean | number | bigint | string | JsonOpaque | JsonValue[] | { [key: string]: JsonValue };
+/**
+ * A MySQL binary JSON value: JSON's types (integers as number, or bigint beyond 2^53), doubles
+ * kept apart from integers (a double 1.0 prints as 1.0, an integer 1 as 1), and opaque scalars.
+ */
+export type JsonValue = null | boolean | number | bigint | string | JsonDouble | JsonOpaque | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON DOUBLE scalar. */
+export class JsonDouble {
+  readonly value: number;
+
+  constructor(value: number) {
+    this.value = value;
+  }
+}
 
 /**
  * A non-JSON scalar MySQL keeps inside a JSON document (a DECIMAL, DATE, TIME, DATETIME or any

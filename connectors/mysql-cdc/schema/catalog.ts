@@ -22,6 +22,11 @@ export interface DdlOutcome {
   readonly truncated: readonly string[];
   /** Whether the statement is DDL the catalog understood (false: not DDL, or not about tables). */
   readonly recognised: boolean;
+  /**
+   * Tables the statement made whose columns the catalog cannot know: CREATE TABLE ... LIKE or
+   * RENAME TABLE from a table it does not know (one outside the captured databases).
+   */
+  readonly unresolved?: readonly { readonly database: string; readonly name: string }[];
 }
 
 
@@ -72,6 +77,8 @@ const IMPLICIT_ROW_PERIOD = new Set(['row_start', 'row_end']);
 class Cursor {
   private i = 0;
   private readonly tokens: readonly Token[];
+  /** Every table name read, so a statement that fails can still say which tables it was about. */
+  readonly names: { database: string; name: string }[] = [];
   constructor(tokens: readonly Token[]) {
     this.tokens = tokens;
   }
@@ -113,11 +120,13 @@ class Cursor {
   /** `db.table` or `table`. */
   qualifiedName(defaultDb: string): { db: string; name: string } {
     const first = this.identifier();
+    let out = { db: defaultDb, name: first };
     if (this.peek()?.text === '.') {
       this.next();
-      return { db: first, name: this.identifier() };
+      out = { db: first, name: this.identifier() };
     }
-    return { db: defaultDb, name: first };
+    this.names.push({ database: out.db, name: out.name });
+    return out;
   }
   /** Skips one balanced parenthesised group starting at '('; returns its tokens. */
   group(): Token[] {
@@ -204,6 +213,12 @@ export class SchemaCatalog {
   private readonly databaseCharsets = new Map<string, string>();
   /** Whether the statement being applied names its own PERIOD FOR SYSTEM_TIME columns. */
   private explicitSystemTime = false;
+  private named: readonly { readonly database: string; readonly name: string }[] = [];
+
+  /** The tables the last statement applied named (also when it failed to parse). */
+  lastNamedTables(): readonly { readonly database: string; readonly name: string }[] {
+    return this.named;
+  }
 
   table(database: string, name: string): TableDef | undefined {
     return this.tables.get(tableId(database, name));
@@ -247,6 +262,7 @@ export class SchemaCatalog {
         changes: [...outcome.changes, ...one.changes],
         truncated: [...outcome.truncated, ...one.truncated],
         recognised: outcome.recognised || one.recognised,
+        unresolved: [...(outcome.unresolved ?? []), ...(one.unresolved ?? [])],
       };
     }
     return outcome;
@@ -254,6 +270,7 @@ export class SchemaCatalog {
 
   private applyStatement(tokens: readonly Token[], sql: string, defaultDatabase: string): DdlOutcome {
     const c = new Cursor(tokens);
+    this.named = c.names;
     this.explicitSystemTime = tokens.some((t, i) => t.kind === 'word' && t.upper === 'PERIOD' && tokens[i + 1]?.upper === 'FOR' && tokens[i + 2]?.upper === 'SYSTEM_TIME');
     const none: DdlOutcome = { database: defaultDatabase, changes: [], truncated: [], recognised: false };
     if (c.done) return none;
@@ -349,7 +366,8 @@ export class SchemaCatalog {
       if (likeParen) c.expect('LIKE');
       const source = c.qualifiedName(defaultDb);
       const from = this.table(source.db, source.name);
-      if (from === undefined) throw new DdlParseError(`CREATE TABLE ${id} LIKE ${tableId(source.db, source.name)}: the source table is unknown`);
+      // As Debezium: a source outside what the catalog holds leaves the new table unknown here.
+      if (from === undefined) return { database: db, changes: [], truncated: [], recognised: true, unresolved: [{ database: db, name }] };
       const table: TableDef = { ...from, database: db, name };
       this.tables.set(id, table);
       return { database: db, changes: [{ type: 'CREATE', id, table }], truncated: [], recognised: true };
@@ -593,7 +611,17 @@ export class SchemaCatalog {
     const id = tableId(db, name);
     const existing = this.tables.get(id);
     if (existing === undefined) {
-      // A table created before the history began and never snapshotted: nothing to keep current.
+      // A table created before the history began and never snapshotted: nothing to keep current,
+      // unless it is renamed into a table the caller may need to learn.
+      while (!c.done) {
+        if (c.accept('RENAME') && !c.isWord('COLUMN', 'INDEX', 'KEY')) {
+          if (!c.accept('TO')) c.accept('AS');
+          const target = c.qualifiedName(defaultDb);
+          return { database: db, changes: [], truncated: [], recognised: true, unresolved: [{ database: target.db, name: target.name }] };
+        }
+        if (c.peek()?.text === '(') c.group();
+        else c.next();
+      }
       return { database: db, changes: [], truncated: [], recognised: true };
     }
     const table = toMutable(existing);
@@ -813,6 +841,7 @@ export class SchemaCatalog {
 
   private renameTables(c: Cursor, defaultDb: string): DdlOutcome {
     const changes: TableChange[] = [];
+    const unresolved: { database: string; name: string }[] = [];
     let db = defaultDb;
     c.accept('IF', 'EXISTS');
     while (!c.done) {
@@ -829,11 +858,16 @@ export class SchemaCatalog {
         const toId = tableId(to.db, to.name);
         this.tables.set(toId, renamed);
         changes.push({ type: 'DROP', id: fromId, table }, { type: 'CREATE', id: toId, table: renamed });
+      } else {
+        // t1 TO t2, t2 TO t3: the table still unknown ends up under its last name.
+        const earlier = unresolved.findIndex((u) => tableId(u.database, u.name) === fromId);
+        if (earlier >= 0) unresolved.splice(earlier, 1);
+        unresolved.push({ database: to.db, name: to.name });
       }
       if (c.peek()?.text === ',') c.next();
       else break;
     }
-    return { database: db, changes, truncated: [], recognised: true };
+    return { database: db, changes, truncated: [], recognised: true, unresolved };
   }
 
   private createIndex(c: Cursor, defaultDb: string, sql: string): DdlOutcome {

@@ -205,3 +205,29 @@ test('an ALTER TABLE clause the parser does not know throws; table options and p
   catalog.apply("ALTER TABLE t ENGINE=InnoDB ROW_FORMAT=DYNAMIC, ALGORITHM=INPLACE, LOCK=NONE, FORCE, ADD PARTITION (PARTITION p9 VALUES LESS THAN (10)), COMMENT 'x'", 'shop');
   t.deepEqual(columns(catalog.table('shop', 't')), ['id INT NOT NULL', 'name VARCHAR(20)', 'price DECIMAL(10,2) UNSIGNED']);
 });
+
+test('CREATE TABLE ... LIKE and RENAME TABLE from an unknown table leave the new table unresolved instead of failing', (t) => {
+  const catalog = withTable();
+  const like = catalog.apply('CREATE TABLE other.v LIKE other.u', 'shop');
+  t.true(like.recognised);
+  t.deepEqual(like.changes, []);
+  t.deepEqual(like.unresolved, [{ database: 'other', name: 'v' }]);
+  t.is(catalog.table('other', 'v'), undefined);
+  const rename = catalog.apply('RENAME TABLE other.u TO shop.u1, shop.u1 TO shop.u2, t TO t9', 'shop');
+  t.deepEqual(rename.unresolved, [{ database: 'shop', name: 'u2' }], 'a chain of renames ends under the last name');
+  t.deepEqual(catalog.apply('ALTER TABLE other.x ADD COLUMN c INT, RENAME TO shop.x', 'shop').unresolved, [{ database: 'shop', name: 'x' }]);
+  t.deepEqual(catalog.apply('ALTER TABLE other.x RENAME COLUMN a TO b', 'shop').unresolved, undefined);
+  t.deepEqual(
+    rename.changes.map((c) => [c.type, c.id]),
+    [
+      ['DROP', 'shop.t'],
+      ['CREATE', 'shop.t9'],
+    ],
+  );
+});
+
+test('a statement that fails to parse still tells which tables it named', (t) => {
+  const catalog = withTable();
+  t.throws(() => catalog.apply('CREATE TABLE other.w SELECT 1', 'shop'), { instanceOf: DdlParseError });
+  t.deepEqual(catalog.lastNamedTables(), [{ database: 'other', name: 'w' }]);
+});

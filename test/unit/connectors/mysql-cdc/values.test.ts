@@ -56,8 +56,40 @@ test('dates with a zero year, month or day are null (the epoch when NOT NULL), a
   t.is(date('0000-01-01'), null);
   t.is(date('2024-00-10'), null);
   t.is(date('2024-01-00'), null);
-  t.is(date('0001-01-01'), -719162);
+  t.is(columnConverter(column('DATE'), { ...options, timeAdjuster: false }).convert('0001-01-01'), -719162);
   t.is(columnConverter(column('DATE', { nullable: false }), options).convert('0000-01-01'), 0);
   t.is(columnConverter(column('DATETIME', { scale: 6 }), options).convert('0000-01-01 10:00:00'), null);
   t.is(columnConverter(column('TIMESTAMP'), options).convert('0000-01-01 10:00:00'), null);
+});
+
+test('enable.time.adjuster (the default): years 1-69 of DATE, DATETIME and TIMESTAMP are 20xx, 70-99 are 19xx, as Debezium adjusts them', (t) => {
+  const convert = (type: string, raw: string, extra: Partial<ColumnDef> = {}, more: Partial<ValueOptions> = {}): unknown => columnConverter(column(type, extra), { ...options, ...more }).convert(raw);
+  t.is(convert('DATE', '0018-05-01'), 17652);
+  t.is(convert('DATE', '0069-12-31'), 36524);
+  t.is(convert('DATE', '0070-01-01'), 0);
+  t.is(convert('DATE', '0099-12-31'), 10956);
+  t.is(convert('DATE', '0100-01-01'), -683003);
+  t.is(convert('DATE', '0000-05-01'), null);
+  t.is(convert('DATETIME', '0075-01-01 10:00:00'), 157802400000n);
+  t.is(convert('DATETIME', '0001-01-01 00:00:00.5', { scale: 6 }), 978307200500000n);
+  t.is(convert('TIMESTAMP', '0024-01-01 00:00:00.100000', { scale: 6 }), '2024-01-01T00:00:00.100000Z');
+  t.is(convert('DATE', '0018-05-01', {}, { timePrecisionMode: 'connect' }), 17652);
+  t.is(convert('DATETIME', '0075-01-01 10:00:00', {}, { timePrecisionMode: 'connect' }), 157802400000n);
+  // Off: the year as stored.
+  t.is(convert('DATE', '0018-05-01', {}, { timeAdjuster: false }), -712833);
+  t.is(convert('DATETIME', '0075-01-01 10:00:00', {}, { timeAdjuster: false }), -59800341600000n);
+  // TIME has no year.
+  t.is(convert('TIME', '00:18:00'), 1_080_000_000n);
+});
+
+test('FLOAT(M,D) and FLOAT(p>24) are float64 as in Debezium; FLOAT(M,D) keeps the single-precision value', (t) => {
+  const scaled = columnConverter(column('FLOAT', { length: 7, scale: 2 }), options);
+  t.is(scaled.schema.type, 'float64');
+  t.is(scaled.convert('5.6'), 5.599999904632568);
+  t.is(scaled.convert(Math.fround(5.6)), 5.599999904632568);
+  const wide = columnConverter(column('FLOAT', { length: 30 }), options);
+  t.is(wide.schema.type, 'float64');
+  t.is(wide.convert(5.6), 5.6);
+  t.is(columnConverter(column('FLOAT'), options).schema.type, 'float32');
+  t.is(columnConverter(column('FLOAT', { length: 24 }), options).schema.type, 'float32');
 });

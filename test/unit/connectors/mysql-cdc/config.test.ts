@@ -1,0 +1,57 @@
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { ConnectError } from '../../../../connect/api/index.ts';
+import { parseMySqlCdcConfig } from '../../../../connectors/mysql-cdc/config.ts';
+
+/** Debezium's tutorial config. */
+const base = {
+  'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
+  'tasks.max': '1',
+  'database.hostname': 'mysql',
+  'database.port': '3306',
+  'database.user': 'debezium',
+  'database.password': 'dbz',
+  'database.server.id': '184054',
+  'topic.prefix': 'dbserver1',
+  'database.include.list': 'inventory',
+  'schema.history.internal.kafka.bootstrap.servers': 'kafka:9092',
+  'schema.history.internal.kafka.topic': 'schema-changes.inventory',
+};
+
+function rejects(t: ExecutionContext, extra: Record<string, string>, message: RegExp): void {
+  const error = t.throws(() => parseMySqlCdcConfig({ ...base, ...extra }));
+  t.true(error instanceof ConnectError);
+  t.regex(error.message, message);
+}
+
+test('enumerated settings are read case-insensitively, as Debezium reads them', (t) => {
+  const config = parseMySqlCdcConfig({ ...base, 'decimal.handling.mode': 'PRECISE', 'database.ssl.mode': 'DISABLED', 'snapshot.mode': 'Initial', 'time.precision.mode': 'CONNECT' });
+  t.is(config.decimalMode, 'precise');
+  t.is(config.tls.mode, 'disabled');
+  t.is(config.snapshotMode, 'initial');
+  t.is(config.timePrecisionMode, 'connect');
+});
+
+test("Percona's locking modes act as minimal and none", (t) => {
+  t.is(parseMySqlCdcConfig({ ...base, 'snapshot.locking.mode': 'minimal_percona' }).snapshotLocking, 'minimal');
+  t.is(parseMySqlCdcConfig({ ...base, 'snapshot.locking.mode': 'minimal_percona_no_table_locks' }).snapshotLocking, 'none');
+});
+
+test('snapshot.mode recovery and its older name schema_only_recovery are accepted', (t) => {
+  t.is(parseMySqlCdcConfig({ ...base, 'snapshot.mode': 'recovery' }).snapshotMode, 'recovery');
+  t.is(parseMySqlCdcConfig({ ...base, 'snapshot.mode': 'schema_only_recovery' }).snapshotMode, 'recovery');
+});
+
+test('time precision modes Brook does not implement are refused with the ones it does', (t) => {
+  for (const mode of ['isostring', 'microseconds', 'nanoseconds']) rejects(t, { 'time.precision.mode': mode }, new RegExp(`${mode} is not supported by Brook; use adaptive_time_microseconds .* or connect`));
+});
+
+test('an include list and the exclude list of the same names cannot both be set', (t) => {
+  rejects(t, { 'database.exclude.list': 'b' }, /database\.include\.list and database\.exclude\.list are both set/);
+  rejects(t, { 'table.include.list': 'inventory.a', 'table.exclude.list': 'inventory.b' }, /table\.include\.list and table\.exclude\.list are both set/);
+  t.notThrows(() => parseMySqlCdcConfig({ ...base, 'database.include.list': '', 'database.exclude.list': 'b' }));
+});
+
+test('column hashing is refused rather than ignored, so the values never go out in clear text', (t) => {
+  rejects(t, { 'column.mask.hash.SHA-256.with.salt.CzQMA0cB5K': 'inventory.customers.email' }, /column\.mask\.hash\.\*\) is not supported by Brook; use column\.mask\.with\.<n>\.chars/);
+});

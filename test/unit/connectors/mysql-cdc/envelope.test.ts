@@ -1,0 +1,132 @@
+import test from 'ava';
+import type { ConnectLogger } from '../../../../connect/api/index.ts';
+import { parseMySqlCdcConfig } from '../../../../connectors/mysql-cdc/config.ts';
+import { ChangeEmitter, TableFilter } from '../../../../connectors/mysql-cdc/emitter.ts';
+import type { EnvelopeOptions } from '../../../../connectors/mysql-cdc/envelope.ts';
+import { TableEnvelope, sanitizedTopicName } from '../../../../connectors/mysql-cdc/envelope.ts';
+import { SchemaCatalog } from '../../../../connectors/mysql-cdc/schema/catalog.ts';
+import type { ColumnDef, TableDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
+
+function column(name: string, type: string, extra: Partial<ColumnDef> = {}): ColumnDef {
+  return {
+    name,
+    type,
+    length: undefined,
+    scale: undefined,
+    unsigned: false,
+    nullable: true,
+    charset: undefined,
+    enumValues: undefined,
+    autoIncrement: false,
+    defaultExpression: undefined,
+    defaultIsLiteral: false,
+    generated: false,
+    comment: undefined,
+    ...extra,
+  };
+}
+
+function table(name: string, columns: ColumnDef[]): TableDef {
+  return { database: 'shop', name, columns, primaryKey: ['id'], uniqueIndexes: [], defaultCharset: undefined, comment: undefined };
+}
+
+const OPTIONS: EnvelopeOptions = {
+  topicPrefix: 'srv',
+  connector: 'mariadb',
+  version: 'test',
+  decimalMode: 'precise',
+  timePrecisionMode: 'adaptive_time_microseconds',
+  bigintUnsignedMode: 'long',
+  binaryMode: 'bytes',
+  includeColumn: () => true,
+  masks: [],
+  truncates: [],
+};
+
+test('topic names are sanitized as Debezium does: characters outside [a-zA-Z0-9._-] become _, and the schema names follow', (t) => {
+  t.is(sanitizedTopicName('srv.shop.t$1'), 'srv.shop.t_1');
+  t.is(sanitizedTopicName('srv.shop.order items'), 'srv.shop.order_items');
+  t.is(sanitizedTopicName('srv.shop.café'), 'srv.shop.caf_');
+  // One _ per UTF-16 unit, as Java's chars.
+  t.is(sanitizedTopicName('srv.shop.t😀'), 'srv.shop.t__');
+  t.is(sanitizedTopicName('a-b_c.D9'), 'a-b_c.D9');
+  t.is(sanitizedTopicName(`srv.${'x'.repeat(300)}`).length, 249);
+  const env = new TableEnvelope(table('order items', [column('id', 'INT', { nullable: false })]), OPTIONS);
+  t.is(env.topic, 'srv.shop.order_items');
+  t.is(env.keySchema?.name, 'srv.shop.order_items.Key');
+  t.is(env.rowSchema.name, 'srv.shop.order_items.Value');
+  t.is(env.envelopeSchema.name, 'srv.shop.order_items.Envelope');
+});
+
+test('column.mask.with masks character columns only (null too) and marks every masked field masked=true, as Debezium MaskStrings', (t) => {
+  const def = table('m', [
+    column('id', 'INT', { nullable: false }),
+    column('n', 'INT'),
+    column('name', 'VARCHAR', { length: 20, defaultExpression: 'anon', defaultIsLiteral: true }),
+    column('e', 'ENUM', { enumValues: ['a', 'b'] }),
+    column('doc', 'JSON'),
+  ]);
+  const env = new TableEnvelope(def, { ...OPTIONS, masks: [{ pattern: /^shop\.m\.(id|n|name|e|doc)$/, length: 4 }] });
+  const fields = Object.fromEntries(env.rowSchema.fields!.map((f) => [f.name, f.schema]));
+  t.deepEqual(fields['n'], { type: 'int32', optional: true, parameters: { masked: 'true' } });
+  t.deepEqual(fields['name'], { type: 'string', optional: true, defaultValue: 'anon', parameters: { masked: 'true' } });
+  t.is(fields['e']!.name, 'io.debezium.data.Enum');
+  t.deepEqual(fields['e']!.parameters, { allowed: 'a,b', masked: 'true' });
+  t.deepEqual(env.row([1, 42, 'secret', 'b', '{"a":1}']), { id: 1, n: 42, name: '****', e: '****', doc: '{"a":1}' });
+  t.deepEqual(env.row([1, null, null, null, null]), { id: 1, n: null, name: '****', e: '****', doc: null });
+  // Keys are not masked.
+  t.deepEqual(env.key([1, 42, 'secret', 'b', null]), { id: 1 });
+  t.is(env.keySchema?.fields?.[0]?.schema.parameters, undefined);
+});
+
+test('column.truncate.to cuts strings and bytes, adds truncateLength where the column can be longer, and wins over a mask', (t) => {
+  const def = table('tr', [
+    column('id', 'INT', { nullable: false }),
+    column('name', 'VARCHAR', { length: 20 }),
+    column('code', 'CHAR', { length: 3 }),
+    column('ts', 'TIMESTAMP', { scale: 0 }),
+    column('b', 'BLOB'),
+    column('n', 'INT', { length: 11 }),
+  ]);
+  const env = new TableEnvelope(def, {
+    ...OPTIONS,
+    truncates: [{ pattern: /^shop\.tr\.(name|code|ts|b|n)$/, length: 4 }],
+    masks: [{ pattern: /^shop\.tr\.name$/, length: 2 }],
+  });
+  const fields = Object.fromEntries(env.rowSchema.fields!.map((f) => [f.name, f.schema]));
+  t.deepEqual(fields['name']!.parameters, { truncateLength: '4' });
+  t.is(fields['code']!.parameters, undefined);
+  t.deepEqual(fields['ts']!.parameters, { truncateLength: '4' });
+  t.deepEqual(fields['n']!.parameters, { truncateLength: '4' });
+  const row = env.row([1, 'abcdefgh', 'xyz', '2024-05-06 07:08:09', Uint8Array.from([1, 2, 3, 4, 5, 6]), 123456]);
+  t.is(row['name'], 'abcd');
+  t.is(row['code'], 'xyz');
+  t.is(row['ts'], '2024');
+  t.deepEqual([...(row['b'] as Uint8Array)], [1, 2, 3, 4]);
+  t.is(row['n'], 123456);
+});
+
+function emitterWith(raw: Record<string, unknown>, warnings: string[]): ChangeEmitter {
+  const config = parseMySqlCdcConfig({ 'database.hostname': 'h', 'database.user': 'u', 'database.server.id': '1', 'topic.prefix': 'srv', 'schema.history.internal.kafka.topic': 'h', ...raw });
+  const catalog = new SchemaCatalog();
+  catalog.apply('CREATE TABLE `t$1` (id INT PRIMARY KEY, d DATE); CREATE TABLE ok (id INT PRIMARY KEY)', 'shop');
+  const logger: ConnectLogger = { trace: () => {}, debug: () => {}, info: () => {}, error: () => {}, warn: (_fields, message) => warnings.push(message ?? '') };
+  return new ChangeEmitter(config, { ...OPTIONS, logger }, new TableFilter(config), catalog, { server: 'srv' });
+}
+
+test('the emitter warns once per table whose name is not a legal topic name, also after DDL rebuilds its envelope', (t) => {
+  const warnings: string[] = [];
+  const emitter = emitterWith({}, warnings);
+  t.is(emitter.envelope('shop', 't$1')?.topic, 'srv.shop.t_1');
+  t.is(emitter.envelope('shop', 'ok')?.topic, 'srv.shop.ok');
+  emitter.catalog.apply('ALTER TABLE `t$1` ADD COLUMN x INT', 'shop');
+  t.is(emitter.envelope('shop', 't$1')?.topic, 'srv.shop.t_1');
+  t.deepEqual(warnings, ["Topic 'srv.shop.t$1' name isn't a valid topic name, replacing it with 'srv.shop.t_1'."]);
+});
+
+test('enable.time.adjuster reaches the values from the config', (t) => {
+  const on = emitterWith({}, []).envelope('shop', 't$1')!;
+  const off = emitterWith({ 'enable.time.adjuster': 'false' }, []).envelope('shop', 't$1')!;
+  t.is(on.row([1, '0018-05-01'])['d'], 17652);
+  t.is(off.row([1, '0018-05-01'])['d'], -712833);
+});
