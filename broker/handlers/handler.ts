@@ -25,6 +25,12 @@ export interface Handler<K extends ApiKey> {
   readonly apiKey: K;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * True when handle() holds no view of the request's bytes (a produce's records) once it has
+   * returned, even while its answer is still a promise: the connection then writes the next
+   * request into the same buffer.
+   */
+  readonly doneWithRequestBytesOnReturn?: boolean;
   handle(request: RequestBody<K>, version: number, context: RequestContext): HandlerOutcome<K> | Promise<HandlerOutcome<K>>;
 }
 

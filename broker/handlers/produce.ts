@@ -24,6 +24,8 @@ export function produceHandler(broker: BrokerContext): Handler<typeof ApiKey.PRO
     apiKey: ApiKey.PRODUCE,
     minVersion: 0,
     maxVersion: 8,
+    // The records are validated and written to the log before handle() returns; acks=all waits on the fsync only.
+    doneWithRequestBytesOnReturn: true,
     handle(request) {
       const { acks } = request;
       const durable: Promise<void>[] = [];

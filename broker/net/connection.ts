@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder } from '../../core/protocol/index.ts';
+import type { JoinBufferPool } from '../../core/protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Dispatched, RequestDispatcher } from './request-dispatcher.ts';
 
@@ -10,6 +11,8 @@ export interface ConnectionOptions {
   readonly idleTimeoutMs: number;
   /** Stop reading from the socket while this many requests await their responses. */
   readonly maxInFlight: number;
+  /** Shared by the listener's connections: where a Produce request's buffer goes for the next large request. */
+  readonly joinBuffers?: JoinBufferPool;
   readonly logger: Logger;
   readonly onClose: (connection: Connection) => void;
 }
@@ -44,7 +47,7 @@ export class Connection {
     this.id = options.id;
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.logger = options.logger.child({ connection: this.id, remote: this.remoteAddress });
-    this.decoder = new FrameDecoder({ maxFrameSize: options.maxRequestBytes });
+    this.decoder = new FrameDecoder(options.joinBuffers === undefined ? { maxFrameSize: options.maxRequestBytes } : { maxFrameSize: options.maxRequestBytes, joinBuffers: options.joinBuffers });
     socket.setNoDelay(true);
     if (options.idleTimeoutMs > 0) socket.setTimeout(options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
@@ -107,6 +110,7 @@ export class Connection {
     let dispatched: Dispatched | Promise<Dispatched>;
     try {
       dispatched = this.dispatcher.dispatch(frame, this);
+      if (this.dispatcher.doneWithFrameOnReturn(frame)) this.decoder.release(frame);
     } catch (error) {
       dispatched = { kind: 'close', reason: 'request dispatch failed', fault: error };
     }

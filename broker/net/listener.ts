@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { JoinBufferPool } from '../../core/protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { Connection } from './connection.ts';
 import type { RequestDispatcher } from './request-dispatcher.ts';
@@ -12,6 +13,12 @@ export interface ListenerOptions {
   readonly logger: Logger;
 }
 
+/**
+ * The largest request buffer kept for the next large request (a producer's requests are at most
+ * max.request.size, 1 MiB by default, and usually span several socket chunks).
+ */
+const REUSABLE_REQUEST_BYTES = 2 * 1024 * 1024;
+
 /** The TCP side of the broker: accepts connections and hands each its own pipeline. */
 export class Listener {
   private readonly server: net.Server;
@@ -19,6 +26,8 @@ export class Listener {
   private nextConnectionId = 1;
   private closing: Promise<void> | undefined;
   private boundPort = 0;
+  /** One for all connections: a Produce request is done with its buffer before the next is read. */
+  private readonly joinBuffers = new JoinBufferPool(REUSABLE_REQUEST_BYTES);
 
   private constructor(dispatcher: RequestDispatcher, options: ListenerOptions) {
     this.server = net.createServer((socket) => {
@@ -27,6 +36,7 @@ export class Listener {
         maxRequestBytes: options.maxRequestBytes,
         idleTimeoutMs: options.idleTimeoutMs,
         maxInFlight: options.maxInFlightPerConnection ?? 100,
+        joinBuffers: this.joinBuffers,
         logger: options.logger,
         onClose: (closed) => this.connections.delete(closed),
       });

@@ -70,6 +70,11 @@ export class RequestDispatcher {
     return finish(request, outcome);
   }
 
+  /** Whether nothing refers to `frame`'s bytes once `dispatch` has returned for it (see Handler.doneWithRequestBytesOnReturn). */
+  doneWithFrameOnReturn(frame: Buffer): boolean {
+    return frame.length >= FIXED_HEADER_BYTES && this.registry.get(frame.readInt16BE(0))?.doneWithRequestBytesOnReturn === true;
+  }
+
   private unsupportedApiVersions(correlationId: number): Dispatched {
     const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.registry.advertised() };
     return { kind: 'respond', chunks: encodeResponse(ApiKey.API_VERSIONS, 0, correlationId, body).chunks() };

@@ -44,7 +44,7 @@ export {
   responseHeaderVersion,
 } from './headers.ts';
 export type { RequestHeader, RequestHeaderVersion, ResponseHeader, ResponseHeaderVersion } from './headers.ts';
-export { DEFAULT_MAX_FRAME_SIZE, FrameDecoder, encodeFrame } from './framing.ts';
+export { DEFAULT_MAX_FRAME_SIZE, FrameDecoder, JoinBufferPool, encodeFrame } from './framing.ts';
 export type { FrameDecoderOptions } from './framing.ts';
 export { decodeRequest, decodeRequestBody, describedVersion, encodeRequest } from './request.ts';
 export type { DecodedRequest } from './request.ts';

@@ -7,7 +7,7 @@ import { decodeAll } from '../../helpers/decode-all.ts';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { WireClient } from '../../helpers/kafka-wire.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { createTopic, fetchOne, produce, splitBatches, stamped, valuesBatch } from './records.ts';
+import { createTopic, fetchOne, produce, readPartition, splitBatches, stamped, valuesBatch } from './records.ts';
 
 async function connect(t: ExecutionContext, port: number): Promise<WireClient> {
   const client = await WireClient.connect(port);
@@ -423,4 +423,23 @@ test('everything written is served after a restart with the same offsets', async
       ['kept-b', 1],
     ],
   );
+});
+
+test('large pipelined produce requests, joined into one reused buffer, are each stored as sent', async (t) => {
+  const { port } = await startTestBroker(t, { autoCreateTopics: false });
+  const client = await connect(t, port);
+  await createTopic(client, 'large-requests');
+  // Each request (about 100 KB) spans socket chunks; sent back to back, the broker joins each into
+  // the buffer the previous one left, so a request whose bytes were overwritten would show here.
+  const batches = Array.from({ length: 6 }, (_, i) => valuesBatch(Array.from({ length: 20 }, (_, j) => `${i}-${j}-`.padEnd(4_000 + i * 500, String.fromCharCode(97 + i)))));
+  const responses = await Promise.all(batches.map((batch) => produce(client, 'large-requests', 0, batch)));
+  t.deepEqual(
+    responses.map((r) => r.errorCode),
+    batches.map(() => 0),
+  );
+  const values = (await readPartition(client, 'large-requests', 0)).records.map((r) => r.value?.toString('utf8'));
+  const expected = batches.flatMap((batch) => decodeAll(batch).map((r) => r.value!.toString('utf8')));
+  t.is(values.length, expected.length);
+  const differing = values.flatMap((v, i) => (v === expected[i] ? [] : [i]));
+  t.deepEqual(differing, [], 'records stored with other bytes than sent');
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { FrameDecoder, ProtocolErrorCode, encodeFrame } from '../../../../core/protocol/index.ts';
+import { FrameDecoder, JoinBufferPool, ProtocolErrorCode, encodeFrame } from '../../../../core/protocol/index.ts';
 import { throwsCode } from '../../../helpers/throws-code.ts';
 
 const payloads = [Buffer.from('first frame'), Buffer.alloc(0), Buffer.from([1, 2, 3, 4, 5, 6, 7]), Buffer.alloc(300, 9)];
@@ -86,4 +86,71 @@ test('an empty chunk changes nothing', (t) => {
   const decoder = new FrameDecoder();
   t.deepEqual(decoder.push(Buffer.alloc(0)), []);
   t.is(decoder.buffered, 0);
+});
+
+test('a released joined payload is the buffer the next one is joined into; views of a chunk are not taken back', (t) => {
+  const decoder = new FrameDecoder({ joinBuffers: new JoinBufferPool(1 << 20) });
+  const big = (fill: number): Buffer => Buffer.alloc(100_000, fill);
+  const split = (frame: Buffer): Buffer[] => [frame.subarray(0, 1000), frame.subarray(1000)];
+  const first = split(encodeFrame(big(1))).flatMap((c) => decoder.push(c));
+  t.is(first.length, 1);
+  const memory = first[0]!.buffer;
+  decoder.release(first[0]!);
+  const second = split(encodeFrame(big(2))).flatMap((c) => decoder.push(c));
+  t.is(second[0]!.buffer, memory, 'the released buffer is reused');
+  t.true(second[0]!.equals(big(2)));
+  // Not released: the next payload gets memory of its own, so the one still held keeps its bytes.
+  const third = split(encodeFrame(big(3))).flatMap((c) => decoder.push(c));
+  t.not(third[0]!.buffer, memory);
+  t.true(second[0]!.equals(big(2)));
+  t.true(third[0]!.equals(big(3)));
+
+  // A payload inside one chunk is a view of that chunk: releasing it must not make the chunk a join buffer.
+  const chunk = encodeFrame(big(4));
+  const [view] = decoder.push(chunk);
+  decoder.release(view!);
+  decoder.release(third[0]!);
+  const fourth = split(encodeFrame(big(5))).flatMap((c) => decoder.push(c));
+  t.not(fourth[0]!.buffer, chunk.buffer);
+  t.true(chunk.subarray(4).equals(big(4)), 'the chunk is untouched');
+});
+
+test('without a pool, or above its size, released payloads are not kept', (t) => {
+  for (const decoder of [new FrameDecoder(), new FrameDecoder({ joinBuffers: new JoinBufferPool(50_000) })]) {
+    const frame = encodeFrame(Buffer.alloc(100_000, 7));
+    const [first] = [frame.subarray(0, 10), frame.subarray(10)].flatMap((c) => decoder.push(c));
+    decoder.release(first!);
+    const [second] = [frame.subarray(0, 10), frame.subarray(10)].flatMap((c) => decoder.push(c));
+    t.not(second!.buffer, first!.buffer);
+    t.true(second!.equals(frame.subarray(4)));
+  }
+});
+
+test('small payloads that span chunks are joined without a buffer of their own, and never reused', (t) => {
+  const decoder = new FrameDecoder({ joinBuffers: new JoinBufferPool(1 << 20) });
+  const frame = encodeFrame(Buffer.from('small frame'));
+  const [first] = [frame.subarray(0, 6), frame.subarray(6)].flatMap((c) => decoder.push(c));
+  decoder.release(first!);
+  const [second] = [frame.subarray(0, 6), frame.subarray(6)].flatMap((c) => decoder.push(c));
+  t.is(first!.toString(), 'small frame');
+  t.is(second!.toString(), 'small frame');
+  t.false(first!.buffer === second!.buffer && first!.byteOffset === second!.byteOffset);
+});
+
+test('decoders sharing a pool take turns with one buffer', (t) => {
+  const pool = new JoinBufferPool(1 << 20);
+  const [a, b] = [new FrameDecoder({ joinBuffers: pool }), new FrameDecoder({ joinBuffers: pool })];
+  const frame = (fill: number): Buffer[] => {
+    const bytes = encodeFrame(Buffer.alloc(70_000, fill));
+    return [bytes.subarray(0, 100), bytes.subarray(100)];
+  };
+  const [first] = frame(1).flatMap((c) => a.push(c));
+  a.release(first!);
+  const [second] = frame(2).flatMap((c) => b.push(c));
+  t.is(second!.buffer, first!.buffer, 'the other decoder joins into the released buffer');
+  // While b holds it, a joins elsewhere.
+  const [third] = frame(3).flatMap((c) => a.push(c));
+  t.not(third!.buffer, second!.buffer);
+  t.true(second!.equals(Buffer.alloc(70_000, 2)));
+  t.true(third!.equals(Buffer.alloc(70_000, 3)));
 });
