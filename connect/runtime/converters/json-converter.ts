@@ -8,6 +8,7 @@ import { schemaJson, valueJson } from './json-writer.ts';
 import type { JsonWriteOptions } from './json-writer.ts';
 import { compileValueWriter } from './json-value-writer.ts';
 import type { ValueWriter } from './json-value-writer.ts';
+import { JsonSink } from './json-sink.ts';
 
 /** Kafka's JsonConverterConfig. */
 export const JSON_CONVERTER_CONFIG_SCHEMA = {
@@ -48,20 +49,16 @@ const SLAB_BYTES = 256 * 1024;
  * `{"schema":{...},"payload":...}`; without, the bare payload. Per schema object (a source task
  * usually sends the same one with every record) the envelope's head is encoded once and the
  * payload writer compiled once, so a record costs its payload: the head, often kilobytes for a
- * change event, is copied as bytes, not serialized and encoded again.
+ * change event, is copied as bytes, not serialized and encoded again. The cache holds at most
+ * schemas.cache.size schema objects, keyed by identity: a changed schema is a new object, so it
+ * gets its own head.
  */
 export class JsonConverter implements Converter, HeaderConverter {
   private enableSchemas = true;
   private options: JsonWriteOptions = { decimalNumeric: false, replaceNullWithDefault: true };
   private cacheSize = 1000;
   private readonly writers = new Map<Schema, SchemaWriter>();
-  /**
-   * Records are cut from a slab, not allocated one by one: a change event with its schema is a
-   * few kilobytes, and Node's own 8 KiB pool would start a new ArrayBuffer every other record
-   * (every few records without schemas).
-   */
-  private slab = Buffer.allocUnsafe(0);
-  private slabUsed = 0;
+  private readonly sink = new JsonSink(SLAB_BYTES);
   private readonly schemasByText = new Map<string, Schema | null>();
 
   configure(config: Readonly<Record<string, unknown>>): void {
@@ -79,19 +76,12 @@ export class JsonConverter implements Converter, HeaderConverter {
       return Buffer.from(this.enableSchemas ? `{"schema":null,"payload":${payload}}` : payload, 'utf8');
     }
     const { head, write } = this.writerOf(schema);
-    const payload = write(value);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const room = head.length + payload.length * 3 + 1;
-    if (this.slab.length - this.slabUsed < room) {
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, room));
-      this.slabUsed = 0;
-    }
-    const start = this.slabUsed;
-    head.copy(this.slab, start);
-    let end = start + head.length + this.slab.write(payload, start + head.length, 'utf8');
-    if (head.length > 0) this.slab[end++] = ENVELOPE_END;
-    this.slabUsed = end;
-    return this.slab.subarray(start, end);
+    const sink = this.sink;
+    sink.begin();
+    sink.bytes(head);
+    write(sink, value);
+    if (head.length > 0) sink.byte(ENVELOPE_END);
+    return sink.end();
   }
 
   toConnectData(_topic: string, value: Uint8Array | null): SchemaAndValue {

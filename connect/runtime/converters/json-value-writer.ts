@@ -1,30 +1,41 @@
-// A value writer compiled once per schema: the same text as valueJson, without looking the
-// schema up again for every record. A source task sends thousands of records under one schema
-// object, so the field names are escaped once, each field's type is decided once, and a struct is
-// written by concatenation instead of an array of parts joined.
+// A value writer compiled once per schema: the same text as valueJson, written as UTF-8 bytes
+// into a JsonSink without looking the schema up again for every record. A source task sends
+// thousands of records under one schema object, so the field names are escaped and encoded
+// once, each field's type is decided once, and no string is built for a struct or a number.
 import type { Schema } from '../../api/index.ts';
 import { LogicalTypeName, SchemaType, dataError } from '../../api/index.ts';
 import { decimalScale, formatDecimal, fromLogical, isDecimalValue, typeName } from '../data/logical.ts';
 import { isPlainObject } from '../data/schemas.ts';
 import { formatJavaDouble, formatJavaFloat } from './java-number.ts';
+import type { JsonSink } from './json-sink.ts';
 import { jsonString, valueJson } from './json-writer.ts';
 import type { JsonWriteOptions } from './json-writer.ts';
 
-/** A value (or null) under one schema → its JSON text, exactly as valueJson(schema, value) writes it. */
-export type ValueWriter = (value: unknown) => string;
+/** Writes a value (or null) under one schema to the sink: exactly the UTF-8 of valueJson(schema, value). */
+export type ValueWriter = (sink: JsonSink, value: unknown) => void;
 
 const LOGICAL_NAMES: ReadonlySet<string> = new Set(Object.values(LogicalTypeName));
+const NULL = Buffer.from('null');
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /** Compiles the writer of `schema`'s values, nested schemas included. */
 export function compileValueWriter(schema: Schema, options: JsonWriteOptions): ValueWriter {
   const write = nonNullWriter(schema, options);
   const hasDefault = schema.defaultValue !== undefined && schema.defaultValue !== null && options.replaceNullWithDefault;
-  return (value) => {
-    if (value !== null && value !== undefined) return write(value);
+  const optional = schema.optional;
+  return (sink, value) => {
+    if (value !== null && value !== undefined) write(sink, value);
     // Null is rare on the hot path; the generic writer keeps its rules (default, optional, error).
-    if (hasDefault) return valueJson(schema, schema.defaultValue, options);
-    if (schema.optional) return 'null';
-    throw dataError('Conversion error: null value for field that is required and has no default value');
+    else if (hasDefault) sink.json(valueJson(schema, schema.defaultValue, options));
+    else if (optional) sink.bytes(NULL);
+    else throw dataError('Conversion error: null value for field that is required and has no default value');
   };
 }
 
@@ -33,15 +44,23 @@ function nonNullWriter(schema: Schema, options: JsonWriteOptions): ValueWriter {
   const name = schema.name;
   if (name === undefined || !LOGICAL_NAMES.has(name)) return typed;
   if (name === LogicalTypeName.DECIMAL) {
-    if (options.decimalNumeric) return (value) => (isDecimalValue(value) ? formatDecimal(value) : typed(fromLogical(schema, value)));
+    if (options.decimalNumeric) {
+      return (sink, value) => {
+        if (isDecimalValue(value)) sink.ascii(formatDecimal(value));
+        else typed(sink, fromLogical(schema, value));
+      };
+    }
     return decimalBytesWriter(schema, typed);
   }
-  return (value) => typed(fromLogical(schema, value));
+  return (sink, value) => {
+    typed(sink, fromLogical(schema, value));
+  };
 }
 
 /** Below this magnitude an unscaled decimal fits 6 bytes, and a double holds it exactly. */
 const SMALL_UNSCALED = 2n ** 47n;
-const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_DIGITS = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+const PAD = 0x3d;
 
 /**
  * A Decimal as the base64 of BigInteger.toByteArray(), as fromLogical and the bytes writer give
@@ -50,35 +69,48 @@ const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
  */
 function decimalBytesWriter(schema: Schema, typed: ValueWriter): ValueWriter {
   let scale: number | undefined;
-  return (value) => {
+  return (sink, value) => {
     if (isDecimalValue(value) && value.unscaled < SMALL_UNSCALED && value.unscaled >= -SMALL_UNSCALED) {
       scale ??= decimalScale(schema);
-      if (value.scale === scale) return `"${smallTwosComplementBase64(Number(value.unscaled))}"`;
+      if (value.scale === scale) {
+        writeSmallTwosComplementBase64(sink, Number(value.unscaled));
+        return;
+      }
     }
-    return typed(fromLogical(schema, value));
+    typed(sink, fromLogical(schema, value));
   };
 }
 
-/** Base64 of the shortest big-endian two's complement bytes of `n`, |n| < 2^47. */
-function smallTwosComplementBase64(n: number): string {
+/** The bytes of a small decimal's two's complement, most significant first (at most 6 of them). */
+const DECIMAL_BYTES = new Uint8Array(8);
+
+/** `"` + base64 of the shortest big-endian two's complement bytes of `n` + `"`, |n| < 2^47. */
+function writeSmallTwosComplementBase64(sink: JsonSink, n: number): void {
   let width = 1;
-  while (n >= 2 ** (width * 8 - 1) || n < -(2 ** (width * 8 - 1))) width++;
-  let unsigned = n < 0 ? n + 2 ** (width * 8) : n;
-  const bytes: number[] = new Array<number>(width);
-  for (let i = width - 1; i >= 0; i--) {
-    bytes[i] = unsigned % 256;
-    unsigned = Math.floor(unsigned / 256);
+  let limit = 128;
+  while (n >= limit || n < -limit) {
+    width++;
+    limit *= 256;
   }
-  let out = '';
+  let unsigned = n < 0 ? n + limit * 2 : n;
+  const bytes = DECIMAL_BYTES;
+  for (let i = width - 1; i >= 0; i--) {
+    const high = Math.floor(unsigned / 256);
+    bytes[i] = unsigned - high * 256;
+    unsigned = high;
+  }
+  sink.room(2 + 4 * Math.ceil(width / 3));
+  sink.byte(QUOTE);
   for (let i = 0; i < width; i += 3) {
     const b0 = bytes[i]!;
     const b1 = i + 1 < width ? bytes[i + 1]! : 0;
     const b2 = i + 2 < width ? bytes[i + 2]! : 0;
-    out += BASE64_DIGITS[b0 >> 2]! + BASE64_DIGITS[((b0 & 3) << 4) | (b1 >> 4)]!;
-    out += i + 1 < width ? BASE64_DIGITS[((b1 & 15) << 2) | (b2 >> 6)]! : '=';
-    out += i + 2 < width ? BASE64_DIGITS[b2 & 63]! : '=';
+    sink.byte(BASE64_DIGITS[b0 >> 2]!);
+    sink.byte(BASE64_DIGITS[((b0 & 3) << 4) | (b1 >> 4)]!);
+    sink.byte(i + 1 < width ? BASE64_DIGITS[((b1 & 15) << 2) | (b2 >> 6)]! : PAD);
+    sink.byte(i + 2 < width ? BASE64_DIGITS[b2 & 63]! : PAD);
   }
-  return out;
+  sink.byte(QUOTE);
 }
 
 function typedWriter(schema: Schema, options: JsonWriteOptions): ValueWriter {
@@ -86,53 +118,65 @@ function typedWriter(schema: Schema, options: JsonWriteOptions): ValueWriter {
     case SchemaType.INT8:
     case SchemaType.INT16:
     case SchemaType.INT32:
-      return (value) => {
+      return (sink, value) => {
         if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidType(schema, value);
-        return String(value);
+        sink.integer(value);
       };
     case SchemaType.INT64:
-      return (value) => {
-        if (typeof value === 'bigint') return value.toString();
-        if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidType(schema, value);
-        return String(value);
+      return (sink, value) => {
+        if (typeof value === 'bigint') sink.bigint(value);
+        else if (typeof value === 'number' && Number.isInteger(value)) sink.integer(value);
+        else throw invalidType(schema, value);
       };
     case SchemaType.FLOAT32:
-      return (value) => {
+      return (sink, value) => {
         if (typeof value !== 'number') throw invalidType(schema, value);
-        return floatJson(formatJavaFloat(value));
+        sink.ascii(floatJson(formatJavaFloat(value)));
       };
     case SchemaType.FLOAT64:
-      return (value) => {
+      return (sink, value) => {
         if (typeof value !== 'number') throw invalidType(schema, value);
-        return floatJson(formatJavaDouble(value));
+        sink.ascii(floatJson(formatJavaDouble(value)));
       };
     case SchemaType.BOOLEAN:
-      return (value) => {
+      return (sink, value) => {
         if (typeof value !== 'boolean') throw invalidType(schema, value);
-        return value ? 'true' : 'false';
+        sink.bytes(value ? TRUE : FALSE);
       };
     case SchemaType.STRING:
-      return (value) => {
+      return (sink, value) => {
         if (typeof value !== 'string') throw invalidType(schema, value);
-        return jsonString(value);
+        sink.string(value, jsonString);
       };
     case SchemaType.BYTES:
-      return (value) => {
+      return (sink, value) => {
         if (!(value instanceof Uint8Array)) throw invalidType(schema, value);
-        return `"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"`;
+        sink.byte(QUOTE);
+        sink.ascii(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'));
+        sink.byte(QUOTE);
       };
     case SchemaType.ARRAY: {
       const items = schema.valueSchema;
-      const item: ValueWriter = items === undefined ? (v) => valueJson(null, v, options) : compileValueWriter(items, options);
-      return (value) => {
+      const item: ValueWriter =
+        items === undefined
+          ? (sink, v) => {
+              sink.json(valueJson(null, v, options));
+            }
+          : compileValueWriter(items, options);
+      return (sink, value) => {
         if (!Array.isArray(value)) throw invalidType(schema, value);
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + item(value[i]);
-        return `${out}]`;
+        sink.byte(OPEN_BRACKET);
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) sink.byte(COMMA);
+          item(sink, value[i]);
+        }
+        sink.byte(CLOSE_BRACKET);
       };
     }
     case SchemaType.MAP:
-      return (value) => valueJson(schema, value, options);
+      return (sink, value) => {
+        sink.json(valueJson(schema, value, options));
+      };
     case SchemaType.STRUCT:
       return structWriter(schema, options);
   }
@@ -141,15 +185,18 @@ function typedWriter(schema: Schema, options: JsonWriteOptions): ValueWriter {
 function structWriter(schema: Schema, options: JsonWriteOptions): ValueWriter {
   const fields = schema.fields ?? [];
   const names = fields.map((f) => f.name);
-  // `"name":`, with the comma before every field but the first.
-  const prefixes = fields.map((f, i) => `${i === 0 ? '' : ','}${jsonString(f.name)}:`);
+  // `"name":`, with the comma before every field but the first, as UTF-8.
+  const prefixes = fields.map((f, i) => Buffer.from(`${i === 0 ? '' : ','}${jsonString(f.name)}:`, 'utf8'));
   const writers = fields.map((f) => compileValueWriter(f.schema, options));
   const count = fields.length;
-  return (value) => {
+  return (sink, value) => {
     if (!isPlainObject(value)) throw invalidType(schema, value);
-    let out = '{';
-    for (let i = 0; i < count; i++) out += prefixes[i]! + writers[i]!(value[names[i]!]);
-    return `${out}}`;
+    sink.byte(OPEN_BRACE);
+    for (let i = 0; i < count; i++) {
+      sink.bytes(prefixes[i]!);
+      writers[i]!(sink, value[names[i]!]);
+    }
+    sink.byte(CLOSE_BRACE);
   };
 }
 

@@ -115,3 +115,34 @@ test('refuses JSON without the envelope when schemas are enabled, saying how to 
   t.throws(() => converter().toConnectData('t', Buffer.from('{"a":1}')), { message: /set schemas.enable=false/ });
   t.throws(() => converter().toConnectData('t', Buffer.from('{not json')), { message: /invalid JSON/ });
 });
+
+test('the envelope head is cached per schema object, bounded by schemas.cache.size, and a changed schema gets its own', (t) => {
+  const c = converter({ 'schemas.cache.size': 3 });
+  const cached = (): number => (c as unknown as { writers: Map<Schema, unknown> }).writers.size;
+  const v1 = structSchema([['id', Schemas.INT32]], { optional: false, name: 'db.t.Value' });
+  // ALTER TABLE: a new schema object, with a field more.
+  const v2 = structSchema(
+    [
+      ['id', Schemas.INT32],
+      ['note', Schemas.OPTIONAL_STRING],
+    ],
+    { optional: false, name: 'db.t.Value' },
+  );
+  const expected1 = '{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"db.t.Value"},"payload":{"id":1}}';
+  const expected2 =
+    '{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"note"}],"optional":false,"name":"db.t.Value"},"payload":{"id":2,"note":"n"}}';
+  t.is(text(c.fromConnectData('t', v1, { id: 1 })), expected1);
+  t.is(text(c.fromConnectData('t', v2, { id: 2, note: 'n' })), expected2);
+  t.is(text(c.fromConnectData('t', v1, { id: 1 })), expected1, 'the first schema keeps its own head');
+  t.is(cached(), 2);
+  // Many more schemas than the cache holds: each record still carries its own schema, and the cache stays bounded.
+  for (let i = 0; i < 50; i++) {
+    const schema = structSchema([[`f${i}`, Schemas.INT32]], { optional: false, name: `db.t${i}.Value` });
+    t.is(text(c.fromConnectData('t', schema, { [`f${i}`]: i })), `{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"f${i}"}],"optional":false,"name":"db.t${i}.Value"},"payload":{"f${i}":${i}}}`);
+    t.true(cached() <= 3);
+  }
+  t.is(text(c.fromConnectData('t', v2, { id: 2, note: 'n' })), expected2, 'an evicted schema is written again from scratch');
+  const uncached = converter({ 'schemas.cache.size': 0 });
+  t.is(text(uncached.fromConnectData('t', v1, { id: 1 })), expected1);
+  t.is((uncached as unknown as { writers: Map<Schema, unknown> }).writers.size, 0);
+});

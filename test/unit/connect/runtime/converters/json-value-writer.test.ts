@@ -3,10 +3,22 @@ import test from 'ava';
 import type { Schema } from '../../../../../connect/api/index.ts';
 import { LogicalTypeName, Schemas } from '../../../../../connect/api/index.ts';
 import { JsonConverter } from '../../../../../connect/runtime/converters/json-converter.ts';
+import { JsonSink } from '../../../../../connect/runtime/converters/json-sink.ts';
 import { compileValueWriter } from '../../../../../connect/runtime/converters/json-value-writer.ts';
 import { valueJson } from '../../../../../connect/runtime/converters/json-writer.ts';
 import type { JsonWriteOptions } from '../../../../../connect/runtime/converters/json-writer.ts';
 import { structSchema } from '../../../../../connect/runtime/data/schemas.ts';
+
+/** The compiled writer of `schema`, as text: each value written alone into a small sink, so records cross slabs too. */
+function textWriter(schema: Schema, options: JsonWriteOptions): (value: unknown) => string {
+  const write = compileValueWriter(schema, options);
+  const sink = new JsonSink(64);
+  return (value) => {
+    sink.begin();
+    write(sink, value);
+    return sink.end().toString('utf8');
+  };
+}
 
 const BASE64: JsonWriteOptions = { decimalNumeric: false, replaceNullWithDefault: true };
 const NUMERIC: JsonWriteOptions = { decimalNumeric: true, replaceNullWithDefault: false };
@@ -67,7 +79,7 @@ for (const [label, options] of [
   ['numeric decimals, nulls kept', NUMERIC],
 ] as const) {
   test(`writes a change event as valueJson does (${label})`, (t) => {
-    const write = compileValueWriter(ENVELOPE, options);
+    const write = textWriter(ENVELOPE, options);
     for (const [before, after] of [
       [null, rows[0]],
       [rows[0], rows[1]],
@@ -95,7 +107,7 @@ test('throws the same errors as valueJson', (t) => {
   ];
   for (const [schema, value] of cases) {
     const expected = t.throws(() => valueJson(schema, value, BASE64));
-    t.throws(() => compileValueWriter(schema, BASE64)(value), { message: expected.message });
+    t.throws(() => textWriter(schema, BASE64)(value), { message: expected.message });
   }
 });
 
@@ -129,7 +141,7 @@ test('a payload longer than the scratch space and schemas beyond the cache size 
 });
 
 test('writes decimals as the bytes of BigInteger.toByteArray, small and large, as valueJson does', (t) => {
-  const write = compileValueWriter(DECIMAL, BASE64);
+  const write = textWriter(DECIMAL, BASE64);
   const edges = [0n, 1n, -1n, 127n, 128n, -128n, -129n, 255n, 256n, 32_767n, 32_768n, -32_769n, 8_388_608n, 2n ** 31n, -(2n ** 31n) - 1n, 2n ** 40n + 7n, 2n ** 47n - 1n, -(2n ** 47n), 2n ** 47n, -(2n ** 47n) - 1n, 10n ** 30n, -(10n ** 30n)];
   for (let bits = 0; bits <= 50; bits++) {
     for (const delta of [-1n, 0n, 1n]) edges.push(2n ** BigInt(bits) + delta, -(2n ** BigInt(bits)) + delta);
@@ -145,4 +157,41 @@ test('writes decimals as the bytes of BigInteger.toByteArray, small and large, a
     t.is(write(value), valueJson(DECIMAL, value, BASE64), `unscaled ${unscaled}`);
   }
   t.is(write(Buffer.from([1, 2])), valueJson(DECIMAL, Buffer.from([1, 2]), BASE64));
+});
+
+test('numbers and strings are written byte for byte as valueJson writes them, across slab boundaries', (t) => {
+  const int64: Schema = { type: 'int64', optional: false };
+  const int32: Schema = Schemas.INT32;
+  const numbers: [Schema, unknown][] = [
+    [int32, 0],
+    [int32, -0],
+    [int32, 9],
+    [int32, 10],
+    [int32, -10],
+    [int32, 2_147_483_647],
+    [int32, -2_147_483_648],
+    [int64, 2_147_483_648],
+    [int64, 99_999_999],
+    [int64, 100_000_000],
+    [int64, 1_700_000_000_123],
+    [int64, -1_700_000_000_123_456],
+    [int64, Number.MAX_SAFE_INTEGER],
+    [int64, -Number.MAX_SAFE_INTEGER],
+    [int64, 2 ** 53],
+    [int64, 1e21],
+    [int64, 0n],
+    [int64, -1n],
+    [int64, 9_007_199_254_740_991n],
+    [int64, 9_007_199_254_740_992n],
+    [int64, -9_007_199_254_740_993n],
+    [int64, 1_733_400_000_000_000_000n],
+    [int64, -(2n ** 63n)],
+  ];
+  for (let i = 1; i < 1e16; i *= 7) numbers.push([int64, i], [int64, -i - 1], [int64, BigInt(i) * 1000n]);
+  const strings = ['', 'a', 'ascii only', '"quoted"', 'back\\slash', 'tab\there', '\u0000\u001f\u007f', 'é', 'ünïcode 日本', '😀', '\ud800 lone', 'x'.repeat(64), 'x'.repeat(65), `${'y'.repeat(70)}"`, `${'z'.repeat(100)}é`];
+  for (const [schema, value] of [...numbers, ...strings.map((s): [Schema, unknown] => [Schemas.STRING, s])]) {
+    // A 64-byte slab: most values are written across a slab change. Bytes are compared: a lone
+    // surrogate is U+FFFD in UTF-8, as Buffer.from(valueJson(...)) encodes it.
+    t.is(Buffer.from(textWriter(schema, BASE64)(value)).toString('hex'), Buffer.from(valueJson(schema, value, BASE64)).toString('hex'), `${typeof value} ${String(value)}`);
+  }
 });
