@@ -324,6 +324,12 @@ function debeziumColumnLength(column: ColumnDef): number {
   return column.length ?? -1;
 }
 
+/** A column's length in a schema change event's table, as Debezium's history records it; null for none. */
+function schemaChangeLength(column: ColumnDef): number | null {
+  const length = debeziumColumnLength(column);
+  return length >= 0 ? length : null;
+}
+
 function jdbcType(column: ColumnDef): number {
   return JDBC_TYPES[column.type] ?? 1111;
 }
@@ -474,7 +480,7 @@ export function tableChangeStruct(change: TableChange): Struct {
         typeName: c.unsigned ? `${c.type} UNSIGNED` : c.type,
         typeExpression: typeExpression(c),
         charsetName: c.charset ?? null,
-        length: c.length ?? (['TIME', 'DATETIME', 'TIMESTAMP'].includes(c.type) && c.scale !== undefined && c.scale > 0 ? c.scale : null),
+        length: schemaChangeLength(c),
         scale: c.type === 'DECIMAL' ? (c.scale ?? null) : null,
         position: i + 1,
         optional: c.nullable,

@@ -3,7 +3,7 @@ import type { ConnectLogger } from '../../../../connect/api/index.ts';
 import { parseMySqlCdcConfig } from '../../../../connectors/mysql-cdc/config.ts';
 import { ChangeEmitter, TableFilter } from '../../../../connectors/mysql-cdc/emitter.ts';
 import type { EnvelopeOptions } from '../../../../connectors/mysql-cdc/envelope.ts';
-import { TableEnvelope, sanitizedTopicName } from '../../../../connectors/mysql-cdc/envelope.ts';
+import { TableEnvelope, sanitizedTopicName, tableChangeStruct } from '../../../../connectors/mysql-cdc/envelope.ts';
 import { SchemaCatalog } from '../../../../connectors/mysql-cdc/schema/catalog.ts';
 import type { ColumnDef, TableDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
 
@@ -129,4 +129,31 @@ test('enable.time.adjuster reaches the values from the config', (t) => {
   const off = emitterWith({ 'enable.time.adjuster': 'false' }, []).envelope('shop', 't$1')!;
   t.is(on.row([1, '0018-05-01'])['d'], 17652);
   t.is(off.row([1, '0018-05-01'])['d'], -712833);
+});
+
+test('schema change events give ENUM the length 1 and SET its options and commas, as Debezium records them; other columns their declared length', (t) => {
+  const change = tableChangeStruct({
+    type: 'CREATE',
+    id: 'shop.t',
+    table: table('t', [
+      column('id', 'INT', { nullable: false }),
+      column('state', 'ENUM', { enumValues: ['new', 'paid', 'sent'] }),
+      column('tags', 'SET', { enumValues: ['a', 'b', 'c', 'd'] }),
+      column('name', 'VARCHAR', { length: 40 }),
+      column('at', 'DATETIME', { scale: 3 }),
+      column('day', 'DATE'),
+    ]),
+  });
+  const columns = (change['table'] as { columns: { name: string; length: number | null }[] }).columns;
+  t.deepEqual(
+    columns.map((c) => [c.name, c.length]),
+    [
+      ['id', null],
+      ['state', 1],
+      ['tags', 7],
+      ['name', 40],
+      ['at', 3],
+      ['day', null],
+    ],
+  );
 });
