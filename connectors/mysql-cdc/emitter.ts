@@ -52,7 +52,8 @@ export class ChangeEmitter {
 
   constructor(config: ParsedMySqlCdcConfig, options: EnvelopeOptions, filter: TableFilter, catalog: SchemaCatalog, partition: SourcePartition) {
     this.config = config;
-    this.options = options.timeAdjuster === undefined ? { ...options, timeAdjuster: config.timeAdjuster } : options;
+    // The config decides the time adjuster, whatever the caller's options say: one source for it.
+    this.options = { ...options, timeAdjuster: config.timeAdjuster };
     this.filter = filter;
     this.catalog = catalog;
     this.partition = partition;

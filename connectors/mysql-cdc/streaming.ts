@@ -16,6 +16,7 @@ import { DdlParseError } from './schema/catalog.ts';
 import type { SchemaHistoryEntry, SchemaHistoryStore } from './schema/history.ts';
 import type { TableChange } from './schema/catalog.ts';
 import type { ColumnDef, TableDef } from './schema/table.ts';
+import { columnDef } from './schema/table.ts';
 
 export interface StreamerDeps {
   readonly emitter: ChangeEmitter;
@@ -724,21 +725,7 @@ export function tableFromMap(map: TableMap): TableDef | undefined {
       scale = c.meta & 0xff;
     } else if (type === 'BIT') length = (c.meta >> 8) * 8 + (c.meta & 0xff);
     else if (type === 'TIME' || type === 'DATETIME' || type === 'TIMESTAMP') scale = c.type === ColumnType.TIME2 || c.type === ColumnType.DATETIME2 || c.type === ColumnType.TIMESTAMP2 ? c.meta : 0;
-    return {
-      name: c.name!,
-      type,
-      length,
-      scale,
-      unsigned: c.unsigned ?? false,
-      nullable: c.nullable,
-      charset: c.charset,
-      enumValues: c.enumValues ?? c.setValues,
-      autoIncrement: false,
-      defaultExpression: undefined,
-      defaultIsLiteral: false,
-      generated: false,
-      comment: undefined,
-    };
+    return columnDef(c.name!, type, { length, scale, unsigned: c.unsigned ?? false, nullable: c.nullable, charset: c.charset, enumValues: c.enumValues ?? c.setValues });
   });
   return {
     database: map.database,

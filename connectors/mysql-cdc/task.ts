@@ -100,7 +100,6 @@ export class MySqlCdcTask implements SourceTask {
         includeColumn: (db: string, table: string, column: string): boolean => filter.column(db, table, column),
         masks: config.columnMasks,
         truncates: config.columnTruncates,
-        timeAdjuster: config.timeAdjuster,
         logger,
       },
       filter,

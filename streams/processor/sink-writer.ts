@@ -64,18 +64,22 @@ export function sinkOutput(node: SinkNode, keySerde: Serde<unknown>, valueSerde:
   return { topic, key, value, headers: record.headers, timestamp: record.timestamp, partition };
 }
 
-/** What the task lends the production-error path. */
-export interface SinkFailureContext {
+/** What the task lends both production-error paths. */
+interface FailureContext {
   readonly taskId: TaskId;
   readonly label: string;
   readonly node: SinkNode;
-  /** The record the sink was given. */
-  readonly record: AnyRecord;
   /** The consumed record it derives from, when the task still has its bytes. */
   readonly raw: InputRecord | undefined;
   readonly options: Pick<TaskOptions, 'productionExceptionHandler' | 'deadLetterQueueTopic'>;
   readonly logger: StreamsLogger;
   readonly send: (record: OutputRecord, source: SourcePosition) => void;
+}
+
+/** What the task lends the path of a record the sink could not write. */
+export interface SinkFailureContext extends FailureContext {
+  /** The record the sink was given. */
+  readonly record: AnyRecord;
 }
 
 /**
@@ -93,23 +97,16 @@ export function productionFailure(failure: SinkFailure, context: SinkFailureCont
   }
   const part = failure.stage === 'serializeKey' ? 'key' : 'value';
   const what = `${node.name} cannot serialize the ${part} of ${from} for topic '${failure.topic}': ${messageOf(failure.error)}`;
-  const raw = context.raw ?? { topic: record.topic, partition: record.partition, offset: record.offset, key: null, value: null, headers: record.headers, timestamp: BigInt(Math.trunc(record.timestamp)) };
+  const raw = context.raw ?? withoutBytes(record, record);
   return handOver(context, { topic: failure.topic, raw, key: record.key, value: record.value, stage: failure.stage, error: failure.error, what, source: record });
 }
 
 /** What the task lends the path of a record the broker refused. */
-export interface SendFailureContext {
-  readonly taskId: TaskId;
-  readonly label: string;
-  readonly node: SinkNode;
+export interface SendFailureContext extends FailureContext {
   /** The record as sent. */
   readonly output: OutputRecord;
   /** The consumed record it derives from. */
   readonly source: SourcePosition;
-  readonly raw: InputRecord | undefined;
-  readonly options: Pick<TaskOptions, 'productionExceptionHandler' | 'deadLetterQueueTopic'>;
-  readonly logger: StreamsLogger;
-  readonly send: (record: OutputRecord, source: SourcePosition) => void;
 }
 
 /**
@@ -121,7 +118,7 @@ export interface SendFailureContext {
 export function sendFailure(error: Error, context: SendFailureContext): StreamsError | undefined {
   const { node, output, source } = context;
   const what = `topic '${output.topic}' refused the record ${node.name} wrote for the record in topic '${source.topic}' partition ${source.partition} at offset ${source.offset}: ${messageOf(error)}`;
-  const raw = context.raw ?? { topic: source.topic, partition: source.partition, offset: source.offset, key: null, value: null, headers: output.headers, timestamp: BigInt(Math.trunc(output.timestamp)) };
+  const raw = context.raw ?? withoutBytes(source, output);
   return handOver(context, { topic: output.topic, raw, key: output.key, value: output.value, stage: 'send', error, what, source });
 }
 
@@ -142,7 +139,12 @@ interface ProductionFailure {
  * Asks the production handler, writes the consumed record to the dead-letter topic when there is
  * one (whatever the handler said), and returns the error to fail the task with, if any.
  */
-function handOver(context: Pick<SinkFailureContext, 'taskId' | 'label' | 'node' | 'options' | 'logger' | 'send'>, failure: ProductionFailure): StreamsError | undefined {
+/** The consumed record at `at` when the task no longer has its bytes: its position, and the headers and timestamp it carried. */
+function withoutBytes(at: SourcePosition, carried: { readonly headers: InputRecord['headers']; readonly timestamp: number }): InputRecord {
+  return { topic: at.topic, partition: at.partition, offset: at.offset, key: null, value: null, headers: carried.headers, timestamp: BigInt(Math.trunc(carried.timestamp)) };
+}
+
+function handOver(context: FailureContext, failure: ProductionFailure): StreamsError | undefined {
   const { raw, error, what } = failure;
   const response = decideProduction(
     context.options.productionExceptionHandler ?? 'fail',

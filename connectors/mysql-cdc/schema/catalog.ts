@@ -1,7 +1,7 @@
 import type { Token } from './ddl-tokens.ts';
 import { tokenize } from './ddl-tokens.ts';
 import type { ColumnDef, TableDef } from './table.ts';
-import { tableId } from './table.ts';
+import { columnDef, tableId } from './table.ts';
 import { DdlParseError } from '../errors.ts';
 
 export { DdlParseError };
@@ -586,21 +586,7 @@ export class SchemaCatalog {
     const names = new Set(table.columns.map((col) => col.name.toLowerCase()));
     for (const name of ['row_start', 'row_end']) {
       if (names.has(name)) continue;
-      table.columns.push({
-        name,
-        type: 'TIMESTAMP',
-        length: undefined,
-        scale: 6,
-        unsigned: false,
-        nullable: false,
-        charset: undefined,
-        enumValues: undefined,
-        autoIncrement: false,
-        defaultExpression: undefined,
-        defaultIsLiteral: false,
-        generated: true,
-        comment: undefined,
-      });
+      table.columns.push(columnDef(name, 'TIMESTAMP', { scale: 6, nullable: false, generated: true }));
     }
   }
 

@@ -27,6 +27,29 @@ export interface ColumnDef {
   readonly comment: string | undefined;
 }
 
+/**
+ * A column of `type` named `name`: nullable, signed, no length, charset, default or comment
+ * unless `fields` says otherwise.
+ */
+export function columnDef(name: string, type: string, fields: Partial<ColumnDef> = {}): ColumnDef {
+  return {
+    name,
+    type,
+    length: undefined,
+    scale: undefined,
+    unsigned: false,
+    nullable: true,
+    charset: undefined,
+    enumValues: undefined,
+    autoIncrement: false,
+    defaultExpression: undefined,
+    defaultIsLiteral: false,
+    generated: false,
+    comment: undefined,
+    ...fields,
+  };
+}
+
 export interface TableDef {
   readonly database: string;
   readonly name: string;

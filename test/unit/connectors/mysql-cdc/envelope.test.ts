@@ -6,25 +6,7 @@ import type { EnvelopeOptions } from '../../../../connectors/mysql-cdc/envelope.
 import { TableEnvelope, sanitizedTopicName, tableChangeStruct } from '../../../../connectors/mysql-cdc/envelope.ts';
 import { SchemaCatalog } from '../../../../connectors/mysql-cdc/schema/catalog.ts';
 import type { ColumnDef, TableDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
-
-function column(name: string, type: string, extra: Partial<ColumnDef> = {}): ColumnDef {
-  return {
-    name,
-    type,
-    length: undefined,
-    scale: undefined,
-    unsigned: false,
-    nullable: true,
-    charset: undefined,
-    enumValues: undefined,
-    autoIncrement: false,
-    defaultExpression: undefined,
-    defaultIsLiteral: false,
-    generated: false,
-    comment: undefined,
-    ...extra,
-  };
-}
+import { columnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
 
 function table(name: string, columns: ColumnDef[]): TableDef {
   return { database: 'shop', name, columns, primaryKey: ['id'], uniqueIndexes: [], defaultCharset: undefined, comment: undefined };
@@ -51,7 +33,7 @@ test('topic names are sanitized as Debezium does: characters outside [a-zA-Z0-9.
   t.is(sanitizedTopicName('srv.shop.t😀'), 'srv.shop.t__');
   t.is(sanitizedTopicName('a-b_c.D9'), 'a-b_c.D9');
   t.is(sanitizedTopicName(`srv.${'x'.repeat(300)}`).length, 249);
-  const env = new TableEnvelope(table('order items', [column('id', 'INT', { nullable: false })]), OPTIONS);
+  const env = new TableEnvelope(table('order items', [columnDef('id', 'INT', { nullable: false })]), OPTIONS);
   t.is(env.topic, 'srv.shop.order_items');
   t.is(env.keySchema?.name, 'srv.shop.order_items.Key');
   t.is(env.rowSchema.name, 'srv.shop.order_items.Value');
@@ -60,11 +42,11 @@ test('topic names are sanitized as Debezium does: characters outside [a-zA-Z0-9.
 
 test('column.mask.with masks character columns only (null too) and marks every masked field masked=true, as Debezium MaskStrings', (t) => {
   const def = table('m', [
-    column('id', 'INT', { nullable: false }),
-    column('n', 'INT'),
-    column('name', 'VARCHAR', { length: 20, defaultExpression: 'anon', defaultIsLiteral: true }),
-    column('e', 'ENUM', { enumValues: ['a', 'b'] }),
-    column('doc', 'JSON'),
+    columnDef('id', 'INT', { nullable: false }),
+    columnDef('n', 'INT'),
+    columnDef('name', 'VARCHAR', { length: 20, defaultExpression: 'anon', defaultIsLiteral: true }),
+    columnDef('e', 'ENUM', { enumValues: ['a', 'b'] }),
+    columnDef('doc', 'JSON'),
   ]);
   const env = new TableEnvelope(def, { ...OPTIONS, masks: [{ pattern: /^shop\.m\.(id|n|name|e|doc)$/, length: 4 }] });
   const fields = Object.fromEntries(env.rowSchema.fields!.map((f) => [f.name, f.schema]));
@@ -81,12 +63,12 @@ test('column.mask.with masks character columns only (null too) and marks every m
 
 test('column.truncate.to cuts strings and bytes, adds truncateLength where the column can be longer, and wins over a mask', (t) => {
   const def = table('tr', [
-    column('id', 'INT', { nullable: false }),
-    column('name', 'VARCHAR', { length: 20 }),
-    column('code', 'CHAR', { length: 3 }),
-    column('ts', 'TIMESTAMP', { scale: 0 }),
-    column('b', 'BLOB'),
-    column('n', 'INT', { length: 11 }),
+    columnDef('id', 'INT', { nullable: false }),
+    columnDef('name', 'VARCHAR', { length: 20 }),
+    columnDef('code', 'CHAR', { length: 3 }),
+    columnDef('ts', 'TIMESTAMP', { scale: 0 }),
+    columnDef('b', 'BLOB'),
+    columnDef('n', 'INT', { length: 11 }),
   ]);
   const env = new TableEnvelope(def, {
     ...OPTIONS,
@@ -136,12 +118,12 @@ test('schema change events give ENUM the length 1 and SET its options and commas
     type: 'CREATE',
     id: 'shop.t',
     table: table('t', [
-      column('id', 'INT', { nullable: false }),
-      column('state', 'ENUM', { enumValues: ['new', 'paid', 'sent'] }),
-      column('tags', 'SET', { enumValues: ['a', 'b', 'c', 'd'] }),
-      column('name', 'VARCHAR', { length: 40 }),
-      column('at', 'DATETIME', { scale: 3 }),
-      column('day', 'DATE'),
+      columnDef('id', 'INT', { nullable: false }),
+      columnDef('state', 'ENUM', { enumValues: ['new', 'paid', 'sent'] }),
+      columnDef('tags', 'SET', { enumValues: ['a', 'b', 'c', 'd'] }),
+      columnDef('name', 'VARCHAR', { length: 40 }),
+      columnDef('at', 'DATETIME', { scale: 3 }),
+      columnDef('day', 'DATE'),
     ]),
   });
   const columns = (change['table'] as { columns: { name: string; length: number | null }[] }).columns;

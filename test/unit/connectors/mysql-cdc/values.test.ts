@@ -1,27 +1,13 @@
 import test from 'ava';
 import type { ColumnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
+import { columnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
 import type { ValueOptions } from '../../../../connectors/mysql-cdc/values.ts';
 import { columnConverter } from '../../../../connectors/mysql-cdc/values.ts';
 
 const options: ValueOptions = { decimalMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds', bigintUnsignedMode: 'long', binaryMode: 'bytes' };
 
 function column(type: string, extra: Partial<ColumnDef> = {}): ColumnDef {
-  return {
-    name: 'c',
-    type,
-    length: undefined,
-    scale: undefined,
-    unsigned: false,
-    nullable: true,
-    charset: undefined,
-    enumValues: undefined,
-    autoIncrement: false,
-    defaultExpression: undefined,
-    defaultIsLiteral: false,
-    generated: false,
-    comment: undefined,
-    ...extra,
-  };
+  return columnDef('c', type, extra);
 }
 
 function text(charset: string, bytes: number[]): unknown {
