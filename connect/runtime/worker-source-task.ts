@@ -16,6 +16,12 @@ import type { ReadWrittenRecords } from './written-record-reader.ts';
 import { FAILED } from './transforms/transformation-chain.ts';
 import type { TransformationChain } from './transforms/transformation-chain.ts';
 
+/**
+ * Bytes of keys and values converted and handed to the producer between two turns of the event
+ * loop: a few milliseconds of conversion, and about what a default produce request holds.
+ */
+export const SEND_SLICE_BYTES = 1024 * 1024;
+
 export interface WorkerSourceTaskOptions {
   readonly id: TaskId;
   readonly task: SourceTask;
@@ -228,17 +234,31 @@ export class WorkerSourceTask {
   }
 
   /**
-   * Transforms and converts a poll's records, then produces them with one sendBatch: each
-   * record is acknowledged on its own (its offset becomes committable, commitRecord is
-   * called), without a promise or closures per record.
+   * Transforms, converts and produces a poll's records, a slice at a time: each slice goes to the
+   * producer with one sendBatch, and each record is acknowledged on its own (its offset becomes
+   * committable, commitRecord is called), without a promise or closures per record. Between
+   * slices the event loop takes a turn, so acknowledgements are read and the producer's sender
+   * sends while the rest is converted: a whole poll converted in one go (tens of milliseconds
+   * for a few thousand change events with schemas) would leave the broker without requests
+   * for that long, and the converter waiting for memory afterwards.
    */
   private async send(records: readonly SourceRecord[]): Promise<void> {
-    const { producer, task } = this.o;
     this.reportedTopics.clear();
-    const batch = new InFlightBatch(records.length, task.commitRecord !== undefined);
+    for (let from = 0; from < records.length; ) {
+      if (from > 0) await nextTurn();
+      from = await this.sendSlice(records, from);
+    }
+  }
+
+  /** Sends records from `from` on until SEND_SLICE_BYTES are converted; returns where it stopped. */
+  private async sendSlice(records: readonly SourceRecord[], from: number): Promise<number> {
+    const { producer, task } = this.o;
+    const batch = new InFlightBatch(records.length - from, task.commitRecord !== undefined);
+    let bytes = 0;
+    let i = from;
     // Indexed: an iterator over the poll would be an object more per record (the loop awaits).
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
+    while (i < records.length && bytes < SEND_SLICE_BYTES) {
+      const record = records[i++]!;
       let produced = this.toProducerRecord(record);
       if (produced instanceof Promise) produced = await produced;
       if (produced === null) {
@@ -247,12 +267,13 @@ export class WorkerSourceTask {
         if (task.commitRecord !== undefined) await task.commitRecord(record, null);
         continue;
       }
+      bytes += (produced.key?.length ?? 0) + (produced.value?.length ?? 0);
       batch.add(produced, this.submitted.submit(record.sourcePartition, record.sourceOffset), record);
     }
-    if (batch.length === 0) return;
+    if (batch.length === 0) return i;
     batch.seal();
     // Only when records queue for metadata or buffer memory: the producer holds at most one
-    // poll's records beyond its buffer memory.
+    // slice's records beyond its buffer memory.
     if (producer.waitingRecords > 0) await producer.waitForRoom();
     // The callbacks keep what the acknowledgements need, not the records (encoded once sent).
     const { submitted, sourceRecords } = batch;
@@ -266,6 +287,7 @@ export class WorkerSourceTask {
         this.failure ??= new Error(`producing records to ${topic} failed: ${(err as Error).message}`, { cause: err });
         this.wake();
       });
+    return i;
   }
 
   /**
