@@ -1,6 +1,9 @@
 /**
- * MySQL GTID sets as text (`uuid:1-5:7,uuid2:1-3`, the form of Executed_Gtid_Set and of
- * Debezium's `gtids` offset): adding one transaction's GTID merges it into its source's intervals.
+ * GTIDs as offsets keep them: MySQL GTID sets as text (`uuid:1-5:7,uuid2:1-3`, the form of
+ * Executed_Gtid_Set and of Debezium's `gtids` offset), where adding one transaction's GTID merges
+ * it into its source's intervals; and MariaDB GTID positions (`domain-server-seq,...`, the last
+ * transaction per replication domain). Either kind can tell whether one position includes
+ * every transaction of another, which is how the schema history is matched to an offset.
  */
 
 import { fatalError } from './errors.ts';
@@ -49,4 +52,64 @@ export function addGtid(set: string, uuid: string, gno: bigint | number): string
   const intervals = merged([...parseIntervals(parts, set), { start: BigInt(gno), end: BigInt(gno) }]);
   sources[at] = [id, ...intervals.map((i) => (i.start === i.end ? `${i.start}` : `${i.start}-${i.end}`))].join(':');
   return sources.join(',');
+}
+
+const MARIADB_POSITION = /^\d+-\d+-\d+(,\d+-\d+-\d+)*$/;
+
+/** Per source (`uuid`, or `uuid:tag` for MySQL 8.3's tagged GTIDs), its merged intervals. */
+function parseMySqlSet(text: string): Map<string, Interval[]> {
+  const out = new Map<string, Interval[]>();
+  for (const source of text.replace(/\s+/g, '').split(',')) {
+    if (source === '') continue;
+    const [uuid, ...parts] = source.split(':');
+    let key = uuid!.toLowerCase();
+    for (const part of parts) {
+      if (!/^\d/.test(part)) {
+        key = `${uuid!.toLowerCase()}:${part.toLowerCase()}`;
+        continue;
+      }
+      const intervals = out.get(key) ?? [];
+      intervals.push(...parseIntervals([part], text));
+      out.set(key, intervals);
+    }
+  }
+  for (const [key, intervals] of out) out.set(key, merged(intervals));
+  return out;
+}
+
+/** Per MariaDB replication domain, the sequence number of its last transaction. */
+function parseMariaDbPosition(text: string): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const gtid of text.split(',')) {
+    const [domain, , seq] = gtid.split('-');
+    out.set(domain!, BigInt(seq!));
+  }
+  return out;
+}
+
+/**
+ * Whether the GTIDs `outer` include every transaction of `inner`: for MySQL sets, every
+ * interval of `inner` inside one of `outer`'s for its source; for MariaDB positions, every domain
+ * of `inner` at or past its sequence number in `outer`. Two positions of different kinds include
+ * nothing of each other.
+ */
+export function gtidsInclude(outer: string, inner: string): boolean {
+  const outerMariaDb = MARIADB_POSITION.test(outer);
+  if (outerMariaDb !== MARIADB_POSITION.test(inner)) return false;
+  if (outerMariaDb) {
+    const have = parseMariaDbPosition(outer);
+    for (const [domain, seq] of parseMariaDbPosition(inner)) {
+      const at = have.get(domain);
+      if (at === undefined || at < seq) return false;
+    }
+    return true;
+  }
+  const have = parseMySqlSet(outer);
+  for (const [source, intervals] of parseMySqlSet(inner)) {
+    const covering = have.get(source) ?? [];
+    for (const i of intervals) {
+      if (!covering.some((c) => c.start <= i.start && i.end <= c.end)) return false;
+    }
+  }
+  return true;
 }

@@ -189,7 +189,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
       const ddl = row?.['Create Table'];
       if (ddl === undefined) continue;
       emitter.catalog.apply(ddl, t.TABLE_SCHEMA);
-      entries.push({ file, pos, tsMs: startedMs, database: t.TABLE_SCHEMA, ddl, snapshot: true });
+      entries.push({ file, pos, gtids, tsMs: startedMs, database: t.TABLE_SCHEMA, ddl, snapshot: true });
     }
     if (locked && config.snapshotLocking === 'minimal') {
       await q('UNLOCK TABLES');
@@ -287,7 +287,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
     else {
       // No rows: nothing carries the finished offset, so a marker does (a heartbeat-like record
       // would need a topic; the history or schema change topics take it when configured).
-      const marker = config.historyTopic !== null ? emitter.historyRecord({ file, pos, tsMs: startedMs, database: '', ddl: '', snapshot: true }, doneOffset) : null;
+      const marker = config.historyTopic !== null ? emitter.historyRecord({ file, pos, gtids, tsMs: startedMs, database: '', ddl: '', snapshot: true }, doneOffset) : null;
       if (marker !== null) await push(marker);
     }
     await q('COMMIT');

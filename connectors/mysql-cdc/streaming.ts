@@ -534,7 +534,7 @@ export class BinlogStreamer {
     const captured = outcome.changes.some((c) => emitter.filter.table(c.table.database, c.table.name)) || emitter.filter.database(outcome.database);
     // The session's database, as Debezium records it: replay resolves unqualified names against
     // it, whichever database the statement names. Without one, every name in it is qualified.
-    const entry: SchemaHistoryEntry = { file: this.file, pos, tsMs: ts * 1000, database: database !== '' ? database : outcome.database, ddl: sql, snapshot: false };
+    const entry: SchemaHistoryEntry = { file: this.file, pos, gtids: this.gtidsAtTxStart, tsMs: ts * 1000, database: database !== '' ? database : outcome.database, ddl: sql, snapshot: false };
     this.serverId = serverId;
     this.tsSec = ts;
     const gtid = this.currentGtid;
@@ -576,7 +576,7 @@ export class BinlogStreamer {
     // The rows that follow need the table's columns: the server's definition now is the best left.
     this.busy = true;
     this.pause('learn');
-    this.learnTables(learn, file, pos, ts).then(
+    this.learnTables(learn, file, pos, entry.gtids, ts).then(
       (learned) => {
         if (this.stopped) return;
         this.busy = false;
@@ -599,6 +599,7 @@ export class BinlogStreamer {
     tables: readonly { database: string; name: string }[],
     file: string,
     pos: number,
+    gtids: string | null,
     ts: number,
   ): Promise<{ entries: SchemaHistoryEntry[]; changes: TableChange[] }> {
     const connection = await BinlogConnection.open(this.deps.connection);
@@ -620,7 +621,7 @@ export class BinlogStreamer {
           'a captured table was made from one the schema history does not know: using its definition on the server now (rows written before a later change of it may be misread; binlog_row_metadata=FULL avoids that)',
         );
         changes.push(...this.deps.emitter.catalog.apply(ddl, t.database).changes);
-        learned.push({ file, pos, tsMs: ts * 1000, database: t.database, ddl, snapshot: false });
+        learned.push({ file, pos, gtids, tsMs: ts * 1000, database: t.database, ddl, snapshot: false });
       }
     } finally {
       connection.close();

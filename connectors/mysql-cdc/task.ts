@@ -145,7 +145,7 @@ export class MySqlCdcTask implements SourceTask {
         const stored = await history.load();
         // A snapshot of no tables leaves the history empty, which a restart would take for a lost
         // history: an empty entry marks it as written.
-        if (stored.length === 0) await history.append([{ file: position.file, pos: position.pos, tsMs: position.tsSec * 1000, database: '', ddl: '', snapshot: true }]);
+        if (stored.length === 0) await history.append([{ file: position.file, pos: position.pos, gtids: position.gtids, tsMs: position.tsSec * 1000, database: '', ddl: '', snapshot: true }]);
         for (const e of stored) storedDdl.add(`${e.file}:${e.pos}`);
         if (config.snapshotMode === 'initial_only') {
           logger.info({}, 'snapshot.mode=initial_only: the snapshot is done; not streaming');
@@ -230,9 +230,9 @@ export class MySqlCdcTask implements SourceTask {
       const ddl = row?.['Create Table'];
       if (ddl === undefined) continue;
       emitter.catalog.apply(ddl, t.TABLE_SCHEMA);
-      entries.push({ file: from.file, pos: from.pos, tsMs, database: t.TABLE_SCHEMA, ddl, snapshot: true });
+      entries.push({ file: from.file, pos: from.pos, gtids: from.gtids, tsMs, database: t.TABLE_SCHEMA, ddl, snapshot: true });
     }
-    if (entries.length === 0) entries.push({ file: from.file, pos: from.pos, tsMs, database: '', ddl: '', snapshot: true });
+    if (entries.length === 0) entries.push({ file: from.file, pos: from.pos, gtids: from.gtids, tsMs, database: '', ddl: '', snapshot: true });
     await history.append(entries);
   }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type { SourceTaskContext } from '../../../connect/api/index.ts';
+import { gtidsInclude } from '../gtid-set.ts';
 import { comparePositions } from '../offset.ts';
 
 /**
@@ -10,6 +11,11 @@ import { comparePositions } from '../offset.ts';
 export interface SchemaHistoryEntry {
   readonly file: string;
   readonly pos: number;
+  /**
+   * The GTIDs of the transactions before the statement's own (what a restart's offset at the
+   * statement holds in `gtids`); for a snapshot, the snapshot's. Null where there were none.
+   */
+  readonly gtids: string | null;
   readonly tsMs: number;
   /** The default database the statement ran in. */
   readonly database: string;
@@ -79,7 +85,9 @@ export class FileSchemaHistory implements SchemaHistoryStore {
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       try {
-        out.push(JSON.parse(line) as SchemaHistoryEntry);
+        const entry = JSON.parse(line) as Omit<SchemaHistoryEntry, 'gtids'> & { gtids?: string | null };
+        // Lines written before entries kept their GTIDs have none.
+        out.push({ ...entry, gtids: entry.gtids ?? null });
       } catch {
         // A line torn by a crash mid-append: everything before it stands.
         break;
@@ -106,7 +114,7 @@ type TopicStore = ReturnType<NonNullable<SourceTaskContext['schemaHistoryStore']
 /** Debezium's history record (what its KafkaSchemaHistory writes), as kept in the topic. */
 interface DebeziumHistoryRecord {
   readonly source?: { readonly server?: unknown };
-  readonly position?: { readonly file?: unknown; readonly pos?: unknown; readonly snapshot?: unknown };
+  readonly position?: { readonly file?: unknown; readonly pos?: unknown; readonly gtids?: unknown; readonly snapshot?: unknown };
   readonly ts_ms?: unknown;
   readonly databaseName?: unknown;
   readonly ddl?: unknown;
@@ -138,6 +146,7 @@ export class TopicSchemaHistory implements SchemaHistoryStore {
       out.push({
         file,
         pos,
+        gtids: typeof r.position?.gtids === 'string' && r.position.gtids !== '' ? r.position.gtids : null,
         tsMs: Number(r.ts_ms ?? 0),
         database: typeof r.databaseName === 'string' ? r.databaseName : '',
         ddl: r.ddl,
@@ -151,7 +160,7 @@ export class TopicSchemaHistory implements SchemaHistoryStore {
     return this.topic.append(
       entries.map((e) => ({
         source: { server: this.server },
-        position: { ts_sec: Math.floor(e.tsMs / 1000), file: e.file, pos: e.pos, ...(e.snapshot ? { snapshot: true } : {}) },
+        position: { ts_sec: Math.floor(e.tsMs / 1000), file: e.file, pos: e.pos, ...(e.gtids !== null ? { gtids: e.gtids } : {}), ...(e.snapshot ? { snapshot: true } : {}) },
         ts_ms: e.tsMs,
         databaseName: e.database,
         ddl: e.ddl,
@@ -186,11 +195,30 @@ export function schemaHistoryStoreOf(
  * it, then the DDL after that snapshot and strictly before the offset's position (DDL at or past
  * it is read again from the binlog).
  */
-export function entriesBefore(entries: readonly SchemaHistoryEntry[], position: { file: string; pos: number } | null): SchemaHistoryEntry[] {
-  const usable = position === null ? [...entries] : entries.filter((e) => (e.snapshot ? comparePositions(e, position) <= 0 : comparePositions(e, position) < 0));
+export function entriesBefore(entries: readonly SchemaHistoryEntry[], position: { file: string; pos: number; gtids: string | null } | null): SchemaHistoryEntry[] {
+  const usable = position === null ? [...entries] : entries.filter((e) => isBefore(e, position));
   let lastSnapshotStart = -1;
   for (let i = 0; i < usable.length; i++) {
     if (usable[i]!.snapshot && (i === 0 || !usable[i - 1]!.snapshot)) lastSnapshotStart = i;
   }
   return lastSnapshotStart < 0 ? usable : usable.slice(lastSnapshotStart);
+}
+
+/**
+ * Whether an entry comes before the offset `position` (a snapshot's entries: at or before), as
+ * Debezium's history comparator decides: by GTIDs when both have them, since binlog file names
+ * and positions are one server's and differ after a failover; an entry without GTIDs is older
+ * than a position with them (GTIDs get turned on, rarely off), one with GTIDs newer than a
+ * position without; neither has them: by file and position.
+ */
+function isBefore(entry: SchemaHistoryEntry, position: { file: string; pos: number; gtids: string | null }): boolean {
+  if (position.gtids !== null) {
+    if (entry.gtids === null) return true;
+    if (!gtidsInclude(position.gtids, entry.gtids)) return false;
+    // The same transactions before both: the statement's own transaction is the one the offset
+    // resumes, read again from the binlog; a snapshot's entries are its starting point.
+    return entry.snapshot || !gtidsInclude(entry.gtids, position.gtids);
+  }
+  if (entry.gtids !== null) return false;
+  return entry.snapshot ? comparePositions(entry, position) <= 0 : comparePositions(entry, position) < 0;
 }

@@ -2,8 +2,7 @@ import test from 'ava';
 import type { SourceOffset, SourceRecord } from '../../../../connect/api/index.ts';
 import { useSharedMariaDb } from '../../../helpers/mariadb.ts';
 import { pollUntil } from '../../../helpers/wait-for.ts';
-import type { Harness } from './harness.ts';
-import { cdcConfig, MemoryTopic, payload, startTask } from './harness.ts';
+import { cdcConfig, MemoryTopic, payload, rowsUntil, startTask } from './harness.ts';
 
 const db = useSharedMariaDb(test);
 
@@ -12,15 +11,6 @@ const FOREIGN_FILE = 'mysql-bin.000099';
 
 function config(prefix: string): Record<string, unknown> {
   return cdcConfig(db().port, prefix, { 'include.schema.changes': 'false' });
-}
-
-/** Reads records until the row with key `last` arrived; returns the row records up to it. */
-async function rowsUntil(h: Harness, topic: string, last: number): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  while (!out.some((r) => (r.key as { id: number }).id === last)) {
-    out.push(...(await h.take(1)).filter((r) => r.topic === topic && r.value !== null));
-  }
-  return out;
 }
 
 function changes(records: readonly SourceRecord[]): [string, number][] {

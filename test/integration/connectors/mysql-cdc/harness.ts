@@ -101,6 +101,15 @@ const json = new JsonConverter();
 json.configure({ 'schemas.enable': true, 'converter.type': 'value' });
 
 /** The record's value as the JSON converter writes it, as text (exact for 64-bit numbers). */
+/** Reads records until the row with key `{ id: last }` arrived; returns the row records of `topic` up to it. */
+export async function rowsUntil(h: Harness, topic: string, last: number): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  while (!out.some((r) => (r.key as { id: number }).id === last)) {
+    out.push(...(await h.take(1)).filter((r) => r.topic === topic && r.value !== null));
+  }
+  return out;
+}
+
 export function jsonText(record: SourceRecord): string {
   return Buffer.from(json.fromConnectData(record.topic, record.valueSchema, record.value)!).toString('utf8');
 }
