@@ -36,6 +36,16 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
     'table.exclude.list': { type: 'string', description: `Tables not to capture, as <db>.<table>. ${REGEX_LIST}` },
     'column.include.list': { type: 'string', description: `Columns to keep in events, as <db>.<table>.<column>. ${REGEX_LIST}` },
     'column.exclude.list': { type: 'string', description: `Columns to leave out of events, as <db>.<table>.<column>. ${REGEX_LIST}` },
+    'gtid.source.includes': {
+      type: 'string',
+      description: `GTID sources whose transactions are captured: MySQL server UUIDs, MariaDB <domain>-<server id>. ${REGEX_LIST}`,
+    },
+    'gtid.source.excludes': { type: 'string', description: `GTID sources whose transactions are not captured (see gtid.source.includes). ${REGEX_LIST}` },
+    'gtid.source.filter.dml.events': {
+      type: 'boolean',
+      default: true,
+      description: 'Whether the row changes of transactions from GTID sources gtid.source.includes/excludes leave out are skipped (their DDL is always followed).',
+    },
     'snapshot.mode': {
       enum: ['initial', 'initial_only', 'never', 'when_needed', 'no_data', 'schema_only', 'always', 'recovery', 'schema_only_recovery', 'configuration_based', 'custom'],
       default: 'initial',
@@ -123,8 +133,6 @@ export type SnapshotMode = 'initial' | 'initial_only' | 'never' | 'when_needed' 
 const KNOWN_UNSUPPORTED = new Set([
   'database.include.list.regex',
   'message.key.columns',
-  'gtid.source.includes',
-  'gtid.source.excludes',
   'snapshot.select.statement.overrides',
   'snapshot.include.collection.list',
   'snapshot.new.tables',
@@ -177,6 +185,13 @@ export interface ParsedMySqlCdcConfig {
   readonly tableExclude: readonly RegExp[];
   readonly columnInclude: readonly RegExp[] | null;
   readonly columnExclude: readonly RegExp[];
+  /**
+   * Whether a GTID source (a MySQL server UUID, a MariaDB `domain-server`) is captured, per
+   * gtid.source.includes/excludes; null when neither is set.
+   */
+  readonly gtidSourceFilter: ((source: string) => boolean) | null;
+  /** gtid.source.filter.dml.events: skip the row changes of transactions from sources the filter leaves out. */
+  readonly gtidFilterDml: boolean;
   readonly columnMasks: readonly ColumnRule[];
   readonly columnTruncates: readonly ColumnRule[];
   readonly snapshotMode: SnapshotMode;
@@ -226,6 +241,13 @@ export function regexList(text: string | undefined, field: string): RegExp[] | n
   });
 }
 
+/** The GTID source filter of gtid.source.includes (else excludes), as Debezium builds it; null without either. */
+function gtidSourceFilter(includes: readonly RegExp[] | null, excludes: readonly RegExp[] | null): ((source: string) => boolean) | null {
+  if (includes !== null) return (source) => includes.some((r) => r.test(source));
+  if (excludes !== null) return (source) => !excludes.some((r) => r.test(source));
+  return null;
+}
+
 let validator: ReturnType<typeof ajv.compile> | undefined;
 
 /**
@@ -255,6 +277,9 @@ function checkListPairs(raw: Readonly<Record<string, unknown>>): void {
     const value = raw[key];
     return typeof value === 'string' && value.trim() !== '';
   };
+  if (set('gtid.source.includes') && set('gtid.source.excludes')) {
+    throw configError('Invalid mysql-cdc config: gtid.source.excludes cannot be used together with gtid.source.includes: keep one of them');
+  }
   for (const kind of ['database', 'table', 'column']) {
     if (set(`${kind}.include.list`) && set(`${kind}.exclude.list`)) {
       throw configError(`Invalid mysql-cdc config: ${kind}.include.list and ${kind}.exclude.list are both set; Debezium allows only one of them: keep the one that says what you mean and remove the other`);
@@ -351,6 +376,8 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     tableExclude: regexList(c['table.exclude.list'], 'table.exclude.list') ?? [],
     columnInclude: regexList(c['column.include.list'], 'column.include.list'),
     columnExclude: regexList(c['column.exclude.list'], 'column.exclude.list') ?? [],
+    gtidSourceFilter: gtidSourceFilter(regexList(c['gtid.source.includes'], 'gtid.source.includes'), regexList(c['gtid.source.excludes'], 'gtid.source.excludes')),
+    gtidFilterDml: c['gtid.source.filter.dml.events'],
     columnMasks: masks,
     columnTruncates: truncates,
     snapshotMode,

@@ -113,3 +113,16 @@ export function gtidsInclude(outer: string, inner: string): boolean {
   }
   return true;
 }
+
+/**
+ * The GTIDs of the sources `keep` accepts (MySQL: by server UUID; MariaDB: by `domain-server`),
+ * as Debezium's retainAll applies gtid.source.includes/excludes before comparing positions.
+ */
+export function retainGtidSources(gtids: string, keep: (source: string) => boolean): string {
+  if (MARIADB_POSITION.test(gtids)) return gtids.split(',').filter((g) => keep(g.slice(0, g.lastIndexOf('-')))).join(',');
+  return gtids
+    .replace(/\s+/g, '')
+    .split(',')
+    .filter((source) => source !== '' && keep(source.slice(0, source.indexOf(':'))))
+    .join(',');
+}

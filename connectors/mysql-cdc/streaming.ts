@@ -121,6 +121,8 @@ export class BinlogStreamer {
   private gtidsAtTxStart: string | null = null;
   private mysqlGtids: string | null = null;
   private currentGtid: string | null = null;
+  /** The open transaction comes from a GTID source gtid.source.includes/excludes leave out: its rows are skipped. */
+  private fromFilteredSource = false;
   private thread: number | null = null;
   private query: string | null = null;
   private serverId = 0;
@@ -399,6 +401,7 @@ export class BinlogStreamer {
     this.index = 0;
     this.inTx = true;
     this.currentGtid = gtid;
+    this.fromFilteredSource = this.isFilteredSource(gtid, serverId);
     this.gtidsAtTxStart = this.gtidText();
     this.tsSec = ts;
     this.serverId = serverId;
@@ -416,6 +419,7 @@ export class BinlogStreamer {
     }
     this.inTx = false;
     this.currentGtid = null;
+    this.fromFilteredSource = false;
     this.txFile = this.file;
     if (next > 0) this.txPos = next;
     this.index = 0;
@@ -439,10 +443,22 @@ export class BinlogStreamer {
     return toSourceOffset({ file: this.txFile, pos: this.txPos, gtids: this.gtidsAtTxStart, event, row, snapshot: false, tsSec: this.tsSec, serverId: this.serverId });
   }
 
+  /**
+   * Whether gtid.source.includes/excludes leave out the transaction's source (with
+   * gtid.source.filter.dml.events): a MySQL GTID's server UUID, a MariaDB GTID's
+   * `domain-server`, as Debezium tests them.
+   */
+  private isFilteredSource(gtid: string | null, serverId: number): boolean {
+    const { gtidSourceFilter, gtidFilterDml } = this.deps.emitter.config;
+    if (gtidSourceFilter === null || !gtidFilterDml || gtid === null) return false;
+    const mariadb = /^(\d+)-\d+-\d+$/.exec(gtid);
+    return !gtidSourceFilter(mariadb !== null ? `${mariadb[1]!}-${serverId}` : gtid.slice(0, gtid.indexOf(':')));
+  }
+
   private rows(event: RowsEvent): void {
     const { emitter } = this.deps;
     const map = event.table;
-    if (!emitter.filter.table(map.database, map.table)) return;
+    if (this.fromFilteredSource || !emitter.filter.table(map.database, map.table)) return;
     const skip = this.skipOf();
     if (skip.skipAll) return;
     let env = emitter.envelope(map.database, map.table);

@@ -182,7 +182,7 @@ export class MySqlCdcTask implements SourceTask {
   private async restoreSchema(history: SchemaHistoryStore, catalog: SchemaCatalog, filter: TableFilter, from: BinlogOffset, storedDdl: Set<string>): Promise<void> {
     const entries = await history.load();
     for (const e of entries) storedDdl.add(`${e.file}:${e.pos}`);
-    const usable = entriesBefore(entries, from);
+    const usable = entriesBefore(entries, from, this.config!.gtidSourceFilter);
     if (usable.length === 0) {
       // Debezium refuses to start too: today's definitions would decode the rows written before
       // a later DDL with the wrong columns, silently.

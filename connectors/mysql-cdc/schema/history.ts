@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { SourceTaskContext } from '../../../connect/api/index.ts';
-import { gtidsInclude } from '../gtid-set.ts';
+import { gtidsInclude, retainGtidSources } from '../gtid-set.ts';
 import { comparePositions } from '../offset.ts';
 
 /**
@@ -193,10 +193,15 @@ export function schemaHistoryStoreOf(
 /**
  * The entries that describe the tables at an offset: those of the last snapshot at or before
  * it, then the DDL after that snapshot and strictly before the offset's position (DDL at or past
- * it is read again from the binlog).
+ * it is read again from the binlog). `gtidSources` (gtid.source.includes/excludes) narrows the
+ * GTIDs compared to the sources it accepts.
  */
-export function entriesBefore(entries: readonly SchemaHistoryEntry[], position: { file: string; pos: number; gtids: string | null } | null): SchemaHistoryEntry[] {
-  const usable = position === null ? [...entries] : entries.filter((e) => isBefore(e, position));
+export function entriesBefore(
+  entries: readonly SchemaHistoryEntry[],
+  position: { file: string; pos: number; gtids: string | null } | null,
+  gtidSources: ((source: string) => boolean) | null = null,
+): SchemaHistoryEntry[] {
+  const usable = position === null ? [...entries] : entries.filter((e) => isBefore(e, position, gtidSources));
   let lastSnapshotStart = -1;
   for (let i = 0; i < usable.length; i++) {
     if (usable[i]!.snapshot && (i === 0 || !usable[i - 1]!.snapshot)) lastSnapshotStart = i;
@@ -211,13 +216,15 @@ export function entriesBefore(entries: readonly SchemaHistoryEntry[], position: 
  * than a position with them (GTIDs get turned on, rarely off), one with GTIDs newer than a
  * position without; neither has them: by file and position.
  */
-function isBefore(entry: SchemaHistoryEntry, position: { file: string; pos: number; gtids: string | null }): boolean {
+function isBefore(entry: SchemaHistoryEntry, position: { file: string; pos: number; gtids: string | null }, gtidSources: ((source: string) => boolean) | null): boolean {
   if (position.gtids !== null) {
     if (entry.gtids === null) return true;
-    if (!gtidsInclude(position.gtids, entry.gtids)) return false;
+    const at = gtidSources === null ? position.gtids : retainGtidSources(position.gtids, gtidSources);
+    const recorded = gtidSources === null ? entry.gtids : retainGtidSources(entry.gtids, gtidSources);
+    if (!gtidsInclude(at, recorded)) return false;
     // The same transactions before both: the statement's own transaction is the one the offset
     // resumes, read again from the binlog; a snapshot's entries are its starting point.
-    return entry.snapshot || !gtidsInclude(entry.gtids, position.gtids);
+    return entry.snapshot || !gtidsInclude(recorded, at);
   }
   if (entry.gtids !== null) return false;
   return entry.snapshot ? comparePositions(entry, position) <= 0 : comparePositions(entry, position) < 0;

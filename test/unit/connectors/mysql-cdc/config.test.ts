@@ -55,3 +55,18 @@ test('an include list and the exclude list of the same names cannot both be set'
 test('column hashing is refused rather than ignored, so the values never go out in clear text', (t) => {
   rejects(t, { 'column.mask.hash.SHA-256.with.salt.CzQMA0cB5K': 'inventory.customers.email' }, /column\.mask\.hash\.\*\) is not supported by Brook; use column\.mask\.with\.<n>\.chars/);
 });
+
+test('gtid.source.includes or excludes filter GTID sources by regex, never both, as Debezium builds the filter', (t) => {
+  t.is(parseMySqlCdcConfig(base).gtidSourceFilter, null);
+  const uuid = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+  const included = parseMySqlCdcConfig({ ...base, 'gtid.source.includes': `${uuid.toUpperCase()},0-1` }).gtidSourceFilter!;
+  t.true(included(uuid), 'case-insensitive');
+  t.true(included('0-1'));
+  t.false(included('0-12'), 'whole names, not prefixes');
+  const excluded = parseMySqlCdcConfig({ ...base, 'gtid.source.excludes': '7-.*' }).gtidSourceFilter!;
+  t.false(excluded('7-1'));
+  t.true(excluded('0-1'));
+  t.true(parseMySqlCdcConfig(base).gtidFilterDml);
+  t.false(parseMySqlCdcConfig({ ...base, 'gtid.source.filter.dml.events': 'false' }).gtidFilterDml);
+  rejects(t, { 'gtid.source.includes': '0-1', 'gtid.source.excludes': '7-.*' }, /gtid\.source\.excludes cannot be used together with gtid\.source\.includes/);
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { addGtid, gtidsInclude } from '../../../../connectors/mysql-cdc/gtid-set.ts';
+import { addGtid, gtidsInclude, retainGtidSources } from '../../../../connectors/mysql-cdc/gtid-set.ts';
 
 const A = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 const B = '4a5b6c7d-0000-11e1-9e33-c80aa9429562';
@@ -41,4 +41,19 @@ test('a MariaDB GTID position includes another when every domain of it is at or 
   t.false(gtidsInclude('0-1-100', '0-1-50,1-1-1'), 'a domain the outer position lacks');
   t.false(gtidsInclude('0-1-100', `${A}:1`), 'a MySQL set and a MariaDB position');
   t.false(gtidsInclude(`${A}:1`, '0-1-1'));
+});
+
+test('retaining GTID sources keeps MySQL sources by UUID and MariaDB domains by domain-server', (t) => {
+  t.is(
+    retainGtidSources(`${A}:1-5,\n${B}:1-3`, (s) => s === B),
+    `${B}:1-3`,
+  );
+  t.is(
+    retainGtidSources(`${A}:1-5:tag:1-2`, (s) => s === A),
+    `${A}:1-5:tag:1-2`,
+  );
+  t.is(
+    retainGtidSources('0-1-100,7-2-5', (s) => s !== '7-2'),
+    '0-1-100',
+  );
 });

@@ -52,3 +52,11 @@ test('the history file keeps the GTIDs, and reads lines written without them', a
     [null, '0-1-12'],
   );
 });
+
+test('GTID sources gtid.source.includes/excludes leave out are not compared', (t) => {
+  const withOtherDomain = [entry('mysql-bin.000001', 400, '0-1-10,7-2-50', 'CREATE TABLE t (a INT)', true), entry('mysql-bin.000001', 900, '0-1-12,7-2-60', 'ALTER TABLE t ADD b INT')];
+  // Domain 7 is behind in the offset (another cluster's writes, not read here): only domain 0 counts.
+  const position = { file: 'other-bin.000001', pos: 4, gtids: '0-2-15,7-2-40' };
+  t.deepEqual(entriesBefore(withOtherDomain, position), []);
+  t.deepEqual(ddls(entriesBefore(withOtherDomain, position, (source) => !source.startsWith('7-'))), ddls(withOtherDomain));
+});
