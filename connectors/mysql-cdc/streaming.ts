@@ -669,7 +669,10 @@ export class BinlogStreamer {
 
   private maybeHeartbeat(): void {
     const interval = this.deps.emitter.config.heartbeatIntervalMs;
-    if (interval <= 0 || this.inTx || this.skipEvents > 0 || this.skipRows > 0) return;
+    // Busy: a DDL's history entry is being stored (or a table read for it) and the position is
+    // already past the statement; an offset committed from a heartbeat now would restart after
+    // the DDL without its entry, reading later rows with the old columns.
+    if (interval <= 0 || this.busy || this.inTx || this.skipEvents > 0 || this.skipRows > 0) return;
     const now = this.deps.scheduler.now();
     if (now - this.lastHeartbeatMs < interval) return;
     this.lastHeartbeatMs = now;

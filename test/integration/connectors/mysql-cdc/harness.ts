@@ -6,6 +6,7 @@ import type { ExecutionContext } from 'ava';
 import type { ConnectLogger, SourceOffset, SourceRecord, SourceTaskContext } from '../../../../connect/api/index.ts';
 import { JsonConverter } from '../../../../connect/runtime/converters/json-converter.ts';
 import { systemScheduler } from '../../../../core/base/index.ts';
+import type { Scheduler } from '../../../../core/base/index.ts';
 import { MySqlCdcTask } from '../../../../connectors/mysql-cdc/index.ts';
 import type { MySqlCdcTaskHooks } from '../../../../connectors/mysql-cdc/task.ts';
 import type { PrivateMariaDb } from '../../../helpers/mariadb.ts';
@@ -56,6 +57,8 @@ export interface StartOptions {
   readonly hooks?: MySqlCdcTaskHooks;
   /** Collects the task's log messages (`level: message`). */
   readonly logs?: string[];
+  /** The task's scheduler (default: the system's). */
+  readonly scheduler?: Scheduler;
 }
 
 function collectingLogger(logs: string[]): ConnectLogger {
@@ -70,7 +73,7 @@ function collectingLogger(logs: string[]): ConnectLogger {
 export async function startTask(t: ExecutionContext, cfg: Record<string, unknown>, offset: SourceOffset | null, history = new MemoryTopic(), options: StartOptions = {}): Promise<Harness> {
   const task = new MySqlCdcTask(options.hooks);
   const context: SourceTaskContext = {
-    scheduler: systemScheduler,
+    scheduler: options.scheduler ?? systemScheduler,
     logger: options.logs === undefined ? silent : collectingLogger(options.logs),
     configs: cfg,
     offsetStorageReader: {
@@ -97,10 +100,6 @@ export async function startTask(t: ExecutionContext, cfg: Record<string, unknown
   };
 }
 
-const json = new JsonConverter();
-json.configure({ 'schemas.enable': true, 'converter.type': 'value' });
-
-/** The record's value as the JSON converter writes it, as text (exact for 64-bit numbers). */
 /** Reads records until the row with key `{ id: last }` arrived; returns the row records of `topic` up to it. */
 export async function rowsUntil(h: Harness, topic: string, last: number): Promise<SourceRecord[]> {
   const out: SourceRecord[] = [];
@@ -110,6 +109,10 @@ export async function rowsUntil(h: Harness, topic: string, last: number): Promis
   return out;
 }
 
+const json = new JsonConverter();
+json.configure({ 'schemas.enable': true, 'converter.type': 'value' });
+
+/** The record's value as the JSON converter writes it, as text (exact for 64-bit numbers). */
 export function jsonText(record: SourceRecord): string {
   return Buffer.from(json.fromConnectData(record.topic, record.valueSchema, record.value)!).toString('utf8');
 }

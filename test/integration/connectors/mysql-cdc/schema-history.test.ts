@@ -8,7 +8,9 @@ import test from 'ava';
 import type { SourceRecord } from '../../../../connect/api/index.ts';
 import { ConnectError } from '../../../../connect/api/index.ts';
 import { useSharedMariaDb } from '../../../helpers/mariadb.ts';
-import { waitFor } from '../../../helpers/wait-for.ts';
+import { systemScheduler } from '../../../../core/base/index.ts';
+import type { Scheduler } from '../../../../core/base/index.ts';
+import { pollUntil, waitFor } from '../../../helpers/wait-for.ts';
 import { cdcConfig, MemoryTopic, payload, startTask } from './harness.ts';
 
 const db = useSharedMariaDb(test, { rowMetadata: 'NO_LOG' });
@@ -134,4 +136,71 @@ test.serial('a schema change event names the tables it changed in source.table',
   const [alter, drop] = await rowsOf((n) => h.take(n), 'sc1', 2);
   t.is((payload(alter!)['source'] as { table: string | null }).table, 't');
   t.is((payload(drop!)['source'] as { table: string | null }).table, 't,u');
+});
+
+/** The history topic, with appends that name `held` kept back until released (a slow topic). */
+class HeldTopic extends MemoryTopic {
+  held: string | undefined;
+  waiting = false;
+  private release: (() => void) | undefined;
+  override append(values: readonly unknown[]): Promise<void> {
+    if (this.held === undefined || !JSON.stringify(values).includes(this.held)) return super.append(values);
+    this.waiting = true;
+    return new Promise((resolve) => {
+      this.release = () => {
+        void super.append(values).then(resolve);
+      };
+    });
+  }
+  releaseHeld(): void {
+    this.held = undefined;
+    this.release?.();
+  }
+}
+
+test.serial('no heartbeat carries an offset past DDL whose history entry is not stored yet', async (t) => {
+  await db().query('CREATE DATABASE hb1; CREATE TABLE hb1.t (id INT PRIMARY KEY, a INT); INSERT INTO hb1.t VALUES (1, 1)');
+  const history = new HeldTopic();
+  // The streamer's one interval timer is the heartbeat's: its ticks say heartbeats had their chance.
+  let ticks = 0;
+  const scheduler: Scheduler = {
+    ...systemScheduler,
+    setInterval: (callback, periodMs) =>
+      systemScheduler.setInterval(() => {
+        ticks++;
+        callback();
+      }, periodMs),
+  };
+  const h = await startTask(t, cdcConfig(db().port, 'hb1', { 'heartbeat.interval.ms': '20', 'include.schema.changes': 'false' }), null, history, { scheduler });
+  await rowsOf((n) => h.take(n), 'hb1.hb1.t', 1);
+
+  history.held = 'ADD COLUMN w';
+  await db().query('ALTER TABLE hb1.t ADD COLUMN w INT');
+  const [afterAlter] = (await db().query('SHOW MASTER STATUS')) as { File: string; Position: number }[];
+  const pastAlter = (r: SourceRecord): boolean => r.sourceOffset['file'] === afterAlter!.File && Number(r.sourceOffset['pos']) >= afterAlter!.Position;
+  const seen: SourceRecord[] = [];
+  const ticksBefore = ticks;
+  await pollUntil(
+    async () => {
+      seen.push(...((await h.task.poll()) ?? []));
+      return history.waiting && ticks >= ticksBefore + 5;
+    },
+    (ready) => ready,
+    'the held history append and five heartbeat ticks',
+  );
+  // A committed offset past the ALTER without its entry would read later rows with the old columns after a restart.
+  t.deepEqual(seen.filter(pastAlter), []);
+
+  history.releaseHeld();
+  await db().query('INSERT INTO hb1.t VALUES (2, 2, 3)');
+  const after = await rowsOf((n) => h.take(n), 'hb1.hb1.t', 1);
+  t.deepEqual(payload(after[0]!)['after'], { id: 2, a: 2, w: 3 });
+  await pollUntil(
+    async () => {
+      seen.push(...((await h.task.poll()) ?? []));
+      return seen.some((r) => r.topic.startsWith('__debezium-heartbeat') && pastAlter(r));
+    },
+    (found) => found,
+    'a heartbeat past the ALTER once its entry is stored',
+  );
 });
