@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { BrookError, systemScheduler } from '../../core/base/index.ts';
-import type { ConnectorPlugin } from '../../connect/api/index.ts';
+import type { ConnectorPlugin, TransformationPlugin } from '../../connect/api/index.ts';
 import { packageVersion } from '../version.ts';
 
 export interface ConnectWorkerOptions {
@@ -42,6 +42,12 @@ async function brookConnectors(): Promise<ConnectorPlugin[]> {
   return [fileSourcePlugin, fileSinkPlugin, mysqlCdcPlugin];
 }
 
+/** The transforms Brook's connectors bring (Debezium's ExtractNewRecordState), beside Kafka's built-in ones. */
+async function brookConnectorTransforms(): Promise<readonly TransformationPlugin[]> {
+  const { mysqlCdcTransformPlugins } = await import('../../connectors/mysql-cdc/index.ts');
+  return mysqlCdcTransformPlugins;
+}
+
 /**
  * The worker's deniedPaths with the REST credentials file and the data directory added: they are
  * never a connector's to read or write. A setting that is not a list is left for the schema to refuse.
@@ -66,6 +72,7 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
   const herderOptions = {
     config,
     connectorPlugins: await brookConnectors(),
+    transformPlugins: await brookConnectorTransforms(),
     logs: new KafkaTopicLogFactory({
       bootstrapServers: config.bootstrapServers,
       clientId: config.clientId,

@@ -133,8 +133,9 @@ function index<T extends Named>(kind: string, plugins: readonly T[]): Map<string
 
 /**
  * The fixed registry of plugin classes. Connector plugins come from the caller (the CLI wires
- * Brook's connectors in; connect/runtime never imports connectors/); transforms, predicates and
- * converters are the runtime's own. Nothing here loads code named by a config.
+ * Brook's connectors in; connect/runtime never imports connectors/), and so do transforms a
+ * connector brings (Debezium's); Kafka's transforms, predicates and converters are the runtime's
+ * own. A name two plugins of a kind share is refused. Nothing here loads code named by a config.
  */
 export class Plugins {
   readonly connectorPlugins: readonly ConnectorPlugin[];
@@ -148,9 +149,9 @@ export class Plugins {
   private readonly convertersByName: Map<string, ConverterPlugin>;
   private readonly headerConvertersByName: Map<string, HeaderConverterPlugin>;
 
-  constructor(connectors: readonly ConnectorPlugin[], version: string) {
+  constructor(connectors: readonly ConnectorPlugin[], version: string, transforms: readonly TransformationPlugin[] = []) {
     this.connectorPlugins = connectors;
-    this.transforms = builtInTransforms(version);
+    this.transforms = [...builtInTransforms(version), ...transforms];
     this.predicates = builtInPredicates(version);
     this.converters = builtInConverters(version);
     this.headerConverters = builtInHeaderConverters(version);

@@ -1,6 +1,6 @@
 import type { Scheduler, Timer } from '../../core/base/index.ts';
 import { Admin, KafkaError } from '../../client/index.ts';
-import type { ConnectorPlugin, JsonValue, TaskConfig } from '../api/index.ts';
+import type { ConnectorPlugin, JsonValue, TaskConfig, TransformationPlugin } from '../api/index.ts';
 import { toConfigString } from './config/coerce.ts';
 import { maskConfig, maskTaskConfig } from './config/mask.ts';
 import { describeInvalid, toConfigInfos, configKeyInfos, validateConnectorConfig } from './config/validate.ts';
@@ -47,6 +47,8 @@ export interface StandaloneHerderOptions {
   readonly config: WorkerConfig;
   /** The connector classes this worker can run (the CLI passes Brook's connectors). */
   readonly connectorPlugins: readonly ConnectorPlugin[];
+  /** Transforms beyond Kafka's built-in ones (the CLI passes those Brook's connectors bring). */
+  readonly transformPlugins?: readonly TransformationPlugin[] | undefined;
   /** Where the internal topics live: Kafka (KafkaTopicLogFactory) or memory (tests). */
   readonly logs: TopicLogFactory;
   readonly scheduler: Scheduler;
@@ -93,7 +95,7 @@ export class StandaloneHerder implements Herder, ConfigListener {
     this.o = options;
     this.workerId = options.config.workerId;
     const { config, logger } = options;
-    this.plugins = new Plugins(options.connectorPlugins, options.version);
+    this.plugins = new Plugins(options.connectorPlugins, options.version, options.transformPlugins);
     this.configStore = new ConfigStore(options.logs.open(config.configStorageTopic, 1), logger);
     this.offsetStore = new OffsetStore(options.logs.open(config.offsetStorageTopic, config.offsetStoragePartitions), logger);
     this.statusStore = new StatusStore(options.logs.open(config.statusStorageTopic, config.statusStoragePartitions), logger);

@@ -18,6 +18,8 @@ export { FileSchemaHistory, MemorySchemaHistory } from './schema/history.ts';
 export type { SchemaHistoryEntry, SchemaHistoryStore } from './schema/history.ts';
 export { SchemaCatalog } from './schema/catalog.ts';
 export { MYSQL_CDC_VERSION } from './version.ts';
+export { EXTRACT_NEW_RECORD_STATE_CONFIG_SCHEMA, ExtractNewRecordState, extractNewRecordStatePlugin, mysqlCdcTransformPlugins } from './transforms/index.ts';
+export type { ExtractNewRecordStateConfig } from './transforms/index.ts';
 
 /** The plugin the worker's registry lists: `connector.class` may name it by any of these names. */
 export const mysqlCdcPlugin: SourceConnectorPlugin<MySqlCdcConfig> = {
