@@ -5,6 +5,10 @@ import { configError } from './errors.ts';
 import type { TlsSettings } from './server-connection.ts';
 
 const REGEX_LIST = 'A comma-separated list of regular expressions, each matched against the whole name.';
+/** Debezium's CommonConnectorConfig.TOPIC_NAME_PATTERN, which its topic name settings are checked against. */
+const TOPIC_NAME = '^[a-zA-Z0-9._-]+$';
+/** The only topic.naming.strategy Brook implements: Debezium's default for MySQL and MariaDB. */
+const DEFAULT_TOPIC_NAMING_STRATEGY = 'io.debezium.schema.DefaultTopicNamingStrategy';
 
 /**
  * Debezium's MySQL/MariaDB connector settings, by Debezium's names and defaults, so a Debezium
@@ -67,9 +71,24 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
       minimum: 0,
       maximum: 86_400_000,
       default: 0,
-      description: 'How often a heartbeat record is sent to <heartbeat.topics.prefix>.<topic.prefix>, so offsets advance while captured tables are idle. 0 sends none.',
+      description: 'How often a heartbeat record is sent to <topic.heartbeat.prefix><topic.delimiter><topic.prefix> (or topic.heartbeat.name), so offsets advance while captured tables are idle. 0 sends none.',
     },
-    'heartbeat.topics.prefix': { type: 'string', minLength: 1, default: '__debezium-heartbeat', description: 'The prefix of the heartbeat topic.' },
+    'topic.heartbeat.prefix': { type: 'string', pattern: TOPIC_NAME, description: 'The prefix of the heartbeat topic (default __debezium-heartbeat).' },
+    'topic.heartbeat.name': { type: 'string', pattern: '^([a-zA-Z0-9._-]+)?$', description: 'The whole name of the heartbeat topic, instead of <topic.heartbeat.prefix><topic.delimiter><topic.prefix>.' },
+    'heartbeat.topics.prefix': { type: 'string', minLength: 1, default: '__debezium-heartbeat', description: 'The older name of topic.heartbeat.prefix, read when that is not set.' },
+    'topic.delimiter': { type: 'string', pattern: TOPIC_NAME, default: '.', description: 'What joins the parts of topic names: <topic.prefix>.<db>.<table>, the heartbeat topic.' },
+    'topic.naming.strategy': { type: 'string', description: 'Only Debezium\'s default, io.debezium.schema.DefaultTopicNamingStrategy, is supported.' },
+    'extended.headers.enabled': {
+      type: 'boolean',
+      default: true,
+      description: 'Add the __debezium.context.* headers (connectorLogicalName, taskId, connectorName, runId) to data and schema change records.',
+    },
+    'message.key.columns': {
+      type: 'string',
+      description: 'The key columns of tables, as <db>.<table> regex:<column>,<column>;... (columns are regexes too); tables not named keep their primary key.',
+    },
+    'column.propagate.source.type': { type: 'string', description: `Columns, as <db>.<table>.<column>, whose field schemas get the __debezium.source.column.* parameters. ${REGEX_LIST}` },
+    'datatype.propagate.source.type': { type: 'string', description: `Column types, as <db>.<table>.<type name>, whose field schemas get the __debezium.source.column.* parameters. ${REGEX_LIST}` },
     'schema.history.internal.kafka.topic': {
       type: 'string',
       minLength: 1,
@@ -81,6 +100,16 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
     'schema.history.internal.store.only.captured.tables.ddl': { type: 'boolean', default: false, description: 'Record only the DDL of captured tables.' },
     'schema.history.internal.skip.unparseable.ddl': { type: 'boolean', default: false, description: 'Log and skip DDL the parser does not understand instead of failing.' },
     'include.schema.changes': { type: 'boolean', default: true, description: 'Send every DDL as a schema change event to the topic named topic.prefix.' },
+    'include.schema.comments': {
+      type: 'boolean',
+      default: false,
+      description: 'Keep table and column COMMENTs: in schema change events (tableChanges comment) and as the doc of each value field. Off, both are null.',
+    },
+    'event.converting.failure.handling.mode': {
+      enum: ['warn', 'skip', 'fail'],
+      default: 'warn',
+      description: 'A column value its Connect type cannot hold (a TIME outside 00:00:00-24:00:00 with time.precision.mode=connect): warn makes it null and logs a warning, skip makes it null and logs at debug, fail stops the task.',
+    },
     'include.query': { type: 'boolean', default: false, description: 'Put the statement of each change in source.query (MariaDB: binlog_annotate_row_events=ON; MySQL: binlog_rows_query_log_events=ON).' },
     'decimal.handling.mode': { enum: ['precise', 'string', 'double'], default: 'precise', description: 'DECIMAL as Connect Decimal (precise), a string, or a double.' },
     'time.precision.mode': {
@@ -132,7 +161,6 @@ export type SnapshotMode = 'initial' | 'initial_only' | 'never' | 'when_needed' 
 /** Debezium keys Brook knows of but does not act on; a config with them still runs. */
 const KNOWN_UNSUPPORTED = new Set([
   'database.include.list.regex',
-  'message.key.columns',
   'snapshot.select.statement.overrides',
   'snapshot.include.collection.list',
   'snapshot.new.tables',
@@ -148,8 +176,6 @@ const KNOWN_UNSUPPORTED = new Set([
   'inconsistent.schema.handling.mode',
   'schema.name.adjustment.mode',
   'field.name.adjustment.mode',
-  'topic.naming.strategy',
-  'topic.delimiter',
   'tombstones.on.delete.handling.mode',
   'database.connectionTimeZone',
   'database.jdbc.driver',
@@ -201,6 +227,19 @@ export interface ParsedMySqlCdcConfig {
   readonly timeAdjuster: boolean;
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTopic: string;
+  /** topic.delimiter: joins topic.prefix, database and table in data topic names. */
+  readonly topicDelimiter: string;
+  /** extended.headers.enabled: the __debezium.context.* headers on data and schema change records. */
+  readonly extendedHeaders: boolean;
+  /**
+   * message.key.columns, one `<table regex>.<column regex>` per named column, in order, matched
+   * against `<db>.<table>.<column>`; empty when unset (every table keeps its primary key).
+   */
+  readonly messageKeyColumns: readonly RegExp[];
+  /** column.propagate.source.type (matched against `<db>.<table>.<column>`). */
+  readonly propagateColumns: readonly RegExp[];
+  /** datatype.propagate.source.type (matched against `<db>.<table>.<type name>`). */
+  readonly propagateTypes: readonly RegExp[];
   readonly historyTopic: string | null;
   readonly historyFile: string | null;
   /** Brokers of the history topic, used only when the worker offers none of its own. */
@@ -209,6 +248,10 @@ export interface ParsedMySqlCdcConfig {
   readonly skipUnparseableDdl: boolean;
   readonly includeSchemaChanges: boolean;
   readonly includeQuery: boolean;
+  /** include.schema.comments: table and column comments in tableChanges and field docs. */
+  readonly includeSchemaComments: boolean;
+  /** event.converting.failure.handling.mode. */
+  readonly conversionFailureMode: 'warn' | 'skip' | 'fail';
   readonly decimalMode: 'precise' | 'string' | 'double';
   readonly timePrecisionMode: 'adaptive_time_microseconds' | 'connect';
   readonly bigintUnsignedMode: 'long' | 'precise';
@@ -239,6 +282,33 @@ export function regexList(text: string | undefined, field: string): RegExp[] | n
       throw configError(`Invalid mysql-cdc config: ${field}: ${JSON.stringify(p)} is not a regular expression (${(error as Error).message})`);
     }
   });
+}
+
+/** Debezium's CustomKeyMapper.MSG_KEY_COLUMNS_PATTERN: `<table>:<column>[,<column>...]`, colons only as the separator. */
+const KEY_COLUMNS_ENTRY = /^\s*([^:]+):([^:,]+(?:,[^:,]+)*)\s*$/;
+
+/**
+ * message.key.columns as Debezium's CustomKeyMapper reads it: `;`-separated entries, each a table
+ * regex and its column regexes; every column becomes the regex `<table>.<column>`, matched
+ * case-insensitively against the whole `<db>.<table>.<column>`.
+ */
+export function keyColumnRules(text: string | undefined): RegExp[] {
+  if (text === undefined) return [];
+  if (text === '') throw configError('Invalid mysql-cdc config: message.key.columns: must not be empty; remove it to key every table by its primary key');
+  const entries = text.split(';');
+  // Java's String.split, which Debezium uses, drops trailing empty entries: `a:b;` is valid.
+  while (entries.at(-1) === '') entries.pop();
+  const rules: RegExp[] = [];
+  for (const entry of entries) {
+    const match = KEY_COLUMNS_ENTRY.exec(entry);
+    if (match === null) {
+      throw configError(`Invalid mysql-cdc config: message.key.columns: ${JSON.stringify(entry)} is not <db>.<table>:<column>[,<column>...] (for example inventory.orders:id;inventory.lines:order_id,line_no)`);
+    }
+    for (const column of match[2]!.split(',')) {
+      rules.push(...(regexList(`${match[1]!.trim()}.${column.trim()}`, 'message.key.columns') ?? []));
+    }
+  }
+  return rules;
 }
 
 /** The GTID source filter of gtid.source.includes (else excludes), as Debezium builds it; null without either. */
@@ -334,6 +404,12 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
   }
   if (history !== undefined && !/(FileSchemaHistory|KafkaSchemaHistory|MemorySchemaHistory)$/.test(history)) unsupported.push(`schema.history.internal (${history}: Brook keeps the history in the topic or a file)`);
   if (c['database.ssl.truststore.password'] !== undefined) unsupported.push('database.ssl.truststore.password (a PEM truststore has no password; ignored)');
+  const namingStrategy = c['topic.naming.strategy']?.trim();
+  if (namingStrategy !== undefined && namingStrategy !== DEFAULT_TOPIC_NAMING_STRATEGY) {
+    throw configError(
+      `Invalid mysql-cdc config: topic.naming.strategy: ${namingStrategy} is not supported; Brook names topics only as Debezium's default ${DEFAULT_TOPIC_NAMING_STRATEGY} does (<topic.prefix>.<db>.<table>), so remove the setting or use that class, knowing the topics differ from the ones this strategy would make`,
+    );
+  }
   if (c['event.processing.failure.handling.mode'] === 'ignore') unsupported.push('event.processing.failure.handling.mode (ignore acts as skip)');
 
   const masks: ColumnRule[] = [];
@@ -386,7 +462,13 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     tombstonesOnDelete: c['tombstones.on.delete'],
     timeAdjuster: c['enable.time.adjuster'],
     heartbeatIntervalMs: c['heartbeat.interval.ms'],
-    heartbeatTopic: `${c['heartbeat.topics.prefix']}.${c['topic.prefix']}`,
+    // Debezium's AbstractTopicNamingStrategy.heartbeatTopic; the older heartbeat.topics.prefix is read when the new key is not set.
+    heartbeatTopic: c['topic.heartbeat.name'] || [c['topic.heartbeat.prefix'] ?? c['heartbeat.topics.prefix'], c['topic.prefix']].join(c['topic.delimiter']),
+    topicDelimiter: c['topic.delimiter'],
+    extendedHeaders: c['extended.headers.enabled'],
+    messageKeyColumns: keyColumnRules(c['message.key.columns']),
+    propagateColumns: regexList(c['column.propagate.source.type'], 'column.propagate.source.type') ?? [],
+    propagateTypes: regexList(c['datatype.propagate.source.type'], 'datatype.propagate.source.type') ?? [],
     historyTopic: c['schema.history.internal.kafka.topic'] ?? null,
     historyFile,
     historyBootstrapServers: c['schema.history.internal.kafka.bootstrap.servers'] ?? null,
@@ -394,6 +476,8 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     skipUnparseableDdl: c['schema.history.internal.skip.unparseable.ddl'],
     includeSchemaChanges: c['include.schema.changes'],
     includeQuery: c['include.query'],
+    includeSchemaComments: c['include.schema.comments'],
+    conversionFailureMode: c['event.converting.failure.handling.mode'],
     decimalMode: c['decimal.handling.mode'],
     timePrecisionMode: timeMode,
     bigintUnsignedMode: c['bigint.unsigned.handling.mode'],

@@ -1,14 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import type { Header, SourceOffset, SourcePartition, SourceRecord, Struct } from '../../connect/api/index.ts';
 import type { ParsedMySqlCdcConfig } from './config.ts';
 import type { EnvelopeOptions, Operation, SourceInfo } from './envelope.ts';
-import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, TableEnvelope, schemaChangeKeySchema, schemaChangeValueSchema, sourceStruct, tableChangeStruct } from './envelope.ts';
+import { HEARTBEAT_KEY_SCHEMA, HEARTBEAT_VALUE_SCHEMA, TableEnvelope, dataTopicName, schemaChangeKeySchema, schemaChangeValueSchema, sourceStruct, tableChangeSerializer } from './envelope.ts';
 import type { SchemaCatalog, TableChange } from './schema/catalog.ts';
 import type { SchemaHistoryEntry } from './schema/history.ts';
 import { tableId } from './schema/table.ts';
 import type { RawValue } from './values.ts';
 
-/** Shared by every record without headers (most): nothing mutates a record's headers. */
+/** Shared by every record without headers: nothing mutates a record's headers. */
 const NO_HEADERS: readonly Header[] = [];
+const STRING_HEADER_SCHEMA = { type: 'string', optional: false } as const;
+/** Debezium's MySQL and MariaDB tasks are always task "0" (BinlogTaskContext). */
+const TASK_ID = '0';
+
+/**
+ * Debezium's DebeziumHeaderProducer.contextHeaders (extended.headers.enabled): who sent a data or
+ * schema change record. runId is a UUID drawn once per task start (CdcSourceTaskContext), so one
+ * array serves every record of the run.
+ */
+export function contextHeaders(logicalName: string, connector: 'mysql' | 'mariadb', runId: string = randomUUID()): readonly Header[] {
+  return Object.freeze([
+    { key: '__debezium.context.connectorLogicalName', schema: STRING_HEADER_SCHEMA, value: logicalName },
+    { key: '__debezium.context.taskId', schema: STRING_HEADER_SCHEMA, value: TASK_ID },
+    { key: '__debezium.context.connectorName', schema: STRING_HEADER_SCHEMA, value: connector },
+    { key: '__debezium.context.runId', schema: STRING_HEADER_SCHEMA, value: runId },
+  ]);
+}
 const SYSTEM_DATABASES = new Set(['mysql', 'sys', 'performance_schema', 'information_schema']);
 
 /** database/table include and exclude lists, as Debezium applies them. */
@@ -48,12 +66,27 @@ export class ChangeEmitter {
   readonly filter: TableFilter;
   readonly catalog: SchemaCatalog;
   readonly partition: SourcePartition;
+  /** The headers every data and schema change record starts with: Debezium's context headers, or none. */
+  readonly contextHeaders: readonly Header[];
+  private readonly tableChangeStruct: (change: TableChange) => Struct;
   private readonly envelopes = new Map<string, TableEnvelope>();
 
   constructor(config: ParsedMySqlCdcConfig, options: EnvelopeOptions, filter: TableFilter, catalog: SchemaCatalog, partition: SourcePartition) {
     this.config = config;
-    // The config decides the time adjuster, whatever the caller's options say: one source for it.
-    this.options = { ...options, timeAdjuster: config.timeAdjuster };
+    // The config decides these, whatever the caller's options say: one source for each.
+    this.options = {
+      ...options,
+      timeAdjuster: config.timeAdjuster,
+      topicDelimiter: config.topicDelimiter,
+      keyColumns: config.messageKeyColumns,
+      propagateColumns: config.propagateColumns,
+      propagateTypes: config.propagateTypes,
+      includeSchemaComments: config.includeSchemaComments,
+      conversionFailureMode: config.conversionFailureMode,
+    };
+    this.tableChangeStruct = tableChangeSerializer(config.includeSchemaComments);
+    // Built once per task start: the emitter lives as long as one run of the task.
+    this.contextHeaders = config.extendedHeaders ? contextHeaders(config.topicPrefix, options.connector) : NO_HEADERS;
     this.filter = filter;
     this.catalog = catalog;
     this.partition = partition;
@@ -68,7 +101,7 @@ export class ChangeEmitter {
     if (cached?.table === def) return cached;
     const built = new TableEnvelope(def, this.options);
     if (cached === undefined) {
-      const raw = `${this.options.topicPrefix}.${db}.${table}`;
+      const raw = dataTopicName(this.options, db, table);
       // Once per table, as Debezium's topic name cache logs it once.
       if (built.topic !== raw) this.options.logger?.warn({ table: id, topic: built.topic }, `Topic '${raw}' name isn't a valid topic name, replacing it with '${built.topic}'.`);
     }
@@ -99,11 +132,11 @@ export class ChangeEmitter {
       offsetPending = typeof offsetPending === 'function' ? offsetPending() : offsetPending;
       const oldKey = env.key(before);
       const newKey = env.key(after);
-      const out: SourceRecord[] = [
-        this.sourceRecord(env, oldKey, env.envelope('d', env.row(before), null, source, nowMs), offsetPending, [{ key: '__debezium.newkey', schema: env.keySchema, value: newKey }]),
-      ];
-      if (this.config.tombstonesOnDelete) out.push(this.sourceRecord(env, oldKey, null, offsetPending, NO_HEADERS));
-      out.push(this.sourceRecord(env, newKey, env.envelope('c', null, env.row(after), source, nowMs), offsetDone, [{ key: '__debezium.oldkey', schema: env.keySchema, value: oldKey }]));
+      // Debezium's tombstone is a copy of the delete, headers included (EventDispatcher).
+      const deleteHeaders = [{ key: '__debezium.newkey', schema: env.keySchema, value: newKey }, ...this.contextHeaders];
+      const out: SourceRecord[] = [this.sourceRecord(env, oldKey, env.envelope('d', env.row(before), null, source, nowMs), offsetPending, deleteHeaders)];
+      if (this.config.tombstonesOnDelete) out.push(this.sourceRecord(env, oldKey, null, offsetPending, deleteHeaders));
+      out.push(this.sourceRecord(env, newKey, env.envelope('c', null, env.row(after), source, nowMs), offsetDone, [{ key: '__debezium.oldkey', schema: env.keySchema, value: oldKey }, ...this.contextHeaders]));
       return out;
     }
     const row = after ?? before!;
@@ -111,9 +144,9 @@ export class ChangeEmitter {
     const value = env.envelope(op, before === null ? null : env.row(before), after === null ? null : env.row(after), source, nowMs);
     if (op === 'd' && this.config.tombstonesOnDelete) {
       const pending = typeof offsetPending === 'function' ? offsetPending() : offsetPending;
-      return [this.sourceRecord(env, key, value, pending, NO_HEADERS), this.sourceRecord(env, key, null, offsetDone, NO_HEADERS)];
+      return [this.sourceRecord(env, key, value, pending, this.contextHeaders), this.sourceRecord(env, key, null, offsetDone, this.contextHeaders)];
     }
-    return [this.sourceRecord(env, key, value, offsetDone, NO_HEADERS)];
+    return [this.sourceRecord(env, key, value, offsetDone, this.contextHeaders)];
   }
 
   private sourceRecord(env: TableEnvelope, key: Struct | null, value: Struct | null, offset: SourceOffset, headers: readonly Header[]): SourceRecord {
@@ -146,10 +179,10 @@ export class ChangeEmitter {
         databaseName: entry.database,
         schemaName: null,
         ddl: entry.ddl,
-        tableChanges: changes.map(tableChangeStruct),
+        tableChanges: changes.map(this.tableChangeStruct),
       },
       timestamp: null,
-      headers: [],
+      headers: this.contextHeaders,
       sourcePartition: this.partition,
       sourceOffset: offset,
     };
@@ -183,13 +216,14 @@ export class ChangeEmitter {
   heartbeatRecord(nowMs: number, offset: SourceOffset): SourceRecord {
     return {
       topic: this.config.heartbeatTopic,
-      kafkaPartition: null,
+      // Debezium's HeartbeatImpl sends to partition 0.
+      kafkaPartition: 0,
       keySchema: HEARTBEAT_KEY_SCHEMA,
       key: { serverName: this.config.topicPrefix },
       valueSchema: HEARTBEAT_VALUE_SCHEMA,
       value: { ts_ms: BigInt(nowMs) },
       timestamp: null,
-      headers: [],
+      headers: NO_HEADERS,
       sourcePartition: this.partition,
       sourceOffset: offset,
     };

@@ -2,7 +2,7 @@ import type { ConnectLogger, Field, Schema, Struct } from '../../connect/api/ind
 import type { ColumnRule } from './config.ts';
 import type { TableChange } from './schema/catalog.ts';
 import type { ColumnDef, TableDef } from './schema/table.ts';
-import { findColumn, keyColumns } from './schema/table.ts';
+import { findColumn, keyColumns, messageKeyColumns } from './schema/table.ts';
 import type { ColumnConverter, RawValue, ValueOptions } from './values.ts';
 import { columnConverter } from './values.ts';
 
@@ -16,8 +16,18 @@ export interface EnvelopeOptions extends ValueOptions {
   readonly includeColumn: (database: string, table: string, column: string) => boolean;
   readonly masks: readonly ColumnRule[];
   readonly truncates: readonly ColumnRule[];
+  /** topic.delimiter (default `.`): joins topic prefix, database and table in the topic and schema names. */
+  readonly topicDelimiter?: string;
+  /** message.key.columns, compiled (see messageKeyColumns); none: the primary key. */
+  readonly keyColumns?: readonly RegExp[];
+  /** column.propagate.source.type: `<db>.<table>.<column>` regexes. */
+  readonly propagateColumns?: readonly RegExp[];
+  /** datatype.propagate.source.type: `<db>.<table>.<type name>` regexes. */
+  readonly propagateTypes?: readonly RegExp[];
   /** Where the warning about a table whose name is not a legal topic name goes. */
   readonly logger?: ConnectLogger;
+  /** include.schema.comments: a column's COMMENT becomes its field's doc (off by default, as in Debezium). */
+  readonly includeSchemaComments?: boolean;
 }
 
 function fields(entries: readonly [string, Schema][]): Field[] {
@@ -77,6 +87,8 @@ export type SnapshotMarker = 'true' | 'first' | 'first_in_data_collection' | 'la
 /** What `source` says about one event. */
 export interface SourceInfo {
   readonly tsMs: number;
+  /** The time in µs where the binlog has it (a MySQL GTID's commit timestamp): ts_us and ts_ns keep it whole. */
+  readonly tsUs?: bigint | undefined;
   readonly snapshot: SnapshotMarker;
   readonly db: string;
   readonly table: string | null;
@@ -96,16 +108,30 @@ export interface SourceInfo {
  */
 class TimeBigints {
   private lastMs = Number.NaN;
+  private lastUs: bigint | undefined;
   ms = 0n;
   us = 0n;
   ns = 0n;
 
   of(tsMs: number): this {
-    if (tsMs !== this.lastMs) {
+    if (tsMs !== this.lastMs || this.lastUs !== undefined) {
       this.lastMs = tsMs;
+      this.lastUs = undefined;
       this.ms = BigInt(tsMs);
       this.us = this.ms * 1000n;
       this.ns = this.ms * 1_000_000n;
+    }
+    return this;
+  }
+
+  /** A time in µs; ms truncated, as Java's Instant.toEpochMilli truncates. */
+  ofMicros(tsUs: bigint): this {
+    if (tsUs !== this.lastUs) {
+      this.lastUs = tsUs;
+      this.lastMs = Number.NaN;
+      this.us = tsUs;
+      this.ms = tsUs / 1000n;
+      this.ns = tsUs * 1000n;
     }
     return this;
   }
@@ -132,7 +158,7 @@ const positions = new LastBigint();
 const threads = new LastBigint();
 
 export function sourceStruct(options: EnvelopeOptions, info: SourceInfo): Struct {
-  const ts = eventTimes.of(info.tsMs);
+  const ts = info.tsUs === undefined ? eventTimes.of(info.tsMs) : eventTimes.ofMicros(info.tsUs);
   return {
     version: options.version,
     connector: options.connector,
@@ -182,16 +208,18 @@ export class TableEnvelope {
     this.table = table;
     this.options = options;
     // Schema names follow the topic name, as Debezium's TableSchemaBuilder names them (schema.name.adjustment.mode=none).
-    const prefix = sanitizedTopicName(`${options.topicPrefix}.${table.database}.${table.name}`);
+    const prefix = sanitizedTopicName(dataTopicName(options, table.database, table.name));
     this.topic = prefix;
+    // Debezium's key generator lets a conversion failure through, whatever event.converting.failure.handling.mode says.
+    const keyOptions: EnvelopeOptions = { ...options, conversionFailureMode: 'fail' };
     const plan = (column: ColumnDef, index: number, forKey: boolean): FieldPlan => {
-      const converter = columnConverter(forKey ? { ...column, nullable: false } : column, options);
+      const converter = withDoc(columnConverter(forKey ? { ...column, nullable: false } : column, forKey ? keyOptions : options, `${table.database}.${table.name}`), column, options);
       // Keys are never masked or truncated (Debezium maps value columns only).
       const mapped = forKey ? undefined : columnMapping(`${table.database}.${table.name}.${column.name}`, column, converter, options);
       return { index, name: column.name, converter: mapped?.converter ?? converter, post: mapped?.post };
     };
     this.valueFields = table.columns.flatMap((column, index) => (options.includeColumn(table.database, table.name, column.name) ? [plan(column, index, false)] : []));
-    const keyNames = keyColumns(table);
+    const keyNames = messageKeyColumns(table, options.keyColumns ?? []);
     this.keyFields = keyNames.flatMap((name) => {
       const column = findColumn(table, name);
       return column === undefined ? [] : [plan(column, table.columns.indexOf(column), true)];
@@ -270,6 +298,12 @@ export class TableEnvelope {
 
 const MAX_TOPIC_NAME_LENGTH = 249;
 
+/** A table's topic name before sanitizing, as Debezium's DefaultTopicNamingStrategy joins it. */
+export function dataTopicName(options: EnvelopeOptions, database: string, table: string): string {
+  const delimiter = options.topicDelimiter ?? '.';
+  return `${options.topicPrefix}${delimiter}${database}${delimiter}${table}`;
+}
+
 /** Debezium's AbstractTopicNamingStrategy.sanitizedTopicName: every UTF-16 unit outside [a-zA-Z0-9._-] becomes `_`, at most 249 of them. */
 export function sanitizedTopicName(name: string): string {
   let out = '';
@@ -281,6 +315,12 @@ export function sanitizedTopicName(name: string): string {
   if (out.length > MAX_TOPIC_NAME_LENGTH) return out.slice(0, MAX_TOPIC_NAME_LENGTH);
   if (out === '.' || out === '..') return out.replace(/\./g, '_');
   return out;
+}
+
+/** Debezium's TableSchemaBuilder.addField: with include.schema.comments, a column's comment is its field's doc (replacing a logical type's own). */
+function withDoc(converter: ColumnConverter, column: ColumnDef, options: EnvelopeOptions): ColumnConverter {
+  if (options.includeSchemaComments !== true || column.comment === undefined) return converter;
+  return { ...converter, schema: { ...converter.schema, doc: column.comment } };
 }
 
 /** java.sql.Types of the columns Debezium's MaskStrings masks: the character types (MySQL's CHAR, VARCHAR, TEXTs, ENUM, SET). */
@@ -302,7 +342,8 @@ function columnMapping(id: string, column: ColumnDef, converter: ColumnConverter
   if (truncate !== undefined) {
     const max = truncate.length;
     const length = debeziumColumnLength(column);
-    if (length >= 0 && length <= max) return undefined;
+    // The rule still claims the column: Debezium applies only the first mapper that matches.
+    if (length >= 0 && length <= max) return { converter, post: undefined };
     const post = (value: unknown): unknown => {
       if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value;
       if (value instanceof Uint8Array) return value.length > max ? value.slice(0, max) : value;
@@ -311,9 +352,35 @@ function columnMapping(id: string, column: ColumnDef, converter: ColumnConverter
     return { converter: withParameter(converter, 'truncateLength', String(max)), post };
   }
   const mask = options.masks.find((m) => m.pattern.test(id));
-  if (mask === undefined) return undefined;
+  if (mask === undefined) return propagatedSourceType(id, column, converter, options);
   const stars = '*'.repeat(mask.length);
   return { converter: withParameter(converter, 'masked', 'true'), post: MASKABLE_JDBC_TYPES.has(jdbcType(column)) ? () => stars : undefined };
+}
+
+/**
+ * column.propagate.source.type and datatype.propagate.source.type, as Debezium's
+ * PropagateSourceMetadataToSchemaParameter: the column's type name, then its length and scale
+ * when it has them (as the schema history records them), its comment when kept and not empty,
+ * and its name, as field schema parameters.
+ */
+function propagatedSourceType(id: string, column: ColumnDef, converter: ColumnConverter, options: EnvelopeOptions): Pick<FieldPlan, 'converter' | 'post'> | undefined {
+  const typeName = column.unsigned ? `${column.type} UNSIGNED` : column.type;
+  const byColumn = options.propagateColumns?.some((r) => r.test(id)) === true;
+  if (!byColumn && options.propagateTypes?.some((r) => r.test(`${id.slice(0, id.length - column.name.length)}${typeName}`)) !== true) return undefined;
+  const parameters: Record<string, string> = { ...converter.schema.parameters, '__debezium.source.column.type': typeName };
+  const length = schemaChangeLength(column);
+  if (length !== null) parameters['__debezium.source.column.length'] = String(length);
+  const scale = propagatedScale(column);
+  if (scale !== undefined) parameters['__debezium.source.column.scale'] = String(scale);
+  // Debezium's parser keeps COMMENTs only with include.schema.comments.
+  if (options.includeSchemaComments === true && column.comment !== undefined && column.comment !== '') parameters['__debezium.source.column.comment'] = column.comment;
+  parameters['__debezium.source.column.name'] = column.name;
+  return { converter: { ...converter, schema: { ...converter.schema, parameters } }, post: undefined };
+}
+
+/** The scale Debezium's DDL parser records: DECIMAL(M,D)'s and FLOAT/DOUBLE(M,D)'s (a temporal type's precision is its length). */
+function propagatedScale(column: ColumnDef): number | undefined {
+  return column.type === 'DECIMAL' || column.type === 'FLOAT' || column.type === 'DOUBLE' ? column.scale : undefined;
 }
 
 /** A column's length as Debezium's DDL parser records it (-1 for none): ENUM 1, SET its options and commas, temporal types their fractional digits. */
@@ -324,10 +391,22 @@ function debeziumColumnLength(column: ColumnDef): number {
   return column.length ?? -1;
 }
 
-/** A column's length in a schema change event's table, as Debezium's history records it; null for none. */
+/**
+ * A column's length in a schema change event's table, as Debezium's history records it; null for
+ * none. Its parsers give a bare DECIMAL the length 10 and a bare BIT the length 1.
+ */
 function schemaChangeLength(column: ColumnDef): number | null {
+  if (column.length === undefined && column.type === 'DECIMAL') return 10;
+  if (column.length === undefined && column.type === 'BIT') return 1;
   const length = debeziumColumnLength(column);
   return length >= 0 ? length : null;
+}
+
+/** The scale Debezium's parsers record: DECIMAL's (its default 0 when not written), FLOAT(M,D)'s and DOUBLE(M,D)'s D. */
+function schemaChangeScale(column: ColumnDef): number | null {
+  if (column.type === 'DECIMAL') return column.scale ?? 0;
+  if (column.type === 'FLOAT' || column.type === 'DOUBLE') return column.scale ?? null;
+  return null;
 }
 
 function jdbcType(column: ColumnDef): number {
@@ -359,7 +438,8 @@ export const HEARTBEAT_VALUE_SCHEMA: Schema = {
 const JDBC_TYPES: Record<string, number> = {
   BOOLEAN: 16,
   BIT: -7,
-  TINYINT: -6,
+  // Debezium's DDL parsers register TINYINT as SMALLINT and TINYBLOB as BLOB.
+  TINYINT: 5,
   SMALLINT: 5,
   MEDIUMINT: 4,
   INT: 4,
@@ -378,7 +458,7 @@ const JDBC_TYPES: Record<string, number> = {
   SET: 1,
   BINARY: -2,
   VARBINARY: -3,
-  TINYBLOB: -3,
+  TINYBLOB: 2004,
   BLOB: 2004,
   MEDIUMBLOB: 2004,
   LONGBLOB: 2004,
@@ -464,15 +544,36 @@ function typeExpression(column: ColumnDef): string {
   return column.type;
 }
 
-/** One entry of tableChanges: the table as Debezium's ConnectTableChangeSerializer writes it. */
+/**
+ * The primary key as Debezium's DDL parser records it: without a PRIMARY KEY, the first UNIQUE
+ * index over NOT NULL columns becomes it (the same columns the record keys use).
+ */
+function primaryKeyColumnNames(t: TableDef): string[] {
+  return keyColumns(t).map((name) => findColumn(t, name)?.name ?? name);
+}
+
+/**
+ * The serializer of tableChanges entries. Debezium's parser drops COMMENTs unless
+ * include.schema.comments is on, so they are null by default.
+ */
+export function tableChangeSerializer(includeComments: boolean): (change: TableChange) => Struct {
+  return (change) => tableChangeEntry(change, includeComments);
+}
+
+/** One entry of tableChanges with the default include.schema.comments=false. */
 export function tableChangeStruct(change: TableChange): Struct {
+  return tableChangeEntry(change, false);
+}
+
+/** One entry of tableChanges: the table as Debezium's ConnectTableChangeSerializer writes it. */
+function tableChangeEntry(change: TableChange, includeComments: boolean): Struct {
   const t = change.table;
   return {
     type: change.type,
     id: `"${t.database}"."${t.name}"`,
     table: {
       defaultCharsetName: t.defaultCharset ?? null,
-      primaryKeyColumnNames: [...t.primaryKey],
+      primaryKeyColumnNames: primaryKeyColumnNames(t),
       columns: t.columns.map((c, i) => ({
         name: c.name,
         jdbcType: jdbcType(c),
@@ -481,16 +582,16 @@ export function tableChangeStruct(change: TableChange): Struct {
         typeExpression: typeExpression(c),
         charsetName: c.charset ?? null,
         length: schemaChangeLength(c),
-        scale: c.type === 'DECIMAL' ? (c.scale ?? null) : null,
+        scale: schemaChangeScale(c),
         position: i + 1,
         optional: c.nullable,
         autoIncremented: c.autoIncrement,
         generated: c.autoIncrement || c.generated,
-        comment: c.comment ?? null,
+        comment: includeComments ? (c.comment ?? null) : null,
         defaultValueExpression: c.defaultExpression ?? null,
         enumValues: c.enumValues === undefined ? null : [...c.enumValues],
       })),
-      comment: t.comment ?? null,
+      comment: includeComments ? (t.comment ?? null) : null,
     },
   };
 }

@@ -136,9 +136,10 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotResult> {
   let unlockMariaDb: (() => Promise<void>) | undefined;
   try {
     const q = async <T>(sql: string, params?: unknown[]): Promise<T[]> => (await connection.query(sql, params))[0] as T[];
-    const [version] = await q<{ v: string; id: number | string }>('SELECT VERSION() AS v, @@server_id AS id');
+    const [version] = await q<{ v: string }>('SELECT VERSION() AS v');
     const mariadb = /mariadb/i.test(version?.v ?? '');
-    const serverId = Number(version?.id ?? 0);
+    // Debezium's source.server_id is 0 until streaming reads an event's server id (BinlogSourceInfo).
+    const serverId = 0;
     // TIMESTAMP values then read in UTC, as the binlog has them.
     await q("SET SESSION time_zone = '+00:00'");
     await q('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');

@@ -78,7 +78,9 @@ export async function gtidStartAvailable(connection: BinlogConnection, start: Du
  * Reads the binlog from an offset and turns row events into change records, in commit order.
  * The position it keeps is Debezium's: the start of the transaction being read plus how many
  * events and rows of it were emitted, so a restart (or a reconnect) reads the transaction again
- * from its start — its TABLE_MAP events are needed — and skips what was already emitted.
+ * from its start — its TABLE_MAP events are needed — and skips what was already emitted. As in
+ * Debezium, a MySQL transaction starts at its BEGIN (the GTID event before it is not counted),
+ * a MariaDB one at its GTID event.
  */
 export class BinlogStreamer {
   private readonly deps: StreamerDeps;
@@ -121,6 +123,21 @@ export class BinlogStreamer {
   private gtidsAtTxStart: string | null = null;
   private mysqlGtids: string | null = null;
   private currentGtid: string | null = null;
+  /**
+   * A MySQL GTID (or ANONYMOUS_GTID) event opened the transaction: the BEGIN after it is where
+   * its offsets start, as Debezium's startNextTransaction puts them.
+   */
+  private awaitingBegin = false;
+  /**
+   * Where the open MySQL transaction's GTID event is in its file: a reconnect dumps from there,
+   * so the re-read transaction has its GTID again, though its offsets start at its BEGIN.
+   */
+  private gtidEventPos: number | null = null;
+  /**
+   * The time of the open transaction's records in µs, from its MySQL GTID event: Debezium's
+   * (setEventTimestamp) original commit timestamp, or the event's second when the server wrote none.
+   */
+  private txTimeUs: bigint | null = null;
   /** The open transaction comes from a GTID source gtid.source.includes/excludes leave out: its rows are skipped. */
   private fromFilteredSource = false;
   private thread: number | null = null;
@@ -142,6 +159,37 @@ export class BinlogStreamer {
   }
 
   async start(from: BinlogOffset): Promise<void> {
+    this.restore(from);
+    await this.connect();
+    const interval = this.deps.emitter.config.heartbeatIntervalMs;
+    if (interval > 0) {
+      this.heartbeatTimer = this.deps.scheduler.setInterval(() => {
+        this.maybeHeartbeat();
+      }, interval);
+    }
+  }
+
+  /**
+   * Streams events handed to receive() instead of a server's dump, for tests of the position
+   * bookkeeping: with `from`, as start() from that offset; without, as a reconnect. `dump` says
+   * whether the server was asked for the transactions after the GTIDs or for a file/pos, which
+   * is returned: where the dump starts.
+   */
+  detachedStream(dump: 'gtids' | 'position', from?: BinlogOffset): { file: string; pos: number } {
+    if (from !== undefined) this.restore(from);
+    const start = this.newStream();
+    this.dumpGtids = dump === 'gtids' ? this.gtidsAtTxStart : null;
+    this.resumeAtFirstTx = dump === 'gtids' && (this.skipEvents > 0 || this.skipRows > 0);
+    return start;
+  }
+
+  /** Handles one event of the dump, as the connection delivers it. */
+  receive(bytes: Buffer): void {
+    this.onBytes(bytes);
+  }
+
+  private restore(from: BinlogOffset): void {
+    this.gtidEventPos = null;
     this.txFile = from.file;
     this.file = from.file;
     this.txPos = from.pos;
@@ -161,13 +209,6 @@ export class BinlogStreamer {
       }
     }
     this.gtidsAtTxStart = this.gtidText();
-    await this.connect();
-    const interval = this.deps.emitter.config.heartbeatIntervalMs;
-    if (interval > 0) {
-      this.heartbeatTimer = this.deps.scheduler.setInterval(() => {
-        this.maybeHeartbeat();
-      }, interval);
-    }
   }
 
   private gtidText(): string | null {
@@ -182,26 +223,13 @@ export class BinlogStreamer {
       return;
     }
     this.connection = connection;
-    // A new stream: the decoder's table maps and format belong to the old one.
-    this.decoder = new BinlogDecoder({ file: this.txFile });
-    this.file = this.txFile;
-    this.index = 0;
-    this.inTx = false;
-    this.backlog = [];
-    // Re-reading the current transaction from its start: what it emitted is skipped again
-    // (rows() keeps the resume point at the last row it emitted). A GTID start's resume point is
-    // still to come while the stream has not sent the transaction.
-    if (!this.resumeAtFirstTx && (this.txFile !== this.resumeFile || this.txPos !== this.resumePos)) {
-      this.skipEvents = 0;
-      this.skipRows = 0;
-    }
-    this.pauses.clear();
+    const position = this.newStream();
     // The GTIDs of the transactions before the current one: the server sends that one first.
     const gtidStart = this.gtidStarts ? await gtidDumpStart(connection, this.gtidsAtTxStart) : null;
     this.dumpGtids = gtidStart === null ? null : this.gtidsAtTxStart;
     this.resumeAtFirstTx = gtidStart !== null && (this.skipEvents > 0 || this.skipRows > 0);
     await connection.startDump(
-      gtidStart ?? { kind: 'position', file: this.txFile, pos: this.txPos },
+      gtidStart ?? { kind: 'position', ...position },
       {
         event: (bytes) => {
           this.onBytes(bytes);
@@ -212,6 +240,26 @@ export class BinlogStreamer {
       },
     );
     this.backoffMs = 1000;
+  }
+
+  /** Resets for a new dump; returns the file/pos a dump by position starts at. */
+  private newStream(): { file: string; pos: number } {
+    // The decoder's table maps and format belong to the old stream.
+    this.decoder = new BinlogDecoder({ file: this.txFile });
+    this.file = this.txFile;
+    this.index = 0;
+    this.inTx = false;
+    this.awaitingBegin = false;
+    this.backlog = [];
+    // Re-reading the current transaction from its start: what it emitted is skipped again
+    // (rows() keeps the resume point at the last row it emitted). A GTID start's resume point is
+    // still to come while the stream has not sent the transaction.
+    if (!this.resumeAtFirstTx && (this.txFile !== this.resumeFile || this.txPos !== this.resumePos)) {
+      this.skipEvents = 0;
+      this.skipRows = 0;
+    }
+    this.pauses.clear();
+    return { file: this.txFile, pos: this.gtidEventPos ?? this.txPos };
   }
 
   private onEnd(connection: BinlogConnection, error: DumpError | null): void {
@@ -324,20 +372,34 @@ export class BinlogStreamer {
         else this.index++;
         return;
       case 'mariadb-gtid':
-        this.begin(event.position ?? this.txPos, event.gtid, event.header.timestamp, event.header.serverId);
+        // Debezium's MariaDB connector starts the transaction at its GTID event.
+        this.openTransaction(event.gtid, event.header.timestamp, event.header.serverId, null);
+        this.startTransactionAt(event.position ?? this.txPos);
         if ((event.flags & FL_STANDALONE) !== 0) this.thread = null;
         this.index++;
         return;
       case 'gtid':
-      case 'anonymous-gtid':
-        this.begin(event.position ?? this.txPos, event.kind === 'gtid' ? `${event.uuid}:${event.gno}` : null, event.header.timestamp, event.header.serverId);
-        this.index++;
+      case 'anonymous-gtid': {
+        // Its BEGIN starts the transaction's offsets; a DDL (no BEGIN) is offset past itself.
+        // Debezium takes a real GTID's original commit timestamp as the time of the whole
+        // transaction (gtid_mode=ON); with anonymous ones, each event's own second.
+        const commitUs = event.kind === 'gtid' && event.originalCommitTimestamp !== undefined && event.originalCommitTimestamp !== 0n ? event.originalCommitTimestamp : null;
+        const timeUs = event.kind === 'gtid' ? (commitUs ?? BigInt(event.header.timestamp) * 1_000_000n) : null;
+        this.openTransaction(event.kind === 'gtid' ? `${event.uuid}:${event.gno}` : null, event.header.timestamp, event.header.serverId, timeUs);
+        this.awaitingBegin = true;
+        this.gtidEventPos = event.position ?? null;
         return;
+      }
       case 'query': {
         const sql = event.sql.trim();
         const upper = sql.slice(0, 16).toUpperCase();
         if (upper === 'BEGIN' || upper.startsWith('XA START')) {
-          if (!this.inTx) this.begin(event.position ?? this.txPos, null, event.header.timestamp, event.header.serverId);
+          if (!this.inTx) {
+            this.openTransaction(null, event.header.timestamp, event.header.serverId, null);
+            this.startTransactionAt(event.position ?? this.txPos);
+          } else if (this.awaitingBegin) {
+            this.startTransactionAt(event.position ?? this.txPos);
+          }
           this.thread = event.threadId;
           this.index++;
           return;
@@ -389,8 +451,22 @@ export class BinlogStreamer {
     }
   }
 
-  private begin(pos: number, gtid: string | null, ts: number, serverId: number): void {
-    // The transaction's first event is event 0 of the offsets it gives its records.
+  /** A transaction begins: its GTID, if any, and what its records tell of it. */
+  private openTransaction(gtid: string | null, ts: number, serverId: number, timeUs: bigint | null): void {
+    this.inTx = true;
+    this.currentGtid = gtid;
+    this.fromFilteredSource = this.isFilteredSource(gtid, serverId);
+    this.gtidsAtTxStart = this.gtidText();
+    this.txTimeUs = timeUs;
+    this.tsSec = timeUs === null ? ts : Number(timeUs / 1_000_000n);
+    this.serverId = serverId;
+    this.thread = null;
+    this.query = null;
+  }
+
+  /** The transaction's offsets start at this event, event 0 of those its records are given. */
+  private startTransactionAt(pos: number): void {
+    this.awaitingBegin = false;
     this.txFile = this.file;
     this.txPos = pos;
     if (this.resumeAtFirstTx) {
@@ -399,14 +475,11 @@ export class BinlogStreamer {
       this.resumePos = pos;
     }
     this.index = 0;
-    this.inTx = true;
-    this.currentGtid = gtid;
-    this.fromFilteredSource = this.isFilteredSource(gtid, serverId);
-    this.gtidsAtTxStart = this.gtidText();
-    this.tsSec = ts;
-    this.serverId = serverId;
-    this.thread = null;
-    this.query = null;
+  }
+
+  /** The source time of an event's records, in ms: the transaction's when its GTID gave one. */
+  private sourceTsMs(headerSec: number): number {
+    return this.txTimeUs === null ? headerSec * 1000 : Number(this.txTimeUs / 1000n);
   }
 
   private commit(next: number): void {
@@ -418,6 +491,8 @@ export class BinlogStreamer {
       if (mysql !== null && this.mysqlGtids !== null) this.mysqlGtids = addGtid(this.mysqlGtids, mysql[1]!, BigInt(mysql[2]!));
     }
     this.inTx = false;
+    this.awaitingBegin = false;
+    this.gtidEventPos = null;
     this.currentGtid = null;
     this.fromFilteredSource = false;
     this.txFile = this.file;
@@ -490,7 +565,8 @@ export class BinlogStreamer {
     for (let r = skip.rows; r < event.rows.length; r++) {
       const change = event.rows[r]!;
       const info: SourceInfo = {
-        tsMs: event.header.timestamp * 1000,
+        tsMs: this.sourceTsMs(event.header.timestamp),
+        tsUs: this.txTimeUs ?? undefined,
         snapshot: 'false',
         db: map.database,
         table: map.table,
@@ -551,8 +627,10 @@ export class BinlogStreamer {
     // The session's database, as Debezium records it: replay resolves unqualified names against
     // it, whichever database the statement names. Without one, every name in it is qualified.
     const entry: SchemaHistoryEntry = { file: this.file, pos, gtids: this.gtidsAtTxStart, tsMs: ts * 1000, database: database !== '' ? database : outcome.database, ddl: sql, snapshot: false };
+    const sourceMs = this.sourceTsMs(ts);
+    const sourceUs = this.txTimeUs ?? undefined;
     this.serverId = serverId;
-    this.tsSec = ts;
+    this.tsSec = Math.floor(sourceMs / 1000);
     const gtid = this.currentGtid;
     const file = this.file;
     this.commit(next);
@@ -576,7 +654,7 @@ export class BinlogStreamer {
       if ((captured || learned.length > 0) && emitter.config.includeSchemaChanges && !skip.skipAll) {
         // Debezium names the tables the statement changed, comma-separated.
         const tables = [...new Set([...changes.map((c) => c.table.name), ...outcome.truncated.map((id) => id.slice(id.indexOf('.') + 1))])];
-        const info: SourceInfo = { tsMs: ts * 1000, snapshot: 'false', db: outcome.database || database, table: tables.length > 0 ? tables.join(',') : null, serverId, gtid, file, pos, row: 0, thread, query: null };
+        const info: SourceInfo = { tsMs: sourceMs, tsUs: sourceUs, snapshot: 'false', db: outcome.database || database, table: tables.length > 0 ? tables.join(',') : null, serverId, gtid, file, pos, row: 0, thread, query: null };
         records.push(emitter.schemaChangeRecord({ ...entry, database: outcome.database || database }, changes, info, offset));
       }
       if (!store || this.deps.storedDdl.has(key)) {

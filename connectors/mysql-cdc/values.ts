@@ -1,5 +1,5 @@
-import type { Schema } from '../../connect/api/index.ts';
-import { DECIMAL_SCALE_PARAMETER, LogicalTypeName } from '../../connect/api/index.ts';
+import type { ConnectLogger, Schema } from '../../connect/api/index.ts';
+import { ConnectError, ConnectErrorCode, DECIMAL_SCALE_PARAMETER, LogicalTypeName } from '../../connect/api/index.ts';
 import type { JsonValue } from './binlog/index.ts';
 import { decodeCharsetText } from './binlog/index.ts';
 import { datetimeMicros, datetimeMillis, decimalValue, epochDays, timeMicros, timeMillis, zonedTimestamp } from './value-text.ts';
@@ -14,6 +14,20 @@ export interface ValueOptions {
   readonly binaryMode: 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
   /** enable.time.adjuster (default true): DATE, DATETIME and TIMESTAMP years 1-69 read as 20xx, 70-99 as 19xx. */
   readonly timeAdjuster?: boolean;
+  /** event.converting.failure.handling.mode (default warn): what a value that cannot be converted becomes. */
+  readonly conversionFailureMode?: ConversionFailureMode;
+  /** Where the warn mode's warning goes (skip logs at debug). */
+  readonly logger?: ConnectLogger;
+}
+
+/** Debezium's EventConvertingFailureHandlingMode: warn and skip emit null (logged at warn or debug), fail stops the task. */
+export type ConversionFailureMode = 'warn' | 'skip' | 'fail';
+
+/** A value its column's Connect type cannot hold, such as a TIME outside 00:00:00-24:00:00 under time.precision.mode=connect. */
+export class ValueConversionError extends ConnectError {
+  constructor(message: string) {
+    super(ConnectErrorCode.DATA, message);
+  }
 }
 
 /**
@@ -114,17 +128,62 @@ function optional(schema: Schema, column: ColumnDef): Schema {
   return { ...schema, optional: column.nullable };
 }
 
-/** The Connect schema and converter of one column, as Debezium maps MySQL types. */
-export function columnConverter(column: ColumnDef, options: ValueOptions): ColumnConverter {
+/**
+ * The Connect schema and converter of one column, as Debezium maps MySQL types. `table`
+ * ('db.table') names the column in conversion failures.
+ */
+export function columnConverter(column: ColumnDef, options: ValueOptions, table?: string): ColumnConverter {
   const base = baseConverter(column, options);
   const schema = optional(base.schema, column);
   const withDefault = defaultOf(column, schema, base.convert);
-  const convert = base.convert;
+  // Only converters that can refuse a value pay for the handling.
+  const convert = base.mayRefuse === true ? withFailureHandling(base.convert, column, options, table) : base.convert;
   return {
     column,
     schema: withDefault === undefined ? schema : { ...schema, defaultValue: withDefault },
     convert: (raw) => (raw === null || raw === undefined ? null : convert(raw)),
   };
+}
+
+/**
+ * Debezium's TableSchemaBuilder on a converter that throws: the field is left unset (null), with
+ * a warning (warn) or a debug line (skip), or the event fails (fail) with the column, its type and
+ * the value in the message. Only values the column's type
+ * cannot hold throw ValueConversionError; any other error is a bug and propagates.
+ */
+function withFailureHandling(convert: (raw: RawValue) => unknown, column: ColumnDef, options: ValueOptions, table: string | undefined): (raw: RawValue) => unknown {
+  const mode = options.conversionFailureMode ?? 'warn';
+  const where = table === undefined ? column.name : `${table}.${column.name}`;
+  return (raw) => {
+    try {
+      return convert(raw);
+    } catch (err) {
+      if (!(err instanceof ValueConversionError)) throw err;
+      const message = `Failed to properly convert data value for '${where}' of type ${column.type}: ${err.message}`;
+      if (mode === 'fail') throw new ValueConversionError(message);
+      const fields = { column: where, type: column.type };
+      if (mode === 'warn') options.logger?.warn(fields, `${message}; the field is null`);
+      else options.logger?.debug(fields, `${message}; the field is null`);
+      return null;
+    }
+  };
+}
+
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** Connect's Time holds a time of day: Debezium's Time.toMilliOfDay refuses a negative TIME or one past 24:00:00. */
+function connectTimeMillis(text: string): number {
+  const micros = timeMicros(text);
+  if (micros < 0n || micros > MICROS_PER_DAY) throw new ValueConversionError(`TIME '${text}' is outside 00:00:00-24:00:00, which time.precision.mode=connect cannot represent`);
+  return timeMillis(text);
+}
+
+/** Debezium's adjustTemporal on a YEAR: 0-69 are 2000-2069 and 70-99 are 1970-1999, whatever enable.time.adjuster says. */
+function yearValue(raw: RawValue): number {
+  const year = Number(raw);
+  if (year >= 0 && year <= 69) return 2000 + year;
+  if (year >= 70 && year <= 99) return 1900 + year;
+  return year;
 }
 
 function defaultOf(column: ColumnDef, schema: Schema, convert: (raw: RawValue) => unknown): unknown {
@@ -145,7 +204,14 @@ function defaultOf(column: ColumnDef, schema: Schema, convert: (raw: RawValue) =
   }
 }
 
-function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Schema; convert: (raw: RawValue) => unknown } {
+/** A column's schema and conversion; `mayRefuse` when the conversion can throw ValueConversionError. */
+interface BaseConverter {
+  readonly schema: Schema;
+  readonly convert: (raw: RawValue) => unknown;
+  readonly mayRefuse?: true;
+}
+
+function baseConverter(column: ColumnDef, options: ValueOptions): BaseConverter {
   const adaptive = options.timePrecisionMode === 'adaptive_time_microseconds';
   switch (column.type) {
     case 'BOOLEAN':
@@ -216,7 +282,7 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
       };
     }
     case 'YEAR':
-      return { schema: { type: 'int32', optional: false, name: DEBEZIUM.YEAR, version: 1 }, convert: (raw) => Number(raw) };
+      return { schema: { type: 'int32', optional: false, name: DEBEZIUM.YEAR, version: 1 }, convert: yearValue };
     case 'DATE': {
       const text = temporalText(options);
       return {
@@ -226,7 +292,7 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
     }
     case 'TIME':
       if (adaptive) return { schema: { type: 'int64', optional: false, name: DEBEZIUM.MICRO_TIME, version: 1 }, convert: (raw) => timeMicros(String(raw)) };
-      return { schema: { type: 'int32', optional: false, name: LogicalTypeName.TIME, version: 1 }, convert: (raw) => timeMillis(String(raw)) };
+      return { schema: { type: 'int32', optional: false, name: LogicalTypeName.TIME, version: 1 }, convert: (raw) => connectTimeMillis(String(raw)), mayRefuse: true };
     case 'DATETIME': {
       const fsp = column.scale ?? 0;
       const micros = adaptive && fsp > 3;
@@ -343,11 +409,12 @@ function baseConverter(column: ColumnDef, options: ValueOptions): { schema: Sche
   throw new Error('unreachable');
 }
 
-/** MySQL's geometry storage: a 4-byte little-endian SRID, then WKB. */
-function geometry(bytes: Uint8Array): { wkb: Uint8Array; srid: number } {
-  if (bytes.length < 4) return { wkb: bytes, srid: 0 };
+/** MySQL's geometry storage: a 4-byte little-endian SRID, then WKB. SRID 0 (none set) is null, as Debezium's BinlogGeometry has it. */
+function geometry(bytes: Uint8Array): { wkb: Uint8Array; srid: number | null } {
+  if (bytes.length < 4) return { wkb: bytes, srid: null };
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { wkb: bytes.slice(4), srid: buf.readUInt32LE(0) };
+  const srid = buf.readInt32LE(0);
+  return { wkb: bytes.slice(4), srid: srid === 0 ? null : srid };
 }
 
 /** Java's BigDecimal.toPlainString of an exact decimal text: no leading '+', as MySQL prints it. */

@@ -47,10 +47,9 @@ export function readColumnValue(r: ByteReader, column: ColumnInfo, partialJson: 
     }
     case ColumnType.NEWDECIMAL:
       return readDecimal(r, meta >> 8, meta & 0xff);
-    case ColumnType.YEAR: {
-      const v = r.u8('YEAR');
-      return v === 0 ? 0 : 1900 + v;
-    }
+    case ColumnType.YEAR:
+      // Stored as years since 1900; Debezium's RowDeserializers reads a stored 0000 as 1900 too.
+      return 1900 + r.u8('YEAR');
     case ColumnType.DATE:
     case ColumnType.NEWDATE:
       return readDate(r);

@@ -74,6 +74,21 @@ export function keyColumns(table: TableDef): readonly string[] {
   return [];
 }
 
+/**
+ * The key columns under message.key.columns, as Debezium's CustomKeyMapper picks them: for each
+ * rule in order, the table's columns whose `<db>.<table>.<column>` it matches; the table's own
+ * key (keyColumns) when no rule matches any column.
+ */
+export function messageKeyColumns(table: TableDef, rules: readonly RegExp[]): readonly string[] {
+  if (rules.length === 0) return keyColumns(table);
+  const prefix = `${tableId(table.database, table.name)}.`;
+  const chosen: string[] = [];
+  for (const rule of rules) {
+    for (const column of table.columns) if (rule.test(prefix + column.name)) chosen.push(column.name);
+  }
+  return chosen.length > 0 ? chosen : keyColumns(table);
+}
+
 /** Column names are case-insensitive in MySQL. */
 export function findColumn(table: TableDef, name: string): ColumnDef | undefined {
   const lower = name.toLowerCase();

@@ -76,3 +76,107 @@ test.serial('column.mask.with masks character columns only and marks masked fiel
   t.like(fields['name'], { type: 'string', parameters: { masked: 'true' } });
   t.like(fields['note'], { type: 'string', parameters: { truncateLength: '3' } });
 });
+
+test.serial('a stored YEAR 0000 is 1900 from the binlog and 2000 from the snapshot, as Debezium reads each', async (t) => {
+  await db().query("CREATE DATABASE years2; CREATE TABLE years2.t (id INT PRIMARY KEY, y YEAR); INSERT INTO years2.t VALUES (1, '0000'), (2, '2024');");
+  const h = await startTask(t, cdcConfig(db().port, 'years2', { 'include.schema.changes': 'false' }), null);
+  t.deepEqual(
+    (await h.take(2)).map((r) => payload(r)['after']),
+    [
+      { id: 1, y: 2000 },
+      { id: 2, y: 2024 },
+    ],
+  );
+  await db().query("INSERT INTO years2.t VALUES (3, '0000'), (4, '1901');");
+  t.deepEqual(
+    (await h.take(2)).map((r) => payload(r)['after']),
+    [
+      { id: 3, y: 1900 },
+      { id: 4, y: 1901 },
+    ],
+  );
+});
+
+test.serial('time.precision.mode=connect: a TIME outside 00:00:00-24:00:00 is null with a warning, in the snapshot and the binlog', async (t) => {
+  await db().query("CREATE DATABASE times1; CREATE TABLE times1.t (id INT PRIMARY KEY, tm TIME); INSERT INTO times1.t VALUES (1, '-01:00:00'), (2, '24:00:00');");
+  const logs: string[] = [];
+  const h = await startTask(t, cdcConfig(db().port, 'times1', { 'include.schema.changes': 'false', 'time.precision.mode': 'connect' }), null, undefined, { logs });
+  t.deepEqual(
+    (await h.take(2)).map((r) => payload(r)['after']),
+    [
+      { id: 1, tm: null },
+      { id: 2, tm: 86_400_000 },
+    ],
+  );
+  await db().query("INSERT INTO times1.t VALUES (3, '838:59:59'), (4, '23:59:59');");
+  t.deepEqual(
+    (await h.take(2)).map((r) => payload(r)['after']),
+    [
+      { id: 3, tm: null },
+      { id: 4, tm: 86_399_000 },
+    ],
+  );
+  const warnings = logs.filter((l) => l.startsWith("warn: Failed to properly convert data value for 'times1.t.tm' of type TIME"));
+  t.is(warnings.length, 2);
+});
+
+interface TableChangeColumn {
+  readonly name: string;
+  readonly jdbcType: number;
+  readonly comment: string | null;
+}
+
+interface TableChangeEntry {
+  readonly id: string;
+  readonly table: { readonly primaryKeyColumnNames: string[]; readonly columns: TableChangeColumn[]; readonly comment: string | null };
+}
+
+/** Reads records until a schema change event describes table `id` ('"db"."table"'), and returns that description. */
+async function tableChangeOf(h: Awaited<ReturnType<typeof startTask>>, id: string): Promise<TableChangeEntry> {
+  for (;;) {
+    for (const record of await h.take(1)) {
+      const changes = (payload(record)['tableChanges'] ?? []) as TableChangeEntry[];
+      const entry = changes.find((c) => c.id === id);
+      if (entry !== undefined) return entry;
+    }
+  }
+}
+
+const UNIQUE_KEYED_TABLE = "(code VARCHAR(8) NOT NULL COMMENT 'the code', email VARCHAR(80), tiny TINYINT, tb TINYBLOB, UNIQUE KEY by_email (email), UNIQUE KEY by_code (code)) COMMENT 'codes'";
+
+test.serial('schema change events: a UNIQUE index over NOT NULL columns is the primary key, TINYINT/TINYBLOB carry Debezium 3.6.1’s types, comments are null by default', async (t) => {
+  await db().query(`CREATE DATABASE ddl1; CREATE TABLE ddl1.t ${UNIQUE_KEYED_TABLE};`);
+  const h = await startTask(t, cdcConfig(db().port, 'ddl1'), null);
+  const snapshot = await tableChangeOf(h, '"ddl1"."t"');
+  await db().query(`CREATE TABLE ddl1.u ${UNIQUE_KEYED_TABLE};`);
+  const streamed = await tableChangeOf(h, '"ddl1"."u"');
+  for (const entry of [snapshot, streamed]) {
+    t.deepEqual(entry.table.primaryKeyColumnNames, ['code']);
+    t.deepEqual(
+      entry.table.columns.map((c) => [c.name, c.jdbcType, c.comment]),
+      [
+        ['code', 12, null],
+        ['email', 12, null],
+        ['tiny', 5, null],
+        ['tb', 2004, null],
+      ],
+    );
+    t.is(entry.table.comment, null);
+  }
+});
+
+test.serial('include.schema.comments=true keeps table and column comments in schema change events and makes them field docs', async (t) => {
+  await db().query(`CREATE DATABASE ddl2; CREATE TABLE ddl2.t ${UNIQUE_KEYED_TABLE}; INSERT INTO ddl2.t VALUES ('a', NULL, 1, NULL);`);
+  const h = await startTask(t, cdcConfig(db().port, 'ddl2', { 'include.schema.comments': 'true' }), null);
+  const entry = await tableChangeOf(h, '"ddl2"."t"');
+  t.is(entry.table.comment, 'codes');
+  t.deepEqual(
+    entry.table.columns.map((c) => c.comment),
+    ['the code', null, null, null],
+  );
+  let row: Parameters<typeof fieldsOf>[0] | undefined;
+  while (row === undefined) row = (await h.take(1)).find((r) => r.topic === 'ddl2.ddl2.t');
+  const docOf = (name: string): unknown => (fieldsOf(row)[name] as { doc?: string } | undefined)?.doc;
+  t.is(docOf('code'), 'the code');
+  t.is(docOf('email'), undefined);
+});

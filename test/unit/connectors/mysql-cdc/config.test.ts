@@ -70,3 +70,18 @@ test('gtid.source.includes or excludes filter GTID sources by regex, never both,
   t.false(parseMySqlCdcConfig({ ...base, 'gtid.source.filter.dml.events': 'false' }).gtidFilterDml);
   rejects(t, { 'gtid.source.includes': '0-1', 'gtid.source.excludes': '7-.*' }, /gtid\.source\.excludes cannot be used together with gtid\.source\.includes/);
 });
+
+test('include.schema.comments is off and event.converting.failure.handling.mode is warn by default, as in Debezium', (t) => {
+  const config = parseMySqlCdcConfig(base);
+  t.false(config.includeSchemaComments);
+  t.is(config.conversionFailureMode, 'warn');
+});
+
+test('include.schema.comments and event.converting.failure.handling.mode are acted on, not logged as ignored', (t) => {
+  const config = parseMySqlCdcConfig({ ...base, 'include.schema.comments': 'true', 'event.converting.failure.handling.mode': 'FAIL' });
+  t.true(config.includeSchemaComments);
+  t.is(config.conversionFailureMode, 'fail');
+  t.is(parseMySqlCdcConfig({ ...base, 'event.converting.failure.handling.mode': 'skip' }).conversionFailureMode, 'skip');
+  t.false(config.unsupportedKeys.some((k) => /include\.schema\.comments|event\.converting/.test(k)));
+  rejects(t, { 'event.converting.failure.handling.mode': 'ignore' }, /event\.converting\.failure\.handling\.mode/);
+});

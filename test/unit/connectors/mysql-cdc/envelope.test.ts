@@ -3,27 +3,17 @@ import type { ConnectLogger } from '../../../../connect/api/index.ts';
 import { parseMySqlCdcConfig } from '../../../../connectors/mysql-cdc/config.ts';
 import { ChangeEmitter, TableFilter } from '../../../../connectors/mysql-cdc/emitter.ts';
 import type { EnvelopeOptions } from '../../../../connectors/mysql-cdc/envelope.ts';
-import { TableEnvelope, sanitizedTopicName, tableChangeStruct } from '../../../../connectors/mysql-cdc/envelope.ts';
+import { TableEnvelope, sanitizedTopicName, tableChangeSerializer, tableChangeStruct } from '../../../../connectors/mysql-cdc/envelope.ts';
 import { SchemaCatalog } from '../../../../connectors/mysql-cdc/schema/catalog.ts';
 import type { ColumnDef, TableDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
 import { columnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
+import { envelopeOptions } from './envelope-options.ts';
 
 function table(name: string, columns: ColumnDef[]): TableDef {
   return { database: 'shop', name, columns, primaryKey: ['id'], uniqueIndexes: [], defaultCharset: undefined, comment: undefined };
 }
 
-const OPTIONS: EnvelopeOptions = {
-  topicPrefix: 'srv',
-  connector: 'mariadb',
-  version: 'test',
-  decimalMode: 'precise',
-  timePrecisionMode: 'adaptive_time_microseconds',
-  bigintUnsignedMode: 'long',
-  binaryMode: 'bytes',
-  includeColumn: () => true,
-  masks: [],
-  truncates: [],
-};
+const OPTIONS: EnvelopeOptions = envelopeOptions();
 
 test('topic names are sanitized as Debezium does: characters outside [a-zA-Z0-9._-] become _, and the schema names follow', (t) => {
   t.is(sanitizedTopicName('srv.shop.t$1'), 'srv.shop.t_1');
@@ -138,4 +128,137 @@ test('schema change events give ENUM the length 1 and SET its options and commas
       ['day', null],
     ],
   );
+});
+
+interface ChangedColumn {
+  readonly name: string;
+  readonly jdbcType: number;
+  readonly typeName: string;
+  readonly length: number | null;
+  readonly scale: number | null;
+  readonly comment: string | null;
+}
+
+interface ChangedTable {
+  readonly primaryKeyColumnNames: string[];
+  readonly columns: ChangedColumn[];
+  readonly comment: string | null;
+}
+
+function changedTable(def: TableDef, serialize = tableChangeStruct): ChangedTable {
+  return serialize({ type: 'CREATE', id: `${def.database}.${def.name}`, table: def })['table'] as ChangedTable;
+}
+
+test('schema change events carry the java.sql.Types of Debezium 3.6.1’s DDL parsers: TINYINT is SMALLINT, TINYBLOB is BLOB', (t) => {
+  const columns = changedTable(
+    table('t', [
+      columnDef('id', 'INT', { nullable: false }),
+      columnDef('tiny', 'TINYINT'),
+      columnDef('small', 'SMALLINT'),
+      columnDef('tb', 'TINYBLOB'),
+      columnDef('b', 'BLOB'),
+      columnDef('vb', 'VARBINARY', { length: 8 }),
+      columnDef('y', 'YEAR'),
+      columnDef('ts', 'TIMESTAMP'),
+      columnDef('g', 'GEOMETRY'),
+    ]),
+  ).columns;
+  t.deepEqual(
+    columns.map((c) => [c.name, c.jdbcType]),
+    [
+      ['id', 4],
+      ['tiny', 5],
+      ['small', 5],
+      ['tb', 2004],
+      ['b', 2004],
+      ['vb', -3],
+      ['y', 4],
+      ['ts', 2014],
+      ['g', 1111],
+    ],
+  );
+});
+
+test('schema change events give a bare DECIMAL length 10 and scale 0, a bare BIT length 1, and FLOAT(M,D) its scale, as Debezium’s parsers record them', (t) => {
+  const columns = changedTable(
+    table('t', [
+      columnDef('id', 'INT', { nullable: false }),
+      columnDef('d', 'DECIMAL'),
+      columnDef('d5', 'DECIMAL', { length: 5 }),
+      columnDef('d52', 'DECIMAL', { length: 5, scale: 2 }),
+      columnDef('bit', 'BIT'),
+      columnDef('f', 'FLOAT', { length: 7, scale: 3 }),
+      columnDef('at', 'DATETIME', { scale: 6 }),
+    ]),
+  ).columns;
+  t.deepEqual(
+    columns.map((c) => [c.name, c.length, c.scale]),
+    [
+      ['id', null, null],
+      ['d', 10, 0],
+      ['d5', 5, 0],
+      ['d52', 5, 2],
+      ['bit', 1, null],
+      ['f', 7, 3],
+      ['at', 6, null],
+    ],
+  );
+});
+
+test('without a PRIMARY KEY, the first UNIQUE index over NOT NULL columns is the primaryKeyColumnNames, as Debezium’s parser makes it', (t) => {
+  const columns = [columnDef('code', 'VARCHAR', { length: 8, nullable: false }), columnDef('email', 'VARCHAR', { length: 80 }), columnDef('Region', 'INT', { nullable: false })];
+  const keyless = (uniqueIndexes: TableDef['uniqueIndexes']): TableDef => ({ ...table('t', columns), primaryKey: [], uniqueIndexes });
+  t.deepEqual(changedTable(keyless([{ name: 'by_code', columns: ['code', 'region'] }])).primaryKeyColumnNames, ['code', 'Region']);
+  t.deepEqual(changedTable(keyless([{ name: 'by_email', columns: ['email'] }])).primaryKeyColumnNames, [], 'a nullable column keeps the index out');
+  t.deepEqual(changedTable(keyless([{ name: 'by_email', columns: ['email'] }, { name: 'by_code', columns: ['code'] }])).primaryKeyColumnNames, ['code']);
+  t.deepEqual(changedTable(keyless([])).primaryKeyColumnNames, []);
+  t.deepEqual(changedTable({ ...table('t', [columnDef('id', 'INT', { nullable: false }), ...columns]), uniqueIndexes: [{ name: 'by_code', columns: ['code'] }] }).primaryKeyColumnNames, ['id']);
+});
+
+const COMMENTED: TableDef = {
+  ...table('t', [columnDef('id', 'INT', { nullable: false, comment: 'the id' }), columnDef('at', 'POINT', { comment: 'where' }), columnDef('n', 'INT')]),
+  comment: 'orders',
+};
+
+test('comments are null in schema change events by default (include.schema.comments=false) and kept with it on', (t) => {
+  const off = changedTable(COMMENTED);
+  t.is(off.comment, null);
+  t.deepEqual(
+    off.columns.map((c) => c.comment),
+    [null, null, null],
+  );
+  const on = changedTable(COMMENTED, tableChangeSerializer(true));
+  t.is(on.comment, 'orders');
+  t.deepEqual(
+    on.columns.map((c) => c.comment),
+    ['the id', 'where', null],
+  );
+});
+
+test('include.schema.comments makes each commented column’s comment the doc of its key and value fields', (t) => {
+  const off = new TableEnvelope(COMMENTED, OPTIONS);
+  t.deepEqual(
+    off.rowSchema.fields?.map((f) => f.schema.doc),
+    [undefined, 'Geometry (POINT)', undefined],
+  );
+  const on = new TableEnvelope(COMMENTED, { ...OPTIONS, includeSchemaComments: true });
+  t.deepEqual(
+    on.rowSchema.fields?.map((f) => f.schema.doc),
+    ['the id', 'where', undefined],
+  );
+  t.is(on.keySchema?.fields?.[0]?.schema.doc, 'the id');
+});
+
+test('event.converting.failure.handling.mode=fail names the table of a value that cannot be converted', (t) => {
+  const env = new TableEnvelope(table('t', [columnDef('id', 'INT', { nullable: false }), columnDef('at', 'TIME')]), { ...OPTIONS, timePrecisionMode: 'connect', conversionFailureMode: 'fail' });
+  t.deepEqual(env.row([1, '23:00:00']), { id: 1, at: 82_800_000 });
+  t.throws(() => env.row([1, '-01:00:00']), { message: /'shop\.t\.at' of type TIME/ });
+});
+
+test('a key value that cannot be converted fails the event whatever the mode, as Debezium’s key generator lets it through', (t) => {
+  const def: TableDef = { ...table('t', [columnDef('at', 'TIME', { nullable: false }), columnDef('n', 'INT')]), primaryKey: ['at'] };
+  const env = new TableEnvelope(def, { ...OPTIONS, timePrecisionMode: 'connect' });
+  t.deepEqual(env.key(['01:00:00', 1]), { at: 3_600_000 });
+  t.throws(() => env.key(['-01:00:00', 1]), { message: /'shop\.t\.at' of type TIME/ });
+  t.deepEqual(env.row(['-01:00:00', 1]), { at: null, n: 1 });
 });

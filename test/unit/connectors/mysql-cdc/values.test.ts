@@ -1,8 +1,9 @@
 import test from 'ava';
+import type { ConnectLogger } from '../../../../connect/api/index.ts';
 import type { ColumnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
 import { columnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
-import type { ValueOptions } from '../../../../connectors/mysql-cdc/values.ts';
-import { columnConverter } from '../../../../connectors/mysql-cdc/values.ts';
+import type { ConversionFailureMode, ValueOptions } from '../../../../connectors/mysql-cdc/values.ts';
+import { ValueConversionError, columnConverter } from '../../../../connectors/mysql-cdc/values.ts';
 
 const options: ValueOptions = { decimalMode: 'precise', timePrecisionMode: 'adaptive_time_microseconds', bigintUnsignedMode: 'long', binaryMode: 'bytes' };
 
@@ -78,4 +79,99 @@ test('FLOAT(M,D) and FLOAT(p>24) are float64 as in Debezium; FLOAT(M,D) keeps th
   t.is(wide.convert(5.6), 5.6);
   t.is(columnConverter(column('FLOAT'), options).schema.type, 'float32');
   t.is(columnConverter(column('FLOAT', { length: 24 }), options).schema.type, 'float32');
+});
+
+/** MySQL's geometry storage of POINT(1.5 -2): a little-endian SRID, then WKB. */
+function storedPoint(srid: number): Uint8Array {
+  const bytes = Buffer.alloc(25);
+  bytes.writeUInt32LE(srid, 0);
+  bytes[4] = 1;
+  bytes.writeUInt32LE(1, 5);
+  bytes.writeDoubleLE(1.5, 9);
+  bytes.writeDoubleLE(-2, 17);
+  return bytes;
+}
+
+test('a geometry without an SRID (0) has a null srid, as Debezium reads it; a set SRID is kept', (t) => {
+  const point = columnConverter(column('POINT'), options);
+  const geometry = columnConverter(column('GEOMETRY'), options);
+  t.like(point.convert(storedPoint(0)), { x: 1.5, y: -2, srid: null });
+  t.like(point.convert(storedPoint(4326)), { x: 1.5, y: -2, srid: 4326 });
+  t.is((geometry.convert(storedPoint(0)) as { srid: unknown }).srid, null);
+  t.is((geometry.convert(storedPoint(3857)) as { srid: unknown }).srid, 3857);
+  t.deepEqual([...(geometry.convert(storedPoint(0)) as { wkb: Uint8Array }).wkb], [...storedPoint(0).subarray(4)]);
+});
+
+test('YEAR is Debezium’s adjusted year: the binlog’s 1900 for a stored 0000 stays, a 0 read by a snapshot is 2000', (t) => {
+  const year = columnConverter(column('YEAR'), options);
+  t.is(year.convert(1900), 1900);
+  t.is(year.convert(1901), 1901);
+  t.is(year.convert(2155), 2155);
+  t.is(year.convert(0), 2000);
+  t.is(year.convert('0000'), 2000);
+  t.is(year.convert(69), 2069);
+  t.is(year.convert(70), 1970);
+  t.is(columnConverter(column('YEAR'), { ...options, timeAdjuster: false }).convert(0), 2000, 'YEAR is adjusted whatever enable.time.adjuster says');
+});
+
+interface LogLine {
+  readonly level: 'warn' | 'debug';
+  readonly message: string | undefined;
+}
+
+function recordingLogger(lines: LogLine[]): ConnectLogger {
+  const ignore = (): void => undefined;
+  return {
+    trace: ignore,
+    info: ignore,
+    error: ignore,
+    warn: (_fields, message) => lines.push({ level: 'warn', message }),
+    debug: (_fields, message) => lines.push({ level: 'debug', message }),
+  };
+}
+
+function connectTime(mode: ConversionFailureMode | undefined, lines: LogLine[] = []): (raw: unknown) => unknown {
+  const connect: ValueOptions = { ...options, timePrecisionMode: 'connect', logger: recordingLogger(lines) };
+  const converter = columnConverter(column('TIME'), mode === undefined ? connect : { ...connect, conversionFailureMode: mode }, 'shop.t');
+  return (raw) => converter.convert(raw);
+}
+
+test('TIME under time.precision.mode=connect holds 00:00:00 to 24:00:00 inclusive', (t) => {
+  const time = connectTime('fail');
+  t.is(time('00:00:00'), 0);
+  t.is(time('12:30:00.5'), 45_000_500);
+  t.is(time('24:00:00'), 86_400_000);
+});
+
+test('a TIME outside a day under connect is null with a warning by default (event.converting.failure.handling.mode=warn)', (t) => {
+  const lines: LogLine[] = [];
+  const time = connectTime(undefined, lines);
+  t.is(time('-00:00:01'), null);
+  t.is(time('24:00:00.000001'), null);
+  t.is(time('838:59:59'), null);
+  t.is(lines.length, 3);
+  t.true(lines.every((l) => l.level === 'warn'));
+  t.regex(lines[0]!.message ?? '', /Failed to properly convert data value for 'shop\.t\.c' of type TIME/);
+});
+
+test('event.converting.failure.handling.mode=skip makes the value null and logs at debug', (t) => {
+  const lines: LogLine[] = [];
+  t.is(connectTime('skip', lines)('-12:00:00'), null);
+  t.deepEqual(
+    lines.map((l) => l.level),
+    ['debug'],
+  );
+});
+
+test('event.converting.failure.handling.mode=fail fails the event, naming the column, its type, the value and why', (t) => {
+  const error = t.throws(() => connectTime('fail')('25:00:00'), { instanceOf: ValueConversionError });
+  t.regex(error.message, /'shop\.t\.c' of type TIME/);
+  t.regex(error.message, /'25:00:00' is outside 00:00:00-24:00:00/);
+  t.regex(error.message, /time\.precision\.mode=connect/);
+});
+
+test('TIME beyond a day is a value under adaptive_time_microseconds, never a failure', (t) => {
+  const time = columnConverter(column('TIME'), { ...options, conversionFailureMode: 'fail' });
+  t.is(time.convert('-838:59:59'), -3_020_399_000_000n);
+  t.is(time.convert('25:00:00'), 90_000_000_000n);
 });

@@ -8,19 +8,9 @@ import { EXTRACT_NEW_RECORD_STATE_CONFIG_SCHEMA, ExtractNewRecordState } from '.
 import type { ExtractNewRecordStateConfig } from '../../../../../connectors/mysql-cdc/index.ts';
 import { columnDef } from '../../../../../connectors/mysql-cdc/schema/table.ts';
 import { configOf, sourceRecord } from '../../../connect/runtime/transforms/records.ts';
+import { envelopeOptions } from '../envelope-options.ts';
 
-const OPTIONS: EnvelopeOptions = {
-  topicPrefix: 'srv',
-  connector: 'mariadb',
-  version: 'test',
-  decimalMode: 'precise',
-  timePrecisionMode: 'adaptive_time_microseconds',
-  bigintUnsignedMode: 'long',
-  binaryMode: 'bytes',
-  includeColumn: () => true,
-  masks: [],
-  truncates: [],
-};
+const OPTIONS: EnvelopeOptions = envelopeOptions();
 
 const customers = new TableEnvelope(
   {
