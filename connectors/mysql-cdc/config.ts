@@ -1,6 +1,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { ConfigSchema } from '../../connect/api/index.ts';
 import { ajv, formatAjvErrors } from '../../core/base/index.ts';
+import { customConverters } from './custom-converters.ts';
+import type { BooleanColumns } from './custom-converters.ts';
 import { configError } from './errors.ts';
 import type { TlsSettings } from './server-connection.ts';
 
@@ -40,6 +42,11 @@ export const MYSQL_CDC_CONFIG_SCHEMA = {
     'table.exclude.list': { type: 'string', description: `Tables not to capture, as <db>.<table>. ${REGEX_LIST}` },
     'column.include.list': { type: 'string', description: `Columns to keep in events, as <db>.<table>.<column>. ${REGEX_LIST}` },
     'column.exclude.list': { type: 'string', description: `Columns to leave out of events, as <db>.<table>.<column>. ${REGEX_LIST}` },
+    converters: {
+      type: 'string',
+      description:
+        "Debezium's custom converters by name, each with <name>.type its class: Brook has io.debezium.connector.binlog.converters.TinyIntOneToBooleanConverter (TINYINT(1) columns as booleans; <name>.selector, a regex list over <db>.<table>.<column>; <name>.length.checker, default true).",
+    },
     'gtid.source.includes': {
       type: 'string',
       description: `GTID sources whose transactions are captured: MySQL server UUIDs, MariaDB <domain>-<server id>. ${REGEX_LIST}`,
@@ -170,7 +177,6 @@ const KNOWN_UNSUPPORTED = new Set([
   'signal.enabled.channels',
   'incremental.snapshot.chunk.size',
   'read.only',
-  'converters',
   'provide.transaction.metadata',
   'table.ignore.builtin',
   'inconsistent.schema.handling.mode',
@@ -218,6 +224,8 @@ export interface ParsedMySqlCdcConfig {
   readonly gtidSourceFilter: ((source: string) => boolean) | null;
   /** gtid.source.filter.dml.events: skip the row changes of transactions from sources the filter leaves out. */
   readonly gtidFilterDml: boolean;
+  /** The columns Debezium's TinyIntOneToBooleanConverter (converters) turns into booleans, or null. */
+  readonly booleanColumns: BooleanColumns | null;
   readonly columnMasks: readonly ColumnRule[];
   readonly columnTruncates: readonly ColumnRule[];
   readonly snapshotMode: SnapshotMode;
@@ -412,9 +420,11 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
   }
   if (c['event.processing.failure.handling.mode'] === 'ignore') unsupported.push('event.processing.failure.handling.mode (ignore acts as skip)');
 
+  const converters = customConverters(config, regexList);
   const masks: ColumnRule[] = [];
   const truncates: ColumnRule[] = [];
   for (const [key, value] of Object.entries(config)) {
+    if (converters.keys.has(key)) continue;
     // Values the user meant hidden must never go out in clear text because a key was not acted on.
     if (/^column\.mask\.hash\./.test(key)) {
       throw configError(`Invalid mysql-cdc config: ${key}: hashing column values (column.mask.hash.*) is not supported by Brook; use column.mask.with.<n>.chars to mask them or column.exclude.list to leave them out`);
@@ -454,6 +464,7 @@ export function parseMySqlCdcConfig(raw: Readonly<Record<string, unknown>>): Par
     columnExclude: regexList(c['column.exclude.list'], 'column.exclude.list') ?? [],
     gtidSourceFilter: gtidSourceFilter(regexList(c['gtid.source.includes'], 'gtid.source.includes'), regexList(c['gtid.source.excludes'], 'gtid.source.excludes')),
     gtidFilterDml: c['gtid.source.filter.dml.events'],
+    booleanColumns: converters.booleanColumns,
     columnMasks: masks,
     columnTruncates: truncates,
     snapshotMode,

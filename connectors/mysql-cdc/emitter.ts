@@ -83,6 +83,7 @@ export class ChangeEmitter {
       propagateTypes: config.propagateTypes,
       includeSchemaComments: config.includeSchemaComments,
       conversionFailureMode: config.conversionFailureMode,
+      booleanColumns: config.booleanColumns,
     };
     this.tableChangeStruct = tableChangeSerializer(config.includeSchemaComments);
     // Built once per task start: the emitter lives as long as one run of the task.

@@ -4,6 +4,7 @@ import type { JsonValue } from './binlog/index.ts';
 import { decodeCharsetText } from './binlog/index.ts';
 import { datetimeMicros, datetimeMillis, decimalValue, epochDays, timeMicros, timeMillis, zonedTimestamp } from './value-text.ts';
 import { jsonDocumentText } from './json-text.ts';
+import type { BooleanColumns } from './custom-converters.ts';
 import type { ColumnDef } from './schema/table.ts';
 
 /** The *.handling.mode and time.precision.mode settings that shape values. */
@@ -18,6 +19,8 @@ export interface ValueOptions {
   readonly conversionFailureMode?: ConversionFailureMode;
   /** Where the warn mode's warning goes (skip logs at debug). */
   readonly logger?: ConnectLogger;
+  /** The columns a TinyIntOneToBooleanConverter (converters) turns into booleans. */
+  readonly booleanColumns?: BooleanColumns | null;
 }
 
 /** Debezium's EventConvertingFailureHandlingMode: warn and skip emit null (logged at warn or debug), fail stops the task. */
@@ -133,7 +136,7 @@ function optional(schema: Schema, column: ColumnDef): Schema {
  * ('db.table') names the column in conversion failures.
  */
 export function columnConverter(column: ColumnDef, options: ValueOptions, table?: string): ColumnConverter {
-  const base = baseConverter(column, options);
+  const base = options.booleanColumns?.(table ?? '', column) === true ? TINYINT_AS_BOOLEAN : baseConverter(column, options);
   const schema = optional(base.schema, column);
   const withDefault = defaultOf(column, schema, base.convert);
   // Only converters that can refuse a value pay for the handling.
@@ -210,6 +213,9 @@ interface BaseConverter {
   readonly convert: (raw: RawValue) => unknown;
   readonly mayRefuse?: true;
 }
+
+/** Debezium's TinyIntOneToBooleanConverter: any nonzero value is true, as MySQL's IS TRUE. */
+const TINYINT_AS_BOOLEAN: BaseConverter = { schema: { type: 'boolean', optional: false }, convert: (raw) => (typeof raw === 'boolean' ? raw : Number(raw) !== 0) };
 
 function baseConverter(column: ColumnDef, options: ValueOptions): BaseConverter {
   const adaptive = options.timePrecisionMode === 'adaptive_time_microseconds';

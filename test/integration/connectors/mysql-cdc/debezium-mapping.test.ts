@@ -180,3 +180,36 @@ test.serial('include.schema.comments=true keeps table and column comments in sch
   t.is(docOf('code'), 'the code');
   t.is(docOf('email'), undefined);
 });
+
+test.serial('converters with TinyIntOneToBooleanConverter turn TINYINT(1) columns into booleans, in the snapshot and the binlog; selector and length.checker narrow it', async (t) => {
+  await db().query(`
+    CREATE DATABASE bools1;
+    CREATE TABLE bools1.t (id INT PRIMARY KEY, flag TINYINT(1) NOT NULL DEFAULT 1, other TINYINT(1), small TINYINT(4));
+    INSERT INTO bools1.t VALUES (1, 0, 5, 7);
+  `);
+  const converter = { converters: 'boolean', 'boolean.type': 'io.debezium.connector.binlog.converters.TinyIntOneToBooleanConverter' };
+  const selected = await startTask(t, cdcConfig(db().port, 'bools1', { 'include.schema.changes': 'false', ...converter, 'boolean.selector': 'bools1\\.t\\.(flag|small)' }), null);
+  const snapshot = (await selected.take(1))[0]!;
+  await db().query('INSERT INTO bools1.t VALUES (2, -1, 0, 0)');
+  const streamed = (await selected.take(1))[0]!;
+  // small is selected but is no TINYINT(1); other is a TINYINT(1) the selector leaves out.
+  t.deepEqual(payload(snapshot)['after'], { id: 1, flag: false, other: 5, small: 7 });
+  t.deepEqual(payload(streamed)['after'], { id: 2, flag: true, other: 0, small: 0 });
+  for (const record of [snapshot, streamed]) {
+    t.like(fieldsOf(record)['flag'], { type: 'boolean', optional: false });
+    t.is((fieldsOf(record)['flag'] as FieldSchema & { default?: unknown }).default, true);
+    t.is(fieldsOf(record)['other']?.type, 'int16');
+    t.is(fieldsOf(record)['small']?.type, 'int16');
+  }
+  await selected.task.stop();
+
+  // Without a selector every TINYINT(1) is converted; without the length check every TINYINT.
+  const all = await startTask(t, cdcConfig(db().port, 'bools1', { 'include.schema.changes': 'false', ...converter, 'boolean.length.checker': 'false' }), null);
+  t.deepEqual(
+    (await all.take(2)).map((r) => payload(r)['after']),
+    [
+      { id: 1, flag: false, other: true, small: true },
+      { id: 2, flag: true, other: false, small: false },
+    ],
+  );
+});

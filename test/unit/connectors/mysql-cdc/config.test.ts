@@ -2,6 +2,8 @@ import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { ConnectError } from '../../../../connect/api/index.ts';
 import { parseMySqlCdcConfig } from '../../../../connectors/mysql-cdc/config.ts';
+import { columnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
+import type { ColumnDef } from '../../../../connectors/mysql-cdc/schema/table.ts';
 
 /** Debezium's tutorial config. */
 const base = {
@@ -84,4 +86,21 @@ test('include.schema.comments and event.converting.failure.handling.mode are act
   t.is(parseMySqlCdcConfig({ ...base, 'event.converting.failure.handling.mode': 'skip' }).conversionFailureMode, 'skip');
   t.false(config.unsupportedKeys.some((k) => /include\.schema\.comments|event\.converting/.test(k)));
   rejects(t, { 'event.converting.failure.handling.mode': 'ignore' }, /event\.converting\.failure\.handling\.mode/);
+});
+
+test('converters: TinyIntOneToBooleanConverter under either Debezium class name; any other converter is refused, its settings are not unknown keys', (t) => {
+  const tinyint = (length: number | undefined, name = 'flag'): ColumnDef => columnDef(name, 'TINYINT', { length });
+  for (const type of ['io.debezium.connector.binlog.converters.TinyIntOneToBooleanConverter', 'io.debezium.connector.mysql.converters.TinyIntOneToBooleanConverter']) {
+    const config = parseMySqlCdcConfig({ ...base, converters: 'boolean', 'boolean.type': type, 'boolean.selector': 'inventory\\.orders\\..*' });
+    t.true(config.booleanColumns!('inventory.orders', tinyint(1)));
+    t.false(config.booleanColumns!('inventory.customers', tinyint(1)), 'outside the selector');
+    t.false(config.booleanColumns!('inventory.orders', tinyint(4)), 'length.checker: TINYINT(1) only');
+    t.false(config.booleanColumns!('inventory.orders', columnDef('n', 'SMALLINT', { length: 1 })));
+    t.false(config.unsupportedKeys.some((k) => k.startsWith('boolean.') || k.startsWith('converters')), config.unsupportedKeys.join('; '));
+  }
+  const unchecked = parseMySqlCdcConfig({ ...base, converters: 'boolean', 'boolean.type': 'io.debezium.connector.binlog.converters.TinyIntOneToBooleanConverter', 'boolean.length.checker': 'false' });
+  t.true(unchecked.booleanColumns!('inventory.orders', tinyint(4)));
+  t.is(parseMySqlCdcConfig(base).booleanColumns, null);
+  rejects(t, { converters: 'sink', 'sink.type': 'io.debezium.connector.binlog.converters.JdbcSinkDataTypesConverter' }, /sink\.type: .*JdbcSinkDataTypesConverter is not supported by Brook; the one custom converter it has is .*TinyIntOneToBooleanConverter/);
+  rejects(t, { converters: 'boolean' }, /boolean\.type: converters names boolean, so boolean\.type must name its class/);
 });
