@@ -1,6 +1,6 @@
 import type { Scheduler, Timer } from '../../core/base/index.ts';
 import type { Producer, ProducerRecord, RecordMetadata } from '../../client/index.ts';
-import type { ConnectLogger, SinkRecord, SourceOffset, SourcePartition, SourceRecord, SourceTask, TaskConfig, WrittenRecordReader } from '../api/index.ts';
+import type { ConnectLogger, Header, SinkRecord, SourceOffset, SourcePartition, SourceRecord, SourceTask, TaskConfig, WrittenRecordReader } from '../api/index.ts';
 import type { TaskConverters } from './converters/task-converters.ts';
 import type { RetryWithToleranceOperator } from './errors/retry-with-tolerance.ts';
 import { isRetriable } from './errors/retry-with-tolerance.ts';
@@ -81,6 +81,8 @@ export class WorkerSourceTask {
    * after a topics reset (Kafka looks its store up at every record).
    */
   private readonly reportedTopics = new Set<string>();
+  /** Frozen header lists the task shares between records, converted for the topic last seen. */
+  private readonly sharedHeaders = new WeakMap<readonly Header[], { topic: string; converted: readonly { key: string; value: Buffer | null }[] }>();
 
   constructor(options: WorkerSourceTaskOptions) {
     this.o = options;
@@ -309,7 +311,7 @@ export class WorkerSourceTask {
     let stage: Stage = Stage.KEY_CONVERTER;
     let key: Uint8Array | null | undefined;
     let value: Uint8Array | null | undefined;
-    let headers: { key: string; value: Buffer | null }[];
+    let headers: readonly { key: string; value: Buffer | null }[];
     try {
       key = converters.key.fromConnectData(topic, record.keySchema, record.key, record.headers);
       stage = Stage.VALUE_CONVERTER;
@@ -322,14 +324,19 @@ export class WorkerSourceTask {
     return producerRecord(record, key, value, headers);
   }
 
-  private convertHeaders(record: SourceRecord): { key: string; value: Buffer | null }[] {
+  private convertHeaders(record: SourceRecord): readonly { key: string; value: Buffer | null }[] {
     const { converters } = this.o;
     const headers = record.headers;
+    // A frozen list is one a task shares between records (a CDC task's context headers on every
+    // change): converted once per topic, not once per record.
+    const shared = Object.isFrozen(headers) && headers.length > 0 ? this.sharedHeaders.get(headers) : undefined;
+    if (shared?.topic === record.topic) return shared.converted;
     const out = new Array<{ key: string; value: Buffer | null }>(headers.length);
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i]!;
       out[i] = { key: h.key, value: toBuffer(converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value)) };
     }
+    if (Object.isFrozen(headers) && headers.length > 0) this.sharedHeaders.set(headers, { topic: record.topic, converted: Object.freeze(out) });
     return out;
   }
 
@@ -490,7 +497,7 @@ class InFlightBatch {
   }
 }
 
-function producerRecord(record: SourceRecord, key: Uint8Array | null, value: Uint8Array | null, headers: { key: string; value: Buffer | null }[]): ProducerRecord {
+function producerRecord(record: SourceRecord, key: Uint8Array | null, value: Uint8Array | null, headers: readonly { key: string; value: Buffer | null }[]): ProducerRecord {
   const produced: { -readonly [K in keyof ProducerRecord]: ProducerRecord[K] } = { topic: record.topic, key: toBuffer(key), value: toBuffer(value), headers };
   if (record.kafkaPartition !== null) produced.partition = record.kafkaPartition;
   if (record.timestamp !== null) produced.timestamp = record.timestamp;

@@ -1,17 +1,18 @@
 /**
  * A poll's records reach the producer a slice at a time, with a turn of the event loop between
  * slices: acknowledgements and the producer's sender run while the rest of a large poll is
- * converted, instead of waiting for all of it.
+ * converted, instead of waiting for all of it. Header lists records share are converted once.
  */
 import test from 'ava';
 import type { ProducerRecord, RecordMetadata } from '../../../../client/index.ts';
-import type { SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
+import type { Header, Schema, SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
 import { Schemas } from '../../../../connect/api/index.ts';
 import { MemoryTopicLogFactory } from '../../../../connect/runtime/storage/memory-topic-log.ts';
 import { OffsetStore } from '../../../../connect/runtime/storage/offset-store.ts';
 import { SEND_SLICE_BYTES } from '../../../../connect/runtime/worker-source-task.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
-import { AckingProducer, silentLogger, sourceWorkerTask } from './worker-task-fixtures.ts';
+import { SimpleHeaderConverter } from '../../../../connect/runtime/converters/simple-header-converter.ts';
+import { AckingProducer, silentLogger, sourceWorkerTask, stringConverters } from './worker-task-fixtures.ts';
 
 /** Returns `records` from its first poll, nothing after. */
 class OnePollTask implements SourceTask {
@@ -80,4 +81,45 @@ test('a poll within one slice is one sendBatch', async (t) => {
   await running.stop();
   t.is(producer.log[0], 'batch of 100');
   t.is(producer.log.filter((entry) => entry.startsWith('batch')).length, 1);
+});
+
+test('a frozen header list shared by records is converted once per topic; other lists once per record', async (t) => {
+  let calls = 0;
+  const header = new SimpleHeaderConverter();
+  const counting = {
+    ...stringConverters(),
+    header: {
+      configure: () => {
+        header.configure();
+      },
+      fromConnectHeader: (topic: string, key: string, schema: Schema | null, value: unknown) => {
+        calls++;
+        return header.fromConnectHeader(topic, key, schema, value);
+      },
+      toConnectHeader: (topic: string, key: string, value: Uint8Array | null) => header.toConnectHeader(topic, key, value),
+    },
+  };
+  const shared: readonly Header[] = Object.freeze([
+    { key: 'a', schema: Schemas.STRING, value: 'x' },
+    { key: 'b', schema: Schemas.STRING, value: 'y' },
+  ]);
+  const records = [
+    ...Array.from({ length: 5 }, (_, i) => ({ ...record(i, 10), headers: shared })),
+    { ...record(5, 10), topic: 'other', headers: shared },
+    { ...record(6, 10), headers: [{ key: 'c', schema: Schemas.STRING, value: 'z' }] },
+    { ...record(7, 10), headers: [{ key: 'c', schema: Schemas.STRING, value: 'z' }] },
+  ];
+  const producer = new TurnLoggingProducer();
+  const store = new OffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), silentLogger);
+  await store.start();
+  const running = sourceWorkerTask({ task: new OnePollTask(records), producer, offsetStore: store, converters: counting });
+  running.start();
+  await waitFor(() => producer.sent.length === records.length);
+  await running.stop();
+  // Two headers for out, two again for other, then one per unshared record.
+  t.is(calls, 2 + 2 + 1 + 1);
+  t.deepEqual(
+    producer.sent.map((r) => (r.headers as readonly { key: string; value: Buffer | null }[]).map((h) => `${h.key}=${String(h.value)}`).join(',')),
+    [...Array.from({ length: 6 }, () => 'a=x,b=y'), 'c=z', 'c=z'],
+  );
 });
