@@ -42,7 +42,8 @@ export function customConverters(config: Readonly<Record<string, unknown>>, rege
     const selectorText = setting('selector');
     const selector = regexList(typeof selectorText === 'string' ? selectorText : undefined, `${name}.selector`);
     const checkerText = setting('length.checker');
-    const lengthChecker = !(checkerText === false || (typeof checkerText === 'string' && checkerText.trim().toLowerCase() === 'false'));
+    // Java's Boolean.parseBoolean: anything but "true" turns the check off; unset keeps it.
+    const lengthChecker = checkerText === undefined || checkerText === '' || checkerText === true || (typeof checkerText === 'string' && checkerText.trim().toLowerCase() === 'true');
     selectors.push((table, column) => column.type === 'TINYINT' && (!lengthChecker || column.length === 1) && (selector === null || selector.some((r) => r.test(`${table}.${column.name}`))));
   }
   for (const key of Object.keys(config)) if (names.some((name) => key.startsWith(`${name}.`))) keys.add(key);

@@ -514,8 +514,9 @@ export class SchemaCatalog {
     let unique = serial;
     // FIRST / AFTER end the definition in ALTER TABLE: the caller places the column with them.
     while (!c.atItemEnd() && !c.isWord('FIRST', 'AFTER')) {
-      if (c.accept('UNSIGNED')) unsigned = true;
-      else if (c.accept('SIGNED') || c.accept('ZEROFILL')) continue;
+      // ZEROFILL implies UNSIGNED (MySQL adds it; SHOW CREATE TABLE prints both).
+      if (c.accept('UNSIGNED') || c.accept('ZEROFILL')) unsigned = true;
+      else if (c.accept('SIGNED')) continue;
       else if (c.accept('CHARACTER', 'SET') || c.accept('CHARSET')) charset = c.identifier().toLowerCase();
       else if (c.accept('COLLATE')) {
         const collation = c.identifier();

@@ -104,3 +104,15 @@ test('converters: TinyIntOneToBooleanConverter under either Debezium class name;
   rejects(t, { converters: 'sink', 'sink.type': 'io.debezium.connector.binlog.converters.JdbcSinkDataTypesConverter' }, /sink\.type: .*JdbcSinkDataTypesConverter is not supported by Brook; the one custom converter it has is .*TinyIntOneToBooleanConverter/);
   rejects(t, { converters: 'boolean' }, /boolean\.type: converters names boolean, so boolean\.type must name its class/);
 });
+
+test("converters: length.checker is read as Java's Boolean.parseBoolean: only true keeps the check", (t) => {
+  const checked = (value: string | undefined): boolean => {
+    const extra: Record<string, string> = { converters: 'boolean', 'boolean.type': 'io.debezium.connector.binlog.converters.TinyIntOneToBooleanConverter' };
+    if (value !== undefined) extra['boolean.length.checker'] = value;
+    return !parseMySqlCdcConfig({ ...base, ...extra }).booleanColumns!('inventory.orders', columnDef('n', 'TINYINT', { length: 4 }));
+  };
+  t.true(checked(undefined));
+  t.true(checked('TRUE'));
+  t.false(checked('false'));
+  t.false(checked('no'), 'Boolean.parseBoolean("no") is false');
+});

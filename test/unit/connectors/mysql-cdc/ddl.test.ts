@@ -231,3 +231,8 @@ test('a statement that fails to parse still tells which tables it named', (t) =>
   t.throws(() => catalog.apply('CREATE TABLE other.w SELECT 1', 'shop'), { instanceOf: DdlParseError });
   t.deepEqual(catalog.lastNamedTables(), [{ database: 'other', name: 'w' }]);
 });
+
+test('ZEROFILL makes a column unsigned, as MySQL does, with or without UNSIGNED written', (t) => {
+  const catalog = withTable('CREATE TABLE z (a INT ZEROFILL, b TINYINT(3) UNSIGNED ZEROFILL, c SMALLINT SIGNED)');
+  t.deepEqual(columns(catalog.table('shop', 'z')), ['a INT UNSIGNED', 'b TINYINT(3) UNSIGNED', 'c SMALLINT']);
+});
