@@ -336,7 +336,8 @@ export class WorkerSourceTask {
       const h = headers[i]!;
       out[i] = { key: h.key, value: toBuffer(converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value)) };
     }
-    if (Object.isFrozen(headers) && headers.length > 0) this.sharedHeaders.set(headers, { topic: record.topic, converted: Object.freeze(out) });
+    // Frozen through and through, so the producer's batches may encode it once as well.
+    if (Object.isFrozen(headers) && headers.length > 0) this.sharedHeaders.set(headers, { topic: record.topic, converted: Object.freeze(out.map((h) => Object.freeze(h))) });
     return out;
   }
 

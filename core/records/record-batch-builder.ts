@@ -67,6 +67,30 @@ function writeKey(buf: Buffer, pos: number, key: string, byteLength: number): nu
   return pos + byteLength;
 }
 
+/**
+ * Header sections (count, then each header) of header lists that are frozen, entries included,
+ * and so cannot change: a source that puts the same headers on every record (a CDC connector's
+ * context headers) has them encoded once instead of once per record.
+ */
+const encodedHeaderSections = new WeakMap<readonly RecordHeaderInput[], Buffer>();
+
+function sharedHeaderSection(headers: readonly RecordHeaderInput[]): Buffer | undefined {
+  const known = encodedHeaderSections.get(headers);
+  if (known !== undefined) return known;
+  if (!Object.isFrozen(headers) || !headers.every((h) => Object.isFrozen(h))) return undefined;
+  const keyLengths = headers.map((h) => utf8Length(h.key));
+  const size = varintSize(headers.length) + headers.reduce((sum, h, i) => sum + varintSize(keyLengths[i]!) + keyLengths[i]! + bytesSize(h.value), 0);
+  const section = Buffer.allocUnsafe(size);
+  let pos = writeVarint(section, 0, headers.length);
+  headers.forEach((h, i) => {
+    pos = writeVarint(section, pos, keyLengths[i]!);
+    pos = writeKey(section, pos, h.key, keyLengths[i]!);
+    pos = writeBytes(section, pos, h.value);
+  });
+  encodedHeaderSections.set(headers, section);
+  return section;
+}
+
 function writeBytes(buf: Buffer, pos: number, bytes: Uint8Array | null | undefined): number {
   if (bytes == null) {
     buf[pos] = 1; // zigzag(-1): null
@@ -201,7 +225,9 @@ export class RecordBatchBuilder {
 
     let bodySize = 1 + (deltaBig === undefined ? varlongNumberSize(delta) : varlongSize(deltaBig)) + varintSize(offsetDelta) + bytesSize(key) + bytesSize(value);
     const headerCount = headers === undefined ? 0 : headers.length;
+    const shared = headerCount === 0 ? undefined : sharedHeaderSection(headers!);
     if (headerCount === 0) bodySize += 1;
+    else if (shared !== undefined) bodySize += shared.length;
     else {
       const keyLengths = this.keyLengths;
       bodySize += varintSize(headerCount);
@@ -223,7 +249,10 @@ export class RecordBatchBuilder {
     pos = writeBytes(buf, pos, key);
     pos = writeBytes(buf, pos, value);
     if (headerCount === 0) buf[pos++] = 0;
-    else {
+    else if (shared !== undefined) {
+      buf.set(shared, pos);
+      pos += shared.length;
+    } else {
       pos = writeVarint(buf, pos, headerCount);
       for (let i = 0; i < headerCount; i++) {
         const header = headers![i]!;

@@ -27,7 +27,7 @@ interface RefRecord {
   timestamp: bigint;
   key?: Uint8Array | null | undefined;
   value: Uint8Array | null;
-  headers?: RecordHeaderInput[];
+  headers?: readonly RecordHeaderInput[];
   offsetDelta?: number;
 }
 
@@ -382,4 +382,31 @@ test('property: any records give the reference bytes, whatever mix of number and
     { numRuns: RUNS },
   );
   t.pass();
+});
+
+test('a header list frozen through and through is encoded once and shared, byte-identical to encoding it per record', (t) => {
+  const headers: readonly RecordHeaderInput[] = Object.freeze(
+    [
+      { key: '__debezium.context.connectorLogicalName', value: buf('dbserver1') },
+      { key: 'clé-ключ-🔑', value: buf('ünïcødé') },
+      { key: 'gone', value: null },
+    ].map((h) => Object.freeze(h)),
+  );
+  const records: RefRecord[] = [0n, 1n, 2n].map((i) => ({ timestamp: T0 + i, key: buf(`k${i}`), value: buf(`v${i}`), headers }));
+  const reference = refBatch(records);
+  // Twice: the second batch takes the section encoded for the first.
+  for (let run = 0; run < 2; run++) {
+    const ours = build(records);
+    t.true(ours.equals(reference), firstDifference(ours, reference));
+  }
+  // A list whose entries are not frozen could change between records: it is encoded each time.
+  const open = Object.freeze([{ key: 'k', value: buf('one') }]);
+  const builder = new RecordBatchBuilder();
+  builder.append(T0, null, null, open);
+  (open[0] as { value: Uint8Array }).value = buf('two');
+  builder.append(T0, null, null, open);
+  t.deepEqual(
+    decodeRecordBatch(builder.finish()).records.map((r) => r.headers[0]!.value!.toString()),
+    ['one', 'two'],
+  );
 });
