@@ -40,6 +40,7 @@ export type { StandbySuspendReason, StandbyUpdateListener, StateListener, StateR
 export { KTable, KGroupedTable, GlobalKTable, int64NumberSerde } from './dsl/ktable.ts';
 export { KGroupedStream, TimeWindowedKStream, SessionWindowedKStream, EmitStrategy } from './dsl/kgrouped-stream.ts';
 export type { WindowedOptions } from './dsl/kgrouped-stream.ts';
+export { CogroupedKStream, TimeWindowedCogroupedKStream, SessionWindowedCogroupedKStream } from './dsl/cogrouped-kstream.ts';
 export { Suppressed, BufferConfig } from './dsl/suppressed.ts';
 export { WindowedSerdes } from './dsl/windowed-serdes.ts';
 export type { Change } from './dsl/change.ts';

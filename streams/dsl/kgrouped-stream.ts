@@ -1,24 +1,18 @@
-import type { Observable } from 'rxjs';
 import type { Serde } from '../../client/index.ts';
 import { StreamsError, StreamsErrorCode } from '../errors.ts';
-import { statefulStep } from '../operators/stateful-step.ts';
-import type { NodeContext } from '../processor/nodes.ts';
-import type { StreamRecord } from '../processor/record.ts';
-import type { Window, Windowed } from '../state/store-api.ts';
-import type { SessionStore, TimestampedKeyValueStore, TimestampedWindowStore } from '../state/stores.ts';
+import type { Windowed } from '../state/store-api.ts';
 import { SessionWindows } from '../windows/session-windows.ts';
 import { SlidingWindows } from '../windows/sliding-windows.ts';
 import { TimeWindows } from '../windows/time-windows.ts';
-import type { Change } from './change.ts';
+import { keyValueAggregate, sessionAggregate, sessionGetter, timeWindowAggregate, timeWindowGetter, windowRetention } from './aggregate-processors.ts';
+import type { Aggregator } from './aggregate-processors.ts';
+import { CogroupedKStream } from './cogrouped-kstream.ts';
 import { NodePrefix } from './internal-builder.ts';
+import type { InternalBuilder } from './internal-builder.ts';
 import type { KStream } from './kstream.ts';
-import { KTable, changeRecord, int64NumberSerde, storeGetter } from './ktable.ts';
-import type { GetterSupplier } from './ktable.ts';
+import { KTable, int64NumberSerde, storeGetter } from './ktable.ts';
 import type { Grouped, Materialized } from './options.ts';
-import { Suppressed, suppressOperator } from './suppressed.ts';
 import { WindowedSerdes, listSerde } from './windowed-serdes.ts';
-
-type Rec<K, V> = StreamRecord<K, V>;
 
 /** When a windowed aggregation emits (Kafka's EmitStrategy, KIP-825). */
 export class EmitStrategy {
@@ -53,17 +47,20 @@ export interface WindowedOptions {
   readonly lateRecordsTopic?: string;
 }
 
-type Aggregator<K, V, VA> = (key: K, value: V, aggregate: VA) => VA;
+/** The stream an aggregation reads: through a repartition topic (`<grouped name or store>-repartition`) when the key changed upstream. */
+function aggregationInput<K, V>(stream: KStream<K, V>, grouped: Grouped<K, V>, storeName: string): KStream<K, V> {
+  return stream.repartitionIfRequired(grouped.name ?? storeName, {
+    ...(grouped.keySerde === undefined ? {} : { keySerde: grouped.keySerde }),
+    ...(grouped.valueSerde === undefined ? {} : { valueSerde: grouped.valueSerde }),
+  });
+}
 
 /** The repartition, store and node names of one aggregation, drawn in Kafka's order. */
 function prepare<K, V>(stream: KStream<K, V>, grouped: Grouped<K, V>, storeName: string | undefined, prefix: string): { input: KStream<K, V>; storeName: string; nodeName: string; keySerde: Serde<K> | undefined } {
   const builder = stream.builder;
   const store = storeName ?? builder.newStoreName(prefix);
   const nodeName = builder.newName(prefix);
-  const input = stream.repartitionIfRequired(grouped.name ?? store, {
-    ...(grouped.keySerde === undefined ? {} : { keySerde: grouped.keySerde }),
-    ...(grouped.valueSerde === undefined ? {} : { valueSerde: grouped.valueSerde }),
-  });
+  const input = aggregationInput(stream, grouped, store);
   return { input, storeName: store, nodeName, keySerde: grouped.keySerde ?? stream.serdes.keySerde };
 }
 
@@ -76,6 +73,25 @@ export class KGroupedStream<K, V> {
   constructor(stream: KStream<K, V>, grouped: Grouped<K, V>) {
     this.stream = stream;
     this.grouped = grouped;
+  }
+
+  /**
+   * Starts a cogroup (Kafka's KIP-150): this stream and others, each with its own value type and
+   * aggregator, folded into one aggregate per key in one store.
+   */
+  cogroup<VOut>(aggregator: Aggregator<K, V, VOut>): CogroupedKStream<K, VOut> {
+    return new CogroupedKStream<K, VOut>(this, aggregator);
+  }
+
+  /** @internal a cogroup's input: the stream to read (repartitioned when needed, the topic named after `storeName` unless grouped with a name), and its key serde. */
+  cogroupInput(storeName: string): { input: KStream<K, V>; repartitioned: boolean; keySerde: Serde<K> | undefined } {
+    const input = aggregationInput(this.stream, this.grouped, storeName);
+    return { input, repartitioned: input !== this.stream, keySerde: this.grouped.keySerde ?? this.stream.serdes.keySerde };
+  }
+
+  /** @internal the builder a cogroup adds its nodes to. */
+  get builder(): InternalBuilder {
+    return this.stream.builder;
   }
 
   /** Records per key. Records with a null key are skipped. */
@@ -101,21 +117,7 @@ export class KGroupedStream<K, V> {
     builder.addProcessor(
       nodeName,
       [input.nodeName],
-      (inputs, context) =>
-        statefulStep<Rec<K, V>, Rec<K, Change<VA>>>((emit) => {
-          const store = context.state.get<TimestampedKeyValueStore<K, VA>>(storeName);
-          store.onChange = (change) => {
-            emit(changeRecord(change));
-          };
-          return {
-            step: (record) => {
-              if (record.key === null || (skipNullValues && record.value === null)) return;
-              const current = store.getWithTimestamp(record.key);
-              const agg = aggregator(record.key, record.value, (current?.value ?? initializer?.()) as VA);
-              store.put(record.key, agg, Math.max(record.timestamp, current?.timestamp ?? -1), record);
-            },
-          };
-        }, context.onError)(inputs[0] as Observable<Rec<K, V>>),
+      keyValueAggregate(storeName, initializer, aggregator, skipNullValues),
       [storeName],
     );
     return new KTable<K, VA>(builder, nodeName, { keySerde: storeKeySerde, valueSerde: materialized.valueSerde }, storeGetter(storeName), storeName);
@@ -130,26 +132,6 @@ export class KGroupedStream<K, V> {
     if (windows instanceof TimeWindows || windows instanceof SlidingWindows) return new TimeWindowedKStream(this.stream, this.grouped, windows);
     throw new StreamsError(StreamsErrorCode.TOPOLOGY, 'windowedBy needs TimeWindows, SlidingWindows or SessionWindows');
   }
-}
-
-/** Per-task bookkeeping every windowed processor shares: its stream time and the late-record rule. */
-function lateCheck(context: NodeContext, lateTopic: string | undefined): { advance(record: Rec<unknown, unknown>): number; late(record: Rec<unknown, unknown>): void } {
-  let streamTime = -1;
-  return {
-    advance(record) {
-      if (record.timestamp > streamTime) streamTime = record.timestamp;
-      return streamTime;
-    },
-    late(record) {
-      context.dropLate(record, lateTopic);
-    },
-  };
-}
-
-function windowRetention(materialized: Materialized<unknown, unknown>, minimum: number, what: string): number {
-  const retention = materialized.retentionMs ?? minimum;
-  if (retention < minimum) throw new StreamsError(StreamsErrorCode.TOPOLOGY, `the retention (${retention} ms) must be at least ${what} (${minimum} ms)`);
-  return retention;
 }
 
 /** A grouped stream with time windows (Kafka's TimeWindowedKStream): tumbling, hopping or sliding. */
@@ -204,110 +186,14 @@ export class TimeWindowedKStream<K, V> {
       stores.push(recordsStore);
     }
     const graceMs = windows.graceMs;
-    const strategy = this.strategy;
     builder.addProcessor(
       nodeName,
       [input.nodeName],
-      (inputs, context) => {
-        const aggregated = statefulStep<Rec<K, V>, Rec<Windowed<K>, Change<VA>>>((emit) => {
-          const store = context.state.get<TimestampedWindowStore<K, VA>>(storeName);
-          store.onChangeWindowed = (change) => {
-            emit(changeRecord(change));
-          };
-          const time = lateCheck(context, options.lateRecordsTopic);
-          const init = (): VA => initializer?.() as VA;
-          const fold = (key: K, window: Window, current: { value: VA; timestamp: number } | undefined, value: V, record: Rec<K, V>): void => {
-            const agg = aggregator(key, value, current === undefined ? init() : current.value);
-            store.put(key, agg, window.start, Math.max(record.timestamp, current?.timestamp ?? -1), record);
-          };
-          if (!sliding) {
-            return {
-              step: (record) => {
-                if (record.key === null || (skipNullValues && record.value === null)) return;
-                const streamTime = time.advance(record);
-                let dropped = false;
-                for (const window of windows.windowsFor(record.timestamp)) {
-                  // Kafka's rule: a window takes records until stream time reaches end + grace.
-                  if (window.end > streamTime - graceMs) fold(record.key, window, store.fetchWithTimestamp(record.key, window.start), record.value, record);
-                  else dropped = true;
-                }
-                if (dropped) time.late(record);
-              },
-            };
-          }
-          const records = context.state.get<TimestampedWindowStore<K, V[]>>(recordsStore);
-          const d = sizeMs;
-          return {
-            step: (record) => {
-              // Kafka's sliding aggregate skips null values for every operation, not only reduce.
-              if (record.key === null || record.value === null) return;
-              const key = record.key;
-              const t = record.timestamp;
-              const closeTime = time.advance(record) - graceMs;
-              // Windows include their end: one is open while end >= stream time - grace. The record is
-              // late only when its right window [t + 1, t + 1 + d] is closed too; otherwise each
-              // window it falls in takes it if still open (KStreamSlidingWindowAggregate).
-              if (t + 1 + d <= closeTime) {
-                time.late(record);
-                return;
-              }
-              const open = (start: number): boolean => start + d >= closeTime;
-              let skippedClosed = false;
-              const existing = new Map(store.fetchRangeWithTimestamps(key, t - 2 * d - 1, t + 1).map((kv) => [kv.key.window.start, kv.value]));
-              records.put(key, [...(records.fetch(key, t) ?? []), record.value], t, t, record);
-              const raw = records.fetchRangeWithTimestamps(key, Math.max(0, t - 2 * d - 1), t + 1 + d);
-              const foldNew = (start: number): void => {
-                if (existing.has(start)) return;
-                if (!open(start)) {
-                  skippedClosed = true;
-                  return;
-                }
-                let agg: VA | undefined;
-                let timestamp = -1;
-                for (const kv of raw) {
-                  const at = kv.key.window.start;
-                  if (at < start || at > start + d) continue;
-                  for (const value of kv.value.value) agg = aggregator(key, value, agg === undefined ? init() : agg);
-                  timestamp = Math.max(timestamp, at);
-                }
-                if (agg === undefined) return;
-                existing.set(start, { value: agg, timestamp });
-                store.put(key, agg, start, timestamp, record);
-              };
-              // Windows that existed and contain t take the record.
-              for (const [start, current] of [...existing]) {
-                if (start > t || t > start + d) continue;
-                if (open(start)) fold(key, { start, end: start + d }, current, record.value, record);
-                else skippedClosed = true;
-              }
-              // New windows: the one ending at t, the one starting after t, and the right windows of
-              // earlier records that were empty until now.
-              foldNew(Math.max(0, t - d));
-              foldNew(t + 1);
-              for (const kv of raw) {
-                const p = kv.key.window.start;
-                if (p < t && p + 1 + d >= t && p + 1 <= t) foldNew(p + 1);
-              }
-              if (skippedClosed) time.late(record);
-            },
-          };
-        }, context.onError)(inputs[0] as Observable<Rec<K, V>>);
-        if (strategy.kind === 'onWindowUpdate') return aggregated;
-        const suppressed = strategy.idleTimeoutMs === undefined ? Suppressed.untilWindowCloses() : Suppressed.untilWindowCloses().withIdleTimeout(strategy.idleTimeoutMs);
-        // Sliding windows include their end: they close one millisecond later than [start, end).
-        return suppressOperator<Windowed<K>, VA>(suppressed, sliding ? graceMs + 1 : graceMs, context)(aggregated);
-      },
+      timeWindowAggregate({ storeName, recordsStore, windows, initializer, aggregator, skipNullValues, strategy: this.strategy, lateRecordsTopic: options.lateRecordsTopic }),
       stores,
     );
     const windowedKeySerde = storeKeySerde === undefined ? undefined : WindowedSerdes.timeWindowed(storeKeySerde as Serde<K>, sizeMs);
-    const getter: GetterSupplier<Windowed<K>, VA> = {
-      stores: [storeName],
-      make: (state) => {
-        const store = state.get<TimestampedWindowStore<K, VA>>(storeName);
-        return (windowed) => store.fetchWithTimestamp(windowed.key, windowed.window.start);
-      },
-    };
-    return new KTable<Windowed<K>, VA>(builder, nodeName, { keySerde: windowedKeySerde, valueSerde: materialized.valueSerde }, getter, storeName, { graceMs: sliding ? graceMs + 1 : graceMs });
+    return new KTable<Windowed<K>, VA>(builder, nodeName, { keySerde: windowedKeySerde, valueSerde: materialized.valueSerde }, timeWindowGetter<K, VA>(storeName), storeName, { graceMs: sliding ? graceMs + 1 : graceMs });
   }
 }
 
@@ -362,59 +248,10 @@ export class SessionWindowedKStream<K, V> {
     builder.addProcessor(
       nodeName,
       [input.nodeName],
-      (inputs, context) => {
-        const aggregated = statefulStep<Rec<K, V>, Rec<Windowed<K>, Change<VA>>>((emit) => {
-          const store = context.state.get<SessionStore<K, VA>>(storeName);
-          // Writes reach downstream through the store: at once uncached, at flush (commit) or eviction cached.
-          store.onChangeSession = (change) => {
-            emit(changeRecord(change));
-          };
-          const time = lateCheck(context, options.lateRecordsTopic);
-          return {
-            step: (record) => {
-              // Kafka's session aggregate skips only null keys; unlike Kafka, a reducer is never handed a null value.
-              if (record.key === null || (prefix === NodePrefix.REDUCE && record.value === null)) return;
-              const key = record.key;
-              const t = record.timestamp;
-              const streamTime = time.advance(record);
-              const overlapping = store.findSessionsWithTimestamps(key, t - gap, t + gap);
-              let window: Window = { start: t, end: t };
-              let agg: VA | undefined = initializer?.();
-              let timestamp = t;
-              for (const session of overlapping) {
-                window = { start: Math.min(window.start, session.key.window.start), end: Math.max(window.end, session.key.window.end) };
-                agg = agg === undefined ? session.value.value : merger(key, agg, session.value.value);
-                timestamp = Math.max(timestamp, session.value.timestamp);
-              }
-              // Kafka's rule for sessions: late when the merged session ended before stream time -
-              // grace - gap (a session can still grow while a record gap after its end is on time).
-              if (window.end + gap + graceMs < streamTime) {
-                time.late(record);
-                return;
-              }
-              for (const session of overlapping) {
-                const same = session.key.window.start === window.start && session.key.window.end === window.end;
-                if (!same) store.put(session.key, null, session.value.timestamp, record);
-              }
-              const next = aggregator(key, record.value, agg as VA);
-              store.put({ key, window }, next, timestamp, record);
-            },
-          };
-        }, context.onError)(inputs[0] as Observable<Rec<K, V>>);
-        if (strategy.kind === 'onWindowUpdate') return aggregated;
-        const suppressed = strategy.idleTimeoutMs === undefined ? Suppressed.untilWindowCloses() : Suppressed.untilWindowCloses().withIdleTimeout(strategy.idleTimeoutMs);
-        return suppressOperator<Windowed<K>, VA>(suppressed, gap + graceMs + 1, context)(aggregated);
-      },
+      sessionAggregate({ storeName, windows: this.windows, initializer, aggregator, merger, skipNullValues: prefix === NodePrefix.REDUCE, strategy, lateRecordsTopic: options.lateRecordsTopic }),
       [storeName],
     );
-    const getter: GetterSupplier<Windowed<K>, VA> = {
-      stores: [storeName],
-      make: (state) => {
-        const store = state.get<SessionStore<K, VA>>(storeName);
-        return (windowed) => store.findSessionsWithTimestamps(windowed.key, windowed.window.end, windowed.window.start).find((s) => s.key.window.start === windowed.window.start && s.key.window.end === windowed.window.end)?.value;
-      },
-    };
     const windowedKeySerde = storeKeySerde === undefined ? undefined : WindowedSerdes.sessionWindowed(storeKeySerde as Serde<K>);
-    return new KTable<Windowed<K>, VA>(builder, nodeName, { keySerde: windowedKeySerde, valueSerde: materialized.valueSerde }, getter, storeName, { graceMs: gap + graceMs + 1 });
+    return new KTable<Windowed<K>, VA>(builder, nodeName, { keySerde: windowedKeySerde, valueSerde: materialized.valueSerde }, sessionGetter<K, VA>(storeName), storeName, { graceMs: gap + graceMs + 1 });
   }
 }
