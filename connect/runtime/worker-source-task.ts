@@ -329,7 +329,8 @@ export class WorkerSourceTask {
     const headers = record.headers;
     // A frozen list is one a task shares between records (a CDC task's context headers on every
     // change): converted once per topic, not once per record.
-    const shared = Object.isFrozen(headers) && headers.length > 0 ? this.sharedHeaders.get(headers) : undefined;
+    const shareable = headers.length > 0 && Object.isFrozen(headers);
+    const shared = shareable ? this.sharedHeaders.get(headers) : undefined;
     if (shared?.topic === record.topic) return shared.converted;
     const out = new Array<{ key: string; value: Buffer | null }>(headers.length);
     for (let i = 0; i < headers.length; i++) {
@@ -337,7 +338,7 @@ export class WorkerSourceTask {
       out[i] = { key: h.key, value: toBuffer(converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value)) };
     }
     // Frozen through and through, so the producer's batches may encode it once as well.
-    if (Object.isFrozen(headers) && headers.length > 0) this.sharedHeaders.set(headers, { topic: record.topic, converted: Object.freeze(out.map((h) => Object.freeze(h))) });
+    if (shareable) this.sharedHeaders.set(headers, { topic: record.topic, converted: Object.freeze(out.map((h) => Object.freeze(h))) });
     return out;
   }
 

@@ -136,7 +136,7 @@ function optional(schema: Schema, column: ColumnDef): Schema {
  * ('db.table') names the column in conversion failures.
  */
 export function columnConverter(column: ColumnDef, options: ValueOptions, table?: string): ColumnConverter {
-  const base = options.booleanColumns?.(table ?? '', column) === true ? TINYINT_AS_BOOLEAN : baseConverter(column, options);
+  const base = options.booleanColumns?.(table ?? '', column) === true ? NUMBER_AS_BOOLEAN : baseConverter(column, options);
   const schema = optional(base.schema, column);
   const withDefault = defaultOf(column, schema, base.convert);
   // Only converters that can refuse a value pay for the handling.
@@ -214,14 +214,14 @@ interface BaseConverter {
   readonly mayRefuse?: true;
 }
 
-/** Debezium's TinyIntOneToBooleanConverter: any nonzero value is true, as MySQL's IS TRUE. */
-const TINYINT_AS_BOOLEAN: BaseConverter = { schema: { type: 'boolean', optional: false }, convert: (raw) => (typeof raw === 'boolean' ? raw : Number(raw) !== 0) };
+/** BOOLEAN columns, and TINYINT ones Debezium's TinyIntOneToBooleanConverter takes: any nonzero value is true, as MySQL's IS TRUE. */
+const NUMBER_AS_BOOLEAN: BaseConverter = { schema: { type: 'boolean', optional: false }, convert: (raw) => (typeof raw === 'boolean' ? raw : Number(raw) !== 0) };
 
 function baseConverter(column: ColumnDef, options: ValueOptions): BaseConverter {
   const adaptive = options.timePrecisionMode === 'adaptive_time_microseconds';
   switch (column.type) {
     case 'BOOLEAN':
-      return { schema: { type: 'boolean', optional: false }, convert: (raw) => Number(raw) !== 0 };
+      return NUMBER_AS_BOOLEAN;
     case 'TINYINT':
       return { schema: { type: 'int16', optional: false }, convert: (raw) => integerValue(raw, column) };
     case 'SMALLINT':

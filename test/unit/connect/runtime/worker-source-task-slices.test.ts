@@ -5,37 +5,14 @@
  */
 import test from 'ava';
 import type { ProducerRecord, RecordMetadata } from '../../../../client/index.ts';
-import type { Header, Schema, SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
+import type { Header, Schema, SourceRecord } from '../../../../connect/api/index.ts';
 import { Schemas } from '../../../../connect/api/index.ts';
 import { MemoryTopicLogFactory } from '../../../../connect/runtime/storage/memory-topic-log.ts';
 import { OffsetStore } from '../../../../connect/runtime/storage/offset-store.ts';
 import { SEND_SLICE_BYTES } from '../../../../connect/runtime/worker-source-task.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
 import { SimpleHeaderConverter } from '../../../../connect/runtime/converters/simple-header-converter.ts';
-import { AckingProducer, silentLogger, sourceWorkerTask, stringConverters } from './worker-task-fixtures.ts';
-
-/** Returns `records` from its first poll, nothing after. */
-class OnePollTask implements SourceTask {
-  private records: SourceRecord[] | undefined;
-  constructor(records: SourceRecord[]) {
-    this.records = records;
-  }
-  version(): string {
-    return '1';
-  }
-  initialize(): void {}
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-  poll(): Promise<SourceRecord[] | null> {
-    const records = this.records ?? [];
-    this.records = undefined;
-    return Promise.resolve(records);
-  }
-  stop(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { AckingProducer, QueuedSourceTask, silentLogger, sourceWorkerTask, stringConverters } from './worker-task-fixtures.ts';
 
 /** Logs each sendBatch, and each event-loop turn that came after one. */
 class TurnLoggingProducer extends AckingProducer {
@@ -47,6 +24,12 @@ class TurnLoggingProducer extends AckingProducer {
   }
 }
 
+async function startedOffsetStore(): Promise<OffsetStore> {
+  const store = new OffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), silentLogger);
+  await store.start();
+  return store;
+}
+
 function record(position: number, bytes: number): SourceRecord {
   return { sourcePartition: { file: 'a' }, sourceOffset: { position }, topic: 'out', kafkaPartition: null, keySchema: null, key: null, valueSchema: Schemas.STRING, value: `${position}:`.padEnd(bytes, 'x'), timestamp: null, headers: [] };
 }
@@ -56,9 +39,8 @@ test('a poll larger than a slice is sent in slices, each after an event-loop tur
   const size = Math.ceil(SEND_SLICE_BYTES / 4);
   const records = Array.from({ length: 10 }, (_, i) => record(i, size));
   const producer = new TurnLoggingProducer();
-  const store = new OffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), silentLogger);
-  await store.start();
-  const running = sourceWorkerTask({ task: new OnePollTask(records), producer, offsetStore: store });
+  const store = await startedOffsetStore();
+  const running = sourceWorkerTask({ task: new QueuedSourceTask(records), producer, offsetStore: store });
   running.start();
   await waitFor(() => producer.sent.length === 10);
   await running.stop();
@@ -73,9 +55,8 @@ test('a poll larger than a slice is sent in slices, each after an event-loop tur
 test('a poll within one slice is one sendBatch', async (t) => {
   const records = Array.from({ length: 100 }, (_, i) => record(i, 100));
   const producer = new TurnLoggingProducer();
-  const store = new OffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), silentLogger);
-  await store.start();
-  const running = sourceWorkerTask({ task: new OnePollTask(records), producer, offsetStore: store });
+  const store = await startedOffsetStore();
+  const running = sourceWorkerTask({ task: new QueuedSourceTask(records), producer, offsetStore: store });
   running.start();
   await waitFor(() => producer.sent.length === 100);
   await running.stop();
@@ -110,9 +91,8 @@ test('a frozen header list shared by records is converted once per topic; other 
     { ...record(7, 10), headers: [{ key: 'c', schema: Schemas.STRING, value: 'z' }] },
   ];
   const producer = new TurnLoggingProducer();
-  const store = new OffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), silentLogger);
-  await store.start();
-  const running = sourceWorkerTask({ task: new OnePollTask(records), producer, offsetStore: store, converters: counting });
+  const store = await startedOffsetStore();
+  const running = sourceWorkerTask({ task: new QueuedSourceTask(records), producer, offsetStore: store, converters: counting });
   running.start();
   await waitFor(() => producer.sent.length === records.length);
   await running.stop();

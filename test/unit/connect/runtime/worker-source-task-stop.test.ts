@@ -3,32 +3,14 @@
  * cover the records acknowledged after that flush took its offsets, or a restart repeats them.
  */
 import test from 'ava';
-import type { SourceOffset, SourcePartition, SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
+import type { SourceOffset, SourcePartition, SourceRecord } from '../../../../connect/api/index.ts';
 import { Schemas } from '../../../../connect/api/index.ts';
 import { MemoryTopicLogFactory } from '../../../../connect/runtime/storage/memory-topic-log.ts';
 import { OffsetStore } from '../../../../connect/runtime/storage/offset-store.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
-import { AckingProducer, silentLogger, sourceWorkerTask } from './worker-task-fixtures.ts';
+import { AckingProducer, QueuedSourceTask, silentLogger, sourceWorkerTask } from './worker-task-fixtures.ts';
 
 const logger = silentLogger;
-
-/** Polls whatever the test queued. */
-class QueuedTask implements SourceTask {
-  readonly queue: SourceRecord[] = [];
-  version(): string {
-    return '1';
-  }
-  initialize(): void {}
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-  poll(): Promise<SourceRecord[] | null> {
-    return Promise.resolve(this.queue.splice(0));
-  }
-  stop(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 /** An offset store whose next write waits until the test opens the gate. */
 class GatedOffsetStore extends OffsetStore {
@@ -60,7 +42,7 @@ test('stop() waits for a flush under way, then stores the offsets of the records
   const store = new GatedOffsetStore(new MemoryTopicLogFactory().open('connect-offsets', 1), logger);
   await store.start();
   const producer = new AckingProducer();
-  const task = new QueuedTask();
+  const task = new QueuedSourceTask();
   const running = sourceWorkerTask({ task, producer, offsetStore: store });
   running.start();
   task.queue.push(line(1));

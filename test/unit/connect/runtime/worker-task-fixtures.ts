@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { systemScheduler } from '../../../../core/base/index.ts';
 import type { Producer, ProducerRecord, RecordMetadata } from '../../../../client/index.ts';
+import type { SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
 import { SimpleHeaderConverter } from '../../../../connect/runtime/converters/simple-header-converter.ts';
 import { StringConverter } from '../../../../connect/runtime/converters/string-converter.ts';
 import type { ErrorReporter, ProcessingContext } from '../../../../connect/runtime/errors/error-reporter.ts';
@@ -26,6 +27,27 @@ export function collectingReporter(): ErrorReporter & { seen: ProcessingContext[
       return Promise.resolve();
     },
   };
+}
+
+/** Polls whatever is queued (and was given at construction), all of it at each poll. */
+export class QueuedSourceTask implements SourceTask {
+  readonly queue: SourceRecord[];
+  constructor(records: SourceRecord[] = []) {
+    this.queue = [...records];
+  }
+  version(): string {
+    return '1';
+  }
+  initialize(): void {}
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  poll(): Promise<SourceRecord[] | null> {
+    return Promise.resolve(this.queue.splice(0));
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** Acknowledges every record at once, at offsets 0, 1, 2... of partition 0, in send order. */
