@@ -6,7 +6,7 @@
 import test from 'ava';
 import { systemScheduler } from '../../../../core/base/index.ts';
 import type { Consumer, ConsumerBatch } from '../../../../client/index.ts';
-import type { Converter, SchemaAndValue, SinkRecord, SinkTask, SourceRecord, SourceTask } from '../../../../connect/api/index.ts';
+import type { Converter, SchemaAndValue, SinkRecord, SinkTask, SourceRecord } from '../../../../connect/api/index.ts';
 import { Schemas, dataError } from '../../../../connect/api/index.ts';
 import { SimpleHeaderConverter } from '../../../../connect/runtime/converters/simple-header-converter.ts';
 import { StringConverter } from '../../../../connect/runtime/converters/string-converter.ts';
@@ -16,7 +16,7 @@ import { OffsetStore } from '../../../../connect/runtime/storage/offset-store.ts
 import { TransformationChain } from '../../../../connect/runtime/transforms/transformation-chain.ts';
 import { WorkerSinkTask } from '../../../../connect/runtime/worker-sink-task.ts';
 import { waitFor } from '../../../helpers/wait-for.ts';
-import { AckingProducer, collectingReporter, ignoringListener, silentLogger, sourceWorkerTask } from './worker-task-fixtures.ts';
+import { AckingProducer, QueuedSourceTask, collectingReporter, ignoringListener, silentLogger, sourceWorkerTask } from './worker-task-fixtures.ts';
 
 const logger = silentLogger;
 const listener = ignoringListener;
@@ -35,38 +35,23 @@ class PickyConverter extends StringConverter implements Converter {
 
 const converters = () => ({ key: new StringConverter(), value: new PickyConverter(), header: new SimpleHeaderConverter(), keyClass: 'k', valueClass: 'PickyConverter', headerClass: 'h' });
 
-class LinesTask implements SourceTask {
-  private readonly lines: string[];
-  constructor(lines: string[]) {
-    this.lines = lines;
-  }
-  version(): string {
-    return '1';
-  }
-  initialize(): void {}
-  start(): Promise<void> {
-    return Promise.resolve();
-  }
-  poll(): Promise<SourceRecord[] | null> {
-    const partition = { file: 'f' };
-    return Promise.resolve(
-      this.lines.splice(0).map((value, i) => ({
-        sourcePartition: partition,
-        sourceOffset: { line: i + 1 },
-        topic: 'out',
-        kafkaPartition: null,
-        keySchema: null,
-        key: null,
-        valueSchema: Schemas.STRING,
-        value,
-        timestamp: null,
-        headers: [{ key: 'n', schema: Schemas.INT64, value: i + 1 }],
-      })),
-    );
-  }
-  stop(): Promise<void> {
-    return Promise.resolve();
-  }
+/** One record per line on topic out, offsets counting lines from 1, polled all at once. */
+function linesTask(lines: string[]): QueuedSourceTask {
+  const partition = { file: 'f' };
+  return new QueuedSourceTask(
+    lines.map((value, i) => ({
+      sourcePartition: partition,
+      sourceOffset: { line: i + 1 },
+      topic: 'out',
+      kafkaPartition: null,
+      keySchema: null,
+      key: null,
+      valueSchema: Schemas.STRING,
+      value,
+      timestamp: null,
+      headers: [{ key: 'n', schema: Schemas.INT64, value: i + 1 }],
+    })),
+  );
 }
 
 test('source: a record the value converter refuses goes to the DLQ, the others are produced, and the offset passes it', async (t) => {
@@ -75,7 +60,7 @@ test('source: a record the value converter refuses goes to the DLQ, the others a
   const producer = new AckingProducer();
   const dlq = collectingReporter();
   const task = sourceWorkerTask({
-    task: new LinesTask(['one', 'bad', 'three']),
+    task: linesTask(['one', 'bad', 'three']),
     producer,
     converters: converters(),
     operator: new RetryWithToleranceOperator({ retryTimeoutMs: 0, retryDelayMaxMs: 0, tolerance: 'all' }, systemScheduler, [dlq]),
